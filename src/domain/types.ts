@@ -1,0 +1,85 @@
+/**
+ * The shared vocabulary between the pure core (domain/), the etcd adapter (etcd/) and the reconciler
+ * (controller/). Everything here is plain data: no classes, no I/O, serialisable as JSON.
+ *
+ * Revisions are etcd int64 values carried as decimal strings (etcd3 returns them as strings, and
+ * JavaScript numbers cannot hold every int64). Compare them with `compareRevisions`, never with `<`.
+ */
+
+/** What Cairn stores at `P/meta/<namespace>/<key>`: who owns the data key and what was committed. */
+export interface StoredMeta {
+  /** Schema id the data was validated against, `name@vN`. */
+  readonly schema: string;
+  /** metadata.uid of the owning ConfigEntry: ownership is decided by uid, never by name. */
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** metadata.generation of the owning entry whose spec produced the stored data. */
+  readonly generation: number;
+  /** `sha256:<hex>` of the canonical JSON stored at the data key. */
+  readonly dataHash: string;
+  /** RFC 3339 time of the commit (provenance only; never compared). */
+  readonly committedAt: string;
+}
+
+/** One etcd key as last read: absent, or present with its value and revisions. */
+export type KeyState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly value: string;
+      readonly createRevision: string;
+      readonly modRevision: string;
+    };
+
+/** The etcd state relevant to one entry: its data key and its meta key, read at one revision. */
+export interface ObservedKeys {
+  readonly data: KeyState;
+  readonly meta: KeyState;
+  /** The store revision the read was served at (header revision). */
+  readonly revision: string;
+}
+
+/** A compare in a guarded transaction. All compares must hold for the puts/deletes to apply. */
+export type Compare =
+  | { readonly kind: 'modRevision'; readonly key: string; readonly equals: string }
+  /** `createRevision == 0` is how etcd says "this key does not exist". */
+  | { readonly kind: 'absent'; readonly key: string }
+  | { readonly kind: 'value'; readonly key: string; readonly equals: string };
+
+export type Operation =
+  | { readonly kind: 'put'; readonly key: string; readonly value: string }
+  | { readonly kind: 'delete'; readonly key: string };
+
+/**
+ * One etcd transaction: `if (all compares) then (operations)`. On failure the adapter re-reads the
+ * keys named in `readBackOnFailure` in the same transaction's else branch so the caller can classify
+ * why it failed without another round trip.
+ */
+export interface GuardedTxn {
+  readonly compares: readonly Compare[];
+  readonly operations: readonly Operation[];
+  readonly readBackOnFailure: readonly string[];
+}
+
+export type TxnResult =
+  | { readonly succeeded: true; readonly revision: string }
+  | {
+      readonly succeeded: false;
+      readonly revision: string;
+      /** Current state of each key in `readBackOnFailure`, by key. */
+      readonly readBack: Readonly<Record<string, KeyState>>;
+    };
+
+/** The fencing token a leader holds: the mod_revision of `P/fence` its takeover wrote. */
+export interface Fence {
+  readonly key: string;
+  readonly revision: string;
+}
+
+/** -1, 0 or 1 as a is below, equal to or above b (int64 decimal strings). */
+export function compareRevisions(a: string, b: string): -1 | 0 | 1 {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,75 @@
+/**
+ * The pinned control-plane programs Cairn is tested against, and how each is built from its official
+ * Go module. The wrapper modules (go.mod + go.sum, committed) live in tools/go/<component>/.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm';
+
+export interface Component {
+  readonly name: 'kubernetes' | 'etcd' | 'helm';
+  readonly version: string;
+  readonly binaries: readonly { readonly name: BinaryName; readonly goPackage: string }[];
+  /** `-X` stamps, so the programs report the version they were built at instead of a placeholder. */
+  readonly versionStamps: readonly string[];
+}
+
+export const KUBERNETES_VERSION = 'v1.37.2';
+export const ETCD_VERSION = 'v3.7.3';
+export const HELM_VERSION = 'v4.3.1';
+
+function kubernetesStamps(version: string): string[] {
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  // Both packages carry a copy of the version; kubectl and /version read different ones.
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) => [
+    `${pkg}.gitVersion=${version}`,
+    `${pkg}.gitMajor=${major}`,
+    `${pkg}.gitMinor=${minor}`,
+    `${pkg}.gitTreeState=clean`,
+  ]);
+}
+
+export const COMPONENTS: readonly Component[] = [
+  {
+    name: 'kubernetes',
+    version: KUBERNETES_VERSION,
+    binaries: [
+      { name: 'kube-apiserver', goPackage: 'k8s.io/kubernetes/cmd/kube-apiserver' },
+      { name: 'kubectl', goPackage: 'k8s.io/kubernetes/cmd/kubectl' },
+    ],
+    versionStamps: kubernetesStamps(KUBERNETES_VERSION),
+  },
+  {
+    name: 'etcd',
+    version: ETCD_VERSION,
+    binaries: [
+      { name: 'etcd', goPackage: 'go.etcd.io/etcd/server/v3' },
+      { name: 'etcdctl', goPackage: 'go.etcd.io/etcd/etcdctl/v3' },
+    ],
+    versionStamps: [],
+  },
+  {
+    name: 'helm',
+    version: HELM_VERSION,
+    binaries: [{ name: 'helm', goPackage: 'helm.sh/helm/v4/cmd/helm' }],
+    versionStamps: [`helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`],
+  },
+];
+
+export function componentOf(binary: BinaryName): Component {
+  const found = COMPONENTS.find((c) => c.binaries.some((b) => b.name === binary));
+  if (!found) throw new Error(`no component builds ${binary}`);
+  return found;
+}
+
+/** The project's binary cache, outside the repository: `$CAIRN_CACHE_DIR` or `~/.cache/cairn`. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CAIRN_CACHE_DIR) return env.CAIRN_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cairn');
+}
+
+/** One folder per component version, e.g. `~/.cache/cairn/bin/kubernetes-v1.37.2`. */
+export function cacheDirOf(component: Component, env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'bin', `${component.name}-${component.version}`);
+}
