@@ -18,7 +18,7 @@ export interface KeyPairPem {
 }
 
 export interface CertificateAuthority extends KeyPairPem {
-  readonly keys: CryptoKeyPair;
+  readonly signingKey: CryptoKey;
 }
 
 function pem(label: string, der: ArrayBuffer): string {
@@ -52,7 +52,14 @@ export async function createCertificateAuthority(commonName: string): Promise<Ce
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     ],
   });
-  return { keys, certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys) };
+  return { signingKey: keys.privateKey, certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys) };
+}
+
+/** A CA written earlier by createCertificateAuthority, loaded back from its PEM files. */
+export async function loadCertificateAuthority(certPem: string, keyPem: string): Promise<CertificateAuthority> {
+  const der = Buffer.from(keyPem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', der, ALGORITHM, true, ['sign']);
+  return { signingKey, certPem, keyPem };
 }
 
 async function issue(ca: CertificateAuthority, subject: string, usage: 'server' | 'client', names: x509.JsonGeneralName[]): Promise<KeyPairPem> {
@@ -72,7 +79,7 @@ async function issue(ca: CertificateAuthority, subject: string, usage: 'server' 
     notAfter: new Date(Date.now() + 365 * DAY),
     signingAlgorithm: ALGORITHM,
     publicKey: keys.publicKey,
-    signingKey: ca.keys.privateKey,
+    signingKey: ca.signingKey,
     extensions,
   });
   return { certPem: cert.toString('pem'), keyPem: await privateKeyPem(keys) };

@@ -8,16 +8,17 @@
  * by the next start (reap.ts). Credentials: an admin identity (group system:masters) and mintUser()
  * for restricted identities whose RBAC the caller grants.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureControlPlaneBinaries } from '../binaries/ensure.ts';
-import { type CertificateAuthority, createCertificateAuthority, createServiceAccountKeys, issueClientCertificate, issueServingCertificate } from './certs.ts';
+import { createCertificateAuthority, createServiceAccountKeys, issueClientCertificate, issueServingCertificate } from './certs.ts';
 import { EtcdCluster } from './etcd-cluster.ts';
 import { startApiServer } from './kube-apiserver.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import type { ManagedProcess } from './processes.ts';
-import { claimDirectory, reapAbandoned, reapDirectory } from './reap.ts';
+import { CA_CERT_FILE, CA_KEY_FILE, mintUser } from './mint-user.ts';
+import { type ManagedProcess, onShutdown } from './processes.ts';
+import { claimDirectory, liveOwnerOf, reapAbandoned, reapDirectory } from './reap.ts';
 
 export interface ControlPlaneOptions {
   /** Members of the store cluster. */
@@ -41,37 +42,36 @@ export interface ControlPlaneInfo {
 
 export const TEMP_PREFIX = 'cairn-cp-';
 
+export class ControlPlaneBusyError extends Error {
+  override name = 'ControlPlaneBusyError';
+}
+
 export class ControlPlane {
   readonly info: ControlPlaneInfo;
   readonly store: EtcdCluster;
   private readonly apiEtcd: EtcdCluster;
   private readonly apiServer: ManagedProcess;
-  private readonly ca: CertificateAuthority;
   private readonly removeOnStop: boolean;
+  private readonly forgetShutdownHook: () => void;
 
-  constructor(parts: { info: ControlPlaneInfo; store: EtcdCluster; apiEtcd: EtcdCluster; apiServer: ManagedProcess; ca: CertificateAuthority; removeOnStop: boolean }) {
+  constructor(parts: { info: ControlPlaneInfo; store: EtcdCluster; apiEtcd: EtcdCluster; apiServer: ManagedProcess; removeOnStop: boolean }) {
     this.info = parts.info;
     this.store = parts.store;
     this.apiEtcd = parts.apiEtcd;
     this.apiServer = parts.apiServer;
-    this.ca = parts.ca;
     this.removeOnStop = parts.removeOnStop;
+    // Interrupted owners stop the control plane in order (apiserver before its etcd) and tidy up.
+    this.forgetShutdownHook = onShutdown(() => this.stop());
   }
 
-  /**
-   * A kubeconfig for `user` in `groups`, authenticated by a client certificate from the cluster CA.
-   * The identity has no permissions until the caller binds a Role or ClusterRole to it.
-   */
-  async mintUser(user: string, groups: readonly string[] = []): Promise<string> {
-    const credentials = await issueClientCertificate(this.ca, user, groups);
-    const dir = join(this.info.dir, 'users');
-    mkdirSync(dir, { recursive: true });
-    const safe = user.replace(/[^a-zA-Z0-9._-]/g, '_');
-    return writeKubeconfig(join(dir, `${safe}.kubeconfig`), { server: this.info.apiServerUrl, caPem: this.ca.certPem, user, credentials });
+  /** A kubeconfig for a restricted identity; see mint-user.ts. */
+  mintUser(user: string, groups: readonly string[] = []): Promise<string> {
+    return mintUser(this.info, user, groups);
   }
 
   /** Stops the apiserver, then both etcd clusters; idempotent. */
   async stop(): Promise<void> {
+    this.forgetShutdownHook();
     await this.apiServer.stop();
     await Promise.all([this.apiEtcd.stop(), this.store.stop()]);
     if (this.removeOnStop) rmSync(this.info.dir, { recursive: true, force: true });
@@ -85,6 +85,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const temporary = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), TEMP_PREFIX));
   if (!temporary) {
+    const owner = liveOwnerOf(dir);
+    if (owner !== undefined) throw new ControlPlaneBusyError(`${dir} belongs to a running control plane (pid ${owner}); stop it first`);
     reapDirectory(dir);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -94,6 +96,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const binaries = await ensureControlPlaneBinaries(log);
 
   const [ca, serviceAccount] = await Promise.all([createCertificateAuthority('cairn-local-ca'), createServiceAccountKeys()]);
+  writeFileSync(join(dir, CA_CERT_FILE), ca.certPem);
+  writeFileSync(join(dir, CA_KEY_FILE), ca.keyPem, { mode: 0o600 });
   const [serving, admin] = await Promise.all([issueServingCertificate(ca), issueClientCertificate(ca, 'admin', ['system:masters'])]);
 
   const members = options.members ?? 1;
@@ -108,7 +112,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), { server: apiServer.url, caPem: ca.certPem, user: 'admin', credentials: admin });
     const info: ControlPlaneInfo = { dir, kubeconfig, apiServerUrl: apiServer.url, storeEndpoints: store.endpoints, kubectl: binaries.kubectl, etcdctl: binaries.etcdctl };
     log(`control plane ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-    return new ControlPlane({ info, store, apiEtcd, apiServer: apiServer.process, ca, removeOnStop: options.removeOnStop ?? temporary });
+    return new ControlPlane({ info, store, apiEtcd, apiServer: apiServer.process, removeOnStop: options.removeOnStop ?? temporary });
   } catch (error) {
     await Promise.all([store.stop(), apiEtcd.stop()]);
     throw error;

@@ -23,10 +23,17 @@ const live = new Set<ManagedProcess>();
 const shutdownHooks: (() => Promise<void>)[] = [];
 let handlersInstalled = false;
 
-/** Runs `hook` before the harness kills what is left, on SIGINT/SIGTERM/SIGHUP. */
-export function onShutdown(hook: () => Promise<void>): void {
+/**
+ * Runs `hook` on SIGINT/SIGTERM/SIGHUP before the harness stops what is left (hooks run newest
+ * first). Returns a function that removes the hook, for owners that stopped on their own.
+ */
+export function onShutdown(hook: () => Promise<void>): () => void {
   shutdownHooks.push(hook);
   installHandlers();
+  return () => {
+    const at = shutdownHooks.indexOf(hook);
+    if (at >= 0) shutdownHooks.splice(at, 1);
+  };
 }
 
 function killAllNow(): void {

@@ -24,6 +24,14 @@ function commandOf(pid: number): string | undefined {
   }
 }
 
+/** The pid of a live process other than this one that owns `dir`, if any. */
+export function liveOwnerOf(dir: string): number | undefined {
+  const ownerFile = join(dir, 'owner.pid');
+  if (!existsSync(ownerFile)) return undefined;
+  const owner = Number(readFileSync(ownerFile, 'utf8').trim());
+  return owner !== process.pid && isAlive(owner) ? owner : undefined;
+}
+
 export function claimDirectory(dir: string): void {
   writeFileSync(join(dir, 'owner.pid'), `${process.pid}\n`);
 }

@@ -1,0 +1,20 @@
+/**
+ * Starts one real control plane for the whole integration run and hands its coordinates to the
+ * tests (vitest provide/inject). Tests isolate themselves: their own namespace, their own etcd prefix.
+ */
+import type { TestProject } from 'vitest/node';
+import { type ControlPlaneInfo, startControlPlane } from '../../tools/controlplane/control-plane.ts';
+import { ensureBinaries } from '../../tools/binaries/ensure.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    controlPlane: ControlPlaneInfo & { readonly etcd: string };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const controlPlane = await startControlPlane({ members: 1, log: (line) => console.log(`[control plane] ${line}`) });
+  const { etcd } = await ensureBinaries(['etcd']);
+  project.provide('controlPlane', { ...controlPlane.info, etcd: etcd ?? '' });
+  return () => controlPlane.stop();
+}

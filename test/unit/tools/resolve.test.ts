@@ -1,0 +1,44 @@
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SuppliedBinaryMissingError, resolveBinary, testAssetVariable } from '../../../tools/binaries/resolve.ts';
+
+function executable(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, '#!/bin/sh\n');
+  chmodSync(path, 0o755);
+  return path;
+}
+
+describe("resolving binaries in envtest's order", () => {
+  const root = mkdtempSync(join(tmpdir(), 'cairn-resolve-'));
+  const cacheDir = join(root, 'cache');
+  const cached = executable(join(cacheDir, 'bin', 'kubernetes-v1.37.2'), 'kube-apiserver');
+  const assets = join(root, 'assets');
+  const fromAssets = executable(assets, 'kube-apiserver');
+  const supplied = executable(join(root, 'supplied'), 'my-apiserver');
+
+  it.each([
+    ['kube-apiserver', 'TEST_ASSET_KUBE_APISERVER'],
+    ['etcdctl', 'TEST_ASSET_ETCDCTL'],
+  ] as const)('names the variable for %s %s', (name, variable) => {
+    expect(testAssetVariable(name)).toBe(variable);
+  });
+
+  it('prefers TEST_ASSET_*, then KUBEBUILDER_ASSETS, then the cache', () => {
+    const env = { CAIRN_CACHE_DIR: cacheDir, KUBEBUILDER_ASSETS: assets, TEST_ASSET_KUBE_APISERVER: supplied };
+    expect(resolveBinary('kube-apiserver', env)).toEqual({ name: 'kube-apiserver', path: supplied, source: 'TEST_ASSET' });
+    expect(resolveBinary('kube-apiserver', { ...env, TEST_ASSET_KUBE_APISERVER: '' })).toEqual({ name: 'kube-apiserver', path: fromAssets, source: 'KUBEBUILDER_ASSETS' });
+    expect(resolveBinary('kube-apiserver', { CAIRN_CACHE_DIR: cacheDir })).toEqual({ name: 'kube-apiserver', path: cached, source: 'cache' });
+  });
+
+  it('falls through KUBEBUILDER_ASSETS when it lacks the binary, and reports a missing one as undefined', () => {
+    expect(resolveBinary('kubectl', { CAIRN_CACHE_DIR: cacheDir, KUBEBUILDER_ASSETS: assets })).toBeUndefined();
+  });
+
+  it('refuses a TEST_ASSET_* path that is not an executable instead of silently using another binary', () => {
+    expect(() => resolveBinary('etcd', { CAIRN_CACHE_DIR: cacheDir, TEST_ASSET_ETCD: join(root, 'nope') })).toThrow(SuppliedBinaryMissingError);
+  });
+});
