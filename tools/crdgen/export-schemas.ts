@@ -9,7 +9,7 @@ import { exportAllJsonSchemas, exportJsonSchema } from '../../src/schemas/json-s
 
 async function main(argv: readonly string[]): Promise<number> {
   const outIndex = argv.indexOf('--out');
-  const ids = argv.filter((a, i) => !a.startsWith('--') && i !== outIndex + 1);
+  const ids = argv.filter((a, i) => !a.startsWith('--') && (outIndex < 0 || i !== outIndex + 1));
   const schemas = ids.length > 0 ? Object.fromEntries(ids.map((id) => [id, exportJsonSchema(id)])) : exportAllJsonSchemas();
   if (outIndex >= 0) {
     const dir = argv[outIndex + 1];

@@ -59,6 +59,8 @@ export function toStructural(node: SchemaNode, path = '$'): SchemaNode {
       );
     } else if (keyword === 'items') {
       out.items = toStructural(value as SchemaNode, `${path}[]`);
+    } else if (keyword === 'type') {
+      Object.assign(out, convertType(value, path));
     } else if (keyword === 'additionalProperties') {
       convertAdditionalProperties(node, value, out, path);
     } else if ((keyword === 'minimum' || keyword === 'maximum') && SAFE_INTEGER_BOUNDS.has(value as number)) {
@@ -79,6 +81,14 @@ export function toStructural(node: SchemaNode, path = '$'): SchemaNode {
 function inReadingOrder(node: SchemaNode): SchemaNode {
   const { type, description, ...rest } = node;
   return { ...(type === undefined ? {} : { type }), ...(description === undefined ? {} : { description }), ...rest };
+}
+
+/** zod writes `.nullable()` as `type: [T, "null"]`; a CRD says `type: T, nullable: true`. */
+function convertType(value: unknown, path: string): SchemaNode {
+  if (typeof value === 'string') return { type: value };
+  const types = (value as unknown[]).filter((t) => t !== 'null');
+  if (Array.isArray(value) && types.length === 1) return { type: types[0], ...(value.includes('null') ? { nullable: true } : {}) };
+  throw new Error(`${path}: a union of types (${JSON.stringify(value)}) cannot be expressed in a structural schema`);
 }
 
 /**

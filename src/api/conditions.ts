@@ -1,0 +1,74 @@
+/**
+ * Condition types and reasons of a ConfigEntry, kstatus style (as Flux's apis/meta/conditions.go).
+ * Only domain/conditions.ts writes conditions; everything else names them through these constants.
+ */
+
+// ---- condition types ------------------------------------------------------------------------------
+
+/** True when the entry's current generation is committed to etcd and etcd still holds it. */
+export const READY = 'Ready';
+/** True while Cairn works towards the current generation (new spec, or retrying a transient failure). */
+export const RECONCILING = 'Reconciling';
+/** True when Cairn cannot make progress without a change from a person (bad spec, conflict, drift). */
+export const STALLED = 'Stalled';
+
+export type ConditionType = typeof READY | typeof RECONCILING | typeof STALLED;
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+// ---- reasons: success and progress ----------------------------------------------------------------
+
+/** The current generation's data is committed to etcd (Ready=True). */
+export const COMMITTED = 'Committed';
+/** Cairn is working on a new generation (Ready=Unknown, Reconciling=True). */
+export const PROGRESSING = 'Progressing';
+/** A value changed in etcd outside Cairn was restored (driftPolicy Correct); Event reason only. */
+export const DRIFT_CORRECTED = 'DriftCorrected';
+/** The entry is being deleted and its etcd keys are being removed or released. */
+export const DELETING = 'Deleting';
+
+// ---- reasons: terminal failures (Stalled=True, need a spec change) ---------------------------------
+
+/** spec.data does not satisfy its schema. */
+export const INVALID_DATA = 'InvalidData';
+/** spec.schema names no schema embedded in this operator. */
+export const UNKNOWN_SCHEMA = 'UnknownSchema';
+/** spec.key (or metadata.name as the default key) is not a valid relative key. */
+export const INVALID_KEY = 'InvalidKey';
+/** The etcd key is owned by another ConfigEntry (different uid); its value is left untouched. */
+export const KEY_CONFLICT = 'KeyConflict';
+/** An existing unowned value differs from spec.data; Cairn adopts only identical values. */
+export const VALUE_CONFLICT = 'ValueConflict';
+/** The canonical JSON of the validated data exceeds the configured size limit. */
+export const DATA_TOO_LARGE = 'DataTooLarge';
+/** etcd holds a value different from the committed one and driftPolicy is Report. */
+export const DRIFT_REPORTED = 'DriftReported';
+
+// ---- reasons: transient failures (Reconciling=True, retried with backoff) --------------------------
+
+/** etcd could not be reached or did not answer in time. */
+export const ETCD_UNAVAILABLE = 'EtcdUnavailable';
+/** The guarded transaction's compares failed: someone changed the keys concurrently; re-read and retry. */
+export const COMPARE_FAILED = 'CompareFailed';
+/** This replica's fencing token is stale: another leader took over; it stops writing. */
+export const FENCING_LOST = 'FencingLost';
+/** The outcome of a commit is unknown (timeout); etcd is re-read before any retry. */
+export const COMMIT_UNKNOWN = 'CommitOutcomeUnknown';
+
+/** Every reason Cairn writes, for tests and for documentation. */
+export const REASONS: readonly string[] = [
+  COMMITTED,
+  PROGRESSING,
+  DRIFT_CORRECTED,
+  DELETING,
+  INVALID_DATA,
+  UNKNOWN_SCHEMA,
+  INVALID_KEY,
+  KEY_CONFLICT,
+  VALUE_CONFLICT,
+  DATA_TOO_LARGE,
+  DRIFT_REPORTED,
+  ETCD_UNAVAILABLE,
+  COMPARE_FAILED,
+  FENCING_LOST,
+  COMMIT_UNKNOWN,
+];

@@ -1,0 +1,52 @@
+/**
+ * Names and constants of the ConfigEntry API and of Cairn's etcd layout. The one place these strings
+ * live: the CRD generator, the reconciler and the tests import them from here.
+ */
+
+export const GROUP = 'cairn.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'ConfigEntry';
+export const LIST_KIND = 'ConfigEntryList';
+export const PLURAL = 'configentries';
+export const SINGULAR = 'configentry';
+export const SHORT_NAMES: readonly string[] = ['ce'];
+/** `<plural>.<group>`: the CRD's metadata.name. */
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+/** Finalizer that keeps an entry until its etcd keys are deleted (Delete) or released (Retain). */
+export const FINALIZER = 'cairn.dev/finalizer';
+/** Field manager for server-side apply / patches of status, so ownership of fields is attributable. */
+export const FIELD_MANAGER = 'cairn-operator';
+/** Name of the controller in metrics (`controller_runtime_reconcile_total{controller=...}`). */
+export const CONTROLLER_NAME = 'configentry';
+
+/** Default etcd key prefix P: data at `P/data/...`, meta at `P/meta/...`, fence at `P/fence`. */
+export const DEFAULT_PREFIX = '/cairn';
+/**
+ * Default limit on the canonical JSON of one entry's data: 256 KiB, well under etcd's default 1.5 MiB
+ * request limit (a transaction carries data + meta + compares).
+ */
+export const DEFAULT_MAX_DATA_BYTES = 256 * 1024;
+
+/** Longest relative key accepted (same bound as a DNS subdomain, which metadata.name also obeys). */
+export const MAX_KEY_LENGTH = 253;
+/**
+ * One key segment: at least one letter, digit, `_` or `-`, optionally preceded by dots, then any of
+ * letters, digits, `.`, `_`, `-`. So `.` and `..` (and any all-dot segment) can never be a segment.
+ * Written without backslashes and lookarounds so the same text is a valid RE2 pattern inside a CEL
+ * string literal on the CRD and a JavaScript RegExp in domain/keys.ts.
+ */
+export const KEY_SEGMENT_PATTERN = '[.]*[a-zA-Z0-9_-][a-zA-Z0-9._-]*';
+/** A whole relative key: segments separated by single `/`, no leading or trailing `/`. */
+export const KEY_PATTERN = `^${KEY_SEGMENT_PATTERN}(/${KEY_SEGMENT_PATTERN})*$`;
+
+/** Longest schema id accepted. */
+export const MAX_SCHEMA_ID_LENGTH = 63;
+/** Schema id `name@vN`, e.g. `database@v1`. */
+export const SCHEMA_ID_PATTERN = '^[a-z0-9-]+@v[0-9]+$';
+
+/** Most top-level properties `spec.data` may have (a cheap guard the apiserver can enforce). */
+export const MAX_DATA_PROPERTIES = 256;
+/** Longest condition message Cairn writes (metav1 allows 32768; people read the first lines). */
+export const MAX_CONDITION_MESSAGE_LENGTH = 1024;

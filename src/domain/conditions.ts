@@ -1,0 +1,152 @@
+/**
+ * The only writer of a ConfigEntry's conditions (after Flux's runtime/conditions setter).
+ *
+ * Per outcome, as the design's status table says:
+ *
+ *   outcome        Ready               Reconciling   Stalled       observedGeneration
+ *   progressing    Unknown Progressing True          removed       unchanged
+ *   committed      True Committed      removed       removed       = generation
+ *   terminal       False <reason>      removed       True <reason> = generation
+ *   transient      False <reason>      True <reason> removed       unchanged
+ *   driftReported  False DriftReported removed       True          = generation
+ *
+ * Guarantees: lastTransitionTime moves only when a condition's status changes; messages are cut to
+ * MAX_CONDITION_MESSAGE_LENGTH; Reconciling and Stalled are never both present; conditions of other
+ * types are kept; the result is deterministic (fixed order), so `statusEquals` decides whether a
+ * patch is needed. Times are RFC 3339 at second precision, as the apiserver stores them.
+ */
+import type { Condition, ConfigEntryStatus } from '../api/config-entry.ts';
+import {
+  COMMITTED,
+  DRIFT_REPORTED,
+  PROGRESSING,
+  READY,
+  RECONCILING,
+  STALLED,
+  type ConditionStatus,
+} from '../api/conditions.ts';
+import { MAX_CONDITION_MESSAGE_LENGTH } from '../api/names.ts';
+import { canonicalJson } from './canonical.ts';
+import type { Outcome } from './outcome.ts';
+import { formatTime } from './stored-meta.ts';
+
+export type { Outcome } from './outcome.ts';
+
+export interface StatusContext {
+  /** metadata.generation of the entry the outcome is about. */
+  readonly generation: number;
+  readonly now: Date;
+}
+
+interface Wanted {
+  readonly type: string;
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+}
+
+const ORDER = [READY, RECONCILING, STALLED];
+
+/** The status after `outcome`. Pure; `current` is not modified. */
+export function nextStatus(current: ConfigEntryStatus | undefined, outcome: Outcome, ctx: StatusContext): ConfigEntryStatus {
+  const base: ConfigEntryStatus = { ...(current ?? {}) };
+  const { set, remove } = conditionsFor(outcome, ctx.generation);
+  const settles = outcome.kind === 'committed' || outcome.kind === 'terminal' || outcome.kind === 'driftReported';
+  const status: ConfigEntryStatus = {
+    ...base,
+    conditions: applyConditions(base.conditions ?? [], set, remove, ctx),
+  };
+  if (settles) status.observedGeneration = ctx.generation;
+  if (outcome.kind === 'committed') {
+    status.key = outcome.key;
+    status.revision = outcome.revision;
+    status.dataHash = outcome.dataHash;
+    status.schema = outcome.schema;
+  }
+  return status;
+}
+
+function conditionsFor(outcome: Outcome, generation: number): { set: Wanted[]; remove: string[] } {
+  switch (outcome.kind) {
+    case 'progressing': {
+      const message = outcome.message ?? `committing generation ${generation}`;
+      return {
+        set: [want(READY, 'Unknown', PROGRESSING, message), want(RECONCILING, 'True', PROGRESSING, message)],
+        remove: [STALLED],
+      };
+    }
+    case 'committed':
+      return {
+        set: [want(READY, 'True', COMMITTED, `committed to ${outcome.key} at revision ${outcome.revision}`)],
+        remove: [RECONCILING, STALLED],
+      };
+    case 'terminal':
+      return {
+        set: [want(READY, 'False', outcome.reason, outcome.message), want(STALLED, 'True', outcome.reason, outcome.message)],
+        remove: [RECONCILING],
+      };
+    case 'transient':
+      return {
+        set: [want(READY, 'False', outcome.reason, outcome.message), want(RECONCILING, 'True', outcome.reason, outcome.message)],
+        remove: [STALLED],
+      };
+    case 'driftReported':
+      return {
+        set: [want(READY, 'False', DRIFT_REPORTED, outcome.message), want(STALLED, 'True', DRIFT_REPORTED, outcome.message)],
+        remove: [RECONCILING],
+      };
+  }
+}
+
+function want(type: string, status: ConditionStatus, reason: string, message: string): Wanted {
+  return { type, status, reason, message: truncateMessage(message) };
+}
+
+function applyConditions(
+  existing: readonly Condition[],
+  set: readonly Wanted[],
+  remove: readonly string[],
+  ctx: StatusContext,
+): Condition[] {
+  const byType = new Map(existing.map((c) => [c.type, c]));
+  for (const type of remove) byType.delete(type);
+  for (const w of set) {
+    const old = byType.get(w.type);
+    const lastTransitionTime = old !== undefined && old.status === w.status ? old.lastTransitionTime : formatTime(ctx.now);
+    byType.set(w.type, { ...w, observedGeneration: ctx.generation, lastTransitionTime });
+  }
+  return [...byType.values()].sort((a, b) => rank(a.type) - rank(b.type) || a.type.localeCompare(b.type));
+}
+
+function rank(type: string): number {
+  const i = ORDER.indexOf(type);
+  return i === -1 ? ORDER.length : i;
+}
+
+/** A message cut to MAX_CONDITION_MESSAGE_LENGTH characters, ending in `...` when cut (never mid code point). */
+export function truncateMessage(message: string, max: number = MAX_CONDITION_MESSAGE_LENGTH): string {
+  if (message.length <= max) return message;
+  const points = Array.from(message);
+  let out = '';
+  for (const p of points) {
+    if (out.length + p.length > max - 3) break;
+    out += p;
+  }
+  return `${out}...`;
+}
+
+/** True when the two statuses are the same JSON (so no patch is needed). */
+export function statusEquals(a: ConfigEntryStatus | undefined, b: ConfigEntryStatus | undefined): boolean {
+  return canonicalJson(a ?? {}) === canonicalJson(b ?? {});
+}
+
+/** The condition of `type`, if present. */
+export function findCondition(status: ConfigEntryStatus | undefined, type: string): Condition | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}
+
+/** Ready=True for exactly this generation: what `kubectl wait --for=condition=Ready` and kstatus read. */
+export function isReady(status: ConfigEntryStatus | undefined, generation: number): boolean {
+  const ready = findCondition(status, READY);
+  return ready?.status === 'True' && status?.observedGeneration === generation && ready.observedGeneration === generation;
+}

@@ -1,0 +1,64 @@
+/**
+ * Failure classes. One error policy (controller/error-policy.ts) maps them to what happens next;
+ * adapters translate library errors into these at the boundary, so nothing above branches on a
+ * library's error class.
+ *
+ *   terminal   retrying cannot help until the spec changes: Stalled=True, no requeue
+ *   transient  the world may heal (etcd down, timeout): Reconciling=True, requeue with backoff
+ *   conflict   someone changed the keys under us: re-read and retry at once
+ */
+import { COMPARE_FAILED, FENCING_LOST } from '../api/conditions.ts';
+
+export type FailureClass = 'terminal' | 'transient' | 'conflict';
+
+interface CairnErrorOptions {
+  readonly cause?: unknown;
+}
+
+/** Base of Cairn's errors: a condition reason (api/conditions.ts) and a message for people. */
+export abstract class CairnError extends Error {
+  abstract readonly failureClass: FailureClass;
+  readonly reason: string;
+
+  constructor(reason: string, message: string, options: CairnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = reason;
+  }
+}
+
+/** Retrying cannot help until the spec (or another entry) changes. */
+export class TerminalError extends CairnError {
+  readonly failureClass = 'terminal' as const;
+  override readonly name: string = 'TerminalError';
+}
+
+/** May succeed later without any change: retry with per-key backoff. */
+export class TransientError extends CairnError {
+  readonly failureClass = 'transient' as const;
+  override readonly name: string = 'TransientError';
+}
+
+/**
+ * This replica's fencing token is stale: another leader took over. Transient for the key (another
+ * replica will reconcile it); the manager should also stop leading. Never retried at once.
+ */
+export class FencingLostError extends TransientError {
+  override readonly name: string = 'FencingLostError';
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super(FENCING_LOST, message, options);
+  }
+}
+
+/** A guarded transaction's compares failed because the keys changed: re-read and retry at once. */
+export class ConflictError extends CairnError {
+  readonly failureClass = 'conflict' as const;
+  override readonly name: string = 'ConflictError';
+  constructor(message: string, options: CairnErrorOptions & { readonly reason?: string } = {}) {
+    super(options.reason ?? COMPARE_FAILED, message, options);
+  }
+}
+
+/** The class of any thrown value: Cairn's own errors say; anything else is treated as transient. */
+export function classifyError(error: unknown): FailureClass {
+  return error instanceof CairnError ? error.failureClass : 'transient';
+}

@@ -1,0 +1,25 @@
+/** What one reconcile of a live entry came to: the input of nextStatus() and eventFor(). */
+
+export type Outcome =
+  /** Started work on a generation not yet committed (optional: the fast path skips this write). */
+  | { readonly kind: 'progressing'; readonly message?: string }
+  /**
+   * The generation's data is in etcd, owned by this entry: just written (`wrote`) or found there
+   * (`upToDate`, nothing written). `revision` is the data key's mod_revision.
+   */
+  | {
+      readonly kind: 'committed';
+      readonly key: string;
+      readonly revision: string;
+      readonly dataHash: string;
+      readonly schema: string;
+      readonly wrote: boolean;
+      /** The write restored a value changed outside Cairn (driftPolicy Correct). */
+      readonly driftCorrected?: boolean;
+    }
+  /** Retrying cannot help until the spec changes (InvalidData, UnknownSchema, KeyConflict, ...). */
+  | { readonly kind: 'terminal'; readonly reason: string; readonly message: string }
+  /** Will be retried (EtcdUnavailable, CompareFailed, FencingLost, ...). */
+  | { readonly kind: 'transient'; readonly reason: string; readonly message: string }
+  /** etcd differs from the committed value and driftPolicy is Report. */
+  | { readonly kind: 'driftReported'; readonly message: string };

@@ -1,0 +1,44 @@
+/**
+ * The meta record at `P/meta/<namespace>/<key>`: who owns the data key and what was committed.
+ * Ownership is decided by uid, never by name (a deleted and re-created entry is another owner).
+ */
+import { z } from 'zod';
+import { canonicalJson } from './canonical.ts';
+import type { StoredMeta } from './types.ts';
+
+const StoredMetaSchema = z.object({
+  schema: z.string(),
+  uid: z.string().min(1),
+  namespace: z.string(),
+  name: z.string(),
+  generation: z.number().int(),
+  dataHash: z.string(),
+  committedAt: z.string(),
+});
+
+/** The record in a meta key's value, or undefined when the value is not a Cairn meta record. */
+export function parseStoredMeta(value: string): StoredMeta | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const parsed = StoredMetaSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The value written to the meta key: canonical JSON of the record. */
+export function serializeStoredMeta(meta: StoredMeta): string {
+  return canonicalJson(meta);
+}
+
+/** Who owns a key, for messages: `shop/checkout-db (uid 1234)`. */
+export function describeOwner(owner: { readonly namespace: string; readonly name: string; readonly uid: string }): string {
+  return `${owner.namespace}/${owner.name} (uid ${owner.uid})`;
+}
+
+/** RFC 3339 at second precision, as the apiserver writes metav1.Time (so round trips compare equal). */
+export function formatTime(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

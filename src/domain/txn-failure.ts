@@ -1,0 +1,70 @@
+/**
+ * After a guarded transaction: why it failed, and whether a commit with an unknown outcome (timeout)
+ * already happened. Pure functions over what the etcd adapter read back.
+ */
+import type { EntryKeys } from './keys.ts';
+import type { Owner } from './decision.ts';
+import { sha256 } from './canonical.ts';
+import { describeOwner, parseStoredMeta } from './stored-meta.ts';
+import type { Fence, KeyState, ObservedKeys } from './types.ts';
+
+export type TxnFailure =
+  /** P/fence moved: another leader took over. Stop writing; do not retry here. */
+  | { readonly kind: 'fencingLost'; readonly message: string }
+  /** The meta key now belongs to another entry (or is unreadable): Stalled, KeyConflict. */
+  | { readonly kind: 'keyConflict'; readonly owner: Owner | undefined; readonly message: string }
+  /** The keys changed but nothing forbids trying again: plan again from the read-back at once. */
+  | { readonly kind: 'concurrentChange'; readonly message: string };
+
+const ABSENT: KeyState = { exists: false };
+
+/**
+ * Classifies a failed transaction from its read-back (fence first, then ownership).
+ * Assumes the transaction was planned for `keys` with `fence` and read back those keys.
+ */
+export function classifyTxnFailure(
+  readBack: Readonly<Record<string, KeyState>>,
+  fence: Fence,
+  keys: EntryKeys,
+  uid: string,
+): TxnFailure {
+  const fenceNow = readBack[fence.key] ?? ABSENT;
+  if (!fenceNow.exists || fenceNow.modRevision !== fence.revision) {
+    const now = fenceNow.exists ? `is at revision ${fenceNow.modRevision}` : 'is gone';
+    return { kind: 'fencingLost', message: `${fence.key} ${now}, not ${fence.revision}: another leader took over` };
+  }
+  const meta = readBack[keys.meta] ?? ABSENT;
+  if (meta.exists) {
+    const stored = parseStoredMeta(meta.value);
+    if (stored === undefined) {
+      return { kind: 'keyConflict', owner: undefined, message: `${keys.meta} holds a record Cairn cannot read` };
+    }
+    if (stored.uid !== uid) {
+      const owner = { namespace: stored.namespace, name: stored.name, uid: stored.uid };
+      return { kind: 'keyConflict', owner, message: `${keys.data} is owned by ConfigEntry ${describeOwner(owner)}` };
+    }
+  }
+  return { kind: 'concurrentChange', message: `${keys.data} or ${keys.meta} changed since it was read` };
+}
+
+/** The read-back of a failed transaction as an observation to plan again from, without another read. */
+export function observedFromReadBack(
+  readBack: Readonly<Record<string, KeyState>>,
+  keys: EntryKeys,
+  revision: string,
+): ObservedKeys {
+  return { data: readBack[keys.data] ?? ABSENT, meta: readBack[keys.meta] ?? ABSENT, revision };
+}
+
+/**
+ * After a commit whose outcome is unknown (timeout), given a fresh read: the data key's mod_revision
+ * when etcd already holds exactly this commit's value owned by `uid`, else undefined (safe to retry:
+ * the retried transaction's compares still guard it).
+ */
+export function isAlreadyApplied(observed: ObservedKeys, uid: string, dataHash: string): string | undefined {
+  const { data, meta } = observed;
+  if (!meta.exists || !data.exists) return undefined;
+  const stored = parseStoredMeta(meta.value);
+  if (stored === undefined || stored.uid !== uid || stored.dataHash !== dataHash) return undefined;
+  return sha256(data.value) === dataHash ? data.modRevision : undefined;
+}

@@ -1,0 +1,87 @@
+/**
+ * Validation of an entry's schema id and data: the only path by which a value becomes storable.
+ * Pure: the registry is embedded, the size limit is passed in.
+ */
+import { DATA_TOO_LARGE, INVALID_DATA, UNKNOWN_SCHEMA } from '../api/conditions.ts';
+import { SCHEMA_ID_PATTERN } from '../api/names.ts';
+import { lookupSchema, schemaIds } from '../schemas/index.ts';
+import { byteLength, canonicalJson, sha256 } from './canonical.ts';
+import { formatIssues, joinIssues } from './issues.ts';
+
+const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
+
+export interface ValidationOptions {
+  /** Largest canonical JSON accepted, in UTF-8 bytes (DEFAULT_MAX_DATA_BYTES unless configured). */
+  readonly maxBytes: number;
+}
+
+/** A storable value: validated, defaults applied, canonicalised and hashed. */
+export interface ValidData {
+  readonly ok: true;
+  readonly schema: string;
+  /** The schema's output: defaults applied. */
+  readonly value: unknown;
+  /** canonicalJson(value): exactly the bytes stored at the data key. */
+  readonly canonical: string;
+  /** sha256(canonical), `sha256:<hex>`. */
+  readonly dataHash: string;
+  readonly bytes: number;
+}
+
+export type ValidationFailureReason = typeof UNKNOWN_SCHEMA | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
+
+export interface InvalidData {
+  readonly ok: false;
+  readonly reason: ValidationFailureReason;
+  /** One line for a condition message: every issue, path first, `; `-separated (bounded). */
+  readonly message: string;
+  /** Each issue on its own, e.g. `data.port: expected number, got string "5432"`. */
+  readonly issues: readonly string[];
+}
+
+export type Validation = ValidData | InvalidData;
+
+function failure(reason: ValidationFailureReason, issues: readonly string[]): InvalidData {
+  return { ok: false, reason, message: joinIssues(issues), issues };
+}
+
+/**
+ * Validates `data` against the schema registered as `schemaId`.
+ *
+ * Guarantees: `ok` results hold exactly what will be stored; failures carry a reason
+ * (UnknownSchema | InvalidData | DataTooLarge) and messages rooted at `spec.schema` or `data`.
+ * Never throws on any input.
+ */
+export function validateData(schemaId: string, data: unknown, options: ValidationOptions): Validation {
+  const definition = lookupSchema(schemaId);
+  if (definition === undefined) return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId)]);
+
+  const parsed = definition.schema.safeParse(data, { reportInput: true });
+  if (!parsed.success) return failure(INVALID_DATA, formatIssues('data', parsed.error.issues));
+
+  let canonical: string;
+  try {
+    canonical = canonicalJson(parsed.data);
+  } catch (error) {
+    return failure(INVALID_DATA, [`data: ${(error as Error).message}`]);
+  }
+  const bytes = byteLength(canonical);
+  if (bytes > options.maxBytes) {
+    return failure(DATA_TOO_LARGE, [
+      `data: is ${bytes} bytes as canonical JSON, more than the limit of ${options.maxBytes} bytes (${kib(options.maxBytes)})`,
+    ]);
+  }
+  return { ok: true, schema: schemaId, value: parsed.data, canonical, dataHash: sha256(canonical), bytes };
+}
+
+function unknownSchemaProblem(schemaId: string): string {
+  const known = `known schemas: ${schemaIds().join(', ')}`;
+  if (!SCHEMA_ID.test(schemaId)) {
+    return `spec.schema: ${JSON.stringify(schemaId)} is not a schema id of the form name@vN; ${known}`;
+  }
+  return `spec.schema: no schema ${JSON.stringify(schemaId)} is embedded in this operator; ${known}`;
+}
+
+function kib(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}

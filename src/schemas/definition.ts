@@ -1,0 +1,45 @@
+/**
+ * What an embedded schema is: an id, a description, the zod schema, and one valid example.
+ * Each schema lives in its own file and is listed once in ./index.ts.
+ */
+import type { z } from 'zod';
+
+export interface SchemaDefinition {
+  /** `name@vN`; a new incompatible version is a new file with a new id, never an edit. */
+  readonly id: string;
+  /** One sentence for people: shown by `schemas:export` and in docs. */
+  readonly description: string;
+  /** Validates spec.data and applies defaults; its output is what Cairn stores. */
+  readonly schema: z.ZodType;
+  /** A valid payload: exercised by the unit tests and usable as a sample. */
+  readonly example: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A cross-field rule stated twice, on purpose: as a TypeScript predicate (checked by zod at commit and
+ * read) and as the equivalent CEL expression over `self` (carried into the exported JSON Schema as
+ * `x-kubernetes-validations`, for the admission policy generated later). Keep the two in step.
+ */
+export interface CrossFieldRule<T> {
+  /** True when the value is acceptable. Runs only after every field passed its own checks. */
+  readonly check: (value: T) => boolean;
+  /** What a person reads, after the path: `data.pool.min: must not exceed pool.max`. */
+  readonly message: string;
+  /** Where the problem is reported, relative to the object the rule is attached to. */
+  readonly path: readonly (string | number)[];
+  /** The same rule in CEL; must tolerate absent optional/defaulted fields (admission sees raw input). */
+  readonly cel: string;
+}
+
+/** Attaches cross-field rules to an object schema: zod refinements plus their CEL twins as metadata. */
+export function withRules<S extends z.ZodType>(schema: S, rules: readonly CrossFieldRule<z.output<S>>[]): S {
+  let refined = schema;
+  for (const rule of rules) {
+    refined = refined.refine(rule.check, { message: rule.message, path: [...rule.path] }) as S;
+  }
+  const existing = (schema.meta() ?? {}) as Record<string, unknown>;
+  return refined.meta({
+    ...existing,
+    'x-kubernetes-validations': rules.map((r) => ({ rule: r.cel, message: r.message })),
+  }) as S;
+}

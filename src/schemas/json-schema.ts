@@ -1,0 +1,27 @@
+/**
+ * JSON Schema export of the embedded schemas (draft 2020-12), for documentation, editors, and the
+ * zod -> JSON Schema -> CEL admission policy generated later.
+ *
+ * Contract: describes the *input* a person writes (fields with defaults are optional); cross-field
+ * rules appear as `x-kubernetes-validations` CEL on the object they constrain (see definition.ts).
+ */
+import { z } from 'zod';
+import { lookupSchema, schemaIds } from './index.ts';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** The JSON Schema of the schema registered under `id`; throws when no schema has that id. */
+export function exportJsonSchema(id: string): JsonSchema {
+  const definition = lookupSchema(id);
+  if (definition === undefined) {
+    throw new Error(`unknown schema ${JSON.stringify(id)}; known schemas: ${schemaIds().join(', ')}`);
+  }
+  const generated = z.toJSONSchema(definition.schema, { io: 'input', unrepresentable: 'throw' }) as JsonSchema;
+  const { $schema, ...rest } = generated;
+  return { $schema, $id: `https://cairn.dev/schemas/${id}.json`, title: id, ...rest, description: definition.description };
+}
+
+/** Every registered schema's JSON Schema, by id. */
+export function exportAllJsonSchemas(): Record<string, JsonSchema> {
+  return Object.fromEntries(schemaIds().map((id) => [id, exportJsonSchema(id)]));
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { KEY_PATTERN, SCHEMA_ID_PATTERN } from '../../../src/api/names.ts';
+import { CRD_FILE, buildCrd, renderCrd } from '../../../tools/crdgen/crd.ts';
+import { structuralProblems, toStructural, type SchemaNode } from '../../../tools/crdgen/structural.ts';
+
+type Version = { subresources: unknown; additionalPrinterColumns: { name: string; jsonPath: string }[]; schema: { openAPIV3Schema: SchemaNode } };
+const crd = buildCrd() as { spec: { versions: Version[]; names: Record<string, unknown>; scope: string } };
+const version = crd.spec.versions[0] as Version;
+const root = version.schema.openAPIV3Schema;
+const spec = (root.properties as Record<string, SchemaNode>).spec as SchemaNode;
+const specFields = spec.properties as Record<string, SchemaNode>;
+
+function walk(node: SchemaNode, visit: (node: SchemaNode, path: string) => void, path = '$'): void {
+  visit(node, path);
+  for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, SchemaNode>)) walk(child, visit, `${path}.${name}`);
+  if (typeof node.items === 'object') walk(node.items as SchemaNode, visit, `${path}[]`);
+}
+
+describe('generated CRD', () => {
+  it('is structural: every node has a type or preserves unknown fields, no forbidden keywords', () => {
+    expect(structuralProblems(root)).toEqual([]);
+    walk(root, (node, path) => {
+      for (const k of ['$schema', 'anyOf', 'oneOf', 'allOf', '$ref', 'propertyNames', 'const']) expect(node[k], `${path} ${k}`).toBeUndefined();
+      expect(node.additionalProperties, path).not.toBe(false);
+    });
+  });
+
+  it('matches the committed file (what crdgen:check verifies)', () => {
+    expect(readFileSync(new URL(`../../../${CRD_FILE}`, import.meta.url), 'utf8')).toBe(renderCrd());
+  });
+
+  it('renders deterministically and parses back to the same object', () => {
+    expect(renderCrd()).toBe(renderCrd());
+    expect(parse(renderCrd())).toEqual(buildCrd());
+  });
+
+  it('names the resource, with the status subresource and the printer columns', () => {
+    expect(crd.spec.names).toMatchObject({ kind: 'ConfigEntry', plural: 'configentries', shortNames: ['ce'] });
+    expect(crd.spec.scope).toBe('Namespaced');
+    expect(version.subresources).toEqual({ status: {} });
+    expect(version.additionalPrinterColumns.map((c) => [c.name, c.jsonPath])).toEqual([
+      ['Schema', '.spec.schema'],
+      ['Key', '.status.key'],
+      ['Ready', '.status.conditions[?(@.type=="Ready")].status'],
+      ['Reason', '.status.conditions[?(@.type=="Ready")].reason'],
+      ['Revision', '.status.revision'],
+      ['Age', '.metadata.creationTimestamp'],
+    ]);
+  });
+
+  it('describes every spec and status field, for kubectl explain', () => {
+    for (const part of ['spec', 'status']) {
+      walk((root.properties as Record<string, SchemaNode>)[part] as SchemaNode, (node, path) => {
+        expect(typeof node.description, `${part}${path}`).toBe('string');
+      });
+    }
+  });
+
+  it('keeps data free-form and typed as an object', () => {
+    expect(specFields.data).toMatchObject({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true, maxProperties: 256 });
+    expect(specFields.data?.additionalProperties).toBeUndefined();
+  });
+
+  it('enumerates and defaults the policies', () => {
+    expect(specFields.deletionPolicy).toMatchObject({ type: 'string', enum: ['Delete', 'Retain'], default: 'Delete' });
+    expect(specFields.driftPolicy).toMatchObject({ type: 'string', enum: ['Correct', 'Report'], default: 'Correct' });
+    expect(spec.required).toEqual(['schema', 'data']);
+  });
+
+  it('checks key and schema id syntax in CEL, from the same patterns as the domain', () => {
+    expect(specFields.key).toMatchObject({ type: 'string', maxLength: 253 });
+    expect((specFields.key?.['x-kubernetes-validations'] as { rule: string }[])[0]?.rule).toBe(`self.matches('${KEY_PATTERN}')`);
+    expect((specFields.schema?.['x-kubernetes-validations'] as { rule: string }[])[0]?.rule).toBe(`self.matches('${SCHEMA_ID_PATTERN}')`);
+    // Inside a single-quoted CEL literal: no quote to end it early, no backslash to be re-escaped.
+    for (const pattern of [KEY_PATTERN, SCHEMA_ID_PATTERN]) expect(pattern).not.toMatch(/['\\]/);
+  });
+
+  it('makes the key immutable with a transition rule', () => {
+    expect((spec['x-kubernetes-validations'] as { rule: string }[])[0]?.rule).toContain('oldSelf.key');
+  });
+
+  it('keeps conditions a list-map keyed by type', () => {
+    const conditions = ((root.properties as Record<string, SchemaNode>).status?.properties as Record<string, SchemaNode>).conditions;
+    expect(conditions).toMatchObject({ type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
+    expect((conditions?.items as SchemaNode).required).toContain('type');
+  });
+});
+
+describe('toStructural', () => {
+  const convert = (schema: z.ZodType) => toStructural(z.toJSONSchema(schema, { io: 'input' }) as SchemaNode);
+
+  it('drops additionalProperties: false, $schema and safe-integer bounds', () => {
+    expect(convert(z.strictObject({ n: z.int() }))).toEqual({ type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] });
+  });
+
+  it('writes a nullable field as nullable: true', () => {
+    expect(convert(z.object({ a: z.string().nullable() }))).toEqual({ type: 'object', properties: { a: { type: 'string', nullable: true } }, required: ['a'] });
+  });
+
+  it('keeps a typed map', () => {
+    expect(convert(z.record(z.string(), z.string()))).toEqual({ type: 'object', additionalProperties: { type: 'string' } });
+  });
+
+  it.each([
+    ['a union of types', z.object({ a: z.union([z.string(), z.number()]) }), '$.a: a union of types'],
+    ['a union of object types', z.object({ a: z.union([z.string(), z.object({})]) }), "$.a: 'anyOf' cannot be expressed"],
+    ['a literal', z.object({ a: z.literal('x') }), "$.a: 'const' cannot be expressed"],
+    ['an untyped value', z.object({ a: z.unknown() }), '$.a: every node of a structural schema needs a type'],
+    ['an untyped map', z.record(z.string(), z.unknown()), '$: a map needs a value schema'],
+  ])('refuses %s', (_, schema, message) => {
+    expect(() => convert(schema)).toThrow(message);
+  });
+});
