@@ -1,0 +1,89 @@
+/**
+ * The only reader of flags and environment. Each setting is a flag; most also read an environment
+ * variable (flags win), so the same image runs from a Deployment's env and from a terminal.
+ * Parsed once with zod; the result is passed in, never read again from process.env.
+ */
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_MAX_DATA_BYTES, DEFAULT_PREFIX } from './api/names.ts';
+import { checkPrefix } from './domain/keys.ts';
+
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+  .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1, 'at least one etcd endpoint is needed'));
+
+const ConfigSchema = z.object({
+  kubeconfig: z.string().optional(),
+  etcdEndpoints: csv,
+  etcdCaFile: z.string().optional(),
+  etcdCertFile: z.string().optional(),
+  etcdKeyFile: z.string().optional(),
+  etcdUsername: z.string().optional(),
+  etcdPasswordFile: z.string().optional(),
+  etcdTimeoutMs: z.coerce.number().int().min(100).max(120_000),
+  prefix: z.string().superRefine((prefix, ctx) => {
+    const check = checkPrefix(prefix);
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(prefix)} ${check.problem}` });
+  }),
+  maxDataBytes: z.coerce.number().int().min(1).max(1_400_000, 'etcd refuses requests over 1.5 MiB; keep the limit below 1,400,000 bytes'),
+  concurrency: z.coerce.number().int().min(1).max(256),
+  resyncSeconds: z.coerce.number().int().min(0),
+  metricsAddress: z.string().regex(/^[^:]*:\d+$/, 'metrics address is host:port, e.g. 0.0.0.0:8080'),
+  leaderElect: z.boolean(),
+  leaseNamespace: z.string().min(1),
+  leaseName: z.string().min(1),
+  identity: z.string().min(1),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+});
+
+export type Config = z.output<typeof ConfigSchema> & {
+  readonly etcdPassword: string | undefined;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses argv and env; throws ConfigError naming every bad setting. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+  const program = new Command('cairn-operator')
+    .description('Cairn: ConfigEntry resources -> validated -> one guarded etcd transaction -> status')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)', env.KUBECONFIG)
+    .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs ($CAIRN_ETCD_ENDPOINTS)', env.CAIRN_ETCD_ENDPOINTS ?? '')
+    .option('--etcd-ca-file <path>', 'CA bundle for etcd TLS ($CAIRN_ETCD_CA_FILE)', env.CAIRN_ETCD_CA_FILE)
+    .option('--etcd-cert-file <path>', 'client certificate for etcd mTLS ($CAIRN_ETCD_CERT_FILE)', env.CAIRN_ETCD_CERT_FILE)
+    .option('--etcd-key-file <path>', 'client key for etcd mTLS ($CAIRN_ETCD_KEY_FILE)', env.CAIRN_ETCD_KEY_FILE)
+    .option('--etcd-username <name>', 'etcd user ($CAIRN_ETCD_USERNAME)', env.CAIRN_ETCD_USERNAME)
+    .option('--etcd-password-file <path>', 'file holding the etcd password ($CAIRN_ETCD_PASSWORD_FILE)', env.CAIRN_ETCD_PASSWORD_FILE)
+    .option('--etcd-timeout-ms <ms>', 'deadline of each etcd request', env.CAIRN_ETCD_TIMEOUT_MS ?? '5000')
+    .option('--prefix <prefix>', 'etcd key prefix P ($CAIRN_PREFIX)', env.CAIRN_PREFIX ?? DEFAULT_PREFIX)
+    .option('--max-data-bytes <n>', 'largest canonical JSON value accepted ($CAIRN_MAX_DATA_BYTES)', env.CAIRN_MAX_DATA_BYTES ?? String(DEFAULT_MAX_DATA_BYTES))
+    .option('--concurrency <n>', 'reconciles in flight at once', env.CAIRN_CONCURRENCY ?? '8')
+    .option('--resync-seconds <s>', 'reconcile every entry this often (0: never)', env.CAIRN_RESYNC_SECONDS ?? '600')
+    .option('--metrics-address <host:port>', 'address of /metrics, /healthz and /readyz', env.CAIRN_METRICS_ADDRESS ?? '0.0.0.0:8080')
+    .option('--no-leader-elect', 'run without leader election (a single replica)')
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease ($POD_NAMESPACE)', env.POD_NAMESPACE ?? 'cairn-system')
+    .option('--lease-name <name>', 'name of the leader-election Lease', 'cairn-operator')
+    .option('--identity <id>', 'this replica in the Lease and the fence ($POD_NAME)', env.POD_NAME ?? `${hostname()}-${process.pid}`)
+    .option('--log-level <level>', 'trace|debug|info|warn|error', env.CAIRN_LOG_LEVEL ?? 'info')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const parsed = ConfigSchema.safeParse(program.opts());
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join('\n'));
+  }
+  const etcdPassword = parsed.data.etcdPasswordFile ? readFileSync(parsed.data.etcdPasswordFile, 'utf8').trim() : env.CAIRN_ETCD_PASSWORD;
+  return { ...parsed.data, etcdPassword };
+}
+
+function kebab(camel: string): string {
+  return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The commit step of a live entry: plan from the store view, execute the guarded transaction, and
+ * on a failed compare plan again from what the transaction read back; a read happens only when the
+ * view cannot tell or a commit's outcome is unknown.
+ *
+ * Guarantees: at most one transaction per attempt, every one guarded by the fence and the keys as
+ * observed; a timed-out commit is followed by a read, and counts as committed when etcd already holds
+ * exactly its value owned by this entry (so a retry never applies a change twice).
+ *
+ * Errors: returns an Outcome for every expected situation; FencingLostError is turned into a
+ * transient outcome after telling the manager. Store errors that are not outcome-unknown surface as
+ * transient outcomes with their reason.
+ */
+import type { ConfigEntry } from '../api/config-entry.ts';
+import { COMPARE_FAILED, FENCING_LOST, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import type { Outcome } from '../domain/outcome.ts';
+import { plan } from '../domain/plan.ts';
+import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
+import type { Decision } from '../domain/decision.ts';
+import { resolveEntryKeys } from '../domain/entry-keys.ts';
+import type { Fence, ObservedKeys } from '../domain/types.ts';
+import { type ReconcileDeps, timed } from './context.ts';
+
+const MAX_ATTEMPTS = 5;
+
+type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
+
+export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps): Promise<Outcome> {
+  const ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now() };
+  // Plan from the drift watch's view when it can tell; plan() itself decides when it must read.
+  const resolved = resolveEntryKeys(entry, deps.prefix);
+  let observed = resolved.ok ? deps.view.observe(resolved.keys.data, resolved.keys.meta) : undefined;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const decision = plan(entry, observed, ctx);
+    switch (decision.kind) {
+      case 'invalid':
+        return { kind: 'terminal', reason: decision.reason, message: decision.message };
+      case 'keyConflict':
+        return { kind: 'terminal', reason: KEY_CONFLICT, message: decision.message };
+      case 'valueConflict':
+        return { kind: 'terminal', reason: VALUE_CONFLICT, message: decision.message };
+      case 'driftReported':
+        deps.metrics.drift.inc({ action: 'reported' });
+        return { kind: 'driftReported', message: decision.message };
+      case 'upToDate':
+        deps.metrics.etcdTxns.inc({ result: 'unchanged' });
+        return { kind: 'committed', key: decision.keys.data, revision: decision.revision, dataHash: decision.dataHash, schema: decision.schema, wrote: false };
+      case 'needsRead':
+        observed = await read(deps, decision.keys.data, decision.keys.meta);
+        continue;
+      case 'commit': {
+        const result = await execute(entry, fence, decision, observed, deps);
+        if (result.kind === 'outcome') return result.outcome;
+        observed = result.observed;
+      }
+    }
+  }
+  return { kind: 'transient', reason: COMPARE_FAILED, message: `the keys kept changing during ${MAX_ATTEMPTS} attempts; retrying` };
+}
+
+function read(deps: ReconcileDeps, dataKey: string, metaKey: string): Promise<ObservedKeys> {
+  return timed(deps.metrics, 'etcd_read', () => deps.store.read(dataKey, metaKey));
+}
+
+type Executed = { readonly kind: 'outcome'; readonly outcome: Outcome } | { readonly kind: 'replan'; readonly observed: ObservedKeys };
+
+async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'commit'>, before: ObservedKeys | undefined, deps: ReconcileDeps): Promise<Executed> {
+  const { keys } = decision;
+  const committed = (revision: string): Executed => ({
+    kind: 'outcome',
+    outcome: { kind: 'committed', key: keys.data, revision, dataHash: decision.dataHash, schema: decision.schema, wrote: true, driftCorrected: decision.cause === 'correctDrift' },
+  });
+  let result;
+  try {
+    result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(decision.txn));
+  } catch (error) {
+    if (!deps.isOutcomeUnknown(error)) throw error;
+    deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
+    deps.log.warn({ key: keys.data }, 'commit outcome unknown; reading etcd before any retry');
+    const observed = await read(deps, keys.data, keys.meta);
+    const revision = isAlreadyApplied(observed, entry.metadata.uid, decision.dataHash);
+    return revision !== undefined ? committed(revision) : { kind: 'replan', observed };
+  }
+  if (result.succeeded) {
+    deps.metrics.etcdTxns.inc({ result: 'committed' });
+    if (decision.cause === 'correctDrift') deps.metrics.drift.inc({ action: 'corrected' });
+    recordCommit(deps, decision, before, result.revision);
+    return committed(result.revision);
+  }
+  deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
+  const failure = classifyTxnFailure(result.readBack, fence, keys, entry.metadata.uid);
+  switch (failure.kind) {
+    case 'fencingLost':
+      deps.onFencingLost();
+      return { kind: 'outcome', outcome: { kind: 'transient', reason: FENCING_LOST, message: failure.message } };
+    case 'keyConflict':
+      return { kind: 'outcome', outcome: { kind: 'terminal', reason: KEY_CONFLICT, message: failure.message } };
+    case 'concurrentChange':
+      return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision) };
+  }
+}
+
+/** Tells the store view what the transaction wrote, so the next plan needs neither the watch nor a read. */
+function recordCommit(deps: ReconcileDeps, decision: DecisionOf<'commit'>, before: ObservedKeys | undefined, revision: string): void {
+  for (const op of decision.txn.operations) {
+    if (op.kind === 'delete') {
+      deps.view.record(op.key, { exists: false }, revision);
+      continue;
+    }
+    const prior = op.key === decision.keys.data ? before?.data : before?.meta;
+    const createRevision = prior?.exists ? prior.createRevision : revision;
+    deps.view.record(op.key, { exists: true, value: op.value, modRevision: revision, createRevision }, revision);
+  }
+}

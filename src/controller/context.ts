@@ -1,0 +1,33 @@
+/** Everything a reconcile needs, wired once by the manager. */
+import type { Logger } from 'pino';
+import type { Metrics, Stage } from '../observability/metrics.ts';
+import type { Fence } from '../domain/types.ts';
+import type { EntryCache, EntryEventSink, EntryWriter, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
+
+export interface ReconcileDeps {
+  readonly cache: EntryCache;
+  readonly writer: EntryWriter;
+  readonly events: EntryEventSink;
+  readonly store: Store;
+  readonly view: StoreView;
+  readonly isOutcomeUnknown: OutcomeUnknownTest;
+  /** This leader's fencing token; undefined while not leading (then nothing is reconciled). */
+  readonly fence: () => Fence | undefined;
+  /** Called when etcd says another leader took over: the manager steps down and fences again. */
+  readonly onFencingLost: () => void;
+  readonly prefix: string;
+  readonly maxBytes: number;
+  readonly now: () => Date;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Times `work` into the stage histogram. */
+export async function timed<T>(metrics: Metrics, stage: Stage, work: () => Promise<T>): Promise<T> {
+  const end = metrics.stage.startTimer({ stage });
+  try {
+    return await work();
+  } finally {
+    end();
+  }
+}

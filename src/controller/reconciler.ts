@@ -1,0 +1,109 @@
+/**
+ * Reconcile one ConfigEntry, by key (`namespace/name`), level-based: it reads the entry from the
+ * informer's cache and etcd's state from the store view, never from the event that queued it.
+ *
+ *   finalizer state   step
+ *   released          nothing (the apiserver finishes the deletion)
+ *   finalizing        clean up etcd as deletionPolicy says, then remove the finalizer
+ *   needsFinalizer    add the finalizer (usually done at admission), then as active
+ *   active            validate, plan, commit, report status
+ *
+ * Contract: returns what the queue should do next; never throws (errors go through error-policy).
+ * Nothing is reconciled while this replica holds no fence.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type ConfigEntry, parseConfigEntry } from '../api/config-entry.ts';
+import { CONTROLLER_NAME } from '../api/names.ts';
+import { CairnError, TerminalError } from '../domain/errors.ts';
+import { finalizerState, withFinalizer, withoutFinalizer } from '../domain/finalizer.ts';
+import type { Fence } from '../domain/types.ts';
+import { commitEntry } from './commit-entry.ts';
+import { type ReconcileDeps, timed } from './context.ts';
+import { cleanUpEntry } from './delete-entry.ts';
+import { afterError, afterOutcome } from './error-policy.ts';
+import { reportStatus } from './report-status.ts';
+import type { ProcessResult } from './work-queue.ts';
+
+const DONE: ProcessResult = { kind: 'done' };
+
+export class Reconciler {
+  private readonly deps: ReconcileDeps;
+
+  constructor(deps: ReconcileDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<ProcessResult> {
+    const { deps } = this;
+    const fence = deps.fence();
+    if (fence === undefined) return DONE; // not leading: whoever leads reconciles everything on takeover
+    const cached = deps.cache.get(key);
+    if (cached === undefined) return DONE; // gone; its finalizer already ran
+    const log = deps.log.child({ controller: CONTROLLER_NAME, key, reconcileID: randomUUID() });
+    const end = deps.metrics.reconcileTime.startTimer({ controller: CONTROLLER_NAME });
+    let result: ProcessResult;
+    try {
+      result = await this.steps(cached, fence, log);
+    } catch (error) {
+      result = await this.failed(cached, error, log);
+    }
+    end();
+    deps.metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : result.kind === 'after' ? 'requeue_after' : 'requeue' });
+    return result;
+  }
+
+  private async steps(cached: ConfigEntry, fence: Fence, log: Logger): Promise<ProcessResult> {
+    const parsed = parseConfigEntry(cached);
+    if (!parsed.ok) throw new TerminalError('InvalidSpec', `the object is not a valid ConfigEntry: ${parsed.message}`);
+    let entry = parsed.entry;
+    switch (finalizerState(entry.metadata)) {
+      case 'released':
+        return DONE;
+      case 'finalizing':
+        return this.finalize(entry, fence, log);
+      case 'needsFinalizer':
+        entry = await this.setFinalizers(entry, withFinalizer(entry.metadata.finalizers));
+        break;
+      case 'active':
+        break;
+    }
+    const outcome = await commitEntry(entry, fence, this.deps);
+    await reportStatus(entry, outcome, this.deps, log);
+    return afterOutcome(outcome);
+  }
+
+  private async finalize(entry: ConfigEntry, fence: Fence, log: Logger): Promise<ProcessResult> {
+    const cleanup = await cleanUpEntry(entry, fence, this.deps);
+    if (cleanup.kind === 'retry') {
+      await reportStatus(entry, cleanup.outcome, this.deps, log);
+      return afterOutcome(cleanup.outcome);
+    }
+    await this.setFinalizers(entry, withoutFinalizer(entry.metadata.finalizers));
+    log.info({ message: cleanup.message }, 'finalized');
+    return DONE;
+  }
+
+  private async setFinalizers(entry: ConfigEntry, finalizers: string[]): Promise<ConfigEntry> {
+    const { namespace, name, resourceVersion } = entry.metadata;
+    const updated = await timed(this.deps.metrics, 'finalizer', () => this.deps.writer.setFinalizers(namespace, name, finalizers, resourceVersion ?? ''));
+    const parsed = parseConfigEntry(updated);
+    return parsed.ok ? parsed.entry : entry;
+  }
+
+  /** An error escaped the steps: say so in status when it is Cairn's own, then let the policy decide. */
+  private async failed(entry: ConfigEntry, error: unknown, log: Logger): Promise<ProcessResult> {
+    this.deps.metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
+    const policy = afterError(error);
+    if (error instanceof CairnError && error.failureClass !== 'conflict') {
+      const parsed = parseConfigEntry(entry);
+      const outcome = error.failureClass === 'terminal' ? ({ kind: 'terminal', reason: error.reason, message: error.message } as const) : ({ kind: 'transient', reason: error.reason, message: error.message } as const);
+      if (outcome.kind === 'terminal') this.deps.metrics.terminalErrors.inc({ controller: CONTROLLER_NAME });
+      if (parsed.ok) await reportStatus(parsed.entry, outcome, this.deps, log).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
+      else log.warn({ err: error }, 'reconcile failed');
+    } else {
+      log.warn({ err: error }, 'reconcile failed');
+    }
+    return policy;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The status step: the outcome becomes conditions (domain/conditions.ts owns them), written once and
+ * only when they changed, with an Event when the transition deserves one.
+ */
+import type { ConfigEntry } from '../api/config-entry.ts';
+import { nextStatus, statusEquals } from '../domain/conditions.ts';
+import { eventFor } from '../domain/events.ts';
+import type { Outcome } from '../domain/outcome.ts';
+import type { Logger } from 'pino';
+import { type ReconcileDeps, timed } from './context.ts';
+
+export async function reportStatus(entry: ConfigEntry, outcome: Outcome, deps: ReconcileDeps, log: Logger): Promise<void> {
+  const { name, namespace } = entry.metadata;
+  const next = nextStatus(entry.status, outcome, { generation: entry.metadata.generation ?? 0, now: deps.now() });
+  if (statusEquals(entry.status, next)) return;
+  await timed(deps.metrics, 'status_patch', () => deps.writer.patchStatus(namespace, name, next));
+  const event = eventFor(entry.status, next, outcome);
+  if (event) deps.events.record(entry, event);
+  if (outcome.kind === 'committed' && outcome.wrote) log.info({ revision: outcome.revision, dataHash: outcome.dataHash }, 'committed');
+  else if (outcome.kind === 'terminal' || outcome.kind === 'driftReported') log.info({ reason: outcome.kind === 'terminal' ? outcome.reason : 'DriftReported', message: outcome.message }, 'not committed');
+  else if (outcome.kind === 'transient') log.warn({ reason: outcome.reason, message: outcome.message }, 'will retry');
+}

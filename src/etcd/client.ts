@@ -1,0 +1,81 @@
+/**
+ * The etcd3 client Cairn uses, configured so that no call can hang and no write is silently retried.
+ *
+ * Why each setting (etcd3 1.1.2 defaults are in node_modules/etcd3/lib/connection-pool.js):
+ * - Deadlines: etcd3 sets none by default. `defaultCallOptions` is a function, so every unary call
+ *   gets its own deadline computed when it is sent; streams (watch) get none.
+ * - No blind retries: etcd3's default global policy retries every "recoverable" error (deadline
+ *   exceeded, unavailable) up to 3 times, each with a fresh deadline (microsoft/etcd3#137: "3
+ *   connection tries" for one call). That triples the time to fail, and re-sends a write whose first
+ *   attempt may have applied. Here a call is retried only on another endpoint and only when it
+ *   provably never left the client (no connection, or that endpoint's circuit is open).
+ * - Dial timeout: etcd3 1.1.2 accepts `dialTimeout` but never reads it (no use in lib/*.js); a call
+ *   waiting for a connection is bounded by its own deadline instead, and grpc-js's reconnect backoff
+ *   (120 s by default) is capped so a restarted member is found again quickly.
+ * - Keepalive pings find a silent peer (a paused or partitioned member) so a watch stream on it
+ *   errors and reconnects instead of waiting forever. 10 s is above etcd's default enforcement
+ *   minimum (--grpc-keepalive-min-time=5s), and pings are only sent while calls are open, because
+ *   etcd does not permit pings without streams.
+ * - No receive limit: a drift resync reads the whole prefix in one response; grpc-js's default 4 MiB
+ *   limit would make resync impossible once the prefix outgrew it.
+ */
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, noop, retry } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
+
+export interface EtcdClientOptions {
+  /** Client URLs, `http://host:port` or `https://host:port` (all of one scheme). */
+  readonly endpoints: readonly string[];
+  /** PEM contents (not paths). With `tls`, the connection uses TLS whatever the URL scheme says. */
+  readonly tls?: { readonly ca: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
+  readonly auth?: { readonly username: string; readonly password: string };
+  /** Deadline of each unary call, from the moment it is sent. */
+  readonly requestTimeoutMs: number;
+}
+
+/** How long an endpoint that failed 3 calls in a row is skipped before it is tried again. */
+const CIRCUIT_HALF_OPEN_MS = 2_000;
+
+function toBuffer(pem: string | Buffer | undefined): Buffer | undefined {
+  return pem === undefined ? undefined : Buffer.isBuffer(pem) ? pem : Buffer.from(pem);
+}
+
+/** A call failed before any byte was sent: safe to try the next endpoint, even for a write. */
+function neverSent(error: Error): boolean {
+  return isBrokenCircuitError(error) || error.message.includes('No connection established');
+}
+
+function faultHandling(options: EtcdClientOptions): IOptions['faultHandling'] {
+  const others = options.endpoints.length - 1;
+  return {
+    global: others > 0 ? retry(handleWhen(neverSent), { maxAttempts: others }) : noop,
+    host: () =>
+      circuitBreaker(handleWhen(isRecoverableError), {
+        halfOpenAfter: CIRCUIT_HALF_OPEN_MS,
+        breaker: new ConsecutiveBreaker(3),
+      }),
+  };
+}
+
+/** Creates the client. It connects lazily, on the first call. Close it with `client.close()`. */
+export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
+  if (options.endpoints.length === 0) throw new RangeError('etcd: at least one endpoint is required');
+  const timeout = options.requestTimeoutMs;
+  const tls = options.tls;
+  return new Etcd3({
+    hosts: [...options.endpoints],
+    ...(tls
+      ? { credentials: { rootCertificate: toBuffer(tls.ca) as Buffer, privateKey: toBuffer(tls.key), certChain: toBuffer(tls.cert) } }
+      : {}),
+    ...(options.auth ? { auth: { username: options.auth.username, password: options.auth.password } } : {}),
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
+    faultHandling: faultHandling(options),
+    grpcOptions: {
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 0,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': Math.max(1_000, Math.min(timeout, 5_000)),
+      'grpc.max_receive_message_length': -1,
+    },
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The ConfigEntry resource on the apiserver: list and watch for the informer, status and finalizer
+ * patches for the reconciler. Every call goes through the pooled KubeConfig and translates failures.
+ */
+import { CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
+import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
+import { kubeCall } from './errors.ts';
+import type { InformerSource, WatchHandle } from './informer.ts';
+import type { PooledKubeConfig } from './kube-config.ts';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export interface ConfigEntryList {
+  readonly items: ConfigEntry[];
+  readonly resourceVersion: string;
+}
+
+export class ConfigEntryClient implements InformerSource<ConfigEntry> {
+  private readonly api: CustomObjectsApi;
+  private readonly watcher: Watch;
+
+  constructor(kubeConfig: PooledKubeConfig) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    // client-node's Watch aborts a stream that has been silent for 30 s (TimeoutError); the informer
+    // then watches again from its last resourceVersion at once. That is the watchdog for a stream
+    // that died without closing.
+    this.watcher = new Watch(kubeConfig);
+  }
+
+  async list(): Promise<ConfigEntryList> {
+    const list = (await kubeCall('list configentries', () => this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }))) as {
+      items: ConfigEntry[];
+      metadata?: { resourceVersion?: string };
+    };
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  watch(resourceVersion: string, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void): Promise<WatchHandle> {
+    // The server ends each watch after timeoutSeconds; a spread avoids every replica reconnecting at once.
+    const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
+    return this.watcher.watch(`/apis/${GROUP}/${VERSION}/${PLURAL}`, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone);
+  }
+
+  async get(namespace: string, name: string): Promise<ConfigEntry> {
+    return (await kubeCall(`get configentry ${namespace}/${name}`, () =>
+      this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }),
+    )) as ConfigEntry;
+  }
+
+  /**
+   * Replaces status through the status subresource (merge patch: `status` as a whole field set;
+   * conditions are a list and are replaced whole). Cairn is the only writer of status.
+   */
+  async patchStatus(namespace: string, name: string, status: ConfigEntryStatus): Promise<ConfigEntry> {
+    return (await kubeCall(`patch status of configentry ${namespace}/${name}`, () =>
+      this.api.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status }, fieldManager: FIELD_MANAGER }, MERGE_PATCH),
+    )) as ConfigEntry;
+  }
+
+  /**
+   * Sets metadata.finalizers, only if the object is still at `resourceVersion` (optimistic
+   * concurrency: a 409 means someone else changed it; the reconciler reads again).
+   */
+  async setFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string): Promise<ConfigEntry> {
+    return (await kubeCall(`update finalizers of configentry ${namespace}/${name}`, () =>
+      this.api.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { metadata: { finalizers, resourceVersion } }, fieldManager: FIELD_MANAGER },
+        MERGE_PATCH,
+      ),
+    )) as ConfigEntry;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Kubernetes API failures as Cairn's own errors. The adapters in this folder translate
+ * client-node's ApiException (and network failures) here; nothing above branches on client-node.
+ */
+
+/** A failure the apiserver answered with an HTTP status (a Status object, usually). */
+export class KubeApiError extends Error {
+  override name = 'KubeApiError';
+  readonly status: number;
+  readonly reason: string | undefined;
+
+  constructor(status: number, message: string, reason: string | undefined, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.reason = reason;
+  }
+
+  /** 409: a precondition (resourceVersion, uid) no longer holds; read again and retry. */
+  get isConflict(): boolean {
+    return this.status === 409;
+  }
+
+  /** 404: the object (or the resource type) does not exist. */
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+
+  /** 410: the resourceVersion is too old for a watch; list again. */
+  get isGone(): boolean {
+    return this.status === 410;
+  }
+
+  /** 5xx and 429: the apiserver may accept the same request later. */
+  get isRetryable(): boolean {
+    return this.status >= 500 || this.status === 429;
+  }
+}
+
+/** The apiserver could not be reached at all (connection refused, reset, timeout). */
+export class KubeUnreachableError extends Error {
+  override name = 'KubeUnreachableError';
+}
+
+interface StatusBody {
+  readonly message?: string;
+  readonly reason?: string;
+}
+
+function parseStatus(body: unknown): StatusBody {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as StatusBody;
+    } catch {
+      return { message: body };
+    }
+  }
+  return (body ?? {}) as StatusBody;
+}
+
+/** Translates anything a client-node call threw into KubeApiError or KubeUnreachableError. */
+export function translateKubeError(error: unknown, action: string): Error {
+  if (error instanceof KubeApiError || error instanceof KubeUnreachableError) return error;
+  const e = error as { code?: unknown; statusCode?: unknown; body?: unknown; message?: string };
+  const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined && status >= 100) {
+    const body = parseStatus(e.body);
+    return new KubeApiError(status, `${action}: ${body.message ?? e.message ?? `HTTP ${status}`}`, body.reason, { cause: error });
+  }
+  return new KubeUnreachableError(`${action}: ${e.message ?? String(error)}`, { cause: error });
+}
+
+/** Runs a client-node call, translating what it throws. */
+export async function kubeCall<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw translateKubeError(error, action);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Leader election with a coordination.k8s.io/v1 Lease, the way client-go's leaderelection does it:
+ * acquire when the lease is free or expired, renew every `retryPeriodMs`, give up leadership when a
+ * renewal has not succeeded for `renewDeadlineMs`.
+ *
+ * A Lease alone is not mutual exclusion (a paused leader wakes up still believing it leads), so the
+ * caller fences etcd on onStartedLeading (see the design, "Leadership and fencing"): this module only
+ * decides who should be working.
+ */
+import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { KubeApiError, kubeCall } from './errors.ts';
+import type { PooledKubeConfig } from './kube-config.ts';
+
+export interface LeaderElectionOptions {
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  readonly onStartedLeading: () => void;
+  readonly onStoppedLeading: () => void;
+  readonly onError: (error: unknown) => void;
+}
+
+export class LeaderElector {
+  private readonly api: CoordinationV1Api;
+  private readonly options: LeaderElectionOptions;
+  private leading = false;
+  private lastRenew = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(kubeConfig: PooledKubeConfig, options: LeaderElectionOptions) {
+    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.options = options;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    void this.tick();
+  }
+
+  /** Stops campaigning; a leader releases the lease so a successor need not wait for it to expire. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (!this.leading) return;
+    this.setLeading(false);
+    await this.release().catch(this.options.onError);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const acquired = await this.tryAcquireOrRenew();
+      if (acquired) this.lastRenew = Date.now();
+      if (acquired && !this.leading) this.setLeading(true);
+    } catch (error) {
+      this.options.onError(error);
+    }
+    if (this.leading && Date.now() - this.lastRenew > this.options.renewDeadlineMs) this.setLeading(false);
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs);
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    if (leading) this.options.onStartedLeading();
+    else this.options.onStoppedLeading();
+  }
+
+  private spec(previous: V1Lease | undefined, now: Date): V1Lease['spec'] {
+    const changedHands = previous?.spec?.holderIdentity !== this.options.identity;
+    return {
+      holderIdentity: this.options.identity,
+      leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
+      acquireTime: changedHands ? now : previous?.spec?.acquireTime ?? now,
+      renewTime: now,
+      leaseTransitions: (previous?.spec?.leaseTransitions ?? 0) + (changedHands && previous ? 1 : 0),
+    };
+  }
+
+  /** True when this identity holds the lease after the call. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity } = this.options;
+    const now = new Date();
+    let lease: V1Lease;
+    try {
+      lease = await kubeCall(`get lease ${namespace}/${name}`, () => this.api.readNamespacedLease({ namespace, name }));
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
+      await kubeCall(`create lease ${namespace}/${name}`, () => this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: this.spec(undefined, now) } }));
+      return true;
+    }
+    const holder = lease.spec?.holderIdentity;
+    const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
+    const duration = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
+    if (holder && holder !== identity && renewed + duration > now.getTime()) return false;
+    try {
+      await kubeCall(`update lease ${namespace}/${name}`, () =>
+        this.api.replaceNamespacedLease({ namespace, name, body: { metadata: { ...lease.metadata, name, namespace }, spec: this.spec(lease, now) } }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.isConflict) return false; // someone else renewed or took it
+      throw error;
+    }
+  }
+
+  private async release(): Promise<void> {
+    const { namespace, name } = this.options;
+    const lease = await kubeCall(`get lease ${namespace}/${name}`, () => this.api.readNamespacedLease({ namespace, name }));
+    if (lease.spec?.holderIdentity !== this.options.identity) return;
+    await kubeCall(`release lease ${namespace}/${name}`, () =>
+      this.api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1 } } }),
+    );
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Wiring only: config -> logger -> adapters -> manager -> health server. Also the shutdown order:
+ * stop taking work, let in-flight reconciles finish, release the lease, close connections.
+ */
+import { readFileSync } from 'node:fs';
+import { dataPrefix, metaPrefix } from './domain/keys.ts';
+import type { ConfigEntry } from './api/config-entry.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { Manager } from './controller/manager.ts';
+import { createEtcdClient } from './etcd/client.ts';
+import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
+import { EtcdStore } from './etcd/store.ts';
+import { PrefixWatcher } from './etcd/watcher.ts';
+import { ConfigEntryClient } from './kube/config-entries.ts';
+import { EventRecorder } from './kube/events.ts';
+import { Informer } from './kube/informer.ts';
+import { loadKubeConfig } from './kube/kube-config.ts';
+import { LeaderElector } from './kube/leader-election.ts';
+import { trimForCache } from './kube/trim.ts';
+import { startHealthServer } from './observability/health.ts';
+import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+
+function readPem(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : readFileSync(path, 'utf8');
+}
+
+export async function run(config: Config): Promise<() => Promise<void>> {
+  const log = createLogger(config.logLevel);
+  const metrics = new Metrics();
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const entries = new ConfigEntryClient(kubeConfig);
+  const recorder = new EventRecorder(kubeConfig, config.identity, (error) => log.warn({ err: error }, 'could not record an event'));
+  const ca = readPem(config.etcdCaFile);
+  const etcd = createEtcdClient({
+    endpoints: config.etcdEndpoints,
+    requestTimeoutMs: config.etcdTimeoutMs,
+    ...(ca ? { tls: { ca, cert: readPem(config.etcdCertFile), key: readPem(config.etcdKeyFile) } } : {}),
+    ...(config.etcdUsername ? { auth: { username: config.etcdUsername, password: config.etcdPassword ?? '' } } : {}),
+  });
+  const store = new EtcdStore(etcd);
+  const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix)];
+
+  const manager = new Manager(
+    { prefix: config.prefix, maxBytes: config.maxDataBytes, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000, identity: config.identity },
+    {
+      createInformer: (onChange) => {
+        const informer = new Informer<ConfigEntry>({
+          source: entries,
+          keyOf: (e) => `${e.metadata.namespace}/${e.metadata.name}`,
+          trim: trimForCache,
+          onChange,
+          onRelist: () => metrics.informerRelists.inc(),
+          onError: (error, context) => log.warn({ err: error, context }, 'configentry informer'),
+        });
+        return informer;
+      },
+      createStoreWatch: (handlers) =>
+        new PrefixWatcher({
+          client: etcd,
+          store,
+          prefix: `${config.prefix}/`,
+          accept: (key) => watched.some((p) => key.startsWith(p)),
+          onEvent: (event) => handlers.onEvent(event.type === 'put' ? { type: 'put', key: event.key, value: event.value, modRevision: event.modRevision } : { type: 'delete', key: event.key, modRevision: event.modRevision }),
+          onResync: (snapshot) => handlers.onResync(snapshot),
+          onError: handlers.onError,
+        }),
+      createElector: config.leaderElect
+        ? (started, stopped) =>
+            new LeaderElector(kubeConfig, {
+              namespace: config.leaseNamespace,
+              name: config.leaseName,
+              identity: config.identity,
+              leaseDurationMs: 15_000,
+              renewDeadlineMs: 10_000,
+              retryPeriodMs: 2_000,
+              onStartedLeading: started,
+              onStoppedLeading: stopped,
+              onError: (error) => log.warn({ err: error }, 'leader election'),
+            })
+        : undefined,
+      store,
+      writer: entries,
+      events: { record: (entry, event) => recorder.record(entry, event) },
+      isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
+      log,
+      metrics,
+    },
+  );
+
+  const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
+  const server = await startHealthServer(Number(port), host || '0.0.0.0', {
+    live: () => true,
+    notReady: async () => {
+      const failing: string[] = [];
+      if (!manager.isSynced) failing.push('informer or etcd view not synced');
+      await store.revision().catch(() => failing.push('etcd unreachable'));
+      return failing;
+    },
+  }, metrics.registry);
+  log.info({ prefix: config.prefix, endpoints: config.etcdEndpoints, identity: config.identity, metrics: config.metricsAddress }, 'starting');
+  await manager.start();
+
+  return async () => {
+    log.info('shutting down');
+    await manager.stop();
+    await new Promise((r) => server.close(r));
+    etcd.close();
+    await kubeConfig.close();
+  };
+}
+
+// Run when executed directly (node src/main.ts), not when imported by tests or the dev run.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(error instanceof ConfigError ? `cairn-operator: ${error.message}` : error);
+    process.exit(2);
+  }
+  const stop = await run(config);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      void stop().then(() => process.exit(0));
+    });
+  }
+}

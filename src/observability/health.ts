@@ -1,0 +1,40 @@
+/**
+ * The probe and metrics endpoints: /healthz (the process is alive and its loops run), /readyz (the
+ * informer has synced and etcd answers), /metrics (Prometheus text).
+ */
+import { type Server, createServer } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface HealthChecks {
+  /** Liveness: false only when the process should be restarted. */
+  readonly live: () => boolean;
+  /** Readiness: names of the checks that fail (empty = ready). */
+  readonly notReady: () => Promise<string[]>;
+}
+
+export function startHealthServer(port: number, host: string, checks: HealthChecks, registry: Registry): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    if (path === '/healthz' || path === '/livez') return reply(checks.live() ? 200 : 500, checks.live() ? 'ok\n' : 'not live\n');
+    if (path === '/readyz') {
+      void checks.notReady().then(
+        (failing) => reply(failing.length === 0 ? 200 : 503, failing.length === 0 ? 'ok\n' : `not ready: ${failing.join(', ')}\n`),
+        (error: unknown) => reply(503, `not ready: ${String(error)}\n`),
+      );
+      return;
+    }
+    if (path === '/metrics') {
+      void registry.metrics().then((text) => reply(200, text, registry.contentType));
+      return;
+    }
+    reply(404, 'not found\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}

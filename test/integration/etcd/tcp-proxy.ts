@@ -1,0 +1,52 @@
+/**
+ * A TCP proxy on loopback that a test can cut (drop every connection and refuse new ones) and heal:
+ * a network partition between one client and a healthy etcd, which other clients still reach.
+ */
+import { type AddressInfo, type Server, type Socket, createConnection, createServer } from 'node:net';
+
+export class TcpProxy {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private cut = false;
+
+  private constructor(target: URL) {
+    this.server = createServer((inbound) => {
+      if (this.cut) return void inbound.destroy();
+      const outbound = createConnection({ host: target.hostname, port: Number(target.port) });
+      for (const s of [inbound, outbound]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+    });
+  }
+
+  /** Listens on a free loopback port forwarding to `targetUrl` (`http://host:port`). */
+  static async start(targetUrl: string): Promise<TcpProxy> {
+    const proxy = new TcpProxy(new URL(targetUrl));
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Drops every open connection; new ones are closed at once until heal(). */
+  partition(): void {
+    this.cut = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  heal(): void {
+    this.cut = false;
+  }
+
+  async stop(): Promise<void> {
+    this.partition();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
