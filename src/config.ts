@@ -17,6 +17,7 @@ const csv = z
 
 const ConfigSchema = z.object({
   kubeconfig: z.string().optional(),
+  watchNamespace: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'a namespace name (or empty for all namespaces)'),
   etcdEndpoints: csv,
   etcdCaFile: z.string().optional(),
   etcdCertFile: z.string().optional(),
@@ -52,6 +53,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   const program = new Command('cairn-operator')
     .description('Cairn: ConfigEntry resources -> validated -> one guarded etcd transaction -> status')
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)', env.KUBECONFIG)
+    .option('--watch-namespace <ns>', 'reconcile entries of this namespace only (default: all) ($WATCH_NAMESPACE)', env.WATCH_NAMESPACE ?? '')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs ($CAIRN_ETCD_ENDPOINTS)', env.CAIRN_ETCD_ENDPOINTS ?? '')
     .option('--etcd-ca-file <path>', 'CA bundle for etcd TLS ($CAIRN_ETCD_CA_FILE)', env.CAIRN_ETCD_CA_FILE)
     .option('--etcd-cert-file <path>', 'client certificate for etcd mTLS ($CAIRN_ETCD_CERT_FILE)', env.CAIRN_ETCD_CERT_FILE)

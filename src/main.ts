@@ -29,7 +29,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   const log = createLogger(config.logLevel);
   const metrics = new Metrics();
   const kubeConfig = loadKubeConfig(config.kubeconfig);
-  const entries = new ConfigEntryClient(kubeConfig);
+  const entries = new ConfigEntryClient(kubeConfig, config.watchNamespace);
   const recorder = new EventRecorder(kubeConfig, config.identity, (error) => log.warn({ err: error }, 'could not record an event'));
   const ca = readPem(config.etcdCaFile);
   const etcd = createEtcdClient({
@@ -98,7 +98,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       return failing;
     },
   }, metrics.registry);
-  log.info({ prefix: config.prefix, endpoints: config.etcdEndpoints, identity: config.identity, metrics: config.metricsAddress }, 'starting');
+  log.info({ prefix: config.prefix, watchNamespace: config.watchNamespace || '(all)', endpoints: config.etcdEndpoints, identity: config.identity, metrics: config.metricsAddress }, 'starting');
   await manager.start();
 
   return async () => {

@@ -11,18 +11,25 @@
  *                             may not have applied. Re-read before retrying, so nothing applies twice.
  *   EtcdRequestTooLargeError  etcd refused the request for its size: retrying the same request cannot
  *                             help.
- *   EtcdPermissionError       authentication or authorisation failed: retrying cannot help until
+ *   EtcdPermissionError       authentication or authorisation failed: retried with backoff until
  *                             credentials or roles change.
  *   EtcdError                 anything else (also the base class of all of the above).
  */
+import { COMMIT_UNKNOWN, DATA_TOO_LARGE, ETCD_UNAVAILABLE } from '../api/conditions.ts';
+import { CairnError, type FailureClass } from '../domain/errors.ts';
 
-/** Base class of every etcd failure Cairn reports. `cause` holds the library's original error. */
-export class EtcdError extends Error {
+/**
+ * Base class of every etcd failure Cairn reports. `cause` holds the library's original error. Each
+ * class carries the condition reason and failure class the error policy needs (domain/errors.ts),
+ * so nothing above this folder has to know which etcd error it was.
+ */
+export class EtcdError extends CairnError {
   override name = 'EtcdError';
+  readonly failureClass: FailureClass;
 
-  /** True when the same request may succeed later without any change on our side. */
-  get isTransient(): boolean {
-    return false;
+  constructor(message: string, options: { cause?: unknown } = {}, reason = 'EtcdError', failureClass: FailureClass = 'transient') {
+    super(reason, message, options);
+    this.failureClass = failureClass;
   }
 }
 
@@ -30,8 +37,8 @@ export class EtcdError extends Error {
 export class EtcdUnavailableError extends EtcdError {
   override name = 'EtcdUnavailableError';
 
-  override get isTransient(): boolean {
-    return true;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options, ETCD_UNAVAILABLE, 'transient');
   }
 }
 
@@ -42,17 +49,28 @@ export class EtcdUnavailableError extends EtcdError {
 export class EtcdOutcomeUnknownError extends EtcdError {
   override name = 'EtcdOutcomeUnknownError';
 
-  override get isTransient(): boolean {
-    return true;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options, COMMIT_UNKNOWN, 'transient');
   }
 }
 
 /** etcd refused the request as too large (its --max-request-bytes, 1.5 MiB by default). */
 export class EtcdRequestTooLargeError extends EtcdError {
   override name = 'EtcdRequestTooLargeError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options, DATA_TOO_LARGE, 'terminal');
+  }
 }
 
-/** Authentication failed or the user lacks a permission on the key range. */
+/**
+ * Authentication failed or the user lacks a permission on the key range. Retried with backoff:
+ * credentials and roles are fixed outside the entry, without a change to its spec.
+ */
 export class EtcdPermissionError extends EtcdError {
   override name = 'EtcdPermissionError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options, 'EtcdPermissionDenied', 'transient');
+  }
 }

@@ -20,7 +20,11 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   private readonly api: CustomObjectsApi;
   private readonly watcher: Watch;
 
-  constructor(kubeConfig: PooledKubeConfig) {
+  private readonly namespace: string;
+
+  /** `namespace`: list and watch that namespace only; empty for all namespaces. */
+  constructor(kubeConfig: PooledKubeConfig, namespace = '') {
+    this.namespace = namespace;
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
     // client-node's Watch aborts a stream that has been silent for 30 s (TimeoutError); the informer
     // then watches again from its last resourceVersion at once. That is the watchdog for a stream
@@ -29,7 +33,12 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   }
 
   async list(): Promise<ConfigEntryList> {
-    const list = (await kubeCall('list configentries', () => this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }))) as {
+    const namespace = this.namespace;
+    const list = (await kubeCall('list configentries', () =>
+      namespace === ''
+        ? this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })
+        : this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL }),
+    )) as {
       items: ConfigEntry[];
       metadata?: { resourceVersion?: string };
     };
@@ -39,7 +48,8 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   watch(resourceVersion: string, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void): Promise<WatchHandle> {
     // The server ends each watch after timeoutSeconds; a spread avoids every replica reconnecting at once.
     const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
-    return this.watcher.watch(`/apis/${GROUP}/${VERSION}/${PLURAL}`, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone);
+    const path = this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`;
+    return this.watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone);
   }
 
   async get(namespace: string, name: string): Promise<ConfigEntry> {

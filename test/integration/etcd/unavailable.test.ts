@@ -77,7 +77,7 @@ describe('EtcdStore with its etcd down', () => {
       for (const call of [() => store.revision(), () => store.rangePrefix('/hung/'), () => store.acquireFence('/hung/fence', 'x')]) {
         const f = await failure(call);
         expect(f.error).toBeInstanceOf(EtcdError);
-        expect((f.error as EtcdError).isTransient).toBe(true);
+        expect((f.error as EtcdError).failureClass).toBe('transient');
         expect(f.ms).toBeLessThan(BOUND_MS);
       }
     } finally {

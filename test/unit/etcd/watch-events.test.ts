@@ -1,0 +1,41 @@
+/** Where a watch resumes after each kind of response. */
+import type { IWatchResponse } from 'etcd3';
+import { describe, expect, it } from 'vitest';
+import { eventsOf, nextRevisionAfter } from '../../../src/etcd/watch-events.ts';
+
+function response(revision: string, events: [type: 'Put' | 'Delete', key: string, modRevision: string][], created = false): IWatchResponse {
+  return {
+    header: { cluster_id: '1', member_id: '1', revision, raft_term: '1' },
+    watch_id: '0',
+    created,
+    canceled: false,
+    compact_revision: '0',
+    cancel_reason: '',
+    events: events.map(([type, key, mod]) => ({ type, kv: { key: Buffer.from(key), value: Buffer.from('v'), mod_revision: mod, create_revision: '1', version: '1', lease: '0' } })),
+  } as unknown as IWatchResponse;
+}
+
+describe('nextRevisionAfter', () => {
+  it('resumes after the last event, not after the header revision of a catch-up batch', () => {
+    expect(nextRevisionAfter(response('100', [['Put', 'a', '10'], ['Put', 'b', '11']]), '5')).toBe('12');
+  });
+  it('resumes after the header revision of a progress notification', () => {
+    expect(nextRevisionAfter(response('100', []), '12')).toBe('101');
+  });
+  it('does not move on a created response', () => {
+    expect(nextRevisionAfter(response('100', [], true), '12')).toBe('12');
+  });
+  it('never moves backwards', () => {
+    expect(nextRevisionAfter(response('3', []), '12')).toBe('12');
+  });
+});
+
+describe('eventsOf', () => {
+  it('keeps order and drops keys the filter rejects', () => {
+    const events = eventsOf(response('9', [['Put', '/p/data/a', '7'], ['Put', '/p/fence', '8'], ['Delete', '/p/meta/a', '9']]), (k) => k !== '/p/fence');
+    expect(events).toEqual([
+      { type: 'put', key: '/p/data/a', value: 'v', modRevision: '7' },
+      { type: 'delete', key: '/p/meta/a', modRevision: '9' },
+    ]);
+  });
+});
