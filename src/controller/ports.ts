@@ -10,6 +10,8 @@ import type { GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/ty
 export interface EntryCache {
   get(key: string): ConfigEntry | undefined;
   keys(): string[];
+  /** Puts the apiserver's answer to our own write into the cache, if the cache still holds `fromResourceVersion`. */
+  replaceIfUnchanged(key: string, fromResourceVersion: string | undefined, object: ConfigEntry): void;
 }
 
 /** Writes to ConfigEntries on the apiserver. */

@@ -87,6 +87,7 @@ export class Reconciler {
   private async setFinalizers(entry: ConfigEntry, finalizers: string[]): Promise<ConfigEntry> {
     const { namespace, name, resourceVersion } = entry.metadata;
     const updated = await timed(this.deps.metrics, 'finalizer', () => this.deps.writer.setFinalizers(namespace, name, finalizers, resourceVersion ?? ''));
+    this.deps.cache.replaceIfUnchanged(`${namespace}/${name}`, resourceVersion, updated);
     const parsed = parseConfigEntry(updated);
     return parsed.ok ? parsed.entry : entry;
   }

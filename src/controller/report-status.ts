@@ -13,7 +13,9 @@ export async function reportStatus(entry: ConfigEntry, outcome: Outcome, deps: R
   const { name, namespace } = entry.metadata;
   const next = nextStatus(entry.status, outcome, { generation: entry.metadata.generation ?? 0, now: deps.now() });
   if (statusEquals(entry.status, next)) return;
-  await timed(deps.metrics, 'status_patch', () => deps.writer.patchStatus(namespace, name, next));
+  const updated = await timed(deps.metrics, 'status_patch', () => deps.writer.patchStatus(namespace, name, next));
+  // So a reconcile that runs before the watch delivers our write does not write the same status again.
+  deps.cache.replaceIfUnchanged(`${namespace}/${name}`, entry.metadata.resourceVersion, updated);
   const event = eventFor(entry.status, next, outcome);
   if (event) deps.events.record(entry, event);
   if (outcome.kind === 'committed' && outcome.wrote) log.info({ revision: outcome.revision, dataHash: outcome.dataHash }, 'committed');

@@ -78,6 +78,17 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
   }
 
   /**
+   * Write-through for the caller's own writes: replaces the cached object with `object` (the
+   * apiserver's answer to a write) if the cache still holds the version the write started from.
+   * No onChange: the write was ours. The watch event for the same resourceVersion is then a no-op.
+   */
+  replaceIfUnchanged(key: string, fromResourceVersion: string | undefined, object: T): void {
+    const cached = this.cache.get(key);
+    if (cached === undefined || cached.metadata?.resourceVersion !== fromResourceVersion) return;
+    this.cache.set(key, this.options.trim(object));
+  }
+
+  /**
    * Lists until a list succeeds (the CRD may not be installed or served yet: each failure goes to
    * onError and the next try backs off), then keeps watching. Resolves when the cache holds the
    * first list, or when stopped.

@@ -21,7 +21,10 @@ export interface SchemaDefinition {
  * `x-kubernetes-validations`, for the admission policy generated later). Keep the two in step.
  */
 export interface CrossFieldRule<T> {
-  /** True when the value is acceptable. Runs only after every field passed its own checks. */
+  /**
+   * True when the value is acceptable. Runs after the fields parsed to their types (zod 4 skips
+   * refinements after a type error, not after a range error), so it must not assume ranges hold.
+   */
   readonly check: (value: T) => boolean;
   /** What a person reads, after the path: `data.pool.min: must not exceed pool.max`. */
   readonly message: string;

@@ -65,7 +65,7 @@ async function requireGo(): Promise<void> {
     // fall through to the explanation below
   }
   throw new BuildFailedError(
-    'the Go toolchain (go >= 1.26) is needed to build kube-apiserver, kubectl, etcd, etcdctl and helm, ' +
+    'the Go toolchain (go >= 1.26) is needed to build kube-apiserver, kubectl, etcd, etcdctl, helm and kstatus, ' +
       'and `go` is not on PATH. Install Go, or supply prebuilt binaries with TEST_ASSET_<NAME> or KUBEBUILDER_ASSETS.',
   );
 }

@@ -1,14 +1,16 @@
 /**
- * The pinned control-plane programs Cairn is tested against, and how each is built from its official
- * Go module. The wrapper modules (go.mod + go.sum, committed) live in tools/go/<component>/.
+ * The pinned programs Cairn is tested against, and how each is built from its official Go module:
+ * the control plane (kube-apiserver, kubectl, etcd, etcdctl), helm, and kstatus (a small command of
+ * our own over Flux's and kpt's status library). The wrapper modules (go.mod + go.sum, committed)
+ * live in tools/go/<component>/.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm';
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'kstatus';
 
 export interface Component {
-  readonly name: 'kubernetes' | 'etcd' | 'helm';
+  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'kstatus';
   readonly version: string;
   readonly binaries: readonly { readonly name: BinaryName; readonly goPackage: string }[];
   /** `-X` stamps, so the programs report the version they were built at instead of a placeholder. */
@@ -18,6 +20,8 @@ export interface Component {
 export const KUBERNETES_VERSION = 'v1.37.2';
 export const ETCD_VERSION = 'v3.7.3';
 export const HELM_VERSION = 'v4.3.1';
+/** The sigs.k8s.io/cli-utils version whose kstatus library tools/go/kstatus wraps. */
+export const KSTATUS_VERSION = 'v0.37.2';
 
 function kubernetesStamps(version: string): string[] {
   const [major, minor] = version.replace(/^v/, '').split('.');
@@ -54,6 +58,14 @@ export const COMPONENTS: readonly Component[] = [
     version: HELM_VERSION,
     binaries: [{ name: 'helm', goPackage: 'helm.sh/helm/v4/cmd/helm' }],
     versionStamps: [`helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`],
+  },
+  {
+    // Reads one object as JSON on stdin, prints kstatus's verdict as JSON; the wrapper module is the
+    // program itself (tools/go/kstatus/main.go), so the package is the module's own.
+    name: 'kstatus',
+    version: KSTATUS_VERSION,
+    binaries: [{ name: 'kstatus', goPackage: 'cairn.dev/tools/kstatus' }],
+    versionStamps: [],
   },
 ];
 

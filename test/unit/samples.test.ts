@@ -1,0 +1,172 @@
+/**
+ * The samples in deploy/samples are what a new user applies first (`npm run dev` applies them all),
+ * so each must show what its name promises: a valid sample per embedded schema is accepted as is,
+ * and each `invalid-*.yaml` is rejected for exactly one reason, by the CRD at `kubectl apply` or by
+ * the operator in status, with the message a person will read.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { INVALID_DATA, UNKNOWN_SCHEMA } from '../../src/api/conditions.ts';
+import { parseConfigEntry } from '../../src/api/config-entry.ts';
+import { API_VERSION, DEFAULT_MAX_DATA_BYTES, KEY_PATTERN, KIND, SCHEMA_ID_PATTERN } from '../../src/api/names.ts';
+import { checkRelativeKey } from '../../src/domain/keys.ts';
+import { validateData } from '../../src/domain/validate.ts';
+import { schemaIds } from '../../src/schemas/index.ts';
+
+const SAMPLES_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'samples');
+const NAMESPACE = 'cairn-demo';
+const NAMESPACE_FILE = '00-namespace.yaml';
+const OPTIONS = { maxBytes: DEFAULT_MAX_DATA_BYTES };
+
+type Expected =
+  /** Accepted by the apiserver and committed by the operator. */
+  | { readonly outcome: 'valid' }
+  /** Refused by the CRD's CEL rule on spec.key at `kubectl apply`; keys.ts names the problem. */
+  | { readonly outcome: 'crd-key'; readonly problem: string }
+  /** Refused by the CRD's CEL rule on spec.schema at `kubectl apply`. */
+  | { readonly outcome: 'crd-schema-id' }
+  /** Accepted by the apiserver, refused by the operator: Stalled with this reason and message. */
+  | { readonly outcome: 'status'; readonly reason: string; readonly message: string };
+
+const KNOWN = `known schemas: ${schemaIds().join(', ')}`;
+
+/** Every sample file and what it must show. A new sample needs a row here. */
+const EXPECTED: Readonly<Record<string, Expected>> = {
+  'database.yaml': { outcome: 'valid' },
+  'feature-flags.yaml': { outcome: 'valid' },
+  'rate-limits.yaml': { outcome: 'valid' },
+  'service-endpoints.yaml': { outcome: 'valid' },
+  'invalid-key.yaml': { outcome: 'crd-key', problem: "must not contain '.' or '..' segments" },
+  'invalid-schema-id.yaml': { outcome: 'crd-schema-id' },
+  'invalid-unknown-schema.yaml': {
+    outcome: 'status',
+    reason: UNKNOWN_SCHEMA,
+    message: `spec.schema: no schema "database@v2" is embedded in this operator; ${KNOWN}`,
+  },
+  'invalid-wrong-type.yaml': { outcome: 'status', reason: INVALID_DATA, message: 'data.port: expected number, got string "5432"' },
+  'invalid-missing-field.yaml': { outcome: 'status', reason: INVALID_DATA, message: 'data.endpoints[0].url: required' },
+  'invalid-out-of-range.yaml': {
+    outcome: 'status',
+    reason: INVALID_DATA,
+    message: 'data.routes[0].requestsPerSecond: must be greater than 0, got 0',
+  },
+  'invalid-cross-field.yaml': { outcome: 'status', reason: INVALID_DATA, message: 'data.pool.min: must not be greater than pool.max' },
+};
+
+interface Sample {
+  readonly file: string;
+  readonly object: {
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata: { name: string; namespace?: string };
+    spec: { schema: string; key?: string; data: unknown };
+  };
+}
+
+/** Parsed as YAML 1.1, as kubectl reads it: unquoted on/off/yes/no are booleans there. */
+function readSample(file: string): Sample {
+  const object = parse(readFileSync(join(SAMPLES_DIR, file), 'utf8'), { version: '1.1' }) as Sample['object'];
+  return { file, object };
+}
+
+function manifestFiles(): string[] {
+  return readdirSync(SAMPLES_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+}
+
+const samples = Object.keys(EXPECTED).map(readSample);
+
+/** The key the entry writes under: spec.key, or metadata.name when absent. */
+function relativeKey(sample: Sample): string {
+  return sample.object.spec.key ?? sample.object.metadata.name;
+}
+
+/** The apiserver adds these; parseConfigEntry needs them to read the object as it would be served. */
+function asServed(sample: Sample): unknown {
+  const { metadata } = sample.object;
+  return { ...sample.object, metadata: { ...metadata, uid: `uid-${metadata.name}`, generation: 1 } };
+}
+
+describe('the samples directory', () => {
+  it('holds the namespace and exactly the samples listed here', () => {
+    expect(manifestFiles()).toEqual([NAMESPACE_FILE, ...Object.keys(EXPECTED)].sort());
+  });
+
+  it('creates the namespace first, so `kubectl apply -f deploy/samples/` needs no second run', () => {
+    expect(manifestFiles()[0]).toBe(NAMESPACE_FILE);
+    expect(readSample(NAMESPACE_FILE).object).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
+  });
+
+  it('names a file invalid-* exactly when it is meant to be rejected', () => {
+    for (const [file, expected] of Object.entries(EXPECTED)) {
+      expect(file.startsWith('invalid-'), file).toBe(expected.outcome !== 'valid');
+    }
+  });
+
+  it('has one valid sample per embedded schema', () => {
+    const valid = samples.filter((s) => EXPECTED[s.file]?.outcome === 'valid').map((s) => s.object.spec.schema);
+    expect(valid.sort()).toEqual(schemaIds());
+  });
+
+  it.each(samples)('$file is one ConfigEntry in the demo namespace', ({ object }) => {
+    expect(object.apiVersion).toBe(API_VERSION);
+    expect(object.kind).toBe(KIND);
+    expect(object.metadata.namespace).toBe(NAMESPACE);
+  });
+
+  it('gives every entry its own name and key, so no sample fails with a key conflict', () => {
+    const names = samples.map((s) => s.object.metadata.name);
+    const keys = samples.map(relativeKey);
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('each sample shows what its name promises', () => {
+  const validSamples = samples.filter((s) => EXPECTED[s.file]?.outcome === 'valid');
+  it.each(validSamples)('$file is accepted and committable', (sample) => {
+    expect(parseConfigEntry(asServed(sample)).ok).toBe(true);
+    expect(checkRelativeKey(relativeKey(sample))).toEqual({ ok: true, key: relativeKey(sample) });
+    const result = validateData(sample.object.spec.schema, sample.object.spec.data, OPTIONS);
+    expect(result.ok ? 'ok' : result.message).toBe('ok');
+  });
+
+  const keyRejections = samples.filter((s) => EXPECTED[s.file]?.outcome === 'crd-key');
+  it.each(keyRejections)('$file is refused by the CRD for its key, and for nothing else', (sample) => {
+    const expected = EXPECTED[sample.file] as Extract<Expected, { outcome: 'crd-key' }>;
+    const key = relativeKey(sample);
+    expect(new RegExp(KEY_PATTERN).test(key)).toBe(false);
+    expect(checkRelativeKey(key)).toEqual({ ok: false, problem: expected.problem });
+    expect(new RegExp(SCHEMA_ID_PATTERN).test(sample.object.spec.schema)).toBe(true);
+    expect(validateData(sample.object.spec.schema, sample.object.spec.data, OPTIONS).ok).toBe(true);
+  });
+
+  const schemaIdRejections = samples.filter((s) => EXPECTED[s.file]?.outcome === 'crd-schema-id');
+  it.each(schemaIdRejections)('$file is refused by the CRD for its schema id, and for nothing else', (sample) => {
+    const { schema, data } = sample.object.spec;
+    expect(new RegExp(SCHEMA_ID_PATTERN).test(schema)).toBe(false);
+    expect(checkRelativeKey(relativeKey(sample)).ok).toBe(true);
+    // Were the CRD rule missing, the operator would still refuse it, naming the expected form.
+    expect(validateData(schema, data, OPTIONS)).toMatchObject({
+      ok: false,
+      reason: UNKNOWN_SCHEMA,
+      message: `spec.schema: ${JSON.stringify(schema)} is not a schema id of the form name@vN; ${KNOWN}`,
+    });
+  });
+
+  const statusRejections = samples.filter((s) => EXPECTED[s.file]?.outcome === 'status');
+  it.each(statusRejections)('$file passes the CRD and is refused by the operator with one clear message', (sample) => {
+    const expected = EXPECTED[sample.file] as Extract<Expected, { outcome: 'status' }>;
+    const { schema, data } = sample.object.spec;
+    expect(parseConfigEntry(asServed(sample)).ok).toBe(true);
+    expect(new RegExp(SCHEMA_ID_PATTERN).test(schema)).toBe(true);
+    expect(checkRelativeKey(relativeKey(sample)).ok).toBe(true);
+    expect(validateData(schema, data, OPTIONS)).toEqual({
+      ok: false,
+      reason: expected.reason,
+      message: expected.message,
+      issues: [expected.message],
+    });
+  });
+});
