@@ -15,6 +15,8 @@ export interface OperatorOptions {
   readonly namespace: string;
   readonly prefix: string;
   readonly kubeconfig?: string;
+  /** Another etcd than the shared store (tests that count every revision of the store). */
+  readonly storeEndpoints?: readonly string[];
   readonly args?: readonly string[];
 }
 
@@ -43,7 +45,7 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     args: [
       MAIN,
       `--kubeconfig=${options.kubeconfig ?? cp.kubeconfig}`,
-      `--etcd-endpoints=${cp.storeEndpoints.join(',')}`,
+      `--etcd-endpoints=${(options.storeEndpoints ?? cp.storeEndpoints).join(',')}`,
       `--watch-namespace=${options.namespace}`,
       `--prefix=${options.prefix}`,
       `--metrics-address=127.0.0.1:${port}`,

@@ -1,5 +1,9 @@
 /** Direct, linearizable reads of the shared store etcd: what a plain etcd client would see. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { EtcdCluster } from '../../tools/controlplane/etcd-cluster.ts';
 import { controlPlane } from './cluster.ts';
 
 export interface StoredValue {
@@ -8,7 +12,12 @@ export interface StoredValue {
 }
 
 export class StoreReader {
-  readonly client = new Etcd3({ hosts: [...controlPlane().storeEndpoints] });
+  readonly client: Etcd3;
+
+  /** Reads the shared store, or the etcd at `endpoints`. */
+  constructor(endpoints: readonly string[] = controlPlane().storeEndpoints) {
+    this.client = new Etcd3({ hosts: [...endpoints] });
+  }
 
   /** The key's value and mod_revision, or undefined when absent (a linearizable read). */
   async get(key: string): Promise<StoredValue | undefined> {
@@ -34,4 +43,20 @@ export class StoreReader {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * An etcd of the test's own, for tests that assert on the store's global revision (the shared
+ * store's revision moves with every other test file running in parallel).
+ */
+export async function startOwnStore(name: string): Promise<{ endpoints: readonly string[]; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-store-'));
+  const cluster = await EtcdCluster.start({ binary: controlPlane().etcd, dir, name, members: 1, pidFile: join(dir, 'pids') });
+  return {
+    endpoints: cluster.endpoints,
+    stop: async () => {
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
