@@ -64,7 +64,9 @@ export function translateKubeError(error: unknown, action: string): Error {
   const status = typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
   if (status !== undefined && status >= 100) {
     const body = parseStatus(e.body);
-    return new KubeApiError(status, `${action}: ${body.message ?? e.message ?? `HTTP ${status}`}`, body.reason, { cause: error });
+    // No `cause`: client-node's exception message repeats the whole response (body and headers),
+    // and loggers print the cause chain; status, reason and message are what matter.
+    return new KubeApiError(status, `${action}: ${body.message ?? `HTTP ${status}`}`, body.reason);
   }
   return new KubeUnreachableError(`${action}: ${e.message ?? String(error)}`, { cause: error });
 }

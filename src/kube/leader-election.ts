@@ -73,11 +73,12 @@ export class LeaderElector {
 
   private spec(previous: V1Lease | undefined, now: Date): V1Lease['spec'] {
     const changedHands = previous?.spec?.holderIdentity !== this.options.identity;
+    const acquired = changedHands || previous?.spec?.acquireTime === undefined ? now : new Date(previous.spec.acquireTime);
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
-      acquireTime: changedHands ? now : previous?.spec?.acquireTime ?? now,
-      renewTime: now,
+      acquireTime: microTime(acquired),
+      renewTime: microTime(now),
       leaseTransitions: (previous?.spec?.leaseTransitions ?? 0) + (changedHands && previous ? 1 : 0),
     };
   }
@@ -114,7 +115,15 @@ export class LeaderElector {
     const lease = await kubeCall(`get lease ${namespace}/${name}`, () => this.api.readNamespacedLease({ namespace, name }));
     if (lease.spec?.holderIdentity !== this.options.identity) return;
     await kubeCall(`release lease ${namespace}/${name}`, () =>
-      this.api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec: { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1 } } }),
+      this.api.replaceNamespacedLease({ namespace, name, body: { metadata: lease.metadata, spec: { ...this.spec(lease, new Date()), holderIdentity: undefined, leaseDurationSeconds: 1 } } }),
     );
   }
+}
+
+/**
+ * Lease times are metav1.MicroTime: the apiserver refuses anything but six fractional digits, and
+ * client-node would send a Date with three. It passes strings through as they are.
+ */
+function microTime(date: Date): Date {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
 }

@@ -1,13 +1,17 @@
 /**
- * `npm run dev`: the local control plane (a 3-member etcd store and kube-apiserver on its own etcd),
- * with files for other shells in .cairn/dev/. Stays up until Ctrl-C, then stops everything it started.
+ * `npm run dev`: Cairn on a local control plane it starts itself. A 3-member etcd store and a
+ * kube-apiserver on its own etcd; the CRD; the operator as its own process; the samples applied and
+ * reported with the value etcd holds. Stays up until Ctrl-C, then stops everything it started.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlPlane } from '../controlplane/control-plane.ts';
+import { installCrds } from '../controlplane/install-crds.ts';
+import { startOperatorProcess } from '../controlplane/operator-process.ts';
 import { onShutdown } from '../controlplane/processes.ts';
 import { writeDevFiles } from './env-file.ts';
+import { DEMO_NAMESPACE, applySamples, formatReports, reportSamples } from './samples.ts';
 
 function parseMembers(value: string): 1 | 3 {
   if (value === '1' || value === '3') return Number(value) as 1 | 3;
@@ -17,12 +21,14 @@ function parseMembers(value: string): 1 | 3 {
 const options = new Command('dev')
   .description('run Cairn on a local control plane')
   .option('--members <n>', 'members of the etcd store cluster (1 or 3)', parseMembers, 3)
+  .option('--no-samples', 'do not apply deploy/samples')
   .parse()
-  .opts<{ members: 1 | 3 }>();
+  .opts<{ members: 1 | 3; samples: boolean }>();
 
 const devDir = resolve('.cairn', 'dev');
 mkdirSync(devDir, { recursive: true });
 const log = (line: string): void => console.log(`[dev] ${line}`);
+const shown = (path: string): string => relative(process.cwd(), path);
 
 const controlPlane = await startControlPlane({ members: options.members, dir: resolve(devDir, 'cluster'), removeOnStop: true, log });
 const files = writeDevFiles(devDir, controlPlane.info);
@@ -33,15 +39,37 @@ onShutdown(async () => {
   rmSync(files.kubeconfig, { force: true });
 });
 
+log('installing the ConfigEntry CRD');
+installCrds(controlPlane.info);
+log('starting the operator');
+const operator = await startOperatorProcess({
+  kubeconfig: controlPlane.info.kubeconfig,
+  storeEndpoints: controlPlane.info.storeEndpoints,
+  dir: devDir,
+  args: ['--lease-namespace=kube-system', '--identity=cairn-dev'],
+});
+onShutdown(async () => {
+  log('stopping the operator');
+  await operator.stop();
+});
+
+if (options.samples) {
+  log('applying deploy/samples');
+  const refused = applySamples(controlPlane.info);
+  console.log(`\nSample entries in namespace ${DEMO_NAMESPACE}:\n${formatReports(await reportSamples(controlPlane.info, refused))}`);
+}
+
 console.log(`
-Cairn's local control plane is up.
+Cairn is running on a local control plane.
   kube-apiserver  ${controlPlane.info.apiServerUrl}
   etcd store      ${controlPlane.info.storeEndpoints.join(', ')}
+  operator        ${operator.metricsUrl}/metrics, /healthz, /readyz   (log: ${shown(operator.logFile)})
 
 In another shell:
-  source ${files.env.replace(`${process.cwd()}/`, '')}
-  kubectl get ns
-  etcdctl endpoint health
+  source ${shown(files.env)}
+  kubectl get ce -n ${DEMO_NAMESPACE}
+  kubectl apply -f deploy/samples/database.yaml
+  etcdctl get --prefix /cairn/data/
 
 Ctrl-C stops everything this started.`);
 

@@ -1,0 +1,72 @@
+/**
+ * The operator in its own process (`node src/main.ts`), as a user runs it: used by the local run,
+ * the integration tests and the benchmarks. Resolves once /readyz answers 200.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from './ports.ts';
+import { ManagedProcess } from './processes.ts';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
+
+export interface OperatorProcessOptions {
+  readonly kubeconfig: string;
+  readonly storeEndpoints: readonly string[];
+  /** Where the log and pid files go. */
+  readonly dir: string;
+  readonly args?: readonly string[];
+  readonly readyTimeoutMs?: number;
+}
+
+export interface OperatorProcess {
+  readonly metricsUrl: string;
+  readonly process: ManagedProcess;
+  readonly logFile: string;
+  /** SIGTERM and wait (graceful shutdown). */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash). */
+  kill(): Promise<void>;
+  metrics(): Promise<string>;
+  /** The value of one sample of /metrics, e.g. `workqueue_depth{name="configentry"}`; 0 when absent. */
+  metric(sample: string): Promise<number>;
+  logs(): string;
+}
+
+export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
+  const port = await freePort();
+  const metricsUrl = `http://127.0.0.1:${port}`;
+  const logFile = join(options.dir, 'operator.log');
+  writeFileSync(logFile, ''); // one run per log
+  const proc = ManagedProcess.start({
+    name: 'cairn-operator',
+    command: process.execPath,
+    args: [MAIN, `--kubeconfig=${options.kubeconfig}`, `--etcd-endpoints=${options.storeEndpoints.join(',')}`, `--metrics-address=127.0.0.1:${port}`, ...(options.args ?? [])],
+    logFile,
+    pidFile: join(options.dir, 'pids'),
+  });
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    proc.assertRunning();
+    if (await fetch(`${metricsUrl}/readyz`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) {
+      await proc.stop();
+      throw new Error(`operator not ready after ${timeoutMs} ms; last lines of ${logFile}:\n${proc.logTail(40)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const metrics = async (): Promise<string> => (await fetch(`${metricsUrl}/metrics`)).text();
+  return {
+    metricsUrl,
+    process: proc,
+    logFile,
+    stop: () => proc.stop(10_000),
+    kill: () => proc.kill(),
+    metrics,
+    metric: async (sample) => {
+      const line = (await metrics()).split('\n').find((l) => l.startsWith(`${sample} `));
+      return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+    },
+    logs: () => readFileSync(logFile, 'utf8'),
+  };
+}

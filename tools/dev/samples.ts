@@ -1,0 +1,85 @@
+/**
+ * Applies deploy/samples/ the way a user would (kubectl apply, file by file), waits until every
+ * accepted entry has settled, and reports each one with its status and the value etcd holds.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import type { ControlPlaneInfo } from '../controlplane/control-plane.ts';
+
+const SAMPLES = join(import.meta.dirname, '..', '..', 'deploy', 'samples');
+export const DEMO_NAMESPACE = 'cairn-demo';
+
+export interface SampleReport {
+  readonly file: string;
+  readonly name: string;
+  readonly outcome: string;
+  readonly revision: string;
+  readonly detail: string;
+}
+
+interface Listed {
+  items: { metadata: { name: string; generation?: number }; spec: { schema: string }; status?: { observedGeneration?: number; revision?: string; key?: string; conditions?: { type: string; status: string; reason: string; message: string }[] } }[];
+}
+
+function kubectl(info: ControlPlaneInfo, args: string[]): { ok: boolean; out: string } {
+  try {
+    return { ok: true, out: execFileSync(info.kubectl, ['--kubeconfig', info.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    return { ok: false, out: (e.stderr ?? e.message).trim() };
+  }
+}
+
+/** Applies every sample file; returns the files the apiserver refused, with its message. */
+export function applySamples(info: ControlPlaneInfo): Map<string, string> {
+  const refused = new Map<string, string>();
+  for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')).sort()) {
+    const result = kubectl(info, ['apply', '-f', join(SAMPLES, file)]);
+    if (!result.ok) refused.set(file, result.out.replace(/\s+/g, ' '));
+  }
+  return refused;
+}
+
+function settled(item: Listed['items'][number]): boolean {
+  const ready = item.status?.conditions?.find((c) => c.type === 'Ready');
+  return item.status?.observedGeneration === item.metadata.generation && (ready?.status === 'True' || item.status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') === true);
+}
+
+/** Waits until every entry in the demo namespace has settled (Ready or Stalled), then reports them. */
+export async function reportSamples(info: ControlPlaneInfo, refused: Map<string, string>, timeoutMs = 30_000): Promise<SampleReport[]> {
+  const deadline = Date.now() + timeoutMs;
+  let listed: Listed = { items: [] };
+  for (;;) {
+    listed = JSON.parse(kubectl(info, ['get', 'configentries', '-n', DEMO_NAMESPACE, '-o', 'json']).out || '{"items":[]}') as Listed;
+    if (listed.items.every(settled) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const etcd = new Etcd3({ hosts: [...info.storeEndpoints] });
+  try {
+    const reports: SampleReport[] = [];
+    for (const item of listed.items) {
+      const ready = item.status?.conditions?.find((c) => c.type === 'Ready');
+      const value = item.status?.key ? await etcd.get(item.status.key).string() : null;
+      reports.push({
+        file: '',
+        name: item.metadata.name,
+        outcome: ready ? `${ready.status === 'True' ? 'Ready' : 'Not ready'} (${ready.reason})` : 'no status yet',
+        revision: item.status?.revision ?? '-',
+        detail: ready?.status === 'True' ? `etcd ${item.status?.key} = ${value ?? '(absent!)'}` : (ready?.message ?? ''),
+      });
+    }
+    for (const [file, message] of refused) reports.push({ file, name: file.replace(/\.yaml$/, ''), outcome: 'refused at apply', revision: '-', detail: message });
+    return reports;
+  } finally {
+    etcd.close();
+  }
+}
+
+export function formatReports(reports: readonly SampleReport[]): string {
+  const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  return reports
+    .map((r) => `  ${r.name.padEnd(26)} ${r.outcome.padEnd(30)} rev ${r.revision.padEnd(6)}\n      ${clip(r.detail, 150)}`)
+    .join('\n');
+}
