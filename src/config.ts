@@ -36,6 +36,9 @@ const ConfigSchema = z.object({
   leaderElect: z.boolean(),
   leaseNamespace: z.string().min(1),
   leaseName: z.string().min(1),
+  leaseDurationSeconds: z.coerce.number().min(1),
+  renewDeadlineSeconds: z.coerce.number().min(0.5),
+  retryPeriodSeconds: z.coerce.number().min(0.1),
   identity: z.string().min(1),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 });
@@ -66,9 +69,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     .option('--concurrency <n>', 'reconciles in flight at once', env.CAIRN_CONCURRENCY ?? '8')
     .option('--resync-seconds <s>', 'reconcile every entry this often (0: never)', env.CAIRN_RESYNC_SECONDS ?? '600')
     .option('--metrics-address <host:port>', 'address of /metrics, /healthz and /readyz', env.CAIRN_METRICS_ADDRESS ?? '0.0.0.0:8080')
+    .option('--leader-elect', 'elect a leader among replicas with a Lease (default)', true)
     .option('--no-leader-elect', 'run without leader election (a single replica)')
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease ($POD_NAMESPACE)', env.POD_NAMESPACE ?? 'cairn-system')
     .option('--lease-name <name>', 'name of the leader-election Lease', 'cairn-operator')
+    .option('--lease-duration-seconds <s>', 'how long a Lease holds without renewal', '15')
+    .option('--renew-deadline-seconds <s>', 'a leader that could not renew for this long stops leading', '10')
+    .option('--retry-period-seconds <s>', 'how often to try to acquire or renew the Lease', '2')
     .option('--identity <id>', 'this replica in the Lease and the fence ($POD_NAME)', env.POD_NAME ?? `${hostname()}-${process.pid}`)
     .option('--log-level <level>', 'trace|debug|info|warn|error', env.CAIRN_LOG_LEVEL ?? 'info')
     .exitOverride()
@@ -78,7 +85,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
-  const parsed = ConfigSchema.safeParse(program.opts());
+  const parsed = ConfigSchema.superRefine((c, ctx) => {
+    // client-go's rule: a leader must give up before anyone else may take over.
+    if (c.renewDeadlineSeconds >= c.leaseDurationSeconds) ctx.addIssue({ code: 'custom', path: ['renewDeadlineSeconds'], message: 'must be shorter than --lease-duration-seconds' });
+    if (c.retryPeriodSeconds >= c.renewDeadlineSeconds) ctx.addIssue({ code: 'custom', path: ['retryPeriodSeconds'], message: 'must be shorter than --renew-deadline-seconds' });
+  }).safeParse(program.opts());
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join('\n'));
   }

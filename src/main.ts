@@ -42,7 +42,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix)];
 
   const manager = new Manager(
-    { prefix: config.prefix, maxBytes: config.maxDataBytes, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000, identity: config.identity },
+    { prefix: config.prefix, maxBytes: config.maxDataBytes, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000, identity: config.identity, refenceAfterMs: config.leaseDurationSeconds * 1000 },
     {
       createInformer: (onChange) => {
         const informer = new Informer<ConfigEntry>({
@@ -71,9 +71,9 @@ export async function run(config: Config): Promise<() => Promise<void>> {
               namespace: config.leaseNamespace,
               name: config.leaseName,
               identity: config.identity,
-              leaseDurationMs: 15_000,
-              renewDeadlineMs: 10_000,
-              retryPeriodMs: 2_000,
+              leaseDurationMs: config.leaseDurationSeconds * 1000,
+              renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+              retryPeriodMs: config.retryPeriodSeconds * 1000,
               onStartedLeading: started,
               onStoppedLeading: stopped,
               onError: (error) => log.warn({ err: error }, 'leader election'),

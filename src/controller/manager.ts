@@ -40,6 +40,8 @@ export interface ManagerOptions {
   readonly identity: string;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** After losing the fence, wait this long (a Lease duration) before fencing again, if still leading. */
+  readonly refenceAfterMs?: number;
 }
 
 export interface ManagerParts {
@@ -182,7 +184,7 @@ export class Manager {
     this.log.warn('fencing lost: another process took over the store');
     // Give the elector a lease period to notice whether someone else holds the Lease.
     clearTimeout(this.fenceTimer);
-    this.fenceTimer = setTimeout(() => this.leading && void this.startLeading(), 15_000);
+    this.fenceTimer = setTimeout(() => this.leading && void this.startLeading(), this.options.refenceAfterMs ?? 15_000);
   }
 
   private queueAll(): void {
