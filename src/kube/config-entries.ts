@@ -52,12 +52,6 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
     return this.watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone);
   }
 
-  async get(namespace: string, name: string): Promise<ConfigEntry> {
-    return (await kubeCall(`get configentry ${namespace}/${name}`, () =>
-      this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }),
-    )) as ConfigEntry;
-  }
-
   /**
    * Replaces status through the status subresource (merge patch: `status` as a whole field set;
    * conditions are a list and are replaced whole). Cairn is the only writer of status.
