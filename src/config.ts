@@ -13,7 +13,7 @@ import { checkPrefix } from './domain/keys.ts';
 const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
-  .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1, 'at least one etcd endpoint is needed'));
+  .pipe(z.array(z.url({ protocol: /^https?$/, error: (issue) => `each endpoint must be an http:// or https:// URL, got ${JSON.stringify(issue.input)}` })).min(1, 'at least one etcd endpoint is needed'));
 
 const ConfigSchema = z.object({
   kubeconfig: z.string().optional(),
@@ -29,7 +29,7 @@ const ConfigSchema = z.object({
     const check = checkPrefix(prefix);
     if (!check.ok) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(prefix)} ${check.problem}` });
   }),
-  maxDataBytes: z.coerce.number().int().min(1).max(1_400_000, 'etcd refuses requests over 1.5 MiB; keep the limit below 1,400,000 bytes'),
+  maxDataBytes: z.coerce.number({ error: 'must be a whole number of bytes' }).int('must be a whole number of bytes').min(1).max(1_400_000, 'etcd refuses requests over 1.5 MiB; keep the limit below 1,400,000 bytes'),
   concurrency: z.coerce.number().int().min(1).max(256),
   resyncSeconds: z.coerce.number().int().min(0),
   metricsAddress: z.string().regex(/^[^:]*:\d+$/, 'metrics address is host:port, e.g. 0.0.0.0:8080'),
@@ -49,6 +49,11 @@ export type Config = z.output<typeof ConfigSchema> & {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** --help or --version was asked for and has been printed: nothing to run, not an error. */
+export class HelpShown extends Error {
+  override name = 'HelpShown';
 }
 
 /** Parses argv and env; throws ConfigError naming every bad setting. */
@@ -83,6 +88,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   try {
     program.parse([...argv], { from: 'user' });
   } catch (error) {
+    if ((error as { code?: string }).code === 'commander.helpDisplayed') throw new HelpShown('help shown');
     throw new ConfigError((error as Error).message);
   }
   const parsed = ConfigSchema.superRefine((c, ctx) => {
@@ -93,8 +99,16 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join('\n'));
   }
-  const etcdPassword = parsed.data.etcdPasswordFile ? readFileSync(parsed.data.etcdPasswordFile, 'utf8').trim() : env.CAIRN_ETCD_PASSWORD;
-  return { ...parsed.data, etcdPassword };
+  return { ...parsed.data, etcdPassword: readPassword(parsed.data.etcdPasswordFile, env) };
+}
+
+function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (file === undefined) return env.CAIRN_ETCD_PASSWORD;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(`--etcd-password-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 function kebab(camel: string): string {

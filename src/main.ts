@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dataPrefix, metaPrefix } from './domain/keys.ts';
 import type { ConfigEntry } from './api/config-entry.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, HelpShown, loadConfig } from './config.ts';
 import { Manager } from './controller/manager.ts';
 import { createEtcdClient } from './etcd/client.ts';
 import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
@@ -116,6 +116,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     config = loadConfig(process.argv.slice(2), process.env);
   } catch (error) {
+    if (error instanceof HelpShown) process.exit(0);
     console.error(error instanceof ConfigError ? `cairn-operator: ${error.message}` : error);
     process.exit(2);
   }

@@ -7,12 +7,12 @@
  * observed; a timed-out commit is followed by a read, and counts as committed when etcd already holds
  * exactly its value owned by this entry (so a retry never applies a change twice).
  *
- * Errors: returns an Outcome for every expected situation; FencingLostError is turned into a
- * transient outcome after telling the manager. Store errors that are not outcome-unknown surface as
- * transient outcomes with their reason.
+ * Errors: returns an Outcome for every expected situation. Throws FencingLostError (after telling
+ * the manager) when etcd says another leader took over, and the store's own errors otherwise.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
-import { COMPARE_FAILED, FENCING_LOST, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { COMPARE_FAILED, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { FencingLostError } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { plan } from '../domain/plan.ts';
 import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -92,7 +92,7 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   switch (failure.kind) {
     case 'fencingLost':
       deps.onFencingLost();
-      return { kind: 'outcome', outcome: { kind: 'transient', reason: FENCING_LOST, message: failure.message } };
+      throw new FencingLostError(failure.message);
     case 'keyConflict':
       return { kind: 'outcome', outcome: { kind: 'terminal', reason: KEY_CONFLICT, message: failure.message } };
     case 'concurrentChange':

@@ -8,10 +8,12 @@
  * whose meta names this entry's uid are touched. Idempotent: after a crash between the transaction
  * and the finalizer removal, the next run finds nothing ours and just releases.
  *
- * Errors: returns 'released' when the finalizer may go, or a transient outcome to retry.
+ * Errors: returns 'released' when the finalizer may go, or a transient outcome to retry; throws
+ * FencingLostError when another leader took over.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
-import { COMPARE_FAILED, FENCING_LOST } from '../api/conditions.ts';
+import { COMPARE_FAILED } from '../api/conditions.ts';
+import { FencingLostError } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { planDeletion } from '../domain/plan-deletion.ts';
 import { classifyTxnFailure, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -49,7 +51,7 @@ export async function cleanUpEntry(entry: ConfigEntry, fence: Fence, deps: Recon
     const failure = classifyTxnFailure(result.readBack, fence, decision.keys, entry.metadata.uid);
     if (failure.kind === 'fencingLost') {
       deps.onFencingLost();
-      return { kind: 'retry', outcome: { kind: 'transient', reason: FENCING_LOST, message: failure.message } };
+      throw new FencingLostError(failure.message);
     }
     observed = observedFromReadBack(result.readBack, decision.keys, result.revision);
   }

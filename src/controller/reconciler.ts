@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type ConfigEntry, parseConfigEntry } from '../api/config-entry.ts';
 import { CONTROLLER_NAME } from '../api/names.ts';
-import { CairnError, TerminalError } from '../domain/errors.ts';
+import { CairnError, FencingLostError, TerminalError } from '../domain/errors.ts';
 import { finalizerState, withFinalizer, withoutFinalizer } from '../domain/finalizer.ts';
 import type { Fence } from '../domain/types.ts';
 import { commitEntry } from './commit-entry.ts';
@@ -94,9 +94,14 @@ export class Reconciler {
 
   /** An error escaped the steps: say so in status when it is Cairn's own, then let the policy decide. */
   private async failed(entry: ConfigEntry, error: unknown, log: Logger): Promise<ProcessResult> {
+    if (error instanceof FencingLostError) {
+      // Deposed: another leader owns every write now, status included. It reconciles this entry.
+      log.warn({ message: error.message }, 'fencing lost; leaving this entry to the new leader');
+      return DONE;
+    }
     this.deps.metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
     const policy = afterError(error);
-    if (error instanceof CairnError && error.failureClass !== 'conflict') {
+    if (error instanceof CairnError && error.failureClass !== 'conflict' && error.reportInStatus) {
       const parsed = parseConfigEntry(entry);
       const outcome = error.failureClass === 'terminal' ? ({ kind: 'terminal', reason: error.reason, message: error.message } as const) : ({ kind: 'transient', reason: error.reason, message: error.message } as const);
       if (outcome.kind === 'terminal') this.deps.metrics.terminalErrors.inc({ controller: CONTROLLER_NAME });

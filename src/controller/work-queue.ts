@@ -43,7 +43,7 @@ export class WorkQueue {
   private readonly dueAt = new Map<string, number>();
   private running = 0;
   private stopping = false;
-  private idle: (() => void) | undefined;
+  private readonly idle: (() => void)[] = [];
 
   constructor(options: WorkQueueOptions) {
     this.options = options;
@@ -117,7 +117,7 @@ export class WorkQueue {
     this.queue.length = 0;
     this.queued.clear();
     if (this.running === 0) return;
-    await new Promise<void>((resolve) => (this.idle = resolve));
+    await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private clearTimer(key: string): void {
@@ -157,7 +157,7 @@ export class WorkQueue {
     else if (result.kind === 'retry') this.retry(key);
     else this.addAfter(key, result.ms);
     if (this.dirty.delete(key)) this.add(key);
-    if (this.stopping && this.running === 0) this.idle?.();
+    if (this.stopping && this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
     this.pump();
   }
 }

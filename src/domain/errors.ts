@@ -19,6 +19,8 @@ interface CairnErrorOptions {
 export abstract class CairnError extends Error {
   abstract readonly failureClass: FailureClass;
   readonly reason: string;
+  /** Whether the entry's status should say so (false for failures of the status write path itself). */
+  readonly reportInStatus: boolean = true;
 
   constructor(reason: string, message: string, options: CairnErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -1,18 +1,29 @@
 /**
  * Kubernetes API failures as Cairn's own errors. The adapters in this folder translate
  * client-node's ApiException (and network failures) here; nothing above branches on client-node.
+ * Their failure class tells the error policy what to do: 409 -> conflict (read again, retry at
+ * once); other 4xx except 429 -> terminal for this reconcile (404: the object is gone); 5xx, 429 and
+ * unreachable -> transient (backoff). None is written into the entry's status: a write to the
+ * apiserver that just failed would most likely fail again.
  */
+import { CairnError, type FailureClass } from '../domain/errors.ts';
+
+const KUBERNETES_API = 'KubernetesAPIError';
 
 /** A failure the apiserver answered with an HTTP status (a Status object, usually). */
-export class KubeApiError extends Error {
+export class KubeApiError extends CairnError {
   override name = 'KubeApiError';
+  readonly failureClass: FailureClass;
+  override readonly reportInStatus = false;
   readonly status: number;
-  readonly reason: string | undefined;
+  /** The Status object's reason (Conflict, NotFound, ...), when the apiserver gave one. */
+  readonly statusReason: string | undefined;
 
-  constructor(status: number, message: string, reason: string | undefined, options?: ErrorOptions) {
-    super(message, options);
+  constructor(status: number, message: string, statusReason: string | undefined, options: { cause?: unknown } = {}) {
+    super(KUBERNETES_API, message, options);
     this.status = status;
-    this.reason = reason;
+    this.statusReason = statusReason;
+    this.failureClass = status === 409 ? 'conflict' : status >= 400 && status < 500 && status !== 429 ? 'terminal' : 'transient';
   }
 
   /** 409: a precondition (resourceVersion, uid) no longer holds; read again and retry. */
@@ -37,8 +48,14 @@ export class KubeApiError extends Error {
 }
 
 /** The apiserver could not be reached at all (connection refused, reset, timeout). */
-export class KubeUnreachableError extends Error {
+export class KubeUnreachableError extends CairnError {
   override name = 'KubeUnreachableError';
+  readonly failureClass = 'transient' as const;
+  override readonly reportInStatus = false;
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(KUBERNETES_API, message, options);
+  }
 }
 
 interface StatusBody {

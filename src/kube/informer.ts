@@ -54,6 +54,7 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
   private failures = 0;
   private synced = false;
   private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
   /** Counts lists after the first one (410s and recoveries), for metrics and tests. */
   relists = 0;
 
@@ -79,13 +80,17 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
 
   /**
    * Write-through for the caller's own writes: replaces the cached object with `object` (the
-   * apiserver's answer to a write) if the cache still holds the version the write started from.
-   * No onChange: the write was ours. The watch event for the same resourceVersion is then a no-op.
+   * apiserver's answer to a write) if the cache still holds the version the write started from,
+   * and reports the change like any other: the answer may carry someone else's change that landed
+   * between our read and our write (a new generation), which the handler must see. The watch event
+   * for the same resourceVersion is then a no-op.
    */
   replaceIfUnchanged(key: string, fromResourceVersion: string | undefined, object: T): void {
     const cached = this.cache.get(key);
     if (cached === undefined || cached.metadata?.resourceVersion !== fromResourceVersion) return;
-    this.cache.set(key, this.options.trim(object));
+    const trimmed = this.options.trim(object);
+    this.cache.set(key, trimmed);
+    this.options.onChange(key, cached, trimmed);
   }
 
   /**
@@ -102,7 +107,10 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
         return;
       } catch (error) {
         this.options.onError(error, 'initial list');
-        await new Promise((r) => (this.timer = setTimeout(r, this.delayAfter(failures + 1))));
+        await new Promise<void>((resolve) => {
+          this.wake = resolve; // stop() ends the wait
+          this.timer = setTimeout(resolve, this.delayAfter(failures + 1));
+        });
       }
     }
   }
@@ -118,6 +126,7 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.wake?.();
     this.handle?.abort();
   }
 
@@ -171,7 +180,9 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
         this.options.onRelist?.();
         await this.relist();
       }
-      this.handle = await this.options.source.watch(this.resourceVersion, (t, o) => this.onEvent(t, o), (error) => this.onDone(error));
+      const handle = await this.options.source.watch(this.resourceVersion, (t, o) => this.onEvent(t, o), (error) => this.onDone(error));
+      if (this.stopped) handle.abort(); // stopped while the watch was being opened
+      else this.handle = handle;
     } catch (error) {
       this.onDone(error);
     }

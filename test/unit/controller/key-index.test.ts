@@ -1,0 +1,40 @@
+/** Which entries claim which data key: routes a drift-watch event to every claimant. */
+import { describe, expect, it } from 'vitest';
+import { KeyIndex } from '../../../src/controller/key-index.ts';
+
+const K1 = '/cairn/data/shop/db';
+const K2 = '/cairn/data/shop/cache';
+
+type Step = ['set', string, string | undefined] | ['remove', string];
+
+function run(steps: readonly Step[]): KeyIndex {
+  const index = new KeyIndex();
+  for (const step of steps) {
+    if (step[0] === 'set') index.set(step[1], step[2]);
+    else index.remove(step[1]);
+  }
+  return index;
+}
+
+describe('KeyIndex', () => {
+  it.each<[string, Step[], Record<string, string[]>]>([
+    ['one entry claims its key', [['set', 'shop/a', K1]], { [K1]: ['shop/a'], [K2]: [] }],
+    ['two entries claiming one key are both listed', [['set', 'shop/a', K1], ['set', 'shop/b', K1]], { [K1]: ['shop/a', 'shop/b'] }],
+    ['setting the same claim twice lists it once', [['set', 'shop/a', K1], ['set', 'shop/a', K1]], { [K1]: ['shop/a'] }],
+    ['a new key moves the claim', [['set', 'shop/a', K1], ['set', 'shop/a', K2]], { [K1]: [], [K2]: ['shop/a'] }],
+    ['an undefined key (invalid spec.key) drops the claim', [['set', 'shop/a', K1], ['set', 'shop/a', undefined]], { [K1]: [] }],
+    ['an undefined key for an unknown entry claims nothing', [['set', 'shop/a', undefined]], { [K1]: [], [K2]: [] }],
+    ['remove drops the claim and keeps the other claimant', [['set', 'shop/a', K1], ['set', 'shop/b', K1], ['remove', 'shop/a']], { [K1]: ['shop/b'] }],
+    ['removing an entry that claims nothing changes nothing', [['set', 'shop/a', K1], ['remove', 'shop/zzz']], { [K1]: ['shop/a'] }],
+    ['a removed entry can claim again', [['set', 'shop/a', K1], ['remove', 'shop/a'], ['set', 'shop/a', K1]], { [K1]: ['shop/a'] }],
+  ])('%s', (_, steps, expected) => {
+    const index = run(steps);
+    for (const [dataKey, claimants] of Object.entries(expected)) expect([...index.claimants(dataKey)].sort()).toEqual(claimants);
+  });
+
+  it('returns a copy: changing it does not change the index', () => {
+    const index = run([['set', 'shop/a', K1]]);
+    (index.claimants(K1) as string[]).push('shop/x');
+    expect(index.claimants(K1)).toEqual(['shop/a']);
+  });
+});
