@@ -1,6 +1,7 @@
 /**
  * The probe and metrics endpoints: /healthz (the process is alive and its loops run), /readyz (the
- * informer has synced and etcd answers), /metrics (Prometheus text).
+ * informer has synced and etcd answers), /metrics (Prometheus text), and /debug/heap (memory after a
+ * forced GC) only in a process started with --expose-gc.
  */
 import { type Server, createServer } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -26,6 +27,12 @@ export function startHealthServer(port: number, host: string, checks: HealthChec
         (error: unknown) => reply(503, `not ready: ${String(error)}\n`),
       );
       return;
+    }
+    if (path === '/debug/heap' && typeof globalThis.gc === 'function') {
+      // Only when the process runs with --expose-gc (the benchmark does; production never does).
+      globalThis.gc();
+      globalThis.gc();
+      return reply(200, JSON.stringify(process.memoryUsage()), 'application/json');
     }
     if (path === '/metrics') {
       void registry.metrics().then((text) => reply(200, text, registry.contentType));

@@ -1,30 +1,46 @@
-/** What the informer keeps of each object: everything but managedFields and the last-applied annotation. */
+/** What the informer keeps of each object: the metadata the reconciler reads, spec and status. */
 import { describe, expect, it } from 'vitest';
 import { trimForCache } from '../../../src/kube/trim.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 describe('trimForCache', () => {
-  it('removes managedFields and the last-applied annotation and keeps everything else', () => {
-    const object = {
-      metadata: { name: 'a', resourceVersion: '5', managedFields: [{ manager: 'kubectl' }], annotations: { [LAST_APPLIED]: '{"spec":{}}', team: 'payments' }, labels: { app: 'x' } },
-      spec: { key: 'a' },
-      status: { revision: '9' },
-    };
-    expect(trimForCache(object)).toEqual({
-      metadata: { name: 'a', resourceVersion: '5', annotations: { team: 'payments' }, labels: { app: 'x' } },
-      spec: { key: 'a' },
+  const served = {
+    apiVersion: 'cairn.dev/v1alpha1',
+    kind: 'ConfigEntry',
+    metadata: {
+      name: 'a',
+      namespace: 'shop',
+      uid: 'u-1',
+      generation: 3,
+      resourceVersion: '5',
+      deletionTimestamp: '2026-11-25T00:00:00Z',
+      finalizers: ['cairn.dev/finalizer'],
+      creationTimestamp: '2026-11-24T00:00:00Z',
+      managedFields: [{ manager: 'kubectl' }],
+      annotations: { [LAST_APPLIED]: '{"spec":{}}', team: 'payments' },
+      labels: { app: 'x' },
+    },
+    spec: { schema: 'database@v1', data: { port: 1 } },
+    status: { revision: '9' },
+  };
+
+  it('keeps the metadata the reconciler reads, spec and status, and drops everything else', () => {
+    expect(trimForCache(served)).toEqual({
+      metadata: { name: 'a', namespace: 'shop', uid: 'u-1', generation: 3, resourceVersion: '5', deletionTimestamp: '2026-11-25T00:00:00Z', finalizers: ['cairn.dev/finalizer'] },
+      spec: { schema: 'database@v1', data: { port: 1 } },
       status: { revision: '9' },
     });
   });
 
-  it('drops the annotations map when the last-applied annotation was its only entry', () => {
-    const trimmed = trimForCache({ metadata: { name: 'a', annotations: { [LAST_APPLIED]: '{}' } } });
-    expect(trimmed.metadata).toEqual({ name: 'a' });
+  it('leaves the object it was given as it was', () => {
+    const copy = structuredClone(served);
+    trimForCache(copy);
+    expect(copy).toEqual(served);
   });
 
-  it('keeps an annotations map that never held the last-applied annotation, even when empty', () => {
-    expect(trimForCache({ metadata: { name: 'a', annotations: {} } }).metadata).toEqual({ name: 'a', annotations: {} });
+  it('adds no status to an object that has none', () => {
+    expect(trimForCache({ metadata: { name: 'a' }, spec: {} })).toEqual({ metadata: { name: 'a' }, spec: {} });
   });
 
   it('leaves an object without metadata as it is', () => {
