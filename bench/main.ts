@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { Etcd3 } from 'etcd3';
 import { ETCD_VERSION, KUBERNETES_VERSION } from '../tools/binaries/components.ts';
 import { startControlPlane } from '../tools/controlplane/control-plane.ts';
+import { installAdmissionPolicy } from '../tools/controlplane/install-admission-policy.ts';
 import { installCrds } from '../tools/controlplane/install-crds.ts';
 import { startOperatorProcess } from '../tools/controlplane/operator-process.ts';
 import { trimForCache } from '../src/kube/trim.ts';
@@ -31,8 +32,9 @@ const options = new Command('bench')
   .option('--rate <n>', 'arrivals per second for the open-loop runs', (v) => Number(v), 20)
   .option('--concurrency <n>', "the operator's --concurrency (and the raw pipeline's)", (v) => Number(v), 8)
   .option('--creators <n>', 'concurrent clients creating entries in bulk', (v) => Number(v), 32)
+  .option('--profile <dir>', "write the operator's CPU profile (node --cpu-prof) into this directory")
   .parse()
-  .opts<{ entries: number; large?: boolean; members: number; latencySamples: number; rate: number; concurrency: number; creators: number }>();
+  .opts<{ entries: number; large?: boolean; members: number; latencySamples: number; rate: number; concurrency: number; creators: number; profile?: string }>();
 
 const total = options.large ? 10_000 : options.entries;
 const checkpoints = [...new Set([Math.min(1000, total), ...(total >= 5000 ? [5000] : []), total])].filter((c) => c > 0).sort((a, b) => a - b);
@@ -47,6 +49,8 @@ const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
 let failed = false;
 try {
   installCrds(cp.info);
+  // The fast path as shipped: the apiserver adds the finalizer at CREATE (floor and Cairn alike).
+  await installAdmissionPolicy(cp.info);
   for (const ns of ['bench-floor', 'bench-raw', 'bench-cairn']) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
   const fencePut = await etcd.put(`${RAW_PREFIX}/fence`).value('bench').exec();
   const parts = { kube, etcd, fence: { key: `${RAW_PREFIX}/fence`, revision: fencePut.header.revision }, prefix: RAW_PREFIX };
@@ -64,7 +68,7 @@ try {
 
   log('starting the operator');
   const operatorArgs = ['--watch-namespace=bench-cairn', `--prefix=${PREFIX}`, '--no-leader-elect', `--concurrency=${options.concurrency}`, '--log-level=warn'];
-  let operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: operatorArgs, nodeArgs: ['--expose-gc'] });
+  let operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: operatorArgs, nodeArgs: ['--expose-gc', ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`] : [])] });
   const heap = async (): Promise<number> => ((await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as { heapUsed: number }).heapUsed;
   const tracker = await WatchTracker.start(kube, 'bench-cairn');
   const heapAt: Record<string, number> = { 0: await heap() };

@@ -49,8 +49,11 @@ export class RawKube {
     return text === '' ? undefined : JSON.parse(text);
   }
 
-  /** Streams watch events of `path` to `onEvent` until the returned abort function is called. */
-  async watch(path: string, resourceVersion: string, onEvent: (event: WatchEvent) => void): Promise<() => void> {
+  /**
+   * Streams watch events of `path` to `onEvent` until the returned abort function is called or the
+   * server ends the stream (then `onEnd`: the apiserver closes watches it considers slow).
+   */
+  async watch(path: string, resourceVersion: string, onEvent: (event: WatchEvent) => void, onEnd: () => void = () => {}): Promise<() => void> {
     const controller = new AbortController();
     const separator = path.includes('?') ? '&' : '?';
     const response = await request(`${this.server}${path}${separator}watch=1&resourceVersion=${resourceVersion}&allowWatchBookmarks=false`, {
@@ -74,8 +77,13 @@ export class RawKube {
         newline = buffered.indexOf('\n');
       }
     });
+    let aborted = false;
     response.body.on('error', () => {});
-    return () => controller.abort();
+    response.body.on('close', () => aborted || onEnd());
+    return () => {
+      aborted = true;
+      controller.abort();
+    };
   }
 
   async close(): Promise<void> {

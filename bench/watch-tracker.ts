@@ -11,12 +11,25 @@ export class WatchTracker {
   private readonly waiters = new Map<string, { predicate: Predicate; resolve: (at: number) => void }[]>();
   private readonly readyGeneration = new Map<string, number>();
   private stop: (() => void) | undefined;
+  private closed = false;
+  private resourceVersion = '';
+  /** How often the server ended the watch and it was opened again from the last event. */
+  rewatches = 0;
 
   static async start(kube: RawKube, namespace: string): Promise<WatchTracker> {
     const tracker = new WatchTracker();
     const list = (await kube.send('GET', entriesPath(namespace))) as { metadata: { resourceVersion: string } };
-    tracker.stop = await kube.watch(entriesPath(namespace), list.metadata.resourceVersion, (e) => tracker.onEvent(e));
+    tracker.resourceVersion = list.metadata.resourceVersion;
+    await tracker.open(kube, namespace);
     return tracker;
+  }
+
+  private async open(kube: RawKube, namespace: string): Promise<void> {
+    this.stop = await kube.watch(entriesPath(namespace), this.resourceVersion, (e) => this.onEvent(e), () => {
+      if (this.closed) return;
+      this.rewatches += 1;
+      void this.open(kube, namespace);
+    });
   }
 
   /** Entries seen Ready at their current generation. */
@@ -29,7 +42,8 @@ export class WatchTracker {
   }
 
   private onEvent(event: WatchEvent): void {
-    const { name, generation } = event.object.metadata;
+    const { name, generation, resourceVersion } = event.object.metadata;
+    this.resourceVersion = resourceVersion;
     const ready = event.object.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status === 'True' && event.object.status?.observedGeneration === generation && generation !== undefined) this.readyGeneration.set(name, generation);
     const list = this.waiters.get(name);
@@ -60,6 +74,7 @@ export class WatchTracker {
   }
 
   close(): void {
+    this.closed = true;
     this.stop?.();
   }
 }

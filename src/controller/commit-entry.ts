@@ -70,10 +70,15 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
     kind: 'outcome',
     outcome: { kind: 'committed', key: keys.data, revision, dataHash: decision.dataHash, schema: decision.schema, wrote: true, driftCorrected: decision.cause === 'correctDrift' },
   });
+  // Announce our puts so the drift watch does not mistake their events for someone else's change.
+  const puts = decision.txn.operations.filter((op) => op.kind === 'put');
+  for (const op of puts) deps.view.expect(op.key, op.value);
+  const settle = (): void => puts.forEach((op) => deps.view.settle(op.key));
   let result;
   try {
     result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(decision.txn));
   } catch (error) {
+    settle();
     if (!deps.isOutcomeUnknown(error)) throw error;
     deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
     deps.log.warn({ key: keys.data }, 'commit outcome unknown; reading etcd before any retry');
@@ -85,8 +90,10 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
     deps.metrics.etcdTxns.inc({ result: 'committed' });
     if (decision.cause === 'correctDrift') deps.metrics.drift.inc({ action: 'corrected' });
     recordCommit(deps, decision, before, result.revision);
+    settle();
     return committed(result.revision);
   }
+  settle();
   deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
   const failure = classifyTxnFailure(result.readBack, fence, keys, entry.metadata.uid);
   switch (failure.kind) {

@@ -40,6 +40,12 @@ export interface StoreView {
   observe(dataKey: string, metaKey: string): ObservedKeys | undefined;
   /** Records the state a successful transaction produced, before the watch reports it. */
   record(key: string, state: KeyState, revision: string): void;
+  /**
+   * Announces that a transaction about to be sent puts `value` at `key`, so that its watch event,
+   * should it arrive before `record`, is recognised as ours. `settle` withdraws the announcement.
+   */
+  expect(key: string, value: string): void;
+  settle(key: string): void;
 }
 
 /** Whether an error means "the write may or may not have happened" (a timed-out commit). */

@@ -25,6 +25,8 @@ export class StoreMirror implements StoreView {
   private readonly keys = new Map<string, Entry>();
   private revision = '0';
   private synced = false;
+  /** Values our in-flight transactions are putting, by key: their watch events are not news. */
+  private readonly expected = new Map<string, string>();
 
   get isSynced(): boolean {
     return this.synced;
@@ -57,6 +59,14 @@ export class StoreMirror implements StoreView {
     this.apply(key, state, revision);
   }
 
+  expect(key: string, value: string): void {
+    this.expected.set(key, value);
+  }
+
+  settle(key: string): void {
+    this.expected.delete(key);
+  }
+
   /** Applies one change at `revision`; true when it was news to the mirror. */
   apply(key: string, state: KeyState, revision: string): boolean {
     const known = this.keys.get(key);
@@ -66,6 +76,7 @@ export class StoreMirror implements StoreView {
     // and a stale view costs a failed compare and a read, never a wrong write.
     if (state.exists) this.keys.set(key, { state, at: revision });
     else this.keys.delete(key);
-    return true;
+    // The watch overtook the answer to our own transaction: applied, but not news.
+    return !(state.exists && this.expected.get(key) === state.value);
   }
 }

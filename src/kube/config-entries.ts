@@ -2,14 +2,15 @@
  * The ConfigEntry resource on the apiserver: list and watch for the informer, status and finalizer
  * patches for the reconciler. Every call goes through the pooled KubeConfig and translates failures.
  */
-import { CustomObjectsApi, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
 import { kubeCall } from './errors.ts';
+import { sendJson } from './json-request.ts';
 import type { InformerSource, WatchHandle } from './informer.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const MERGE_PATCH = 'application/merge-patch+json';
 
 export interface ConfigEntryList {
   readonly items: ConfigEntry[];
@@ -21,10 +22,12 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   private readonly watcher: Watch;
 
   private readonly namespace: string;
+  private readonly kubeConfig: PooledKubeConfig;
 
   /** `namespace`: list and watch that namespace only; empty for all namespaces. */
   constructor(kubeConfig: PooledKubeConfig, namespace = '') {
     this.namespace = namespace;
+    this.kubeConfig = kubeConfig;
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
     // client-node's Watch aborts a stream that has been silent for 30 s (TimeoutError); the informer
     // then watches again from its last resourceVersion at once. That is the watchdog for a stream
@@ -58,7 +61,7 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
    */
   async patchStatus(namespace: string, name: string, status: ConfigEntryStatus): Promise<ConfigEntry> {
     return (await kubeCall(`patch status of configentry ${namespace}/${name}`, () =>
-      this.api.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status }, fieldManager: FIELD_MANAGER }, MERGE_PATCH),
+      sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}/status?fieldManager=${FIELD_MANAGER}`, { status }, MERGE_PATCH),
     )) as ConfigEntry;
   }
 
@@ -68,10 +71,11 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
    */
   async setFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string): Promise<ConfigEntry> {
     return (await kubeCall(`update finalizers of configentry ${namespace}/${name}`, () =>
-      this.api.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { metadata: { finalizers, resourceVersion } }, fieldManager: FIELD_MANAGER },
-        MERGE_PATCH,
-      ),
+      sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}?fieldManager=${FIELD_MANAGER}`, { metadata: { finalizers, resourceVersion } }, MERGE_PATCH),
     )) as ConfigEntry;
+  }
+
+  private objectPath(namespace: string, name: string): string {
+    return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
   }
 }

@@ -15,6 +15,12 @@ export interface OperatorProcessOptions {
   /** Where the log and pid files go. */
   readonly dir: string;
   readonly args?: readonly string[];
+  /** Options for node itself, before the script (e.g. --expose-gc). */
+  readonly nodeArgs?: readonly string[];
+  /** The program to run; default src/main.ts (a compiled dist/main.js runs the way the image does). */
+  readonly main?: string;
+  /** Added to this process's environment (the settings a Deployment passes as env). */
+  readonly env?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
 }
 
@@ -40,9 +46,10 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const proc = ManagedProcess.start({
     name: 'cairn-operator',
     command: process.execPath,
-    args: [MAIN, `--kubeconfig=${options.kubeconfig}`, `--etcd-endpoints=${options.storeEndpoints.join(',')}`, `--metrics-address=127.0.0.1:${port}`, ...(options.args ?? [])],
+    args: [...(options.nodeArgs ?? []), options.main ?? MAIN, `--kubeconfig=${options.kubeconfig}`, `--etcd-endpoints=${options.storeEndpoints.join(',')}`, `--metrics-address=127.0.0.1:${port}`, ...(options.args ?? [])],
     logFile,
     pidFile: join(options.dir, 'pids'),
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,14 @@
 /**
  * `npm run dev`: Cairn on a local control plane it starts itself. A 3-member etcd store and a
- * kube-apiserver on its own etcd; the CRD; the operator as its own process; the samples applied and
- * reported with the value etcd holds. Stays up until Ctrl-C, then stops everything it started.
+ * kube-apiserver on its own etcd; the CRD and the finalizer admission policy; the operator as its own
+ * process; the samples applied and reported with the value etcd holds. Stays up until Ctrl-C, then
+ * stops everything it started.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { startControlPlane } from '../controlplane/control-plane.ts';
+import { installAdmissionPolicy } from '../controlplane/install-admission-policy.ts';
 import { installCrds } from '../controlplane/install-crds.ts';
 import { startOperatorProcess } from '../controlplane/operator-process.ts';
 import { onShutdown } from '../controlplane/processes.ts';
@@ -41,6 +43,8 @@ onShutdown(async () => {
 
 log('installing the ConfigEntry CRD');
 installCrds(controlPlane.info);
+log('installing the finalizer admission policy (deploy/admission/)');
+await installAdmissionPolicy(controlPlane.info);
 log('starting the operator');
 const operator = await startOperatorProcess({
   kubeconfig: controlPlane.info.kubeconfig,

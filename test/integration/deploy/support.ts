@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ensureBinaries } from '../../../tools/binaries/ensure.ts';
 import { writeKubeconfig } from '../../../tools/controlplane/kubeconfig.ts';
@@ -104,9 +104,12 @@ export function kubectlOrThrow(args: readonly string[], input?: string, kubeconf
   return result.stdout;
 }
 
-/** Server-side apply as a dry run: the apiserver runs admission, validation and defaulting; nothing is stored. */
+/**
+ * `kubectl apply --server-side --dry-run=server`, as a user applies (field manager kubectl): the
+ * apiserver runs admission, validation and defaulting; nothing is stored.
+ */
 export function dryRunApply(objects: readonly K8sObject[]): CommandResult {
-  return kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=cairn-install-test', '-o', 'name', '-f', '-'], toManifests(objects));
+  return kubectl(['apply', '--server-side', '--dry-run=server', '-o', 'name', '-f', '-'], toManifests(objects));
 }
 
 /** A kubeconfig that authenticates with a token the TokenRequest API issued for `serviceAccount`. */
@@ -122,7 +125,10 @@ export function serviceAccountKubeconfig(namespace: string, serviceAccount: stri
   });
 }
 
-/** `kubectl kustomize` of a throwaway overlay over deploy/ that moves everything to `namespace`. */
+/**
+ * `kubectl kustomize` of a throwaway overlay over deploy/ that moves everything to `namespace` and
+ * sets the etcd endpoints (kustomize takes the base by relative path only).
+ */
 export function kustomizeInto(namespace: string): string {
   const overlay = mkdtempSync(join(tmpdir(), 'cairn-overlay-'));
   writeFileSync(
@@ -131,8 +137,9 @@ export function kustomizeInto(namespace: string): string {
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       namespace,
-      resources: [DEPLOY],
-      configMapGenerator: [{ name: 'cairn-operator-config', namespace, behavior: 'merge', literals: ['CAIRN_ETCD_ENDPOINTS=https://etcd-0.example:2379,https://etcd-1.example:2379'] }],
+      resources: [relative(overlay, DEPLOY)],
+      // The generator merges into the base's ConfigMap, which is still in the base's namespace here.
+      configMapGenerator: [{ name: 'cairn-operator-config', namespace: 'cairn-system', behavior: 'merge', literals: ['CAIRN_ETCD_ENDPOINTS=https://etcd-0.example:2379,https://etcd-1.example:2379'] }],
     }),
   );
   return kubectlOrThrow(['kustomize', overlay]);

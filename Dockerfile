@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+#
+# The Cairn operator image: src/ compiled by tsc, production dependencies only, on Node 24 slim,
+# running as a non-root user with nothing to write (works with readOnlyRootFilesystem: true).
+#
+#   docker build -t cairn-operator:dev .
+#
+# Not built in this repository's CI (no container engine there): test/unit/deploy/dockerfile.test.ts
+# lints this file and checks the rules above; the compiled operator itself is what the tests run.
+
+ARG NODE_VERSION=24.21.0
+
+# --- build: compile src/ to dist/ with the pinned TypeScript -------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `node` devDependency would fetch a second Node; this image's Node is 24.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+
+# --- deps: production dependencies only -----------------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+# --- runtime ----------------------------------------------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+# Nothing at run time needs npm, npx, corepack or yarn: remove them (less to scan, less to exploit).
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps --chown=0:0 /app/node_modules ./node_modules
+COPY --from=deps --chown=0:0 /app/package.json ./package.json
+COPY --from=build --chown=0:0 /src/dist ./dist
+# Files are owned by root and not writable by the process; it runs as an unprivileged numeric user
+# (so runAsNonRoot can verify it) and writes nothing: logs go to stdout.
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["node", "/app/dist/main.js"]

@@ -1,0 +1,96 @@
+/**
+ * The TLS layout of the chart's dedicated etcd, with real certificates and a real etcd: the
+ * certificates deploy/etcd/make-certs.sh makes (openssl) serve an etcd that requires client
+ * certificates, and the operator, configured by the env the chart's Deployment sets
+ * (CAIRN_ETCD_CA_FILE / _CERT_FILE / _KEY_FILE), commits through them. A client without a
+ * certificate is refused.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../../tools/controlplane/ports.ts';
+import { ManagedProcess } from '../../../tools/controlplane/processes.ts';
+import { type OperatorProcess, startOperatorProcess } from '../../../tools/controlplane/operator-process.ts';
+import { controlPlane, uniqueName } from '../../support/cluster.ts';
+import { Entries } from '../../support/entries.ts';
+import { DEPLOY } from './support.ts';
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe.skipIf(!hasOpenssl)('etcd with the TLS layout of the chart (needs openssl)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-etcd-tls-'));
+  const certs = join(dir, 'certs');
+  const namespace = uniqueName('etcd-tls');
+  const entries = new Entries(namespace);
+  let clientUrl = '';
+  let metricsUrl = '';
+  let etcd: ManagedProcess | undefined;
+  let operator: OperatorProcess | undefined;
+
+  beforeAll(async () => {
+    execFileSync('bash', [join(DEPLOY, 'etcd', 'make-certs.sh'), 'cairn', 'cairn-system', certs], { env: { ...process.env, NO_APPLY: '1' }, encoding: 'utf8' });
+    const [client, peer, metrics] = (await freePorts(3)) as [number, number, number];
+    clientUrl = `https://127.0.0.1:${client}`;
+    metricsUrl = `http://127.0.0.1:${metrics}`;
+    const peerUrl = `https://127.0.0.1:${peer}`;
+    // The flags of the chart's StatefulSet, on loopback: one member, TLS for clients and peers.
+    etcd = ManagedProcess.start({
+      name: 'etcd-tls',
+      command: controlPlane().etcd,
+      args: [
+        '--name=cairn-etcd-0', `--data-dir=${join(dir, 'data')}`,
+        `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
+        `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=cairn-etcd-0=${peerUrl}`,
+        '--initial-cluster-state=new', `--listen-metrics-urls=http://127.0.0.1:${metrics}`,
+        '--client-cert-auth=true', `--trusted-ca-file=${certs}/ca.crt`, `--cert-file=${certs}/server.crt`, `--key-file=${certs}/server.key`,
+        '--peer-client-cert-auth=true', `--peer-trusted-ca-file=${certs}/ca.crt`, `--peer-cert-file=${certs}/peer.crt`, `--peer-key-file=${certs}/peer.key`,
+      ],
+      logFile: join(dir, 'etcd.log'),
+      pidFile: join(dir, 'pids'),
+    });
+    const deadline = Date.now() + 30_000;
+    while (!(await fetch(`${metricsUrl}/readyz`).then((r) => r.ok, () => false))) {
+      etcd.assertRunning();
+      if (Date.now() > deadline) throw new Error(`etcd with TLS not ready:\n${etcd.logTail(30)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await entries.createNamespace();
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await etcd?.stop();
+    await entries.deleteNamespace();
+  });
+
+  it("answers the chart's probes on the plain-HTTP metrics listener: /livez and /readyz", async () => {
+    for (const path of ['/livez', '/readyz']) expect((await fetch(`${metricsUrl}${path}`)).status, path).toBe(200);
+  });
+
+  it('refuses a client without a certificate', async () => {
+    const anonymous = new Etcd3({ hosts: [clientUrl], credentials: { rootCertificate: readFileSync(join(certs, 'ca.crt')) }, dialTimeout: 3_000 });
+    await expect(anonymous.get('/x').string()).rejects.toThrow();
+    anonymous.close();
+  });
+
+  it("lets the operator commit with the chart's client certificate files", async () => {
+    operator = await startOperatorProcess({
+      kubeconfig: controlPlane().kubeconfig,
+      storeEndpoints: [clientUrl],
+      dir: mkdtempSync(join(tmpdir(), 'cairn-op-')),
+      args: [`--watch-namespace=${namespace}`, '--no-leader-elect', `--identity=${uniqueName('tls')}`],
+      env: { CAIRN_ETCD_CA_FILE: join(certs, 'ca.crt'), CAIRN_ETCD_CERT_FILE: join(certs, 'client.crt'), CAIRN_ETCD_KEY_FILE: join(certs, 'client.key') },
+    });
+    await entries.create('flags', { schema: 'feature-flags@v1', data: { flags: {} } });
+    const ready = await entries.waitReady('flags');
+    const reader = new Etcd3({ hosts: [clientUrl], credentials: { rootCertificate: readFileSync(join(certs, 'ca.crt')), certChain: readFileSync(join(certs, 'client.crt')), privateKey: readFileSync(join(certs, 'client.key')) } });
+    try {
+      const response = await reader.get(`/cairn/data/${namespace}/flags`).exec();
+      expect(response.kvs[0]?.mod_revision).toBe(ready.status?.revision);
+    } finally {
+      reader.close();
+    }
+  });
+});
