@@ -10,7 +10,7 @@ export interface Results {
   cairn: { applyReadyMs: Summary; updateReadyMs: Summary; bulkEntriesPerSecond: number };
   ratios: { applyReadyP50: number; applyReadyP99: number; updateReadyP50: number; bulkThroughput: number };
   memory: { heapBytesPerEntry: number; heapBytesPerEntryAt: Record<string, number>; jsonBytesPerEntry: number; cachedJsonBytesPerEntry: number; heapToJsonRatio: number };
-  restart: { entries: number; etcdWrites: number; storeRevisionDelta: number; seconds: number; readySeconds: number; rawListAndRangeSeconds: number; ratio: number };
+  restart: { entries: number; etcdWrites: number; storeRevisionDelta: number; seconds: number; readySeconds: number; rawProcessSeconds: number; rawInProcessSeconds: number; ratio: number };
   stages: Record<string, StageFigure>;
 }
 
@@ -47,7 +47,7 @@ export function formatTable(r: Results): string {
       [`bulk ${r.settings.entries} entries/s ÷ raw pipeline`, `${r.ratios.bulkThroughput.toFixed(2)} (${r.cairn.bulkEntriesPerSecond} vs ${r.floor.rawPipelineEntriesPerSecond}/s)`, '≥ 0.7'],
       ['heap per cached entry ÷ entry JSON', `${r.memory.heapToJsonRatio.toFixed(2)} (${r.memory.heapBytesPerEntry} B vs ${r.memory.jsonBytesPerEntry} B)`, '≤ 3'],
       [`restart over ${r.restart.entries}: etcd writes`, `${r.restart.etcdWrites} (store revision +${r.restart.storeRevisionDelta}: the fence)`, '0'],
-      ['restart: re-confirm all ÷ raw LIST + range', `${r.restart.ratio.toFixed(2)} (${r.restart.seconds} s vs ${r.restart.rawListAndRangeSeconds} s)`, '≤ 2'],
+      ['restart: re-confirm all ÷ raw LIST + range (both as new processes)', `${r.restart.ratio.toFixed(2)} (${r.restart.seconds} s vs ${r.restart.rawProcessSeconds} s; in a warm process ${r.restart.rawInProcessSeconds} s)`, '≤ 2'],
     ],
   );
   const stages = table(
