@@ -2,15 +2,21 @@
  * The ConfigEntry resource on the apiserver: list and watch for the informer, status and finalizer
  * patches for the reconciler. Every call goes through the pooled KubeConfig and translates failures.
  */
-import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
 import { kubeCall } from './errors.ts';
 import { sendJson } from './json-request.ts';
+import { watchStream } from './watch-stream.ts';
 import type { InformerSource, WatchHandle } from './informer.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
 const MERGE_PATCH = 'application/merge-patch+json';
+/**
+ * A watch silent this long is restarted from its last resourceVersion (the watchdog for a stream that
+ * died without closing). The apiserver sends a bookmark about once a minute on a quiet watch.
+ */
+const WATCH_SILENCE_MS = 90_000;
 
 export interface ConfigEntryList {
   readonly items: ConfigEntry[];
@@ -19,7 +25,6 @@ export interface ConfigEntryList {
 
 export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   private readonly api: CustomObjectsApi;
-  private readonly watcher: Watch;
 
   private readonly namespace: string;
   private readonly kubeConfig: PooledKubeConfig;
@@ -29,10 +34,6 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
     this.namespace = namespace;
     this.kubeConfig = kubeConfig;
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
-    // client-node's Watch aborts a stream that has been silent for 30 s (TimeoutError); the informer
-    // then watches again from its last resourceVersion at once. That is the watchdog for a stream
-    // that died without closing.
-    this.watcher = new Watch(kubeConfig);
   }
 
   async list(): Promise<ConfigEntryList> {
@@ -50,9 +51,10 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
 
   watch(resourceVersion: string, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void): Promise<WatchHandle> {
     // The server ends each watch after timeoutSeconds; a spread avoids every replica reconnecting at once.
-    const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
+    const timeoutSeconds = String(240 + Math.floor(Math.random() * 120));
     const path = this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`;
-    return this.watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone);
+    // Bookmarks arrive about once a minute on a quiet watch: silence well past that means a dead stream.
+    return watchStream(this.kubeConfig, path, { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds }, WATCH_SILENCE_MS, onEvent, onDone);
   }
 
   /**
