@@ -8,18 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TEMP_PREFIX } from '../../../tools/controlplane/control-plane.ts';
-import { reapAbandoned } from '../../../tools/controlplane/reap.ts';
+import { isAlive, reapAbandoned } from '../../../tools/controlplane/reap.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', '..', 'support', 'fixtures', 'hold-control-plane.ts');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function startOwner(): Promise<{ owner: ChildProcess; dir: string; pids: number[] }> {
   const owner = spawn(process.execPath, [FIXTURE], { stdio: ['ignore', 'pipe', 'inherit'] });

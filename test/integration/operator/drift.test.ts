@@ -1,39 +1,16 @@
 /** A change to a managed key made outside Cairn: restored (Correct) or reported (Report). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lookupSchema } from '../../../src/schemas/index.ts';
-import { uniqueName } from '../../support/cluster.ts';
-import { Entries, conditionOf } from '../../support/entries.ts';
-import { type RunningOperator, startOperator } from '../../support/operator.ts';
-import { StoreReader } from '../../support/store.ts';
+import { conditionOf } from '../../support/entries.ts';
+import { eventually, withOperator } from '../../support/fixture.ts';
 
 const flags = lookupSchema('feature-flags@v1')?.example as Record<string, unknown>;
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('drift', () => {
-  const namespace = uniqueName('drift');
-  const prefix = `/${uniqueName('drift')}`;
-  const entries = new Entries(namespace);
-  const store = new StoreReader();
-  let operator: RunningOperator;
+  const f = withOperator('drift');
+  const { namespace, prefix, entries, store } = f;
 
-  beforeAll(async () => {
-    await entries.createNamespace();
-    operator = await startOperator({ namespace, prefix });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await entries.deleteNamespace();
-    store.close();
-  });
 
   it('restores a value changed outside Cairn under driftPolicy Correct, and reports the new revision', async () => {
     await entries.create('corrected', { schema: 'feature-flags@v1', data: flags });
@@ -41,7 +18,7 @@ describe('drift', () => {
     const dataKey = `${prefix}/data/${namespace}/corrected`;
     const committed = await store.get(dataKey);
     await store.put(dataKey, '{"tampered":true}');
-    const restored = await eventually(async () => {
+    const restored = await eventually('the value restored', async () => {
       const now = await store.get(dataKey);
       return now?.value === committed?.value && now?.modRevision !== committed?.modRevision ? now : undefined;
     });
@@ -54,7 +31,7 @@ describe('drift', () => {
     const dataKey = `${prefix}/data/${namespace}/corrected`;
     const committed = await store.get(dataKey);
     await store.delete(dataKey);
-    const restored = await eventually(async () => store.get(dataKey));
+    const restored = await eventually('the value restored', async () => store.get(dataKey));
     expect(restored.value).toBe(committed?.value);
   });
 

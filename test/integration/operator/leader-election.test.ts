@@ -8,20 +8,12 @@ import { uniqueName } from '../../support/cluster.ts';
 import { Entries } from '../../support/entries.ts';
 import { type RunningOperator, startOperator } from '../../support/operator.ts';
 import { StoreReader } from '../../support/store.ts';
+import { eventually } from '../../support/fixture.ts';
 
 const LEADER = 'leader_election_master_status{name="configentry"}';
 const COMMITTED = 'cairn_etcd_txn_total{result="committed"}';
 const data = lookupSchema('database@v1')?.example as Record<string, unknown>;
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('leader election and fencing', () => {
   const namespace = uniqueName('leader');

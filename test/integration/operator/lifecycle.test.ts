@@ -3,31 +3,18 @@
  * user runs it. Each assertion is about what etcd holds, read linearizably, not what status claims.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256 } from '../../../src/domain/canonical.ts';
-import { controlPlane, uniqueName } from '../../support/cluster.ts';
-import { Entries, conditionOf } from '../../support/entries.ts';
-import { type RunningOperator, startOperator } from '../../support/operator.ts';
-import { StoreReader } from '../../support/store.ts';
+import { controlPlane } from '../../support/cluster.ts';
+import { conditionOf } from '../../support/entries.ts';
+import { withOperator } from '../../support/fixture.ts';
 
 const database = { host: 'db.shop.svc', port: 5432, database: 'checkout', user: 'app', pool: { min: 2, max: 20 } };
 
 describe('an entry from apply to deletion', () => {
-  const namespace = uniqueName('life');
-  const prefix = `/${uniqueName('life')}`;
-  const entries = new Entries(namespace);
-  const store = new StoreReader();
-  let operator: RunningOperator;
+  const f = withOperator('life');
+  const { namespace, prefix, entries, store } = f;
 
-  beforeAll(async () => {
-    await entries.createNamespace();
-    operator = await startOperator({ namespace, prefix });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await entries.deleteNamespace();
-    store.close();
-  });
 
   it('commits the canonical JSON of the validated value and reports the data key mod_revision as status.revision', async () => {
     await entries.create('checkout-db', { schema: 'database@v1', key: 'checkout/db', data: database });

@@ -1,38 +1,28 @@
 /** What operators of Cairn watch: probes, controller-runtime's metric names, and quiet info logs. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { lookupSchema } from '../../../src/schemas/index.ts';
-import { uniqueName } from '../../support/cluster.ts';
-import { Entries } from '../../support/entries.ts';
-import { type RunningOperator, startOperator } from '../../support/operator.ts';
+import { withOperator } from '../../support/fixture.ts';
 
 describe('observability', () => {
-  const namespace = uniqueName('obs');
-  const prefix = `/${uniqueName('obs')}`;
-  const entries = new Entries(namespace);
-  let operator: RunningOperator;
+  const f = withOperator('obs', ['--log-level=info']);
+  const { namespace, entries } = f;
   const secretish = 'do-not-log-this-host.example';
 
   beforeAll(async () => {
-    await entries.createNamespace();
-    operator = await startOperator({ namespace, prefix, args: ['--log-level=info'] });
     const data = { ...(lookupSchema('database@v1')?.example as Record<string, unknown>), host: secretish };
     await entries.create('db', { schema: 'database@v1', data });
     await entries.waitReady('db');
   });
-  afterAll(async () => {
-    await operator?.stop();
-    await entries.deleteNamespace();
-  });
 
   it('answers /healthz and /readyz once synced', async () => {
-    expect((await fetch(`${operator.metricsUrl}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${operator.metricsUrl}/readyz`);
+    expect((await fetch(`${f.operator.metricsUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${f.operator.metricsUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.text()).toBe('ok\n');
   });
 
   it("exposes controller-runtime's metric names and Cairn's etcd transaction counters", async () => {
-    const text = await operator.metrics();
+    const text = await f.operator.metrics();
     for (const name of [
       'controller_runtime_reconcile_total{controller="configentry",result="success"}',
       'controller_runtime_reconcile_time_seconds_bucket',
@@ -48,12 +38,12 @@ describe('observability', () => {
     ]) {
       expect(text, name).toContain(name);
     }
-    expect(await operator.metric('cairn_etcd_txn_total{result="committed"}')).toBe(1);
+    expect(await f.operator.metric('cairn_etcd_txn_total{result="committed"}')).toBe(1);
   });
 
   it('logs JSON, one line per commit at info, and never the config value', () => {
-    const lines = operator.logs().trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; key?: string });
+    const lines = f.operator.logs().trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; key?: string });
     expect(lines.filter((l) => l.msg === 'committed' && l.key === `${namespace}/db`)).toHaveLength(1);
-    expect(operator.logs()).not.toContain(secretish);
+    expect(f.operator.logs()).not.toContain(secretish);
   });
 });

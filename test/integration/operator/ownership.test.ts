@@ -2,32 +2,18 @@
  * Ownership of etcd keys: one entry per key, identical unowned values adopted, different ones left
  * alone; a key freed by its owner's deletion passes to the entry that was waiting for it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/domain/canonical.ts';
 import { validateData } from '../../../src/domain/validate.ts';
-import { uniqueName } from '../../support/cluster.ts';
-import { Entries, conditionOf } from '../../support/entries.ts';
-import { type RunningOperator, startOperator } from '../../support/operator.ts';
-import { StoreReader } from '../../support/store.ts';
+import { conditionOf } from '../../support/entries.ts';
+import { withOperator } from '../../support/fixture.ts';
 
 const limits = (rps: number) => ({ routes: [{ route: '/api/orders', requestsPerSecond: rps, burst: rps * 2 }] });
 
 describe('ownership of etcd keys', () => {
-  const namespace = uniqueName('own');
-  const prefix = `/${uniqueName('own')}`;
-  const entries = new Entries(namespace);
-  const store = new StoreReader();
-  let operator: RunningOperator;
+  const f = withOperator('own');
+  const { namespace, prefix, entries, store } = f;
 
-  beforeAll(async () => {
-    await entries.createNamespace();
-    operator = await startOperator({ namespace, prefix });
-  });
-  afterAll(async () => {
-    await operator?.stop();
-    await entries.deleteNamespace();
-    store.close();
-  });
 
   it('stalls a second entry claiming a key with KeyConflict naming the owner, and leaves the owner value untouched', async () => {
     await entries.create('first', { schema: 'rate-limits@v1', key: 'shared/limits', data: limits(10) });

@@ -8,17 +8,11 @@ import { uniqueName } from '../../support/cluster.ts';
 import { Entries } from '../../support/entries.ts';
 import { type RunningOperator, startOperator } from '../../support/operator.ts';
 import { StoreReader, startOwnStore } from '../../support/store.ts';
+import { eventually } from '../../support/fixture.ts';
 
 const COUNT = 20;
 const SUCCESS = 'controller_runtime_reconcile_total{controller="configentry",result="success"}';
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('an operator restarted over committed entries', () => {
   const namespace = uniqueName('restart');
@@ -53,7 +47,7 @@ describe('an operator restarted over committed entries', () => {
     operator = await startOperator({ namespace, prefix, storeEndpoints: ownStore.endpoints });
     const current = operator;
     // Every entry is reconciled on takeover; wait until each one has been.
-    await eventually(async () => (await current.metric(SUCCESS)) >= COUNT);
+    await eventually('every entry re-confirmed', async () => ((await current.metric(SUCCESS)) >= COUNT ? true : undefined));
     expect(await current.metric('cairn_etcd_txn_total{result="unchanged"}')).toBeGreaterThanOrEqual(COUNT);
     expect(await current.metric('cairn_etcd_txn_total{result="committed"}')).toBe(0);
     // The fence takeover is the one write a new leader makes; nothing else moved the store.
