@@ -2,7 +2,6 @@
  * The ConfigEntry resource on the apiserver: list and watch for the informer, status and finalizer
  * patches for the reconciler. Every call goes through the pooled KubeConfig and translates failures.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
 import { kubeCall } from './errors.ts';
@@ -24,7 +23,6 @@ export interface ConfigEntryList {
 }
 
 export class ConfigEntryClient implements InformerSource<ConfigEntry> {
-  private readonly api: CustomObjectsApi;
 
   private readonly namespace: string;
   private readonly kubeConfig: PooledKubeConfig;
@@ -33,16 +31,10 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   constructor(kubeConfig: PooledKubeConfig, namespace = '') {
     this.namespace = namespace;
     this.kubeConfig = kubeConfig;
-    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
   async list(): Promise<ConfigEntryList> {
-    const namespace = this.namespace;
-    const list = (await kubeCall('list configentries', () =>
-      namespace === ''
-        ? this.api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })
-        : this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL }),
-    )) as {
+    const list = (await kubeCall('list configentries', () => sendJson(this.kubeConfig, 'GET', this.collectionPath(), undefined))) as {
       items: ConfigEntry[];
       metadata?: { resourceVersion?: string };
     };
@@ -52,7 +44,7 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
   watch(resourceVersion: string, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void): Promise<WatchHandle> {
     // The server ends each watch after timeoutSeconds; a spread avoids every replica reconnecting at once.
     const timeoutSeconds = String(240 + Math.floor(Math.random() * 120));
-    const path = this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/${PLURAL}`;
+    const path = this.collectionPath();
     // Bookmarks arrive about once a minute on a quiet watch: silence well past that means a dead stream.
     return watchStream(this.kubeConfig, path, { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds }, WATCH_SILENCE_MS, onEvent, onDone);
   }
@@ -75,6 +67,11 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
     return (await kubeCall(`update finalizers of configentry ${namespace}/${name}`, () =>
       sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}?fieldManager=${FIELD_MANAGER}`, { metadata: { finalizers, resourceVersion } }, MERGE_PATCH),
     )) as ConfigEntry;
+  }
+
+  /** All entries, or the watched namespace's. */
+  private collectionPath(): string {
+    return this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${PLURAL}`;
   }
 
   private objectPath(namespace: string, name: string): string {

@@ -2,9 +2,9 @@
  * Kubernetes Events for an entry's transitions (Normal Committed, Warning InvalidData, ...).
  * Fire and forget: an Event that cannot be written is logged and never fails a reconcile.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../api/names.ts';
 import { kubeCall } from './errors.ts';
+import { sendJson } from './json-request.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
 export interface EventTarget {
@@ -18,12 +18,12 @@ export interface EventToRecord {
 }
 
 export class EventRecorder {
-  private readonly api: CoreV1Api;
+  private readonly kubeConfig: PooledKubeConfig;
   private readonly instance: string;
   private readonly onError: (error: unknown) => void;
 
   constructor(kubeConfig: PooledKubeConfig, instance: string, onError: (error: unknown) => void) {
-    this.api = kubeConfig.makeApiClient(CoreV1Api);
+    this.kubeConfig = kubeConfig;
     this.instance = instance;
     this.onError = onError;
   }
@@ -40,10 +40,10 @@ export class EventRecorder {
       source: { component: 'cairn-operator' },
       reportingComponent: 'cairn.dev/operator',
       reportingInstance: this.instance,
-      firstTimestamp: now,
-      lastTimestamp: now,
+      firstTimestamp: now.toISOString(),
+      lastTimestamp: now.toISOString(),
       count: 1,
     };
-    kubeCall(`record event ${event.reason} for ${namespace}/${name}`, () => this.api.createNamespacedEvent({ namespace, body })).catch(this.onError);
+    kubeCall(`record event ${event.reason} for ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, body)).catch(this.onError);
   }
 }
