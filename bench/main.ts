@@ -19,7 +19,7 @@ import { applyToReady, bulkCreate, updateChurn } from './cairn.ts';
 import { WARMUP, measureFloorLatency, measureRawPipeline } from './floor.ts';
 import { stageFigures } from './operator-metrics.ts';
 import { RawKube } from './raw-kube.ts';
-import { round, summarize, until } from './stats.ts';
+import { round, slope, summarize, until } from './stats.ts';
 import { WatchTracker } from './watch-tracker.ts';
 import { canonicalOf, dataFor, entriesPath } from './workload.ts';
 import { formatTable } from './report.ts';
@@ -72,14 +72,15 @@ try {
   let operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: operatorArgs, nodeArgs: ['--expose-gc', ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`] : [])] });
   const heap = async (): Promise<number> => ((await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as { heapUsed: number }).heapUsed;
   const tracker = await WatchTracker.start(kube, 'bench-cairn');
-  const heapAt: Record<string, number> = { 0: await heap() };
+  // Heap after a forced GC, by how many entries the operator holds.
+  const heapPoints: { entries: number; heap: number }[] = [{ entries: 0, heap: await heap() }];
 
   log(`apply -> Ready: ${options.latencySamples} creates at ${options.rate}/s (after ${WARMUP} not counted)`);
   const warmNames = Array.from({ length: WARMUP }, (_, i) => `warm-${i}`);
   await applyToReady(kube, tracker, 'bench-cairn', warmNames, options.rate, 200_000);
   const latencyNames = Array.from({ length: options.latencySamples }, (_, i) => `lat-${i}`);
   const applyReady = summarize(await applyToReady(kube, tracker, 'bench-cairn', latencyNames, options.rate, 100_000));
-  const heapAfterLatency = await heap();
+  heapPoints.push({ entries: WARMUP + options.latencySamples, heap: await heap() });
 
   log(`bulk: ${total} entries by ${options.creators} clients`);
   let bulkSeconds = 0;
@@ -89,7 +90,7 @@ try {
     const names = Array.from({ length: upTo - done }, (_, k) => `bulk-${done + k}`);
     bulkSeconds += await bulkCreate(kube, tracker, 'bench-cairn', names, options.creators, done);
     bulkNames.push(...names);
-    heapAt[upTo] = (await heap()) - (heapAfterLatency - (heapAt[0] as number));
+    heapPoints.push({ entries: WARMUP + options.latencySamples + upTo, heap: await heap() });
     done = upTo;
   }
 
@@ -131,8 +132,10 @@ try {
   const sample = (await kube.send('GET', `${entriesPath('bench-cairn')}/bulk-0`)) as object;
   const jsonBytes = Buffer.byteLength(JSON.stringify(sample));
   const cachedBytes = Buffer.byteLength(JSON.stringify(trimForCache(structuredClone(sample))));
-  const perEntry = Object.fromEntries(checkpoints.map((c) => [c, round(((heapAt[c] as number) - (heapAt[0] as number)) / c, 0)]));
-  const heapBytesPerEntry = perEntry[total] as number;
+  // Bytes per entry: the slope of heap against entries (least squares over every point), so neither
+  // fixed costs nor one noisy measurement decide it.
+  const heapBytesPerEntry = round(slope(heapPoints), 0);
+  const heapAt = Object.fromEntries(heapPoints.map((p) => [p.entries, p.heap]));
   const bulkThroughput = total / bulkSeconds;
   const rawThroughput = total / rawSeconds;
 
@@ -149,7 +152,7 @@ try {
       updateReadyP50: round(churn.p50 / floor.p50),
       bulkThroughput: round(bulkThroughput / rawThroughput),
     },
-    memory: { heapBytesPerEntry, heapBytesPerEntryAt: perEntry, heapBytesAt: heapAt, jsonBytesPerEntry: jsonBytes, cachedJsonBytesPerEntry: cachedBytes, heapToJsonRatio: round(heapBytesPerEntry / jsonBytes) },
+    memory: { heapBytesPerEntry, heapBytesAt: heapAt, jsonBytesPerEntry: jsonBytes, cachedJsonBytesPerEntry: cachedBytes, heapToJsonRatio: round(heapBytesPerEntry / jsonBytes) },
     restart: {
       entries: all.length,
       etcdWrites: restartCommits,

@@ -9,7 +9,7 @@ export interface Results {
   floor: { createToWatchMs: Summary; txnMs: Summary; statusPatchToWatchMs: Summary; p50Ms: number; p99Ms: number; rawPipelineEntriesPerSecond: number };
   cairn: { applyReadyMs: Summary; updateReadyMs: Summary; bulkEntriesPerSecond: number };
   ratios: { applyReadyP50: number; applyReadyP99: number; updateReadyP50: number; bulkThroughput: number };
-  memory: { heapBytesPerEntry: number; heapBytesPerEntryAt: Record<string, number>; jsonBytesPerEntry: number; cachedJsonBytesPerEntry: number; heapToJsonRatio: number };
+  memory: { heapBytesPerEntry: number; heapBytesAt: Record<string, number>; jsonBytesPerEntry: number; cachedJsonBytesPerEntry: number; heapToJsonRatio: number };
   restart: { entries: number; etcdWrites: number; storeRevisionDelta: number; seconds: number; readySeconds: number; rawProcessSeconds: number; rawInProcessSeconds: number; ratio: number };
   stages: Record<string, StageFigure>;
 }
@@ -54,6 +54,7 @@ export function formatTable(r: Results): string {
     ['stage (operator histograms)', 'count', 'mean', 'p50 ≤', 'p99 ≤'],
     Object.entries(r.stages).map(([stage, f]) => [stage, String(f.count), ms(f.meanMs), ms(f.p50Ms), ms(f.p99Ms)]),
   );
-  const memory = `heap per entry at ${Object.entries(r.memory.heapBytesPerEntryAt).map(([n, b]) => `${n}: ${b} B`).join(', ')}; entry JSON ${r.memory.jsonBytesPerEntry} B as served, ${r.memory.cachedJsonBytesPerEntry} B as cached (trimmed)`;
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const memory = `heap after GC by entries held: ${Object.entries(r.memory.heapBytesAt).map(([n, b]) => `${n}: ${mib(b)}`).join(', ')} -> ${r.memory.heapBytesPerEntry} B per entry (slope); entry JSON ${r.memory.jsonBytesPerEntry} B as served, ${r.memory.cachedJsonBytesPerEntry} B as cached (trimmed)`;
   return [`Machine: ${machine}`, '', latency, '', headline, '', stages, '', memory].join('\n');
 }

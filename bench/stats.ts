@@ -56,3 +56,13 @@ export async function bounded(count: number, limit: number, task: (i: number) =>
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
+
+/** The least-squares slope of y over x. */
+export function slope(points: readonly { entries: number; heap: number }[]): number {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.entries, 0) / n;
+  const my = points.reduce((a, p) => a + p.heap, 0) / n;
+  const sxy = points.reduce((a, p) => a + (p.entries - mx) * (p.heap - my), 0);
+  const sxx = points.reduce((a, p) => a + (p.entries - mx) ** 2, 0);
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}

@@ -7,9 +7,21 @@
  * caller fences etcd on onStartedLeading (see the design, "Leadership and fencing"): this module only
  * decides who should be working.
  */
-import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { sendJson } from './json-request.ts';
 import { KubeApiError, kubeCall } from './errors.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
+
+/** The parts of a coordination.k8s.io/v1 Lease that leader election reads and writes. */
+interface Lease {
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -24,7 +36,7 @@ export interface LeaderElectionOptions {
 }
 
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly kubeConfig: PooledKubeConfig;
   private readonly options: LeaderElectionOptions;
   private leading = false;
   private lastRenew = 0;
@@ -32,7 +44,7 @@ export class LeaderElector {
   private stopped = false;
 
   constructor(kubeConfig: PooledKubeConfig, options: LeaderElectionOptions) {
-    this.api = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.kubeConfig = kubeConfig;
     this.options = options;
   }
 
@@ -71,7 +83,12 @@ export class LeaderElector {
     else this.options.onStoppedLeading();
   }
 
-  private spec(previous: V1Lease | undefined, now: Date): V1Lease['spec'] {
+  private path(name?: string): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
+    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
+  }
+
+  private spec(previous: Lease | undefined, now: Date): Lease['spec'] {
     const changedHands = previous?.spec?.holderIdentity !== this.options.identity;
     const acquired = changedHands || previous?.spec?.acquireTime === undefined ? now : new Date(previous.spec.acquireTime);
     return {
@@ -87,12 +104,13 @@ export class LeaderElector {
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
     const now = new Date();
-    let lease: V1Lease;
+    let lease: Lease;
     try {
-      lease = await kubeCall(`get lease ${namespace}/${name}`, () => this.api.readNamespacedLease({ namespace, name }));
+      lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined))) as Lease;
     } catch (error) {
       if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
-      await kubeCall(`create lease ${namespace}/${name}`, () => this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: this.spec(undefined, now) } }));
+      const body: Lease = { metadata: { name, namespace }, spec: this.spec(undefined, now) };
+      await kubeCall(`create lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'POST', this.path(), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...body }));
       return true;
     }
     const holder = lease.spec?.holderIdentity;
@@ -101,7 +119,7 @@ export class LeaderElector {
     if (holder && holder !== identity && renewed + duration > now.getTime()) return false;
     try {
       await kubeCall(`update lease ${namespace}/${name}`, () =>
-        this.api.replaceNamespacedLease({ namespace, name, body: { metadata: { ...lease.metadata, name, namespace }, spec: this.spec(lease, now) } }),
+        sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: this.spec(lease, now) }),
       );
       return true;
     } catch (error) {
@@ -112,18 +130,15 @@ export class LeaderElector {
 
   private async release(): Promise<void> {
     const { namespace, name } = this.options;
-    const lease = await kubeCall(`get lease ${namespace}/${name}`, () => this.api.readNamespacedLease({ namespace, name }));
+    const lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined))) as Lease;
     if (lease.spec?.holderIdentity !== this.options.identity) return;
     await kubeCall(`release lease ${namespace}/${name}`, () =>
-      this.api.replaceNamespacedLease({ namespace, name, body: { metadata: lease.metadata, spec: { ...this.spec(lease, new Date()), holderIdentity: undefined, leaseDurationSeconds: 1 } } }),
+      sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: { ...this.spec(lease, new Date()), holderIdentity: undefined, leaseDurationSeconds: 1 } }),
     );
   }
 }
 
-/**
- * Lease times are metav1.MicroTime: the apiserver refuses anything but six fractional digits, and
- * client-node would send a Date with three. It passes strings through as they are.
- */
-function microTime(date: Date): Date {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+/** Lease times are metav1.MicroTime: the apiserver refuses anything but six fractional digits. */
+function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
