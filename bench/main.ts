@@ -45,7 +45,7 @@ const RAW_PREFIX = '/bench-raw';
 
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
-const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints] });
+const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints], grpcOptions: { 'grpc.max_receive_message_length': -1 } });
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
 let failed = false;
 try {
