@@ -7,10 +7,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'kstatus';
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus';
 
 export interface Component {
-  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'kstatus';
+  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus';
   readonly version: string;
   readonly binaries: readonly { readonly name: BinaryName; readonly goPackage: string }[];
   /** `-X` stamps, so the programs report the version they were built at instead of a placeholder. */
@@ -20,6 +20,8 @@ export interface Component {
 export const KUBERNETES_VERSION = 'v1.37.2';
 export const ETCD_VERSION = 'v3.7.3';
 export const HELM_VERSION = 'v4.3.1';
+/** Helm 3, still what many GitOps installations run: the chart is rendered and linted with it too. */
+export const HELM3_VERSION = 'v3.22.0';
 /** The sigs.k8s.io/cli-utils version whose kstatus library tools/go/kstatus wraps. */
 export const KSTATUS_VERSION = 'v0.37.2';
 
@@ -58,6 +60,17 @@ export const COMPONENTS: readonly Component[] = [
     version: HELM_VERSION,
     binaries: [{ name: 'helm', goPackage: 'helm.sh/helm/v4/cmd/helm' }],
     versionStamps: [`helm.sh/helm/v4/internal/version.version=${HELM_VERSION}`],
+  },
+  {
+    name: 'helm3',
+    version: HELM3_VERSION,
+    binaries: [{ name: 'helm3', goPackage: 'helm.sh/helm/v3/cmd/helm' }],
+    // As helm's Makefile does: without the Kubernetes version of its client-go (v0.37 -> 1.37),
+    // `helm template` assumes Kubernetes 1.20 and refuses charts that need a newer one.
+    versionStamps: [
+      `helm.sh/helm/v3/internal/version.version=${HELM3_VERSION}`,
+      ...['helm.sh/helm/v3/pkg/chartutil', 'helm.sh/helm/v3/pkg/lint/rules'].flatMap((pkg) => [`${pkg}.k8sVersionMajor=1`, `${pkg}.k8sVersionMinor=37`]),
+    ],
   },
   {
     // Reads one object as JSON on stdin, prints kstatus's verdict as JSON; the wrapper module is the

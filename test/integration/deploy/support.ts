@@ -26,10 +26,11 @@ export interface K8sObject {
   [key: string]: unknown;
 }
 
-export async function helmPath(): Promise<string> {
-  const { helm } = await ensureBinaries(['helm'], () => {});
-  if (helm === undefined) throw new Error('helm could not be resolved or built');
-  return helm;
+/** The pinned Helm 4 (`helm`), or Helm 3 (`helm3`). */
+export async function helmPath(which: 'helm' | 'helm3' = 'helm'): Promise<string> {
+  const path = (await ensureBinaries([which], () => {}))[which];
+  if (path === undefined) throw new Error(`${which} could not be resolved or built`);
+  return path;
 }
 
 export interface CommandResult {
@@ -56,11 +57,12 @@ export interface RenderOptions {
   readonly valuesFiles?: readonly string[];
   readonly set?: readonly string[];
   readonly includeCrds?: boolean;
+  readonly helm?: 'helm' | 'helm3';
 }
 
 /** `helm template`: no cluster, no lookups. Throws with helm's message when the render fails. */
 export async function helmTemplate(options: RenderOptions): Promise<string> {
-  const result = run(await helmPath(), [
+  const result = run(await helmPath(options.helm), [
     'template',
     options.release ?? 'cairn',
     CHART,
