@@ -3,7 +3,7 @@
  * stop taking work, let in-flight reconciles finish, release the lease, close connections.
  */
 import { readFileSync } from 'node:fs';
-import { dataPrefix, metaPrefix } from './domain/keys.ts';
+import { dataPrefix, fenceKey, metaPrefix } from './domain/keys.ts';
 import type { ConfigEntry } from './api/config-entry.ts';
 import { type Config, ConfigError, HelpShown, loadConfig } from './config.ts';
 import { Manager } from './controller/manager.ts';
@@ -39,7 +39,8 @@ export async function run(config: Config): Promise<() => Promise<void>> {
     ...(config.etcdUsername ? { auth: { username: config.etcdUsername, password: config.etcdPassword ?? '' } } : {}),
   });
   const store = new EtcdStore(etcd);
-  const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix)];
+  // The fence is watched too: a new leader trusts its view only once it has seen its own fence.
+  const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix), fenceKey(config.prefix)];
 
   const manager = new Manager(
     { prefix: config.prefix, maxBytes: config.maxDataBytes, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000, identity: config.identity, refenceAfterMs: config.leaseDurationSeconds * 1000 },

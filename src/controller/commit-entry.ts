@@ -98,7 +98,7 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   const failure = classifyTxnFailure(result.readBack, fence, keys, entry.metadata.uid);
   switch (failure.kind) {
     case 'fencingLost':
-      deps.onFencingLost();
+      deps.onFencingLost(fence);
       throw new FencingLostError(failure.message);
     case 'keyConflict':
       return { kind: 'outcome', outcome: { kind: 'terminal', reason: KEY_CONFLICT, message: failure.message } };

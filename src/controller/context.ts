@@ -14,7 +14,7 @@ export interface ReconcileDeps {
   /** This leader's fencing token; undefined while not leading (then nothing is reconciled). */
   readonly fence: () => Fence | undefined;
   /** Called when etcd says another leader took over: the manager steps down and fences again. */
-  readonly onFencingLost: () => void;
+  readonly onFencingLost: (lost: Fence) => void;
   readonly prefix: string;
   readonly maxBytes: number;
   readonly now: () => Date;

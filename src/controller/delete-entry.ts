@@ -50,7 +50,7 @@ export async function cleanUpEntry(entry: ConfigEntry, fence: Fence, deps: Recon
     deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
     const failure = classifyTxnFailure(result.readBack, fence, decision.keys, entry.metadata.uid);
     if (failure.kind === 'fencingLost') {
-      deps.onFencingLost();
+      deps.onFencingLost(fence);
       throw new FencingLostError(failure.message);
     }
     observed = observedFromReadBack(result.readBack, decision.keys, result.revision);

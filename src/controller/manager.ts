@@ -70,6 +70,7 @@ export class Manager {
   private readonly log: Logger;
   private fence: Fence | undefined;
   private leading = false;
+  private takingOver = false;
   private resyncTimer: NodeJS.Timeout | undefined;
   private fenceTimer: NodeJS.Timeout | undefined;
 
@@ -94,7 +95,7 @@ export class Manager {
       view: this.mirror,
       isOutcomeUnknown: parts.isOutcomeUnknown,
       fence: () => this.fence,
-      onFencingLost: () => this.onFencingLost(),
+      onFencingLost: (lost) => this.onFencingLost(lost),
       prefix: options.prefix,
       maxBytes: options.maxBytes,
       now: parts.now ?? (() => new Date()),
@@ -151,12 +152,26 @@ export class Manager {
   }
 
   private async startLeading(): Promise<void> {
+    if (this.takingOver) return;
+    this.takingOver = true;
+    try {
+      await this.takeOver();
+    } finally {
+      this.takingOver = false;
+    }
+  }
+
+  private async takeOver(): Promise<void> {
+    clearTimeout(this.fenceTimer);
     this.leading = true;
     this.parts.metrics.leader.set({ name: CONTROLLER_NAME }, 1);
     try {
-      this.fence = await this.parts.store.acquireFence(fenceKey(this.options.prefix), this.options.identity);
-      // Planning from a synced view costs no reads; without one each entry reads etcd (still correct).
-      await this.mirrorSynced(10_000);
+      const fence = await this.parts.store.acquireFence(fenceKey(this.options.prefix), this.options.identity);
+      if (!this.leading) return; // lost the Lease meanwhile
+      this.mirror.requireRevision(fence.revision);
+      this.fence = fence;
+      // Planning from a caught-up view costs no reads; until then each entry reads etcd (still correct).
+      await this.mirrorCaughtUp(10_000);
       this.log.info({ fence: this.fence.revision, identity: this.options.identity }, 'leading: fence acquired');
       this.queueAll();
     } catch (error) {
@@ -165,21 +180,25 @@ export class Manager {
     }
   }
 
-  private async mirrorSynced(timeoutMs: number): Promise<void> {
+  private async mirrorCaughtUp(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.mirror.isSynced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.leading && !this.mirror.isCaughtUp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 
   private stopLeading(why: string): void {
+    clearTimeout(this.fenceTimer);
     this.leading = false;
     this.fence = undefined;
     this.parts.metrics.leader.set({ name: CONTROLLER_NAME }, 0);
     this.log.warn({ why }, 'stopped leading');
   }
 
-  /** etcd says another process moved the fence: stop writing; fence again only if the Lease is still ours. */
-  private onFencingLost(): void {
-    if (this.fence === undefined) return;
+  /**
+   * etcd says another process moved the fence `lost`: stop writing; fence again only if the Lease is
+   * still ours. A report about an older fence than the current one changes nothing.
+   */
+  private onFencingLost(lost: Fence): void {
+    if (this.fence === undefined || this.fence.revision !== lost.revision) return;
     this.fence = undefined;
     this.log.warn('fencing lost: another process took over the store');
     // Give the elector a lease period to notice whether someone else holds the Lease.

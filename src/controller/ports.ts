@@ -16,8 +16,11 @@ export interface EntryCache {
 
 /** Writes to ConfigEntries on the apiserver. */
 export interface EntryWriter {
-  /** Replaces status via the status subresource. */
-  patchStatus(namespace: string, name: string, status: ConfigEntryStatus): Promise<ConfigEntry>;
+  /**
+   * Replaces status via the status subresource, only if the object is still at resourceVersion (409
+   * otherwise): status computed from an older version of the object is never written over a newer one.
+   */
+  patchStatus(namespace: string, name: string, status: ConfigEntryStatus, resourceVersion: string): Promise<ConfigEntry>;
   /** Sets metadata.finalizers if the object is still at resourceVersion (409 otherwise). */
   setFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string): Promise<ConfigEntry>;
 }

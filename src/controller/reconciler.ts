@@ -46,7 +46,7 @@ export class Reconciler {
     try {
       result = await this.steps(cached, fence, log);
     } catch (error) {
-      result = await this.failed(cached, error, log);
+      result = await this.failed(cached, error, log, fence);
     }
     end();
     deps.metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : result.kind === 'after' ? 'requeue_after' : 'requeue' });
@@ -69,14 +69,14 @@ export class Reconciler {
         break;
     }
     const outcome = await commitEntry(entry, fence, this.deps);
-    await reportStatus(entry, outcome, this.deps, log);
+    await reportStatus(entry, outcome, this.deps, log, fence);
     return afterOutcome(outcome);
   }
 
   private async finalize(entry: ConfigEntry, fence: Fence, log: Logger): Promise<ProcessResult> {
     const cleanup = await cleanUpEntry(entry, fence, this.deps);
     if (cleanup.kind === 'retry') {
-      await reportStatus(entry, cleanup.outcome, this.deps, log);
+      await reportStatus(entry, cleanup.outcome, this.deps, log, fence);
       return afterOutcome(cleanup.outcome);
     }
     await this.setFinalizers(entry, withoutFinalizer(entry.metadata.finalizers));
@@ -93,7 +93,7 @@ export class Reconciler {
   }
 
   /** An error escaped the steps: say so in status when it is Cairn's own, then let the policy decide. */
-  private async failed(entry: ConfigEntry, error: unknown, log: Logger): Promise<ProcessResult> {
+  private async failed(entry: ConfigEntry, error: unknown, log: Logger, fence: Fence): Promise<ProcessResult> {
     if (error instanceof FencingLostError) {
       // Deposed: another leader owns every write now, status included. It reconciles this entry.
       log.warn({ message: error.message }, 'fencing lost; leaving this entry to the new leader');
@@ -105,7 +105,7 @@ export class Reconciler {
       const parsed = parseConfigEntry(entry);
       const outcome = error.failureClass === 'terminal' ? ({ kind: 'terminal', reason: error.reason, message: error.message } as const) : ({ kind: 'transient', reason: error.reason, message: error.message } as const);
       if (outcome.kind === 'terminal') this.deps.metrics.terminalErrors.inc({ controller: CONTROLLER_NAME });
-      if (parsed.ok) await reportStatus(parsed.entry, outcome, this.deps, log).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
+      if (parsed.ok) await reportStatus(parsed.entry, outcome, this.deps, log, fence).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
       else log.warn({ err: error }, 'reconcile failed');
     } else {
       log.warn({ err: error }, 'reconcile failed');

@@ -25,6 +25,8 @@ export class StoreMirror implements StoreView {
   private readonly keys = new Map<string, Entry>();
   private revision = '0';
   private synced = false;
+  /** observe() answers only once the mirror has seen this revision (a new leader's fence). */
+  private trustedFrom = '0';
   /** Values our in-flight transactions are putting, by key: their watch events are not news. */
   private readonly expected = new Map<string, string>();
 
@@ -36,18 +38,37 @@ export class StoreMirror implements StoreView {
     return this.keys.size;
   }
 
-  /** Replaces everything with a full read of the prefix taken at `revision`. */
+  /**
+   * Replaces everything with a full read of the prefix taken at `revision`, keeping what the mirror
+   * learned after that revision (our own commits recorded while the read was in flight).
+   */
   reset(kvs: readonly { key: string; value: string; modRevision: string; createRevision: string }[], revision: string): void {
+    const newer = [...this.keys].filter(([, entry]) => compareRevisions(entry.at, revision) > 0);
     this.keys.clear();
     for (const kv of kvs) {
       this.keys.set(kv.key, { state: { exists: true, value: kv.value, modRevision: kv.modRevision, createRevision: kv.createRevision }, at: kv.modRevision });
     }
-    this.revision = revision;
+    for (const [key, entry] of newer) this.keys.set(key, entry);
+    if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
     this.synced = true;
   }
 
+  /**
+   * Until the mirror has seen `revision`, observe() says it cannot tell. A new leader calls this
+   * with its fence's revision: what the previous leader wrote before the takeover is then in the view
+   * before the view is trusted (the fence key is on the watch too).
+   */
+  requireRevision(revision: string): void {
+    this.trustedFrom = revision;
+  }
+
+  /** Whether the mirror has seen everything up to the revision it must trust from. */
+  get isCaughtUp(): boolean {
+    return this.synced && compareRevisions(this.revision, this.trustedFrom) >= 0;
+  }
+
   observe(dataKey: string, metaKey: string): ObservedKeys | undefined {
-    if (!this.synced) return undefined;
+    if (!this.isCaughtUp) return undefined;
     return { data: this.keys.get(dataKey)?.state ?? ABSENT, meta: this.keys.get(metaKey)?.state ?? ABSENT, revision: this.revision };
   }
 

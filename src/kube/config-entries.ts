@@ -51,11 +51,13 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
 
   /**
    * Replaces status through the status subresource (merge patch: `status` as a whole field set;
-   * conditions are a list and are replaced whole). Cairn is the only writer of status.
+   * conditions are a list and are replaced whole), only if the object is still at `resourceVersion`:
+   * a replica working from an older view (a deposed leader, a lagging cache) gets a 409 instead of
+   * overwriting a newer status.
    */
-  async patchStatus(namespace: string, name: string, status: ConfigEntryStatus): Promise<ConfigEntry> {
+  async patchStatus(namespace: string, name: string, status: ConfigEntryStatus, resourceVersion: string): Promise<ConfigEntry> {
     return (await kubeCall(`patch status of configentry ${namespace}/${name}`, () =>
-      sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}/status?fieldManager=${FIELD_MANAGER}`, { status }, MERGE_PATCH),
+      sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}/status?fieldManager=${FIELD_MANAGER}`, { metadata: { resourceVersion }, status }, MERGE_PATCH),
     )) as ConfigEntry;
   }
 

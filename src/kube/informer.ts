@@ -155,12 +155,12 @@ export class Informer<T extends { metadata?: { resourceVersion?: string } }> {
   }
 
   private onEvent(type: string, object: unknown): void {
-    this.failures = 0;
     if (type === 'ERROR') {
       if (isGone(object)) this.resourceVersion = ''; // the stream ends next; relist then
       else this.options.onError(object, 'watch error event');
       return;
     }
+    this.failures = 0; // a healthy event, not an ERROR one, ends the backoff
     const typed = object as T;
     const rv = typed.metadata?.resourceVersion;
     if (type === 'ADDED' || type === 'MODIFIED') this.store(this.options.keyOf(typed), typed);

@@ -26,7 +26,17 @@ export class ApiStatusError extends Error {
   }
 }
 
-export async function sendJson(kubeConfig: PooledKubeConfig, method: Method, path: string, body: unknown, contentType = 'application/json'): Promise<unknown> {
+/** Without a deadline undici waits up to 300 s for headers and as long again for a body. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export async function sendJson(
+  kubeConfig: PooledKubeConfig,
+  method: Method,
+  path: string,
+  body: unknown,
+  contentType = 'application/json',
+  timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+): Promise<unknown> {
   const server = kubeConfig.getCurrentCluster()?.server;
   if (server === undefined) throw new Error('the kubeconfig has no current cluster');
   const context = new RequestContext(`${server}${path}`, method as never);
@@ -36,6 +46,7 @@ export async function sendJson(kubeConfig: PooledKubeConfig, method: Method, pat
     headers: { ...context.getHeaders(), accept: 'application/json', 'content-type': contentType },
     body: body === undefined ? undefined : JSON.stringify(body),
     dispatcher: context.getDispatcher() as Dispatcher | undefined,
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.body.text();
   if (response.statusCode >= 300) throw new ApiStatusError(response.statusCode, text);

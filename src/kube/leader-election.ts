@@ -68,6 +68,7 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     try {
       const acquired = await this.tryAcquireOrRenew();
+      if (this.stopped) return; // stop() ran while the request was in flight: it has the last word
       if (acquired) this.lastRenew = Date.now();
       if (acquired && !this.leading) this.setLeading(true);
     } catch (error) {
@@ -106,11 +107,11 @@ export class LeaderElector {
     const now = new Date();
     let lease: Lease;
     try {
-      lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined))) as Lease;
+      lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined, undefined, this.options.renewDeadlineMs))) as Lease;
     } catch (error) {
       if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
       const body: Lease = { metadata: { name, namespace }, spec: this.spec(undefined, now) };
-      await kubeCall(`create lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'POST', this.path(), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...body }));
+      await kubeCall(`create lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'POST', this.path(), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...body }, undefined, this.options.renewDeadlineMs));
       return true;
     }
     const holder = lease.spec?.holderIdentity;
@@ -119,7 +120,7 @@ export class LeaderElector {
     if (holder && holder !== identity && renewed + duration > now.getTime()) return false;
     try {
       await kubeCall(`update lease ${namespace}/${name}`, () =>
-        sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: this.spec(lease, now) }),
+        sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: this.spec(lease, now) }, undefined, this.options.renewDeadlineMs),
       );
       return true;
     } catch (error) {
@@ -130,7 +131,7 @@ export class LeaderElector {
 
   private async release(): Promise<void> {
     const { namespace, name } = this.options;
-    const lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined))) as Lease;
+    const lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined, undefined, this.options.renewDeadlineMs))) as Lease;
     if (lease.spec?.holderIdentity !== this.options.identity) return;
     await kubeCall(`release lease ${namespace}/${name}`, () =>
       sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: { ...this.spec(lease, new Date()), holderIdentity: undefined, leaseDurationSeconds: 1 } }),

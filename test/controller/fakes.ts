@@ -38,7 +38,7 @@ export type Call =
   | { readonly kind: 'etcd.read'; readonly dataKey: string; readonly metaKey: string; readonly result: 'ok' | 'unavailable' }
   | { readonly kind: 'etcd.commit'; readonly txn: GuardedTxn; readonly result: CommitResultLabel; readonly revision: string }
   | { readonly kind: 'kube.setFinalizers'; readonly entry: string; readonly finalizers: readonly string[]; readonly resourceVersion: string; readonly result: 'ok' | 'conflict' }
-  | { readonly kind: 'kube.patchStatus'; readonly entry: string; readonly status: ConfigEntryStatus; readonly result: 'ok' | 'unavailable' }
+  | { readonly kind: 'kube.patchStatus'; readonly entry: string; readonly status: ConfigEntryStatus; readonly result: 'ok' | 'unavailable' | 'conflict' }
   | { readonly kind: 'event'; readonly entry: string; readonly type: 'Normal' | 'Warning'; readonly reason: string; readonly message: string }
   | { readonly kind: 'onFencingLost' };
 
@@ -311,6 +311,12 @@ export class FakeApiServer implements EntryWriter {
     return object === undefined ? undefined : structuredClone(object);
   }
 
+  /** A write the cache has not seen yet: only the resourceVersion moves, nothing is delivered. */
+  touch(key: string): void {
+    const object = this.require(key);
+    object.metadata = { ...object.metadata, resourceVersion: this.nextVersion() };
+  }
+
   /** A spec change by a person: generation moves, status stays. */
   updateSpec(key: string, spec: Partial<ConfigEntry['spec']>): void {
     const object = this.require(key);
@@ -341,8 +347,12 @@ export class FakeApiServer implements EntryWriter {
     this.statusFailures += 1;
   }
 
-  async patchStatus(namespace: string, name: string, status: ConfigEntryStatus): Promise<ConfigEntry> {
+  async patchStatus(namespace: string, name: string, status: ConfigEntryStatus, resourceVersion: string): Promise<ConfigEntry> {
     const key = `${namespace}/${name}`;
+    if (this.require(key).metadata.resourceVersion !== resourceVersion) {
+      this.log.push({ kind: 'kube.patchStatus', entry: key, status: structuredClone(status), result: 'conflict' });
+      throw new KubeApiError(409, `patch status of configentry ${key}: the object has been modified; please apply your changes to the latest version and try again`, 'Conflict');
+    }
     if (this.statusFailures > 0) {
       this.statusFailures -= 1;
       this.log.push({ kind: 'kube.patchStatus', entry: key, status: structuredClone(status), result: 'unavailable' });

@@ -357,6 +357,25 @@ describe('fencing', () => {
   });
 });
 
+describe('status from an older view', () => {
+  it('is refused by the apiserver instead of overwriting a newer status, and the entry is retried', async () => {
+    const { s, key } = await (async () => {
+      const s = new Scenario();
+      const key = await s.committed();
+      s.restart({ synced: false });
+      return { s, key };
+    })();
+    // Someone changed the object (here: a newer status) after the cache last saw it.
+    s.api.touch(key);
+    s.etcd.failNextRead();
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'retry' });
+
+    expect(s.calls.summary()).toEqual(['etcd.read: unavailable', 'kube.patchStatus: conflict']);
+    expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
+  });
+});
+
 describe('etcd unavailable', () => {
   /** An entry committed by an earlier run, reconciled after a restart before the drift watch synced: it must read. */
   async function restartedWithoutView(): Promise<{ s: Scenario; key: string }> {

@@ -96,3 +96,24 @@ describe('StoreMirror.record', () => {
     expect(mirror.get(D)).toEqual(ABSENT);
   });
 });
+
+describe('StoreMirror after a takeover and across a resync', () => {
+  it('cannot tell until it has seen the revision it must trust from (a new leader fence)', () => {
+    const mirror = synced();
+    mirror.requireRevision('12');
+    expect(mirror.isCaughtUp).toBe(false);
+    expect(mirror.observe(D, M)).toBeUndefined();
+
+    mirror.apply('/cairn/fence', put('leader-b', '12'), '12');
+    expect(mirror.isCaughtUp).toBe(true);
+    expect(mirror.observe(D, M)?.data).toEqual(put('v8', '8', '5'));
+  });
+
+  it('keeps, across a full re-read, what it learned after the revision the re-read was taken at', () => {
+    const mirror = synced();
+    mirror.record(D, put('v14', '14', '5'), '14'); // our commit, recorded while the re-read was in flight
+    mirror.reset([{ key: D, value: 'v8', modRevision: '8', createRevision: '5' }], '12');
+    expect(mirror.observe(D, M)?.data).toEqual(put('v14', '14', '5'));
+    expect(mirror.observe(D, M)?.meta).toEqual(ABSENT); // M was gone at 12 and nothing newer said otherwise
+  });
+});
