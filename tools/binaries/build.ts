@@ -13,6 +13,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BinaryName, type Component, cacheDirOf, componentOf } from './components.ts';
+import { writeRecipe } from './recipe.ts';
 
 const GO_MODULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'go');
 
@@ -116,6 +117,7 @@ async function buildOne(component: Component, binary: BinaryName, goPackage: str
     );
   }
   renameSync(tempPath, finalPath);
+  writeRecipe(outDir, component, binary);
   log(`built ${binary} in ${formatDuration(Date.now() - started)} -> ${finalPath}`);
   return finalPath;
 }

@@ -2,13 +2,14 @@
  * Finds a control-plane binary the way controller-runtime's envtest does:
  *   1. `TEST_ASSET_<NAME>` (e.g. TEST_ASSET_KUBE_APISERVER), a path to the binary itself;
  *   2. `$KUBEBUILDER_ASSETS/<name>`;
- *   3. the project's cache (one folder per pinned version).
+ *   3. the project's cache (one folder per pinned version), if built from the current recipe.
  * An explicitly supplied path that does not exist is an error, not a reason to fall through: the
  * user asked for that binary.
  */
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { type BinaryName, cacheDirOf, componentOf } from './components.ts';
+import { hasCurrentRecipe } from './recipe.ts';
 
 export type BinarySource = 'TEST_ASSET' | 'KUBEBUILDER_ASSETS' | 'cache';
 
@@ -49,7 +50,9 @@ export function resolveBinary(name: BinaryName, env: NodeJS.ProcessEnv = process
   if (assets && isExecutable(join(assets, name))) {
     return { name, path: join(assets, name), source: 'KUBEBUILDER_ASSETS' };
   }
-  const cached = join(cacheDirOf(componentOf(name), env), name);
-  if (isExecutable(cached)) return { name, path: cached, source: 'cache' };
+  const component = componentOf(name);
+  const dir = cacheDirOf(component, env);
+  const cached = join(dir, name);
+  if (isExecutable(cached) && hasCurrentRecipe(dir, component, name)) return { name, path: cached, source: 'cache' };
   return undefined;
 }

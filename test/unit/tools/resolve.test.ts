@@ -2,6 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { componentOf } from '../../../tools/binaries/components.ts';
+import { writeRecipe } from '../../../tools/binaries/recipe.ts';
 import { SuppliedBinaryMissingError, resolveBinary, testAssetVariable } from '../../../tools/binaries/resolve.ts';
 
 function executable(dir: string, name: string): string {
@@ -16,6 +18,7 @@ describe("resolving binaries in envtest's order", () => {
   const root = mkdtempSync(join(tmpdir(), 'cairn-resolve-'));
   const cacheDir = join(root, 'cache');
   const cached = executable(join(cacheDir, 'bin', 'kubernetes-v1.37.2'), 'kube-apiserver');
+  writeRecipe(join(cacheDir, 'bin', 'kubernetes-v1.37.2'), componentOf('kube-apiserver'), 'kube-apiserver');
   const assets = join(root, 'assets');
   const fromAssets = executable(assets, 'kube-apiserver');
   const supplied = executable(join(root, 'supplied'), 'my-apiserver');
@@ -36,6 +39,16 @@ describe("resolving binaries in envtest's order", () => {
 
   it('falls through KUBEBUILDER_ASSETS when it lacks the binary, and reports a missing one as undefined', () => {
     expect(resolveBinary('kubectl', { CAIRN_CACHE_DIR: cacheDir, KUBEBUILDER_ASSETS: assets })).toBeUndefined();
+  });
+
+  it('rebuilds a cached binary whose recipe (package, version stamps) is not the current one', () => {
+    const dir = join(root, 'stale', 'bin', 'kubernetes-v1.37.2');
+    executable(dir, 'kube-apiserver');
+    expect(resolveBinary('kube-apiserver', { CAIRN_CACHE_DIR: join(root, 'stale') })).toBeUndefined(); // no recipe at all
+    writeFileSync(join(dir, '.kube-apiserver.recipe'), '{"version":"v1.37.2","goPackage":"k8s.io/kubernetes/cmd/kube-apiserver","versionStamps":[]}\n');
+    expect(resolveBinary('kube-apiserver', { CAIRN_CACHE_DIR: join(root, 'stale') })).toBeUndefined(); // stamps changed
+    writeRecipe(dir, componentOf('kube-apiserver'), 'kube-apiserver');
+    expect(resolveBinary('kube-apiserver', { CAIRN_CACHE_DIR: join(root, 'stale') })?.source).toBe('cache');
   });
 
   it('refuses a TEST_ASSET_* path that is not an executable instead of silently using another binary', () => {
