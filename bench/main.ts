@@ -4,7 +4,7 @@
  * never becomes Ready, or a value in etcd that differs from what was applied. No target is asserted.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -179,5 +179,6 @@ try {
   etcd.close();
   await kube.close();
   await cp.stop();
+  rmSync(dir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

@@ -4,7 +4,7 @@
  * ServiceAccount's token rather than admin.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -48,6 +48,7 @@ export function run(command: string, args: readonly string[], input?: string): C
     env: { ...process.env, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') },
     maxBuffer: 64 * 1024 * 1024,
   });
+  rmSync(home, { recursive: true, force: true });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { componentOf } from '../../../tools/binaries/components.ts';
 import { writeRecipe } from '../../../tools/binaries/recipe.ts';
 import { SuppliedBinaryMissingError, resolveBinary, testAssetVariable } from '../../../tools/binaries/resolve.ts';
@@ -16,6 +16,7 @@ function executable(dir: string, name: string): string {
 
 describe("resolving binaries in envtest's order", () => {
   const root = mkdtempSync(join(tmpdir(), 'cairn-resolve-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   const cacheDir = join(root, 'cache');
   const cached = executable(join(cacheDir, 'bin', 'kubernetes-v1.37.2'), 'kube-apiserver');
   writeRecipe(join(cacheDir, 'bin', 'kubernetes-v1.37.2'), componentOf('kube-apiserver'), 'kube-apiserver');
