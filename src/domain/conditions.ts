@@ -144,9 +144,3 @@ export function statusEquals(a: ConfigEntryStatus | undefined, b: ConfigEntrySta
 export function findCondition(status: ConfigEntryStatus | undefined, type: string): Condition | undefined {
   return status?.conditions?.find((c) => c.type === type);
 }
-
-/** Ready=True for exactly this generation: what `kubectl wait --for=condition=Ready` and kstatus read. */
-export function isReady(status: ConfigEntryStatus | undefined, generation: number): boolean {
-  const ready = findCondition(status, READY);
-  return ready?.status === 'True' && status?.observedGeneration === generation && ready.observedGeneration === generation;
-}

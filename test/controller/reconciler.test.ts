@@ -9,7 +9,7 @@ import { findCondition } from '../../src/domain/conditions.ts';
 import { parseStoredMeta } from '../../src/domain/stored-meta.ts';
 import { TransientError } from '../../src/domain/errors.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
-import { DATA_KEY, META_KEY, NOW, UID, desired, entry, metaValue } from '../unit/fixtures.ts';
+import { DATA_KEY, META_KEY, NOW, UID, desired, entry, metaValue, storedMeta } from '../unit/fixtures.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
 import { Scenario, liveEntry } from './fakes.ts';
@@ -43,15 +43,7 @@ describe('a new entry', () => {
     ]);
     const revision = commit?.revision;
     expect(s.etcd.get(DATA_KEY)).toEqual({ exists: true, value: canonical, createRevision: revision, modRevision: revision });
-    expect(parseStoredMeta(s.etcd.value(META_KEY) ?? '')).toEqual({
-      schema: 'database@v1',
-      uid: UID,
-      namespace: 'shop',
-      name: 'checkout-db',
-      generation: 3,
-      dataHash,
-      committedAt: '2030-01-02T03:04:05Z',
-    });
+    expect(parseStoredMeta(s.etcd.value(META_KEY) ?? '')).toEqual(storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z' }));
     const status = s.status(key);
     expect(status).toMatchObject({ observedGeneration: 3, key: DATA_KEY, revision, dataHash, schema: 'database@v1' });
     expect(conditions(status)).toEqual(['Ready True Committed']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigEntryStatus } from '../../src/api/config-entry.ts';
-import { findCondition, isReady, nextStatus, statusEquals, truncateMessage, type Outcome } from '../../src/domain/conditions.ts';
+import { findCondition, nextStatus, statusEquals, truncateMessage, type Outcome } from '../../src/domain/conditions.ts';
 
 const T0 = new Date('2030-01-01T00:00:00.123Z');
 const T1 = new Date('2030-01-01T00:05:00.456Z');
@@ -40,8 +40,6 @@ describe('nextStatus follows the design table', () => {
         { type: 'Ready', status: 'True', reason: 'Committed', message: 'committed to /cairn/data/shop/db at revision 48', observedGeneration: 3, lastTransitionTime: '2030-01-01T00:00:00Z' },
       ],
     });
-    expect(isReady(status, 3)).toBe(true);
-    expect(isReady(status, 4)).toBe(false);
   });
 
   it('keeps the last commit when a later generation fails', () => {

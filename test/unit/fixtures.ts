@@ -41,8 +41,9 @@ export function present(value: string, modRevision: string, createRevision = mod
   return { exists: true, value, modRevision, createRevision };
 }
 
-export function metaValue(overrides: Partial<StoredMeta> = {}): string {
-  const meta: StoredMeta = {
+/** The meta record of the default entry (generation 3, desired data), with overrides. */
+export function storedMeta(overrides: Partial<StoredMeta> = {}): StoredMeta {
+  return {
     schema: 'database@v1',
     uid: UID,
     namespace: 'shop',
@@ -52,7 +53,10 @@ export function metaValue(overrides: Partial<StoredMeta> = {}): string {
     committedAt: '2030-01-01T00:00:00Z',
     ...overrides,
   };
-  return canonicalJson(meta);
+}
+
+export function metaValue(overrides: Partial<StoredMeta> = {}): string {
+  return canonicalJson(storedMeta(overrides));
 }
 
 export function observed(data: KeyState, meta: KeyState, revision = '100'): ObservedKeys {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/domain/plan.ts';
-import { ABSENT, CTX, DATA_KEY, META_KEY, UID, desired, entry, metaValue, observed, present } from './fixtures.ts';
+import { ABSENT, CTX, DATA_KEY, META_KEY, UID, desired, entry, metaValue, observed, present, storedMeta } from './fixtures.ts';
 
 const keys = { relative: 'checkout/db', data: DATA_KEY, meta: META_KEY };
 const fenceCompare = { kind: 'modRevision', key: '/cairn/fence', equals: '7' };
 const { canonical, dataHash } = desired();
-const expectedMeta = {
-  schema: 'database@v1',
-  uid: UID,
-  namespace: 'shop',
-  name: 'checkout-db',
-  generation: 3,
-  dataHash,
-  committedAt: '2030-01-02T03:04:05Z',
-};
+const expectedMeta = storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z' });
 const metaPut = {
   kind: 'put',
   key: META_KEY,
