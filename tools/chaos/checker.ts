@@ -1,0 +1,322 @@
+/**
+ * The chaos suite's checker: a pure function from a run's History to its violations, in the manner
+ * of Jepsen's checkers and etcd's robustness validation. It trusts only the witnesses in the history
+ * (the driver's expectations, the statuses the apiserver served, etcd's own change log) and reads
+ * Cairn's etcd layout with its own parser, so a bug in the operator's code cannot hide itself here.
+ *
+ * Rules (a violation names its rule, the key, and the part of the history that breaks it):
+ *  1. every Ready status at (generation g, revision R, hash h) matches etcd's history: g is a valid
+ *     generation whose expected hash is h, and the data key was put at mod_revision R with a value of
+ *     hash h, together with a meta record of this entry;
+ *  2. per key, etcd follows the owners' generations in order: a data put comes with its meta in the
+ *     same revision (or is one of the driver's own drift edits), holds exactly the value its
+ *     generation expects, never an older generation after a newer one, never over another entry's
+ *     key, and never from a replica that did not hold the fence at that revision;
+ *  3. no value of an invalid generation ever appears;
+ *  4. once settled: every entry is Ready at its last generation with etcd holding exactly that value
+ *     (or Stalled for an invalid generation or a key another entry owns), deleted entries are gone
+ *     and left no keys, no key is left without an owner, no process leaked.
+ *
+ * Guarantees: pure and deterministic (same history, same verdict); never throws on a malformed
+ * history, which is itself reported as violations.
+ */
+import { hashOf } from './expected.ts';
+import type { EtcdChange, FinalEntry, GenerationWritten, History, StatusSeen } from './history.ts';
+
+export interface Violation {
+  readonly rule: 1 | 2 | 3 | 4;
+  readonly key: string;
+  readonly message: string;
+  /** The key's history that breaks the rule: generations, etcd changes and statuses, oldest first. */
+  readonly history: readonly string[];
+}
+
+export interface Verdict {
+  readonly operations: number;
+  readonly violations: readonly Violation[];
+}
+
+interface MetaRecord {
+  readonly uid: string;
+  readonly generation: number;
+  readonly dataHash: string;
+}
+
+/** Cairn's meta record, read with the checker's own parser (not src/domain/stored-meta.ts). */
+function parseMeta(value: string | undefined): MetaRecord | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const v = JSON.parse(value) as Record<string, unknown>;
+    if (typeof v.uid !== 'string' || typeof v.generation !== 'number' || typeof v.dataHash !== 'string') return undefined;
+    return { uid: v.uid, generation: v.generation, dataHash: v.dataHash };
+  } catch {
+    return undefined;
+  }
+}
+
+function holderOf(value: string | undefined): string | undefined {
+  try {
+    const v = JSON.parse(value ?? '') as { holder?: unknown };
+    return typeof v.holder === 'string' ? v.holder : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const short = (hash: string | undefined): string => (hash === undefined ? '-' : hash.replace(/^sha256:/, '').slice(0, 12));
+
+class Index {
+  readonly dataRoot: string;
+  readonly metaRoot: string;
+  readonly fenceKey: string;
+  readonly generations = new Map<string, GenerationWritten>();
+  readonly byKey = new Map<string, GenerationWritten[]>();
+  readonly entryName = new Map<string, string>();
+  readonly revisions = new Map<number, Map<string, EtcdChange>>();
+  readonly fences: { revision: number; holder: string | undefined }[] = [];
+
+  readonly history: History;
+
+  constructor(history: History) {
+    this.history = history;
+    this.dataRoot = `${history.prefix}/data/`;
+    this.metaRoot = `${history.prefix}/meta/`;
+    this.fenceKey = `${history.prefix}/fence`;
+    for (const g of history.generations) {
+      this.generations.set(`${g.uid}#${g.generation}`, g);
+      this.entryName.set(g.uid, `${g.namespace}/${g.name}`);
+      const list = this.byKey.get(g.dataKey) ?? [];
+      list.push(g);
+      this.byKey.set(g.dataKey, list);
+    }
+    for (const change of [...history.etcd].sort((a, b) => a.revision - b.revision)) {
+      const at = this.revisions.get(change.revision) ?? new Map<string, EtcdChange>();
+      at.set(change.key, change);
+      this.revisions.set(change.revision, at);
+      if (change.key === this.fenceKey && change.type === 'put') this.fences.push({ revision: change.revision, holder: holderOf(change.value) });
+    }
+  }
+
+  generation(uid: string, generation: number | undefined): GenerationWritten | undefined {
+    return generation === undefined ? undefined : this.generations.get(`${uid}#${generation}`);
+  }
+
+  metaKeyOf(dataKey: string): string {
+    return this.metaRoot + dataKey.slice(this.dataRoot.length);
+  }
+
+  dataKeyOf(metaKey: string): string {
+    return this.dataRoot + metaKey.slice(this.metaRoot.length);
+  }
+
+  change(revision: number, key: string): EtcdChange | undefined {
+    return this.revisions.get(revision)?.get(key);
+  }
+
+  /** The holder of the fence at `revision` (the last fence put at or before it). */
+  fenceAt(revision: number): { revision: number; holder: string | undefined } | undefined {
+    let found: { revision: number; holder: string | undefined } | undefined;
+    for (const f of this.fences) {
+      if (f.revision > revision) break;
+      found = f;
+    }
+    return found;
+  }
+
+  /** The history of one data key, for a violation's report. */
+  story(dataKey: string, limit = 40): string[] {
+    const metaKey = this.metaKeyOf(dataKey);
+    const lines: { at: number; order: number; text: string }[] = [];
+    for (const g of this.byKey.get(dataKey) ?? []) {
+      lines.push({ at: g.at, order: 0, text: `wrote ${g.namespace}/${g.name} gen ${g.generation} (uid ${g.uid}) ${g.valid ? 'valid' : 'INVALID'} expect ${short(g.hash)}` });
+    }
+    for (const s of this.history.statuses) {
+      const g = this.generation(s.uid, s.generation);
+      if (g?.dataKey !== dataKey && s.key !== dataKey) continue;
+      lines.push({ at: s.at, order: 1, text: `status ${s.namespace}/${s.name} gen ${s.generation} observed ${s.observedGeneration ?? '-'} Ready=${s.ready ?? '-'} ${s.reason ?? ''} rev ${s.revision ?? '-'} hash ${short(s.dataHash)}` });
+    }
+    const sorted = lines.sort((a, b) => a.at - b.at || a.order - b.order).map((l) => l.text);
+    const etcd: string[] = [];
+    for (const [revision, changes] of [...this.revisions].sort((a, b) => a[0] - b[0])) {
+      const data = changes.get(dataKey);
+      const meta = changes.get(metaKey);
+      if (data === undefined && meta === undefined) continue;
+      const m = parseMeta(meta?.value);
+      const dataText = data === undefined ? 'data -' : data.type === 'delete' ? 'data deleted' : `data ${short(hashOf(data.value ?? ''))}`;
+      const metaText = meta === undefined ? 'meta -' : meta.type === 'delete' ? 'meta deleted' : m ? `meta uid ${m.uid} gen ${m.generation}` : 'meta unreadable';
+      etcd.push(`etcd rev ${revision}: ${dataText}, ${metaText}, fence holder ${this.fenceAt(revision)?.holder ?? 'none'}`);
+    }
+    return [...sorted, ...etcd].slice(-limit);
+  }
+}
+
+export function check(history: History): Verdict {
+  const index = new Index(history);
+  const violations: Violation[] = [];
+  const report = (rule: Violation['rule'], key: string, message: string): void => {
+    violations.push({ rule, key, message, history: index.story(key) });
+  };
+  const checkedStore = checkStore(index, report);
+  const checkedStatuses = checkStatuses(index, report);
+  const checkedClaims = checkClaims(index, report);
+  const checkedFinal = checkFinal(index, report);
+  const operations = history.generations.length + history.deletions.length + checkedStore + checkedStatuses + checkedClaims + checkedFinal;
+  return { operations, violations };
+}
+
+type Report = (rule: Violation['rule'], key: string, message: string) => void;
+
+/** Rules 2 and 3 over etcd's change log, revision by revision. Returns the changes checked. */
+function checkStore(index: Index, report: Report): number {
+  const owners = new Map<string, MetaRecord>();
+  const drift = new Set(index.history.driftEdits.map((d) => `${d.key}@${d.revision}`));
+  let checked = 0;
+  for (const [revision, changes] of [...index.revisions].sort((a, b) => a[0] - b[0])) {
+    for (const change of changes.values()) {
+      checked++;
+      if (change.key.startsWith(index.metaRoot)) {
+        const dataKey = index.dataKeyOf(change.key);
+        if (!changes.has(dataKey)) report(2, dataKey, `rev ${revision}: the meta key changed without its data key (not one transaction)`);
+        continue;
+      }
+      if (!change.key.startsWith(index.dataRoot)) continue;
+      const meta = changes.get(index.metaKeyOf(change.key));
+      checkDataChange(index, report, owners, drift, change, meta);
+    }
+  }
+  return checked;
+}
+
+function checkDataChange(index: Index, report: Report, owners: Map<string, MetaRecord>, drift: Set<string>, change: EtcdChange, meta: EtcdChange | undefined): void {
+  const { key, revision } = change;
+  const owner = owners.get(key);
+  if (meta === undefined) {
+    if (!drift.has(`${key}@${revision}`)) report(2, key, `rev ${revision}: the data key was ${change.type === 'put' ? 'put' : 'deleted'} without its meta, and not by the driver's drift edit`);
+    return;
+  }
+  if (change.type === 'delete' || meta.type === 'delete') {
+    if (change.type !== meta.type) return report(2, key, `rev ${revision}: data ${change.type} with meta ${meta.type} in one revision`);
+    if (owner === undefined) return report(2, key, `rev ${revision}: deleted a key no entry owned`);
+    if (!index.history.deletions.some((d) => d.uid === owner.uid)) report(2, key, `rev ${revision}: deleted the keys of ${index.entryName.get(owner.uid) ?? owner.uid}, which was never deleted`);
+    owners.delete(key);
+    return;
+  }
+  const record = parseMeta(meta.value);
+  if (record === undefined) return report(2, key, `rev ${revision}: a meta record the checker cannot read`);
+  const value = change.value ?? '';
+  const generation = index.generation(record.uid, record.generation);
+  if (generation === undefined) return report(2, key, `rev ${revision}: written for uid ${record.uid} gen ${record.generation}, a generation the driver never wrote`);
+  if (!generation.valid) return report(3, key, `rev ${revision}: the value of INVALID generation ${generation.generation} of ${generation.namespace}/${generation.name} reached etcd`);
+  if (generation.dataKey !== key) report(2, key, `rev ${revision}: ${generation.namespace}/${generation.name} names ${generation.dataKey}, not this key`);
+  if (value !== generation.canonical) {
+    const invalid = (index.byKey.get(key) ?? []).find((g) => !g.valid && g.canonical === value);
+    if (invalid) report(3, key, `rev ${revision}: etcd holds the data of INVALID generation ${invalid.generation} of ${invalid.namespace}/${invalid.name}`);
+    else report(2, key, `rev ${revision}: a value gen ${generation.generation} never had (hash ${short(hashOf(value))}, expected ${short(generation.hash)})`);
+  }
+  if (record.dataHash !== hashOf(value)) report(2, key, `rev ${revision}: meta says hash ${short(record.dataHash)} but the data hashes to ${short(hashOf(value))}`);
+  if (owner !== undefined && owner.uid !== record.uid) {
+    report(2, key, `rev ${revision}: ${generation.namespace}/${generation.name} wrote over a key owned by ${index.entryName.get(owner.uid) ?? owner.uid}`);
+  } else if (owner !== undefined && owner.generation > record.generation) {
+    report(2, key, `rev ${revision}: gen ${record.generation} written after gen ${owner.generation} (an older generation after a newer one)`);
+  }
+  owners.set(key, record);
+}
+
+/** Rule 1: each Ready status names a commit etcd really made. Returns the statuses checked. */
+function checkStatuses(index: Index, report: Report): number {
+  const seen = new Set<string>();
+  for (const s of index.history.statuses) {
+    if (s.ready !== 'True') continue;
+    const id = `${s.uid}#${s.observedGeneration}@${s.revision}/${s.dataHash}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    checkReady(index, report, s);
+  }
+  return index.history.statuses.length;
+}
+
+function checkReady(index: Index, report: Report, s: StatusSeen): void {
+  const who = `${s.namespace}/${s.name}`;
+  const generation = index.generation(s.uid, s.observedGeneration);
+  const key = generation?.dataKey ?? s.key ?? `${who} (no key)`;
+  if (generation === undefined) return report(1, key, `${who} Ready at gen ${s.observedGeneration}, a generation the driver never wrote`);
+  if (!generation.valid) return report(1, key, `${who} Ready at INVALID gen ${generation.generation}`);
+  if (s.dataHash !== generation.hash) return report(1, key, `${who} Ready at gen ${generation.generation} with hash ${short(s.dataHash)}; that generation's value hashes to ${short(generation.hash)}`);
+  if (s.key !== undefined && s.key !== generation.dataKey) report(1, key, `${who} Ready names key ${s.key}`);
+  if (s.revision === undefined) return report(1, key, `${who} Ready at gen ${generation.generation} without a revision`);
+  const data = index.change(s.revision, generation.dataKey);
+  const meta = parseMeta(index.change(s.revision, index.metaKeyOf(generation.dataKey))?.value);
+  if (data?.type !== 'put') return report(1, key, `${who} Ready at rev ${s.revision}, but etcd did not put the data key at that revision`);
+  if (hashOf(data.value ?? '') !== s.dataHash) return report(1, key, `${who} Ready at rev ${s.revision} with hash ${short(s.dataHash)}; etcd put ${short(hashOf(data.value ?? ''))} there`);
+  if (meta?.uid !== s.uid) report(1, key, `${who} Ready at rev ${s.revision}, but that revision's meta names ${meta?.uid ?? 'no entry'}, not uid ${s.uid}`);
+}
+
+/** Rule 2, fencing: each commit a replica claims was made while it held the fence. */
+function checkClaims(index: Index, report: Report): number {
+  let checked = 0;
+  for (const replica of index.history.replicas) {
+    for (const revision of replica.commits) {
+      checked++;
+      const fence = index.fenceAt(revision);
+      const changes = [...(index.revisions.get(revision)?.keys() ?? [])];
+      const key = changes.find((k) => k.startsWith(index.dataRoot)) ?? `${index.fenceKey} (rev ${revision})`;
+      if (fence === undefined) report(2, key, `rev ${revision}: ${replica.identity} committed before any fence was written`);
+      else if (fence.holder !== replica.identity) report(2, key, `rev ${revision}: ${replica.identity} committed while the fence (rev ${fence.revision}) was held by ${fence.holder ?? 'nobody readable'}: a write by a deposed leader`);
+    }
+  }
+  return checked;
+}
+
+/** Rule 4 on the settled state. Returns the entries and keys checked. */
+function checkFinal(index: Index, report: Report): number {
+  const final = index.history.final;
+  if (final === undefined) return 0;
+  const live = new Set(final.entries.map((e) => e.uid));
+  for (const entry of final.entries) checkSettledEntry(index, report, entry, final.etcd, live);
+  for (const d of index.history.deletions) {
+    if (live.has(d.uid)) continue;
+    for (const [key, value] of Object.entries(final.etcd)) {
+      if (key.startsWith(index.metaRoot) && parseMeta(value)?.uid === d.uid) report(4, index.dataKeyOf(key), `${d.namespace}/${d.name} was deleted but its keys are still in etcd`);
+    }
+  }
+  for (const [key, value] of Object.entries(final.etcd)) {
+    if (key.startsWith(index.dataRoot) && final.etcd[index.metaKeyOf(key)] === undefined) report(4, key, 'a data key without its meta record once settled');
+    const owner = key.startsWith(index.metaRoot) ? parseMeta(value) : undefined;
+    if (owner !== undefined && !live.has(owner.uid) && !index.history.deletions.some((d) => d.uid === owner.uid)) report(4, index.dataKeyOf(key), `owned by uid ${owner.uid}, which no live entry has`);
+  }
+  for (const pid of final.leakedPids) report(4, `pid ${pid}`, `process ${pid} outlived the run`);
+  return final.entries.length + Object.keys(final.etcd).length;
+}
+
+function checkSettledEntry(index: Index, report: Report, entry: FinalEntry, etcd: Readonly<Record<string, string>>, live: Set<string>): void {
+  const who = `${entry.namespace}/${entry.name}`;
+  const last = index.generation(entry.uid, entry.generation);
+  if (entry.deleting) return report(4, last?.dataKey ?? who, `${who} is still being deleted once settled (finalizer not released)`);
+  if (last === undefined) return report(4, who, `${who} is at gen ${entry.generation}, which the driver never saw`);
+  const s = entry.status;
+  const state = `Ready=${s?.ready ?? '-'} ${s?.reason ?? ''} observed ${s?.observedGeneration ?? '-'} of ${entry.generation}`;
+  if (s?.observedGeneration !== entry.generation) return report(4, last.dataKey, `${who} never observed its last gen (${state})`);
+  const owner = parseMeta(etcd[index.metaKeyOf(last.dataKey)]);
+  if (!last.valid) {
+    if (s.ready === 'True' || !s.stalled) report(4, last.dataKey, `${who}'s last gen is invalid, yet it is not Stalled (${state})`);
+    return;
+  }
+  if (owner !== undefined && owner.uid !== entry.uid && live.has(owner.uid)) {
+    if (!s.stalled || s.reason !== 'KeyConflict') report(4, last.dataKey, `${who} shares its key with the owner ${index.entryName.get(owner.uid) ?? owner.uid} but is not Stalled KeyConflict (${state})`);
+    return;
+  }
+  if (owner?.uid !== entry.uid) return report(4, last.dataKey, `${who} is valid but etcd's meta names ${owner?.uid ?? 'no owner'} (${state})`);
+  if (s.ready !== 'True' || s.dataHash !== last.hash) return report(4, last.dataKey, `${who} is not Ready at its last gen's hash once settled (${state}, hash ${short(s.dataHash)} vs ${short(last.hash)})`);
+  const value = etcd[last.dataKey];
+  if (value !== last.canonical) report(4, last.dataKey, `etcd holds ${value === undefined ? 'nothing' : short(hashOf(value))} for ${who}, not its last gen's ${short(last.hash)}`);
+}
+
+/** One line per violation plus its history, for people. */
+export function formatViolation(v: Violation): string {
+  return [`rule ${v.rule} violated at ${v.key}: ${v.message}`, ...v.history.map((line) => `    ${line}`)].join('\n');
+}
+
+/** The checker's last line. */
+export function summary(verdict: Verdict): string {
+  return `${verdict.operations} operations checked, ${verdict.violations.length} violations`;
+}

@@ -1,0 +1,101 @@
+/**
+ * What one chaos run records, as plain data: the checker (checker.ts) reads nothing else. Three
+ * witnesses, none of them the operator's own state: the workload driver (what it asked for and what
+ * it expects, computed independently in expected.ts), the apiserver (every status seen on a watch)
+ * and etcd (every change under the prefix, replayed from the run's first revision).
+ */
+
+/** One generation of one ConfigEntry, as the driver wrote it through the apiserver. */
+export interface GenerationWritten {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  /** The absolute data key the entry names (`P/data/<namespace>/<key>`). */
+  readonly dataKey: string;
+  /** False for data the schema rejects or a schema that does not exist: "never in etcd". */
+  readonly valid: boolean;
+  /** The expected canonical JSON (defaults applied); for an invalid generation, its data as canonical JSON. */
+  readonly canonical: string;
+  /** `sha256:<hex>` of `canonical`. */
+  readonly hash: string;
+  readonly at: number;
+}
+
+/** The driver asked the apiserver to delete an entry. */
+export interface DeletionRequested {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly at: number;
+}
+
+/** One status the apiserver served on the driver's watch of ConfigEntries. */
+export interface StatusSeen {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** metadata.generation of the object that carried this status. */
+  readonly generation: number;
+  readonly observedGeneration: number | undefined;
+  readonly ready: string | undefined;
+  readonly reason: string | undefined;
+  readonly stalled: boolean;
+  readonly key: string | undefined;
+  readonly revision: number | undefined;
+  readonly dataHash: string | undefined;
+  readonly at: number;
+}
+
+/** One change under the prefix, from a watch replayed from the run's first revision. */
+export interface EtcdChange {
+  readonly revision: number;
+  readonly key: string;
+  readonly type: 'put' | 'delete';
+  readonly value?: string;
+}
+
+/** A value the driver put on a data key behind Cairn's back (no meta), at `revision`. */
+export interface DriftEdit {
+  readonly key: string;
+  readonly value: string;
+  readonly revision: number;
+}
+
+/** What one operator process said it committed (its log), to attribute writes to replicas. */
+export interface ReplicaClaims {
+  /** The identity this process wrote into the fence (unique per process). */
+  readonly identity: string;
+  /** Revisions of its successful commits. */
+  readonly commits: readonly number[];
+}
+
+/** The state once faults stopped and the system settled (or the wait for it gave up). */
+export interface FinalState {
+  /** Every entry the apiserver still holds, with its last status. */
+  readonly entries: readonly FinalEntry[];
+  /** Every key under the prefix's data/ and meta/ (a linearizable range read), key -> value. */
+  readonly etcd: Readonly<Record<string, string>>;
+  /** Pids started by the run that were still alive after it stopped everything. */
+  readonly leakedPids: readonly number[];
+}
+
+export interface FinalEntry {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly deleting: boolean;
+  readonly status: StatusSeen | undefined;
+}
+
+export interface History {
+  readonly prefix: string;
+  readonly generations: readonly GenerationWritten[];
+  readonly deletions: readonly DeletionRequested[];
+  readonly statuses: readonly StatusSeen[];
+  readonly etcd: readonly EtcdChange[];
+  readonly driftEdits: readonly DriftEdit[];
+  readonly replicas: readonly ReplicaClaims[];
+  readonly final: FinalState | undefined;
+}
