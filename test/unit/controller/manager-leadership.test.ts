@@ -1,0 +1,153 @@
+/**
+ * The Manager's leadership as a whole (elector callbacks, fence, store watch, queue), driven through
+ * its parts with fakes: the sequences issue 11 reported, and the shutdown order main.ts promises.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { liveEntry } from '../../controller/fakes.ts';
+import { ManagerHarness, unavailable } from './manager-harness.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Lets every held fence acquisition go through, and later ones too. */
+function releaseFences(h: ManagerHarness): void {
+  h.holdFence = false;
+  for (const pending of h.pendingFences.splice(0)) pending.release();
+}
+
+describe('Manager leadership', () => {
+  it('fences and reconciles after losing and regaining the Lease while its takeover was acquiring the fence', async () => {
+    const h = new ManagerHarness();
+    h.create(liveEntry());
+    await h.manager.start();
+    h.holdFence = true;
+    h.leaseAcquired();
+    await h.advance(0);
+    expect(h.fenceRequests).toBe(1);
+
+    h.leaseLost();
+    h.leaseAcquired();
+    await h.advance(0);
+    releaseFences(h);
+    await h.advance(60_000);
+
+    expect(h.manager.isLeading).toBe(true);
+    expect(h.commits).toBe(1);
+    expect(await h.leaderGauge()).toBe(1);
+  });
+
+  it('holds no fence and writes nothing after losing the Lease while its takeover was acquiring the fence', async () => {
+    const h = new ManagerHarness();
+    h.create(liveEntry());
+    await h.manager.start();
+    h.holdFence = true;
+    h.leaseAcquired();
+    await h.advance(0);
+    h.leaseLost();
+    releaseFences(h);
+    await h.advance(60_000);
+
+    expect(h.manager.isLeading).toBe(false);
+    expect(h.commits).toBe(0);
+    expect(await h.leaderGauge()).toBe(0);
+  });
+
+  it('keeps trying to fence while etcd refuses, then reconciles', async () => {
+    const h = new ManagerHarness();
+    h.create(liveEntry());
+    await h.manager.start();
+    h.holdFence = true;
+    h.leaseAcquired();
+    await h.advance(0);
+    h.pendingFences.shift()?.fail(unavailable());
+    await h.advance(0);
+    expect(h.manager.isLeading).toBe(false);
+
+    releaseFences(h);
+    await h.advance(60_000);
+    expect(h.manager.isLeading).toBe(true);
+    expect(h.commits).toBe(1);
+  });
+
+  it('reports leading on the gauge only once the fence is held', async () => {
+    const h = new ManagerHarness();
+    await h.manager.start();
+    h.holdFence = true;
+    h.leaseAcquired();
+    await h.advance(0);
+    expect(await h.leaderGauge()).not.toBe(1);
+
+    releaseFences(h);
+    await h.advance(1_000);
+    expect(await h.leaderGauge()).toBe(1);
+  });
+
+  it('clears the gauge and stops writing when a commit finds the fence moved', async () => {
+    const h = new ManagerHarness();
+    const key = h.create(liveEntry());
+    await h.manager.start();
+    h.leaseAcquired();
+    await h.advance(1_000);
+    expect(h.commits).toBe(1);
+
+    h.fenceTakenByAnother(true); // the watch has not told us yet
+    h.updateSpec(key, { data: { host: 'db2.shop.svc', database: 'checkout', user: 'checkout' } });
+    await h.advance(1_000);
+
+    expect(h.log.summary().filter((s) => s.startsWith('etcd.commit'))).toEqual(['etcd.commit: committed', 'etcd.commit: compare failed']);
+    expect(h.manager.isLeading).toBe(false);
+    expect(await h.leaderGauge()).toBe(0);
+  });
+
+  it('stops writing as soon as the etcd watch shows the fence moved to another holder', async () => {
+    const h = new ManagerHarness();
+    const key = h.create(liveEntry());
+    await h.manager.start();
+    h.leaseAcquired();
+    await h.advance(1_000);
+    expect(h.commits).toBe(1);
+
+    h.fenceTakenByAnother();
+    expect(h.manager.isLeading).toBe(false);
+    expect(await h.leaderGauge()).toBe(0);
+    h.updateSpec(key, { data: { host: 'db2.shop.svc', database: 'checkout', user: 'checkout' } });
+    await h.advance(1_000);
+    expect(h.commits).toBe(1);
+  });
+
+  it('clears the gauge when the Lease is lost', async () => {
+    const h = new ManagerHarness();
+    await h.manager.start();
+    h.leaseAcquired();
+    await h.advance(1_000);
+    expect(await h.leaderGauge()).toBe(1);
+
+    h.leaseLost();
+    expect(await h.leaderGauge()).toBe(0);
+    expect(h.manager.isLeading).toBe(false);
+  });
+
+  it('lets in-flight reconciles finish before releasing the Lease on stop', async () => {
+    const h = new ManagerHarness();
+    h.create(liveEntry());
+    await h.manager.start();
+    h.holdCommits = true;
+    h.leaseAcquired();
+    await h.advance(1_000);
+    expect(h.steps).toContain('etcd.commit started');
+
+    const stopped = h.manager.stop();
+    await h.advance(1_000);
+    h.releaseCommits();
+    await h.advance(1_000);
+    await stopped;
+
+    const after = h.steps.slice(h.steps.indexOf('etcd.commit started'));
+    expect(after).toEqual(['etcd.commit started', 'etcd.commit done', 'elector.stop']);
+    expect(h.log.summary()).toContain('kube.patchStatus'); // the drained reconcile still reported its status
+  });
+});
