@@ -1,17 +1,19 @@
 /**
- * Runs the controller: the informer feeds the keyed work queue; the drift watch keeps the store view
- * current and queues the owners of keys changed outside Cairn; leader election decides when this
- * replica works, and a fence in etcd makes sure a deposed leader cannot write; a periodic resync
- * queues every entry.
+ * Runs the controller, wiring small parts: the informer feeds the keyed work queue (through the
+ * `changedForReconcile` predicate); the drift watch keeps the store view current and queues the
+ * owners of keys changed outside Cairn; leadership (`leadership.ts`: one epoch per Lease held, fenced
+ * in etcd) decides when this replica writes; a periodic resync queues every entry.
  *
- * Order on takeover: acquire the fence (so every later commit compares it), then queue every entry.
- * On losing leadership or the fence: stop reconciling at once (in-flight commits fail in etcd).
+ * Order on stop: stop taking work and let in-flight reconciles finish (they still hold the fence),
+ * then end leadership and release the Lease, then close the watches.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { CONTROLLER_NAME } from '../api/names.ts';
 import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import { fenceKey, parseStoreKey, entryKeys } from '../domain/keys.ts';
 import type { Fence } from '../domain/types.ts';
+import { changedForReconcile } from './changed-for-reconcile.ts';
+import { Leadership, type LeadershipTiming } from './leadership.ts';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ReconcileDeps } from './context.ts';
@@ -42,6 +44,8 @@ export interface ManagerOptions {
   readonly backoffMaxMs?: number;
   /** After losing the fence, wait this long (a Lease duration) before fencing again, if still leading. */
   readonly refenceAfterMs?: number;
+  /** Holding the Lease this long without a fence makes the replica stalled (liveness fails). */
+  readonly fenceDeadlineMs?: number;
 }
 
 export interface ManagerParts {
@@ -68,11 +72,8 @@ export class Manager {
   private readonly elector: Runnable | undefined;
   private readonly queue: WorkQueue;
   private readonly log: Logger;
-  private fence: Fence | undefined;
-  private leading = false;
-  private takingOver = false;
+  private readonly leadership: Leadership;
   private resyncTimer: NodeJS.Timeout | undefined;
-  private fenceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
@@ -81,12 +82,35 @@ export class Manager {
     const m = parts.metrics;
     m.maxConcurrent.set({ controller: CONTROLLER_NAME }, options.concurrency);
     this.informer = parts.createInformer((key, before, after) => this.onEntryChange(key, before, after));
+    const timing: Partial<LeadershipTiming> = {
+      ...(options.refenceAfterMs === undefined ? {} : { refenceAfterMs: options.refenceAfterMs }),
+      ...(options.fenceDeadlineMs === undefined ? {} : { fenceDeadlineMs: options.fenceDeadlineMs }),
+    };
+    this.leadership = new Leadership({
+      fenceKey: fenceKey(options.prefix),
+      acquireFence: () => parts.store.acquireFence(fenceKey(options.prefix), options.identity),
+      view: this.mirror,
+      onFenced: () => this.queueAll(),
+      onLeadingChanged: (leading) => m.leader.set({ name: CONTROLLER_NAME }, leading ? 1 : 0),
+      log: parts.log,
+      timing,
+    });
+    m.leader.set({ name: CONTROLLER_NAME }, 0);
     this.storeWatch = parts.createStoreWatch({
-      onEvent: (event) => this.onStoreEvent(event),
-      onResync: (snapshot) => this.onStoreResync(snapshot),
+      onEvent: (event) => {
+        this.leadership.observeStoreChange(event);
+        this.onStoreEvent(event);
+      },
+      onResync: (snapshot) => {
+        this.leadership.observeStoreSnapshot(snapshot);
+        this.onStoreResync(snapshot);
+      },
       onError: (error) => this.log.warn({ err: error }, 'etcd watch'),
     });
-    this.elector = parts.createElector?.(() => void this.startLeading(), () => this.stopLeading('lost the lease'));
+    this.elector = parts.createElector?.(
+      () => this.leadership.leaseAcquired(),
+      () => this.leadership.leaseLost(),
+    );
     const deps: ReconcileDeps = {
       cache: this.informer,
       writer: parts.writer,
@@ -95,7 +119,7 @@ export class Manager {
       view: this.mirror,
       isOutcomeUnknown: parts.isOutcomeUnknown,
       fence: () => this.fence,
-      onFencingLost: (lost) => this.onFencingLost(lost),
+      onFencingLost: (lost) => this.leadership.fencingLost(lost),
       prefix: options.prefix,
       maxBytes: options.maxBytes,
       now: parts.now ?? (() => new Date()),
@@ -129,81 +153,36 @@ export class Manager {
     return this.informer.hasSynced && this.mirror.isSynced;
   }
 
+  /** Whether this replica holds a fence (it leads and may write). */
   get isLeading(): boolean {
     return this.fence !== undefined;
+  }
+
+  /** Why leadership is stuck (the Lease held too long without a fence), or undefined: for liveness. */
+  stalled(): string | undefined {
+    return this.leadership.stalled();
   }
 
   async start(): Promise<void> {
     await this.storeWatch.start();
     await this.informer.start();
     if (this.elector) await this.elector.start();
-    else await this.startLeading();
+    else this.leadership.leaseAcquired(); // the only replica: it holds the "Lease" for good
     if (this.options.resyncMs > 0) this.scheduleResync();
   }
 
+  /** Drains in-flight reconciles (which still hold the fence), then ends leadership and releases the Lease. */
   async stop(): Promise<void> {
     clearTimeout(this.resyncTimer);
-    clearTimeout(this.fenceTimer);
-    this.fence = undefined;
-    await this.elector?.stop();
     await this.queue.shutdown();
+    this.leadership.stop();
+    await this.elector?.stop();
     await this.informer.stop();
     await this.storeWatch.stop();
   }
 
-  private async startLeading(): Promise<void> {
-    if (this.takingOver) return;
-    this.takingOver = true;
-    try {
-      await this.takeOver();
-    } finally {
-      this.takingOver = false;
-    }
-  }
-
-  private async takeOver(): Promise<void> {
-    clearTimeout(this.fenceTimer);
-    this.leading = true;
-    this.parts.metrics.leader.set({ name: CONTROLLER_NAME }, 1);
-    try {
-      const fence = await this.parts.store.acquireFence(fenceKey(this.options.prefix), this.options.identity);
-      if (!this.leading) return; // lost the Lease meanwhile
-      this.mirror.requireRevision(fence.revision);
-      this.fence = fence;
-      // Planning from a caught-up view costs no reads; until then each entry reads etcd (still correct).
-      await this.mirrorCaughtUp(10_000);
-      this.log.info({ fence: this.fence.revision, identity: this.options.identity }, 'leading: fence acquired');
-      this.queueAll();
-    } catch (error) {
-      this.log.error({ err: error }, 'could not acquire the fence; retrying');
-      this.fenceTimer = setTimeout(() => this.leading && void this.startLeading(), 1_000);
-    }
-  }
-
-  private async mirrorCaughtUp(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.leading && !this.mirror.isCaughtUp && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  }
-
-  private stopLeading(why: string): void {
-    clearTimeout(this.fenceTimer);
-    this.leading = false;
-    this.fence = undefined;
-    this.parts.metrics.leader.set({ name: CONTROLLER_NAME }, 0);
-    this.log.warn({ why }, 'stopped leading');
-  }
-
-  /**
-   * etcd says another process moved the fence `lost`: stop writing; fence again only if the Lease is
-   * still ours. A report about an older fence than the current one changes nothing.
-   */
-  private onFencingLost(lost: Fence): void {
-    if (this.fence === undefined || this.fence.revision !== lost.revision) return;
-    this.fence = undefined;
-    this.log.warn('fencing lost: another process took over the store');
-    // Give the elector a lease period to notice whether someone else holds the Lease.
-    clearTimeout(this.fenceTimer);
-    this.fenceTimer = setTimeout(() => this.leading && void this.startLeading(), this.options.refenceAfterMs ?? 15_000);
+  private get fence(): Fence | undefined {
+    return this.leadership.fence;
   }
 
   private queueAll(): void {
@@ -225,8 +204,6 @@ export class Manager {
     }
     const resolved = resolveEntryKeys(after, this.options.prefix);
     this.index.set(key, resolved.ok ? resolved.keys.data : undefined);
-    // Our own status writes change nothing the reconciler reads: skip them (generation-changed
-    // predicate), but react to spec, deletion and finalizer changes.
     if (before !== undefined && !changedForReconcile(before, after)) return;
     this.queue.add(key);
   }
@@ -244,10 +221,4 @@ export class Manager {
     // Changes may have been missed: every entry is checked again (reads from the view, no writes).
     if (this.fence !== undefined) this.queueAll();
   }
-}
-
-function changedForReconcile(before: ConfigEntry, after: ConfigEntry): boolean {
-  const a = before.metadata;
-  const b = after.metadata;
-  return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp || (a.finalizers ?? []).join('\n') !== (b.finalizers ?? []).join('\n') || a.uid !== b.uid;
 }

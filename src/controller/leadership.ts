@@ -1,0 +1,267 @@
+/**
+ * Leadership: whether this replica may write, as one epoch per Lease held.
+ *
+ * Holding the Lease starts an epoch; the epoch's takeover acquires the fence in etcd (an
+ * unconditional put of `P/fence`; every commit then compares its mod_revision), lets the store view
+ * see that revision (so nothing the previous leader wrote is missing from it), then queues every
+ * entry. Losing the Lease ends the epoch: whatever its takeover was waiting for (the fence, the
+ * view, a retry timer) is abandoned, and a later Lease starts a fresh epoch with its own takeover.
+ * A fence that moves to a revision that is not ours, seen on the etcd watch or by a failed commit,
+ * is fencing lost: the epoch stops writing at once and, if it still holds the Lease a Lease duration
+ * later, fences again.
+ *
+ * Guarantees:
+ * - `fence` is defined only within an epoch (this replica holds the Lease), and only while no newer
+ *   fence than the one it holds has been seen.
+ * - Within an epoch, fencing is retried until it holds: after a failed acquisition with exponential
+ *   backoff (capped, jittered), after fencing lost no sooner than `refenceAfterMs`. Steps of an ended
+ *   epoch do nothing, so an old takeover can never leave a newer epoch without a fence.
+ * - `onLeadingChanged(true)` once a fence is held, `(false)` when it is dropped (fencing lost, Lease
+ *   lost, stop); `onFenced` once per completed takeover.
+ * - `stalled()` says when the Lease has been held longer than `fenceDeadlineMs` without a fence:
+ *   liveness reports it, so a replica that cannot work stops blocking one that could.
+ *
+ * Assumptions: the elector calls leaseAcquired/leaseLost on its transitions; the store watch passes
+ * every change of the fence key, and every full read, to observeStoreChange/observeStoreSnapshot.
+ */
+import type { Logger } from 'pino';
+import { compareRevisions, type Fence } from '../domain/types.ts';
+import { type Clock, systemClock } from './clock.ts';
+
+/** The store view, as far as a takeover needs it. */
+export interface FenceView {
+  /** From now on, trust the view only once it has seen `revision`. */
+  requireRevision(revision: string): void;
+  readonly isCaughtUp: boolean;
+}
+
+export interface LeadershipTiming {
+  /** First retry after a failed fence acquisition; doubles per consecutive failure. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** After fencing lost, fence again no sooner than this (a Lease duration: the elector knows by then). */
+  readonly refenceAfterMs: number;
+  /** How long a takeover waits for the store view to see its fence before queueing anyway. */
+  readonly catchUpMs: number;
+  readonly catchUpPollMs: number;
+  /** Holding the Lease this long without a fence is a stall (liveness fails). */
+  readonly fenceDeadlineMs: number;
+}
+
+export const DEFAULT_TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs: 30_000, refenceAfterMs: 15_000, catchUpMs: 10_000, catchUpPollMs: 20, fenceDeadlineMs: 60_000 };
+
+export interface LeadershipOptions {
+  readonly fenceKey: string;
+  readonly acquireFence: () => Promise<Fence>;
+  readonly view: FenceView;
+  /** A takeover completed: queue every entry. */
+  readonly onFenced: (fence: Fence) => void;
+  readonly onLeadingChanged: (leading: boolean) => void;
+  readonly log: Logger;
+  readonly timing?: Partial<LeadershipTiming>;
+  readonly clock?: Clock;
+  /** In [0, 1): jitter of retry delays. */
+  readonly random?: () => number;
+}
+
+/** One Lease held: cancelled when the Lease is lost. */
+class Epoch {
+  private readonly controller = new AbortController();
+  private cancelTimer: (() => void) | undefined;
+  fence: Fence | undefined;
+  /** Since when this epoch has held the Lease without a fence (clock ms). */
+  unfencedSince: number;
+  /** Consecutive failures to fence, for the backoff. */
+  failures = 0;
+  readonly number: number;
+
+  constructor(number: number, now: number) {
+    this.number = number;
+    this.unfencedSince = now;
+  }
+
+  get cancelled(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Runs `step` after `ms` unless the epoch ends first; replaces a pending step. */
+  later(clock: Clock, ms: number, step: () => void): void {
+    this.cancelTimer?.();
+    this.cancelTimer = clock.after(ms, () => {
+      this.cancelTimer = undefined;
+      if (!this.cancelled) step();
+    });
+  }
+
+  cancel(): void {
+    this.cancelTimer?.();
+    this.controller.abort();
+  }
+}
+
+export class Leadership {
+  private readonly options: LeadershipOptions;
+  private readonly timing: LeadershipTiming;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private epoch: Epoch | undefined;
+  private epochs = 0;
+  /** The newest revision at which the fence key was seen to change (put or delete). */
+  private newestFence = '0';
+  private stopped = false;
+
+  constructor(options: LeadershipOptions) {
+    this.options = options;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** This replica's fencing token while it leads and no newer fence has been seen. */
+  get fence(): Fence | undefined {
+    return this.epoch?.fence;
+  }
+
+  /** Whether this replica holds the Lease (fenced or not). */
+  get holdsLease(): boolean {
+    return this.epoch !== undefined;
+  }
+
+  /** The elector says this replica holds the Lease: a fresh epoch and its takeover. */
+  leaseAcquired(): void {
+    if (this.stopped) return;
+    if (this.epoch) this.end(this.epoch, 'a new epoch began');
+    const epoch = new Epoch(++this.epochs, this.clock.now());
+    this.epoch = epoch;
+    this.options.log.info({ epoch: epoch.number }, 'holding the lease: fencing etcd');
+    void this.takeOver(epoch);
+  }
+
+  /** The elector says the Lease is no longer ours: stop writing at once; the epoch's steps are abandoned. */
+  leaseLost(): void {
+    if (this.epoch) this.end(this.epoch, 'lost the lease');
+  }
+
+  /** A commit found the fence moved past `lost`: fencing lost, if `lost` is the fence we hold. */
+  fencingLost(lost: Fence): void {
+    const epoch = this.epoch;
+    if (epoch?.fence === undefined || epoch.fence.revision !== lost.revision) return;
+    this.loseFence(epoch, 'a commit found the fence moved');
+  }
+
+  /** A change the etcd watch delivered; only the fence key matters here. */
+  observeStoreChange(change: { readonly type: 'put' | 'delete'; readonly key: string; readonly value?: string; readonly modRevision: string }): void {
+    if (change.key !== this.options.fenceKey) return;
+    this.observeFence(change.modRevision, change.type === 'put' ? holderOf(change.value) : '(deleted)');
+  }
+
+  /** A full read of the prefix at `revision`: the fence as it was then (absent: deleted by then). */
+  observeStoreSnapshot(snapshot: { readonly revision: string; readonly kvs: readonly { key: string; value: string; modRevision: string }[] }): void {
+    const fence = snapshot.kvs.find((kv) => kv.key === this.options.fenceKey);
+    this.observeFence(fence?.modRevision ?? snapshot.revision, fence ? holderOf(fence.value) : '(absent)');
+  }
+
+  /** Why this replica is stuck (Lease held too long without a fence), or undefined. */
+  stalled(): string | undefined {
+    const epoch = this.epoch;
+    if (epoch === undefined || epoch.fence !== undefined) return undefined;
+    const unfencedMs = this.clock.now() - epoch.unfencedSince;
+    if (unfencedMs <= this.timing.fenceDeadlineMs) return undefined;
+    return `held the lease for ${Math.round(unfencedMs / 1000)}s without a fence`;
+  }
+
+  /** Ends leadership for good: no epoch, no fence, later Lease acquisitions ignored. */
+  stop(): void {
+    this.stopped = true;
+    if (this.epoch) this.end(this.epoch, 'stopping');
+  }
+
+  private async takeOver(epoch: Epoch): Promise<void> {
+    let fence: Fence;
+    try {
+      fence = await this.options.acquireFence();
+    } catch (error) {
+      if (epoch.cancelled) return;
+      const delay = this.backoff(epoch);
+      this.options.log.warn({ err: error, epoch: epoch.number, retryInMs: delay }, 'could not acquire the fence; retrying');
+      epoch.later(this.clock, delay, () => void this.takeOver(epoch));
+      return;
+    }
+    if (epoch.cancelled) return; // the Lease was lost meanwhile; a newer epoch fences for itself
+    if (compareRevisions(this.newestFence, fence.revision) > 0) {
+      this.retakeLater(epoch, `the fence moved past ours (${fence.revision}) before we held it`);
+      return;
+    }
+    epoch.fence = fence;
+    this.options.view.requireRevision(fence.revision);
+    this.options.onLeadingChanged(true);
+    const caughtUp = await this.viewSees(epoch, fence);
+    if (epoch.cancelled || epoch.fence !== fence) return;
+    epoch.failures = 0;
+    this.options.log.info({ epoch: epoch.number, fence: fence.revision, viewCaughtUp: caughtUp }, 'leading: fence acquired');
+    this.options.onFenced(fence);
+  }
+
+  /**
+   * Waits (bounded) until the store view has seen `fence`; planning from a caught-up view costs no
+   * reads, and until then each entry reads etcd (still correct). False when the wait timed out.
+   */
+  private async viewSees(epoch: Epoch, fence: Fence): Promise<boolean> {
+    const deadline = this.clock.now() + this.timing.catchUpMs;
+    while (!this.options.view.isCaughtUp && this.clock.now() < deadline) {
+      await new Promise<void>((resolve) => this.clock.after(this.timing.catchUpPollMs, resolve));
+      if (epoch.cancelled || epoch.fence !== fence) return false;
+    }
+    return this.options.view.isCaughtUp;
+  }
+
+  private observeFence(revision: string, holder: string): void {
+    if (compareRevisions(revision, this.newestFence) > 0) this.newestFence = revision;
+    const epoch = this.epoch;
+    if (epoch?.fence === undefined || compareRevisions(revision, epoch.fence.revision) <= 0) return;
+    this.loseFence(epoch, `the etcd watch saw the fence move to revision ${revision} (holder ${holder})`);
+  }
+
+  private loseFence(epoch: Epoch, why: string): void {
+    this.options.log.warn({ epoch: epoch.number, fence: epoch.fence?.revision, why }, 'fencing lost: another process took over the store');
+    this.dropFence(epoch);
+    this.retakeLater(epoch, why);
+  }
+
+  /** Fences again after a Lease duration, if this epoch still holds the Lease then. */
+  private retakeLater(epoch: Epoch, why: string): void {
+    const delay = Math.max(this.timing.refenceAfterMs, this.backoff(epoch));
+    this.options.log.info({ epoch: epoch.number, why, retryInMs: delay }, 'fencing again later if still holding the lease');
+    epoch.later(this.clock, delay, () => void this.takeOver(epoch));
+  }
+
+  private dropFence(epoch: Epoch): void {
+    if (epoch.fence === undefined) return;
+    epoch.fence = undefined;
+    epoch.unfencedSince = this.clock.now();
+    this.options.onLeadingChanged(false);
+  }
+
+  private end(epoch: Epoch, why: string): void {
+    epoch.cancel();
+    this.dropFence(epoch);
+    if (this.epoch === epoch) this.epoch = undefined;
+    this.options.log.warn({ epoch: epoch.number, why }, 'stopped leading');
+  }
+
+  /** The delay before the next attempt, counting one more failure: base·2^n, capped, 50–100% jitter. */
+  private backoff(epoch: Epoch): number {
+    const ceiling = Math.min(this.timing.retryMaxMs, this.timing.retryBaseMs * 2 ** Math.min(epoch.failures, 30));
+    epoch.failures += 1;
+    return Math.round(ceiling * (0.5 + this.random() / 2));
+  }
+}
+
+function holderOf(value: string | undefined): string {
+  try {
+    const holder = (JSON.parse(value ?? '') as { holder?: unknown }).holder;
+    return typeof holder === 'string' ? holder : '(unknown)';
+  } catch {
+    return '(unreadable)';
+  }
+}

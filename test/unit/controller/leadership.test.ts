@@ -1,0 +1,402 @@
+/**
+ * Leadership's epochs, driven by hand: a fence store whose acquisitions the scenario resolves or
+ * fails, a store view the scenario advances, and a clock whose timers run only when advanced. Each
+ * scenario is one interleaving of Lease, fence and view events, and asserts what this replica may
+ * do afterwards: hold a fence (write) or not, and whether it queued its entries.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/controller/clock.ts';
+import { Leadership, type LeadershipTiming } from '../../../src/controller/leadership.ts';
+import type { Fence } from '../../../src/domain/types.ts';
+
+const FENCE_KEY = '/cairn/fence';
+const TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs: 8_000, refenceAfterMs: 15_000, catchUpMs: 10_000, catchUpPollMs: 20, fenceDeadlineMs: 60_000 };
+
+/** Timers that run only when the scenario advances time. */
+class ManualClock implements Clock {
+  private time = 0;
+  private timers: { at: number; run: () => void }[] = [];
+
+  now(): number {
+    return this.time;
+  }
+
+  after(ms: number, run: () => void): () => void {
+    const timer = { at: this.time + ms, run };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** Moves time forward by `ms`, running due timers in order and settling promises after each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    await settle();
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (next === undefined) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.time = next.at;
+      next.run();
+      await settle();
+    }
+    this.time = end;
+  }
+}
+
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** etcd as far as the fence goes: each acquisition waits for the scenario, then puts at the next revision. */
+class FenceStore {
+  revision = 100;
+  /** `resolve` answers with the next revision unless told which one etcd applied the put at. */
+  readonly requests: { resolve: (revision?: string) => void; reject: (error: Error) => void }[] = [];
+
+  readonly acquire = (): Promise<Fence> =>
+    new Promise<Fence>((resolve, reject) => {
+      this.requests.push({ resolve: (revision) => resolve({ key: FENCE_KEY, revision: revision ?? String(++this.revision) }), reject });
+    });
+
+  /** Another process puts the fence; returns its revision. */
+  putByAnother(): string {
+    return String(++this.revision);
+  }
+}
+
+/** The store view: caught up once it has seen the revision it was told to require. */
+class View {
+  private required = 0;
+  private seen = 0;
+
+  requireRevision(revision: string): void {
+    this.required = Number(revision);
+  }
+
+  get isCaughtUp(): boolean {
+    return this.seen >= this.required;
+  }
+
+  see(revision: string): void {
+    this.seen = Math.max(this.seen, Number(revision));
+  }
+}
+
+class Scenario {
+  readonly clock = new ManualClock();
+  readonly store = new FenceStore();
+  readonly view = new View();
+  /** Every fence a completed takeover queued the entries for. */
+  readonly fenced: string[] = [];
+  /** The gauge's values, in order. */
+  readonly leadingChanges: boolean[] = [];
+  readonly leadership = new Leadership({
+    fenceKey: FENCE_KEY,
+    acquireFence: this.store.acquire,
+    view: this.view,
+    onFenced: (fence) => this.fenced.push(fence.revision),
+    onLeadingChanged: (leading) => this.leadingChanges.push(leading),
+    log: pino({ level: 'silent' }),
+    timing: TIMING,
+    clock: this.clock,
+    random: () => 1, // the top of the jitter range: delays are base·2^n exactly
+  });
+
+  /** Resolves the oldest pending fence acquisition; returns the revision etcd put it at. */
+  async fenceGranted(): Promise<string> {
+    const request = this.store.requests.shift();
+    if (request === undefined) throw new Error('no fence acquisition is pending');
+    request.resolve();
+    await settle();
+    return String(this.store.revision);
+  }
+
+  async fenceRefused(): Promise<void> {
+    this.store.requests.shift()?.reject(new Error('etcdserver: no leader'));
+    await settle();
+  }
+
+  /** The etcd watch delivers a put of the fence at `revision` (the view sees it too). */
+  watchSeesFence(revision: string, holder = 'replica-b'): void {
+    this.view.see(revision);
+    this.leadership.observeStoreChange({ type: 'put', key: FENCE_KEY, value: JSON.stringify({ holder }), modRevision: revision });
+  }
+
+  /** The whole takeover of the current epoch: the fence granted and seen on the watch. */
+  async fencedNow(): Promise<string> {
+    await settle();
+    const revision = await this.fenceGranted();
+    this.watchSeesFence(revision, 'replica-a');
+    await this.clock.advance(TIMING.catchUpPollMs);
+    return revision;
+  }
+}
+
+describe('Leadership epochs', () => {
+  it('fences, waits for the view to see the fence, then queues the entries', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    const revision = await s.fenceGranted();
+    expect(s.leadership.fence?.revision).toBe(revision);
+    expect(s.fenced).toEqual([]); // the view has not seen the fence yet
+
+    s.watchSeesFence(revision, 'replica-a');
+    await s.clock.advance(TIMING.catchUpPollMs);
+    expect(s.fenced).toEqual([revision]);
+    expect(s.leadingChanges).toEqual([true]);
+  });
+
+  it('queues the entries after a bounded wait when the view never sees the fence', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    const revision = await s.fenceGranted();
+    await s.clock.advance(TIMING.catchUpMs - 100);
+    expect(s.fenced).toEqual([]);
+    await s.clock.advance(200);
+    expect(s.fenced).toEqual([revision]);
+  });
+
+  it('holds no fence when the Lease is lost during the fence acquisition', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    s.leadership.leaseLost();
+    await s.fenceGranted();
+    await s.clock.advance(120_000);
+
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.fenced).toEqual([]);
+    expect(s.leadingChanges).toEqual([]);
+    expect(s.store.requests).toHaveLength(0);
+  });
+
+  it('fences in a fresh epoch when the Lease is lost and regained during the fence acquisition', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    s.leadership.leaseLost();
+    s.leadership.leaseAcquired();
+    await settle();
+    expect(s.store.requests).toHaveLength(2);
+
+    const abandoned = await s.fenceGranted(); // the first epoch's answer arrives: it is ignored
+    expect(s.leadership.fence).toBeUndefined();
+    const ours = await s.fenceGranted();
+    s.watchSeesFence(abandoned, 'replica-a');
+    s.watchSeesFence(ours, 'replica-a');
+    await s.clock.advance(TIMING.catchUpPollMs);
+
+    expect(s.leadership.fence?.revision).toBe(ours);
+    expect(s.fenced).toEqual([ours]);
+  });
+
+  it('fences in a fresh epoch when the Lease is lost and regained while the view catches up', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    const first = await s.fenceGranted();
+    s.leadership.leaseLost();
+    expect(s.leadership.fence).toBeUndefined();
+    s.leadership.leaseAcquired();
+    await settle();
+    s.watchSeesFence(first, 'replica-a');
+    await s.clock.advance(TIMING.catchUpMs * 2);
+    expect(s.fenced).toEqual([]); // the first takeover gave up; the second has no fence yet
+
+    const second = await s.fencedNow();
+    expect(s.fenced).toEqual([second]);
+    expect(s.leadingChanges).toEqual([true, false, true]);
+  });
+
+  it('gives up the takeover when the Lease is lost while waiting for the view', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    const revision = await s.fenceGranted();
+    s.leadership.leaseLost();
+    s.watchSeesFence(revision, 'replica-a');
+    await s.clock.advance(120_000);
+
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.fenced).toEqual([]);
+    expect(s.leadingChanges).toEqual([true, false]);
+  });
+
+  it('keeps retrying a refused fence acquisition, one attempt at a time, then leads', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    for (let i = 0; i < 5; i++) {
+      await settle();
+      expect(s.store.requests).toHaveLength(1);
+      await s.fenceRefused();
+      await s.clock.advance(TIMING.retryMaxMs);
+    }
+    const revision = await s.fencedNow();
+    expect(s.fenced).toEqual([revision]);
+  });
+
+  it('waits base·2^n, capped, between refused fence acquisitions', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    await s.fenceRefused();
+    for (const wait of [1_000, 2_000, 4_000, 8_000, 8_000]) {
+      await s.clock.advance(wait - 1);
+      expect(s.store.requests).toHaveLength(0);
+      await s.clock.advance(1);
+      expect(s.store.requests).toHaveLength(1);
+      await s.fenceRefused();
+    }
+  });
+
+  it('stops retrying a refused fence acquisition once the Lease is lost', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    await s.fenceRefused();
+    s.leadership.leaseLost();
+    await s.clock.advance(120_000);
+    expect(s.store.requests).toHaveLength(0);
+    expect(s.leadership.fence).toBeUndefined();
+  });
+
+  it('stops writing when the watch shows another holder moved the fence, and fences again a Lease duration later', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    const ours = await s.fencedNow();
+    const theirs = s.store.putByAnother();
+    s.watchSeesFence(theirs);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([true, false]);
+
+    await s.clock.advance(TIMING.refenceAfterMs - 1);
+    expect(s.store.requests).toHaveLength(0);
+    await s.clock.advance(1);
+    const again = await s.fencedNow();
+    expect(s.fenced).toEqual([ours, again]);
+  });
+
+  it('does not fence again after fencing lost when the Lease is lost meanwhile', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await s.fencedNow();
+    s.watchSeesFence(s.store.putByAnother());
+    s.leadership.leaseLost();
+    await s.clock.advance(120_000);
+    expect(s.store.requests).toHaveLength(0);
+  });
+
+  it('stops writing when a commit finds the fence moved, and ignores a report about an older fence', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    const ours = await s.fencedNow();
+    s.leadership.fencingLost({ key: FENCE_KEY, revision: String(Number(ours) - 1) });
+    expect(s.leadership.fence?.revision).toBe(ours);
+    s.leadership.fencingLost({ key: FENCE_KEY, revision: ours });
+    expect(s.leadership.fence).toBeUndefined();
+  });
+
+  it('ignores the watch reporting its own fence or an older one', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    const ours = await s.fencedNow();
+    s.watchSeesFence(ours, 'replica-a');
+    s.watchSeesFence(String(Number(ours) - 5));
+    expect(s.leadership.fence?.revision).toBe(ours);
+  });
+
+  it('does not take a fence that the watch already saw moved past it during the acquisition', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    const request = s.store.requests.shift();
+    const ours = String(++s.store.revision);
+    s.watchSeesFence(ours, 'replica-a');
+    s.watchSeesFence(s.store.putByAnother()); // moved before our acquisition's answer arrived
+    request?.resolve(ours);
+    await settle();
+
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([]);
+    await s.clock.advance(TIMING.refenceAfterMs);
+    expect(s.store.requests).toHaveLength(1);
+  });
+
+  it('stops writing when a full read finds the fence moved or deleted', async () => {
+    const moved = new Scenario();
+    moved.leadership.leaseAcquired();
+    const ours = await moved.fencedNow();
+    moved.leadership.observeStoreSnapshot({ revision: '500', kvs: [{ key: FENCE_KEY, value: '{"holder":"replica-b"}', modRevision: '400' }] });
+    expect(moved.leadership.fence).toBeUndefined();
+
+    const deleted = new Scenario();
+    deleted.leadership.leaseAcquired();
+    await deleted.fencedNow();
+    deleted.leadership.observeStoreSnapshot({ revision: '500', kvs: [] });
+    expect(deleted.leadership.fence).toBeUndefined();
+
+    const current = new Scenario();
+    current.leadership.leaseAcquired();
+    const held = await current.fencedNow();
+    current.leadership.observeStoreSnapshot({ revision: '500', kvs: [{ key: FENCE_KEY, value: '{"holder":"replica-a"}', modRevision: held }] });
+    expect(current.leadership.fence?.revision).toBe(held);
+    expect(ours).toBe(held);
+  });
+
+  it('does nothing after stop, not even when the Lease is reported again', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    s.leadership.stop();
+    await s.fenceGranted();
+    s.leadership.leaseAcquired();
+    await s.clock.advance(120_000);
+    expect(s.store.requests).toHaveLength(0);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.fenced).toEqual([]);
+  });
+
+  it('drops the fence on stop', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await s.fencedNow();
+    s.leadership.stop();
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([true, false]);
+  });
+
+  it('reports a stall once the Lease has been held longer than the deadline without a fence', async () => {
+    const s = new Scenario();
+    expect(s.leadership.stalled()).toBeUndefined();
+    s.leadership.leaseAcquired();
+    await settle();
+    await s.fenceRefused();
+    await s.clock.advance(TIMING.fenceDeadlineMs); // the retry hangs (etcd never answers)
+    expect(s.store.requests).toHaveLength(1);
+    expect(s.leadership.stalled()).toBeUndefined();
+    await s.clock.advance(1);
+    expect(s.leadership.stalled()).toMatch(/held the lease for \d+s without a fence/);
+
+    await s.fencedNow();
+    expect(s.leadership.stalled()).toBeUndefined();
+    s.leadership.leaseLost();
+    await s.clock.advance(TIMING.fenceDeadlineMs * 2);
+    expect(s.leadership.stalled()).toBeUndefined();
+  });
+
+  it('counts the stall from the fencing loss, not from the start of the epoch', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await s.fencedNow();
+    await s.clock.advance(TIMING.fenceDeadlineMs * 2);
+    s.watchSeesFence(s.store.putByAnother());
+    expect(s.leadership.stalled()).toBeUndefined();
+    await s.clock.advance(TIMING.fenceDeadlineMs + 1);
+    expect(s.leadership.stalled()).toBeDefined();
+  });
+});
