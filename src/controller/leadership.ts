@@ -155,10 +155,13 @@ export class Leadership {
     this.observeFence(change.modRevision, change.type === 'put' ? holderOf(change.value) : '(deleted)');
   }
 
-  /** A full read of the prefix at `revision`: the fence as it was then (absent: deleted by then). */
-  observeStoreSnapshot(snapshot: { readonly revision: string; readonly kvs: readonly { key: string; value: string; modRevision: string }[] }): void {
+  /**
+   * A full read of the prefix: the fence as it was then. An absent fence key is not taken as news (a
+   * read filtered to data and meta keys looks the same); a deleted fence fails the next commit.
+   */
+  observeStoreSnapshot(snapshot: { readonly kvs: readonly { key: string; value: string; modRevision: string }[] }): void {
     const fence = snapshot.kvs.find((kv) => kv.key === this.options.fenceKey);
-    this.observeFence(fence?.modRevision ?? snapshot.revision, fence ? holderOf(fence.value) : '(absent)');
+    if (fence !== undefined) this.observeFence(fence.modRevision, holderOf(fence.value));
   }
 
   /** Why this replica is stuck (Lease held too long without a fence), or undefined. */
