@@ -4,8 +4,8 @@
  *   committed, terminal, driftReported  -> done (backoff reset); a spec change or drift requeues it
  *   transient (etcd down, fencing lost) -> retry with per-key exponential backoff
  *   CompareFailed after replanning      -> retry with backoff (someone keeps changing the keys)
- *   thrown error                        -> its class decides: terminal -> done, conflict -> retry
- *                                          at once, transient (and anything unknown) -> backoff
+ *   thrown error                        -> its class decides: terminal -> done; conflict, transient
+ *                                          (and anything unknown) -> rate-limited retry
  */
 import type { Outcome } from '../domain/outcome.ts';
 import { classifyError } from '../domain/errors.ts';
@@ -27,8 +27,7 @@ export function afterError(error: unknown): ProcessResult {
   switch (classifyError(error)) {
     case 'terminal':
       return { kind: 'done' };
-    case 'conflict':
-      return { kind: 'after', ms: 0 };
+    case 'conflict': // the cache lags the apiserver: retrying at once would meet the same 409
     case 'transient':
       return { kind: 'retry' };
   }

@@ -49,7 +49,7 @@ export class Reconciler {
       result = await this.failed(cached, error, log, fence);
     }
     end();
-    deps.metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : result.kind === 'after' ? 'requeue_after' : 'requeue' });
+    deps.metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : 'requeue' });
     return result;
   }
 

@@ -3,14 +3,22 @@
  * - a key is queued at most once (adding a queued key is a no-op);
  * - a key is processed by at most one worker at a time; a key added while in flight is processed
  *   again after the current run ends (it is "dirty"), never concurrently;
- * - `retry` requeues a key after a per-key exponential backoff with jitter; `forget` resets it;
- * - `addAfter` requeues after a fixed delay (resync, requeueAfter).
+ * - every requeue a run asks for is rate-limited (`retry`, client-go's AddRateLimited): per key
+ *   exponential with jitter, capped, and under one overall token bucket (controller/rate-limiter.ts);
+ *   a run that asks to wait longer (`atLeastMs`) waits the longer of the two; a run that ends `done`
+ *   resets the key's backoff (`forget`);
+ * - `add` (client-go's Add: a watch saw a change) queues at once, whatever backoff the key is in, so
+ *   a spec change is never starved by an earlier failure; it supersedes the pending requeue.
  *
  * Workers run `process(key)` concurrently up to `concurrency`. `shutdown` stops taking keys and
  * resolves when in-flight work has finished.
  */
+import { RequeueRateLimiter } from './rate-limiter.ts';
 
-export type ProcessResult = { readonly kind: 'done' } | { readonly kind: 'retry' } | { readonly kind: 'after'; readonly ms: number };
+export type ProcessResult =
+  | { readonly kind: 'done' }
+  /** Run again after the rate limiter's delay, and not before `atLeastMs` when given. */
+  | { readonly kind: 'retry'; readonly atLeastMs?: number };
 
 export interface QueueHooks {
   readonly depth?: (depth: number) => void;
@@ -27,6 +35,12 @@ export interface WorkQueueOptions {
   readonly process: (key: string) => Promise<ProcessResult>;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /** Overall requeues per second across keys once the burst is spent (default 10, as client-go). */
+  readonly requeueQps?: number;
+  /** Requeues allowed at once before the overall bucket limits (default 100, as client-go). */
+  readonly requeueBurst?: number;
+  /** Monotonic milliseconds for the overall bucket (performance.now by default). */
+  readonly now?: () => number;
   readonly hooks?: QueueHooks;
   /** Called when process() throws (it should not: errors belong to the error policy). */
   readonly onUnexpectedError?: (key: string, error: unknown) => void;
@@ -38,7 +52,7 @@ export class WorkQueue {
   private readonly queued = new Map<string, number>(); // key -> time it was queued
   private readonly inFlight = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly failures = new Map<string, number>();
+  private readonly limiter: RequeueRateLimiter;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly dueAt = new Map<string, number>();
   private running = 0;
@@ -47,6 +61,13 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions) {
     this.options = options;
+    this.limiter = new RequeueRateLimiter({
+      baseMs: options.backoffBaseMs,
+      maxMs: options.backoffMaxMs,
+      qps: options.requeueQps ?? 10,
+      burst: options.requeueBurst ?? 100,
+      now: options.now,
+    });
   }
 
   get depth(): number {
@@ -70,7 +91,7 @@ export class WorkQueue {
   }
 
   /** Queues `key` after `ms`, unless it is queued sooner; an earlier pending delay wins. */
-  addAfter(key: string, ms: number): void {
+  private addAfter(key: string, ms: number): void {
     if (this.stopping) return;
     if (ms <= 0) return this.add(key);
     const due = Date.now() + ms;
@@ -86,28 +107,25 @@ export class WorkQueue {
     this.timers.set(key, timer);
   }
 
-  /** The delay the next retry of `key` would wait: base * 2^failures with ±50% jitter, capped at max. */
+  /** The per-key part of the next retry's delay: base * 2^failures with ±50% jitter, capped at max. */
   nextBackoffMs(key: string): number {
-    const failures = this.failures.get(key) ?? 0;
-    const raw = this.options.backoffBaseMs * 2 ** failures;
-    return Math.min(raw * (0.5 + Math.random()), this.options.backoffMaxMs);
+    return this.limiter.backoffMs(key);
   }
 
-  /** Requeues `key` after its backoff and counts the failure. */
-  retry(key: string): void {
-    const delay = this.nextBackoffMs(key);
-    this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+  /** Requeues `key` after the rate limiter's delay (and not before `atLeastMs`); counts the failure. */
+  retry(key: string, atLeastMs = 0): void {
+    const delay = Math.max(this.limiter.when(key), atLeastMs);
     this.options.hooks?.retried?.();
     this.addAfter(key, delay);
   }
 
   /** Resets the backoff of `key` (it succeeded, or gave up for good). */
   forget(key: string): void {
-    this.failures.delete(key);
+    this.limiter.forget(key);
   }
 
   failuresOf(key: string): number {
-    return this.failures.get(key) ?? 0;
+    return this.limiter.failuresOf(key);
   }
 
   /** Stops taking new work; resolves when every in-flight key has finished. */
@@ -154,8 +172,7 @@ export class WorkQueue {
     this.running -= 1;
     this.options.hooks?.active?.(this.running);
     if (result.kind === 'done') this.forget(key);
-    else if (result.kind === 'retry') this.retry(key);
-    else this.addAfter(key, result.ms);
+    else if (!this.stopping) this.retry(key, result.atLeastMs);
     if (this.dirty.delete(key)) this.add(key);
     if (this.stopping && this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
     this.pump();

@@ -87,12 +87,12 @@ describe('a new entry', () => {
     expect(s.etcd.applied).toEqual([]);
   });
 
-  it('retries at once, as a conflict, when adding the finalizer gets 409 Conflict', async () => {
+  it('asks for a rate-limited retry, not an immediate one, when adding the finalizer gets 409 Conflict', async () => {
     const s = new Scenario();
     const key = s.create(entry());
     s.api.conflictOnNextSetFinalizers();
 
-    expect(await s.reconcile(key)).toEqual({ kind: 'after', ms: 0 });
+    expect(await s.reconcile(key)).toEqual({ kind: 'retry' });
   });
 
   it('is committed without any read when the store view cannot tell yet and status shows no earlier commit', async () => {

@@ -1,4 +1,4 @@
-/** The keyed work queue: client-go workqueue semantics (dedup, one run per key, dirty re-runs, backoff). */
+/** The keyed work queue: client-go workqueue semantics (dedup, one run per key, dirty re-runs, rate-limited requeues). */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ProcessResult, WorkQueue, type WorkQueueOptions } from '../../../src/controller/work-queue.ts';
 
@@ -194,16 +194,16 @@ describe('WorkQueue: retries and delays', () => {
     expect(q.nextBackoffMs('a')).toBeCloseTo(149.9, 5);
   });
 
-  it('addAfter runs the key once at the earliest of several delays', async () => {
+  it('runs a key requeued twice once, at the earlier of the two delays', async () => {
     const w = new Worker();
     w.auto = () => DONE;
     const q = queue(w);
-    q.addAfter('late-first', 1_000);
-    q.addAfter('late-first', 100);
-    q.addAfter('early-first', 100);
-    q.addAfter('early-first', 1_000);
+    q.retry('late-first', 1_000);
+    q.retry('late-first', 300);
+    q.retry('early-first', 300);
+    q.retry('early-first', 1_000);
 
-    await vi.advanceTimersByTimeAsync(99);
+    await vi.advanceTimersByTimeAsync(299);
     expect(w.started).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(w.started.sort()).toEqual(['early-first', 'late-first']);
@@ -211,11 +211,11 @@ describe('WorkQueue: retries and delays', () => {
     expect(w.started).toHaveLength(2);
   });
 
-  it('add supersedes a pending delayed add: the key runs now and not again at the delay', async () => {
+  it('add supersedes a pending requeue: the key runs now and not again at the delay', async () => {
     const w = new Worker();
     w.auto = () => DONE;
     const q = queue(w);
-    q.addAfter('k', 500);
+    q.retry('k', 500);
     q.add('k');
     await vi.advanceTimersByTimeAsync(0);
     expect(w.runsOf('k')).toBe(1);
@@ -224,15 +224,72 @@ describe('WorkQueue: retries and delays', () => {
     expect(w.runsOf('k')).toBe(1);
   });
 
-  it('requeues a key after the delay a run asked for', async () => {
+  it('requeues a key after the delay a run asked for when that is longer than its backoff', async () => {
     const w = new Worker();
-    w.auto = (_key, run) => (run === 1 ? { kind: 'after', ms: 250 } : DONE);
+    w.auto = (_key, run) => (run === 1 ? { kind: 'retry', atLeastMs: 250 } : DONE);
     const q = queue(w);
     const t0 = Date.now();
     q.add('k');
     await vi.advanceTimersByTimeAsync(1_000);
 
     expect(w.startedAt.map((t) => t - t0)).toEqual([0, 250]);
+  });
+
+  it('requeues a key after its backoff when that is longer than the delay a run asked for', async () => {
+    const w = new Worker();
+    w.auto = (_key, run) => (run <= 3 ? { kind: 'retry', atLeastMs: 150 } : DONE);
+    const q = queue(w);
+    const t0 = Date.now();
+    q.add('k');
+    await vi.advanceTimersByTimeAsync(2_000);
+
+    // backoffs 100, 200, 400 against an asked-for 150: 150, 200, 400
+    expect(w.startedAt.map((t) => t - t0)).toEqual([0, 150, 350, 750]);
+  });
+
+  it('limits requeues across keys with one token bucket: past the burst they wait for tokens', async () => {
+    const w = new Worker();
+    w.auto = (_key, run) => (run === 1 ? RETRY : DONE);
+    const q = queue(w, { concurrency: 5, backoffBaseMs: 1, requeueQps: 10, requeueBurst: 2, now: () => Date.now() });
+    const t0 = Date.now();
+    for (const key of ['a', 'b', 'c', 'd', 'e']) q.add(key);
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    const reruns = w.started.map((key, i) => ({ key, at: (w.startedAt[i] ?? 0) - t0 })).slice(5);
+    // two tokens in the bucket, then one every 100 ms (10 per second)
+    expect(reruns.map((r) => r.at)).toEqual([1, 1, 100, 200, 300]);
+  });
+
+  it('runs a key in backoff at once when a watch adds it, and keeps its backoff until a run succeeds', async () => {
+    const w = new Worker();
+    w.auto = () => RETRY;
+    const q = queue(w, { backoffMaxMs: 60_000 });
+    const t0 = Date.now();
+    q.add('k');
+    await vi.advanceTimersByTimeAsync(1_500); // runs at 0, 100, 300, 700, 1500: the next would wait 3.2 s
+    expect(q.failuresOf('k')).toBe(5);
+
+    w.auto = () => DONE;
+    q.add('k'); // a spec change arrives
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(w.startedAt.map((t) => t - t0)).toEqual([0, 100, 300, 700, 1_500, 1_500]);
+    expect(q.failuresOf('k')).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(w.runsOf('k')).toBe(6); // the superseded requeue does not run it again
+  });
+
+  it('does not reset the backoff of a key on add: only a success does', async () => {
+    const w = new Worker();
+    w.auto = () => RETRY;
+    const q = queue(w, { backoffMaxMs: 60_000 });
+    q.add('k');
+    await vi.advanceTimersByTimeAsync(300); // runs at 0, 100, 300
+    q.add('k');
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(q.failuresOf('k')).toBe(4);
+    expect(q.nextBackoffMs('k')).toBe(1_600);
   });
 });
 
