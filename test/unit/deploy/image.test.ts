@@ -9,6 +9,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
+import { baseImageName, recipeDigest, standInRecipe } from '../../../tools/image/recipe.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -120,5 +121,20 @@ describe('what the compiled operator needs at run time', () => {
       const ups = specifier.split('/').filter((part) => part === '..').length;
       expect(ups, `${file} imports ${specifier}`).toBeLessThanOrEqual(depth);
     }
+  });
+});
+
+describe('the stand-in for the base image (tools/image)', () => {
+  it('has a recipe for the Node the Dockerfile pins, so a Node bump cannot silently reuse an old stand-in', () => {
+    const recipe = standInRecipe({});
+    expect(recipe.node).toBe(nodeVersion);
+    expect(baseImageName()).toBe(`docker.io/library/${stages[0]?.from.replace('${NODE_VERSION}', nodeVersion ?? '')}`);
+  });
+
+  it('is keyed by everything it is assembled from', () => {
+    const recipe = standInRecipe({});
+    expect(recipeDigest(standInRecipe({ CAIRN_DEBIAN_MIRROR: 'http://mirror.example/debian' }))).not.toBe(recipeDigest(recipe));
+    expect(recipeDigest({ ...recipe, npm: '0.0.0' })).not.toBe(recipeDigest(recipe));
+    expect(recipeDigest({ ...recipe })).toBe(recipeDigest(recipe));
   });
 });
