@@ -16,6 +16,7 @@ import { EventRecorder } from './kube/events.ts';
 import { Informer } from './kube/informer.ts';
 import { loadKubeConfig } from './kube/kube-config.ts';
 import { LeaderElector } from './kube/leader-election.ts';
+import { LeaseClient } from './kube/lease-client.ts';
 import { trimForCache } from './kube/trim.ts';
 import { startHealthServer } from './observability/health.ts';
 import { createLogger } from './observability/logger.ts';
@@ -68,9 +69,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
         }),
       createElector: config.leaderElect
         ? (started, stopped) =>
-            new LeaderElector(kubeConfig, {
-              namespace: config.leaseNamespace,
-              name: config.leaseName,
+            new LeaderElector(new LeaseClient(kubeConfig, config.leaseNamespace, config.leaseName, config.renewDeadlineSeconds * 1000), {
               identity: config.identity,
               leaseDurationMs: config.leaseDurationSeconds * 1000,
               renewDeadlineMs: config.renewDeadlineSeconds * 1000,

@@ -7,25 +7,9 @@
  * caller fences etcd on onStartedLeading (see the design, "Leadership and fencing"): this module only
  * decides who should be working.
  */
-import { sendJson } from './json-request.ts';
-import { KubeApiError, kubeCall } from './errors.ts';
-import type { PooledKubeConfig } from './kube-config.ts';
-
-/** The parts of a coordination.k8s.io/v1 Lease that leader election reads and writes. */
-interface Lease {
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec?: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
+import type { LeaseSpec, LeaseStore, Lease } from './lease-client.ts';
 
 export interface LeaderElectionOptions {
-  readonly namespace: string;
-  readonly name: string;
   readonly identity: string;
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
@@ -33,19 +17,23 @@ export interface LeaderElectionOptions {
   readonly onStartedLeading: () => void;
   readonly onStoppedLeading: () => void;
   readonly onError: (error: unknown) => void;
+  /** This process's clock (ms); injectable so tests can skew it. */
+  readonly now?: () => number;
 }
 
 export class LeaderElector {
-  private readonly kubeConfig: PooledKubeConfig;
+  private readonly leases: LeaseStore;
   private readonly options: LeaderElectionOptions;
+  private readonly now: () => number;
   private leading = false;
   private lastRenew = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(kubeConfig: PooledKubeConfig, options: LeaderElectionOptions) {
-    this.kubeConfig = kubeConfig;
+  constructor(leases: LeaseStore, options: LeaderElectionOptions) {
+    this.leases = leases;
     this.options = options;
+    this.now = options.now ?? Date.now;
   }
 
   get isLeader(): boolean {
@@ -65,16 +53,21 @@ export class LeaderElector {
     await this.release().catch(this.options.onError);
   }
 
-  private async tick(): Promise<void> {
+  /** One round: try to acquire or renew, then decide whether this replica leads. */
+  async campaignOnce(): Promise<void> {
     try {
       const acquired = await this.tryAcquireOrRenew();
       if (this.stopped) return; // stop() ran while the request was in flight: it has the last word
-      if (acquired) this.lastRenew = Date.now();
+      if (acquired) this.lastRenew = this.now();
       if (acquired && !this.leading) this.setLeading(true);
     } catch (error) {
       this.options.onError(error);
     }
-    if (this.leading && Date.now() - this.lastRenew > this.options.renewDeadlineMs) this.setLeading(false);
+    if (this.leading && this.now() - this.lastRenew > this.options.renewDeadlineMs) this.setLeading(false);
+  }
+
+  private async tick(): Promise<void> {
+    await this.campaignOnce();
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.options.retryPeriodMs);
   }
 
@@ -84,12 +77,7 @@ export class LeaderElector {
     else this.options.onStoppedLeading();
   }
 
-  private path(name?: string): string {
-    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
-    return name === undefined ? base : `${base}/${encodeURIComponent(name)}`;
-  }
-
-  private spec(previous: Lease | undefined, now: Date): Lease['spec'] {
+  private spec(previous: Lease | undefined, now: Date): LeaseSpec {
     const changedHands = previous?.spec?.holderIdentity !== this.options.identity;
     const acquired = changedHands || previous?.spec?.acquireTime === undefined ? now : new Date(previous.spec.acquireTime);
     return {
@@ -103,39 +91,20 @@ export class LeaderElector {
 
   /** True when this identity holds the lease after the call. */
   private async tryAcquireOrRenew(): Promise<boolean> {
-    const { namespace, name, identity } = this.options;
-    const now = new Date();
-    let lease: Lease;
-    try {
-      lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined, undefined, this.options.renewDeadlineMs))) as Lease;
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
-      const body: Lease = { metadata: { name, namespace }, spec: this.spec(undefined, now) };
-      await kubeCall(`create lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'POST', this.path(), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...body }, undefined, this.options.renewDeadlineMs));
-      return true;
-    }
+    const now = new Date(this.now());
+    const lease = await this.leases.get();
+    if (lease === undefined) return this.leases.create(this.spec(undefined, now));
     const holder = lease.spec?.holderIdentity;
     const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
     const duration = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
-    if (holder && holder !== identity && renewed + duration > now.getTime()) return false;
-    try {
-      await kubeCall(`update lease ${namespace}/${name}`, () =>
-        sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: this.spec(lease, now) }, undefined, this.options.renewDeadlineMs),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof KubeApiError && error.isConflict) return false; // someone else renewed or took it
-      throw error;
-    }
+    if (holder && holder !== this.options.identity && renewed + duration > now.getTime()) return false;
+    return this.leases.replace(lease, this.spec(lease, now));
   }
 
   private async release(): Promise<void> {
-    const { namespace, name } = this.options;
-    const lease = (await kubeCall(`get lease ${namespace}/${name}`, () => sendJson(this.kubeConfig, 'GET', this.path(name), undefined, undefined, this.options.renewDeadlineMs))) as Lease;
-    if (lease.spec?.holderIdentity !== this.options.identity) return;
-    await kubeCall(`release lease ${namespace}/${name}`, () =>
-      sendJson(this.kubeConfig, 'PUT', this.path(name), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec: { ...this.spec(lease, new Date()), holderIdentity: undefined, leaseDurationSeconds: 1 } }),
-    );
+    const lease = await this.leases.get();
+    if (lease?.spec?.holderIdentity !== this.options.identity) return;
+    await this.leases.replace(lease, { ...this.spec(lease, new Date(this.now())), holderIdentity: undefined, leaseDurationSeconds: 1 });
   }
 }
 
