@@ -3,6 +3,15 @@
  * acquire when the lease is free or expired, renew every `retryPeriodMs`, give up leadership when a
  * renewal has not succeeded for `renewDeadlineMs`.
  *
+ * Time, as client-go judges it, never compares two machines' clocks:
+ * - Another holder's Lease expires `leaseDurationSeconds` after THIS replica last saw the record
+ *   change (its observedTime, on its own clock), not at the holder's renewTime: a holder whose clock
+ *   is behind is not deposed while it renews, one whose clock is ahead is not waited for when dead.
+ *   A replica that first sees a record waits a full Lease duration before taking it.
+ * - A leader's renew deadline counts from when its last successful renewal was SENT: the others
+ *   start counting when they see the record change, which is later.
+ * A leader that finds its deadline passed (after a pause, say) steps down before asking again.
+ *
  * A Lease alone is not mutual exclusion (a paused leader wakes up still believing it leads), so the
  * caller fences etcd on onStartedLeading (see the design, "Leadership and fencing"): this module only
  * decides who should be working.
@@ -26,7 +35,10 @@ export class LeaderElector {
   private readonly options: LeaderElectionOptions;
   private readonly now: () => number;
   private leading = false;
+  /** When the last successful acquire or renewal was sent (this process's clock). */
   private lastRenew = 0;
+  /** The Lease spec as last seen, and when it was seen to change (this process's clock). */
+  private observed: { readonly record: string; readonly durationMs: number; readonly at: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -55,14 +67,20 @@ export class LeaderElector {
 
   /** One round: try to acquire or renew, then decide whether this replica leads. */
   async campaignOnce(): Promise<void> {
+    this.stepDownIfPastDeadline();
+    const sentAt = this.now();
     try {
-      const acquired = await this.tryAcquireOrRenew();
+      const acquired = await this.tryAcquireOrRenew(sentAt);
       if (this.stopped) return; // stop() ran while the request was in flight: it has the last word
-      if (acquired) this.lastRenew = this.now();
+      if (acquired) this.lastRenew = sentAt;
       if (acquired && !this.leading) this.setLeading(true);
     } catch (error) {
       this.options.onError(error);
     }
+    this.stepDownIfPastDeadline();
+  }
+
+  private stepDownIfPastDeadline(): void {
     if (this.leading && this.now() - this.lastRenew > this.options.renewDeadlineMs) this.setLeading(false);
   }
 
@@ -89,16 +107,31 @@ export class LeaderElector {
     };
   }
 
-  /** True when this identity holds the lease after the call. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
-    const now = new Date(this.now());
+  /** True when this identity holds the lease after the call. Lease times are stamped `sentAt`. */
+  private async tryAcquireOrRenew(sentAt: number): Promise<boolean> {
     const lease = await this.leases.get();
-    if (lease === undefined) return this.leases.create(this.spec(undefined, now));
+    if (lease === undefined) return this.write(this.spec(undefined, new Date(sentAt)), (spec) => this.leases.create(spec));
+    this.observe(lease.spec ?? {});
     const holder = lease.spec?.holderIdentity;
-    const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-    const duration = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
-    if (holder && holder !== this.options.identity && renewed + duration > now.getTime()) return false;
-    return this.leases.replace(lease, this.spec(lease, now));
+    if (holder && holder !== this.options.identity && this.othersLeaseIsValid()) return false;
+    return this.write(this.spec(lease, new Date(sentAt)), (spec) => this.leases.replace(lease, spec));
+  }
+
+  private async write(spec: LeaseSpec, send: (spec: LeaseSpec) => Promise<boolean>): Promise<boolean> {
+    const written = await send(spec);
+    if (written) this.observe(spec, true);
+    return written;
+  }
+
+  /** Notes the record as seen now; its observedTime moves only when it changed (or we wrote it). */
+  private observe(spec: LeaseSpec, ours = false): void {
+    const record = JSON.stringify([spec.holderIdentity, spec.leaseDurationSeconds, spec.acquireTime, spec.renewTime, spec.leaseTransitions]);
+    if (!ours && this.observed?.record === record) return;
+    this.observed = { record, durationMs: (spec.leaseDurationSeconds ?? 0) * 1000, at: this.now() };
+  }
+
+  private othersLeaseIsValid(): boolean {
+    return this.observed !== undefined && this.observed.at + this.observed.durationMs > this.now();
   }
 
   private async release(): Promise<void> {

@@ -55,7 +55,7 @@ class MemoryLease implements LeaseStore {
 
   async replace(current: Lease, spec: LeaseSpec): Promise<boolean> {
     this.request();
-    if (this.lease?.metadata.resourceVersion !== current.metadata.resourceVersion) return false;
+    if (this.lease === undefined || this.lease.metadata.resourceVersion !== current.metadata.resourceVersion) return false;
     this.lease = { metadata: { ...this.lease.metadata, resourceVersion: String(++this.version) }, spec: structuredClone(spec) };
     return true;
   }
