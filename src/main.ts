@@ -13,17 +13,46 @@ import { EtcdStore } from './etcd/store.ts';
 import { PrefixWatcher } from './etcd/watcher.ts';
 import { ConfigEntryClient } from './kube/config-entries.ts';
 import { EventRecorder } from './kube/events.ts';
-import { Informer } from './kube/informer.ts';
+import { Informer, type InformerSource } from './kube/informer.ts';
 import { loadKubeConfig } from './kube/kube-config.ts';
 import { LeaderElector } from './kube/leader-election.ts';
 import { LeaseClient } from './kube/lease-client.ts';
 import { trimForCache } from './kube/trim.ts';
-import { startHealthServer } from './observability/health.ts';
+import { Heartbeat, startHealthServer } from './observability/health.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 
+/**
+ * Liveness bounds. The informer's loop beats at least every ~90 s (a bookmark about once a minute, or
+ * the watchdog's re-watch after 90 s of silence, or a retry within 30 s); the etcd watch's loop beats
+ * on every event, resync and error, and is alive while it watches. Five minutes without either means
+ * the loop is gone, not slow.
+ */
+const LOOP_SILENCE_LIMIT_MS = 5 * 60_000;
+
 function readPem(path: string | undefined): string | undefined {
   return path === undefined ? undefined : readFileSync(path, 'utf8');
+}
+
+/** The informer's source, beating `heartbeat` on every list, watch event and watch end. */
+function beating<T>(source: InformerSource<T>, heartbeat: Heartbeat): InformerSource<T> {
+  return {
+    list: () => source.list().finally(() => heartbeat.beat()),
+    watch: (resourceVersion, onEvent, onDone) => {
+      heartbeat.beat();
+      return source.watch(
+        resourceVersion,
+        (type, object) => {
+          heartbeat.beat();
+          onEvent(type, object);
+        },
+        (error) => {
+          heartbeat.beat();
+          onDone(error);
+        },
+      );
+    },
+  };
 }
 
 export async function run(config: Config): Promise<() => Promise<void>> {
@@ -43,12 +72,30 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   // The fence is watched too: a new leader trusts its view only once it has seen its own fence.
   const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix), fenceKey(config.prefix)];
 
+  const informerBeat = new Heartbeat();
+  const etcdWatchBeat = new Heartbeat();
+  let etcdWatch: PrefixWatcher | undefined;
+  const leaseDurationMs = config.leaseDurationSeconds * 1000;
   const manager = new Manager(
-    { prefix: config.prefix, maxBytes: config.maxDataBytes, concurrency: config.concurrency, resyncMs: config.resyncSeconds * 1000, identity: config.identity, refenceAfterMs: config.leaseDurationSeconds * 1000 },
+    {
+      prefix: config.prefix,
+      maxBytes: config.maxDataBytes,
+      concurrency: config.concurrency,
+      resyncMs: config.resyncSeconds * 1000,
+      identity: config.identity,
+      leadership: {
+        // Fence again after fencing lost, and between failed attempts, on the Lease's time scale.
+        refenceAfterMs: leaseDurationMs,
+        retryMaxMs: leaseDurationMs,
+        // Holding the Lease this long without a fence: restart, so a replica that can fence may lead.
+        // Without leader election there is nobody to hand over to, and a restart cannot bring etcd back.
+        fenceDeadlineMs: config.leaderElect ? 4 * leaseDurationMs : Number.POSITIVE_INFINITY,
+      },
+    },
     {
       createInformer: (onChange) => {
         const informer = new Informer<ConfigEntry>({
-          source: entries,
+          source: beating(entries, informerBeat),
           keyOf: (e) => `${e.metadata.namespace}/${e.metadata.name}`,
           trim: trimForCache,
           onChange,
@@ -57,21 +104,32 @@ export async function run(config: Config): Promise<() => Promise<void>> {
         });
         return informer;
       },
-      createStoreWatch: (handlers) =>
-        new PrefixWatcher({
+      createStoreWatch: (handlers) => {
+        etcdWatch = new PrefixWatcher({
           client: etcd,
           store,
           prefix: `${config.prefix}/`,
           accept: (key) => watched.some((p) => key.startsWith(p)),
-          onEvent: (event) => handlers.onEvent(event.type === 'put' ? { type: 'put', key: event.key, value: event.value, modRevision: event.modRevision } : { type: 'delete', key: event.key, modRevision: event.modRevision }),
-          onResync: (snapshot) => handlers.onResync(snapshot),
-          onError: handlers.onError,
-        }),
+          onEvent: (event) => {
+            etcdWatchBeat.beat();
+            handlers.onEvent(event.type === 'put' ? { type: 'put', key: event.key, value: event.value, modRevision: event.modRevision } : { type: 'delete', key: event.key, modRevision: event.modRevision });
+          },
+          onResync: (snapshot) => {
+            etcdWatchBeat.beat();
+            handlers.onResync(snapshot);
+          },
+          onError: (error) => {
+            etcdWatchBeat.beat();
+            handlers.onError(error);
+          },
+        });
+        return etcdWatch;
+      },
       createElector: config.leaderElect
         ? (started, stopped) =>
             new LeaderElector(new LeaseClient(kubeConfig, config.leaseNamespace, config.leaseName, config.renewDeadlineSeconds * 1000), {
               identity: config.identity,
-              leaseDurationMs: config.leaseDurationSeconds * 1000,
+              leaseDurationMs,
               renewDeadlineMs: config.renewDeadlineSeconds * 1000,
               retryPeriodMs: config.retryPeriodSeconds * 1000,
               onStartedLeading: started,
@@ -90,7 +148,14 @@ export async function run(config: Config): Promise<() => Promise<void>> {
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {
-    live: () => true,
+    notLive: () => {
+      const failing: string[] = [];
+      const stalled = manager.stalled();
+      if (stalled !== undefined) failing.push(`leadership: ${stalled}`);
+      if (informerBeat.silentForMs > LOOP_SILENCE_LIMIT_MS) failing.push(`configentry informer: no sign of life for ${Math.round(informerBeat.silentForMs / 1000)}s`);
+      if (etcdWatch?.state !== 'watching' && etcdWatchBeat.silentForMs > LOOP_SILENCE_LIMIT_MS) failing.push(`etcd watch: ${etcdWatch?.state ?? 'not created'} with no sign of life for ${Math.round(etcdWatchBeat.silentForMs / 1000)}s`);
+      return failing;
+    },
     notReady: async () => {
       const failing: string[] = [];
       if (!manager.isSynced) failing.push('informer or etcd view not synced');

@@ -42,10 +42,8 @@ export interface ManagerOptions {
   readonly identity: string;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
-  /** After losing the fence, wait this long (a Lease duration) before fencing again, if still leading. */
-  readonly refenceAfterMs?: number;
-  /** Holding the Lease this long without a fence makes the replica stalled (liveness fails). */
-  readonly fenceDeadlineMs?: number;
+  /** Fencing retries, the wait for the store view, and the stall bound (see leadership.ts). */
+  readonly leadership?: Partial<LeadershipTiming>;
 }
 
 export interface ManagerParts {
@@ -82,10 +80,6 @@ export class Manager {
     const m = parts.metrics;
     m.maxConcurrent.set({ controller: CONTROLLER_NAME }, options.concurrency);
     this.informer = parts.createInformer((key, before, after) => this.onEntryChange(key, before, after));
-    const timing: Partial<LeadershipTiming> = {
-      ...(options.refenceAfterMs === undefined ? {} : { refenceAfterMs: options.refenceAfterMs }),
-      ...(options.fenceDeadlineMs === undefined ? {} : { fenceDeadlineMs: options.fenceDeadlineMs }),
-    };
     this.leadership = new Leadership({
       fenceKey: fenceKey(options.prefix),
       acquireFence: () => parts.store.acquireFence(fenceKey(options.prefix), options.identity),
@@ -93,7 +87,7 @@ export class Manager {
       onFenced: () => this.queueAll(),
       onLeadingChanged: (leading) => m.leader.set({ name: CONTROLLER_NAME }, leading ? 1 : 0),
       log: parts.log,
-      timing,
+      ...(options.leadership ? { timing: options.leadership } : {}),
     });
     m.leader.set({ name: CONTROLLER_NAME }, 0);
     this.storeWatch = parts.createStoreWatch({

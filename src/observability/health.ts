@@ -2,13 +2,17 @@
  * The probe and metrics endpoints: /healthz (the process is alive and its loops run), /readyz (the
  * informer has synced and etcd answers), /metrics (Prometheus text), and /debug/heap (memory after a
  * forced GC) only in a process started with --expose-gc.
+ *
+ * Liveness fails only for what a restart cures: a loop that stopped showing signs of life, or a
+ * replica holding the Lease without being able to work (see main.ts for the checks). It never
+ * fails because a dependency is down (readiness says that), so an outage does not restart everyone.
  */
 import { type Server, createServer } from 'node:http';
 import type { Registry } from 'prom-client';
 
 export interface HealthChecks {
-  /** Liveness: false only when the process should be restarted. */
-  readonly live: () => boolean;
+  /** Liveness: why the process should be restarted (empty = live). */
+  readonly notLive: () => string[];
   /** Readiness: names of the checks that fail (empty = ready). */
   readonly notReady: () => Promise<string[]>;
 }
@@ -20,7 +24,10 @@ export function startHealthServer(port: number, host: string, checks: HealthChec
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (path === '/healthz' || path === '/livez') return reply(checks.live() ? 200 : 500, checks.live() ? 'ok\n' : 'not live\n');
+    if (path === '/healthz' || path === '/livez') {
+      const failing = checks.notLive();
+      return reply(failing.length === 0 ? 200 : 500, failing.length === 0 ? 'ok\n' : `not live: ${failing.join(', ')}\n`);
+    }
     if (path === '/readyz') {
       void checks.notReady().then(
         (failing) => reply(failing.length === 0 ? 200 : 503, failing.length === 0 ? 'ok\n' : `not ready: ${failing.join(', ')}\n`),
@@ -44,4 +51,28 @@ export function startHealthServer(port: number, host: string, checks: HealthChec
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/**
+ * When a loop last showed a sign of life (an event, a list, a retry, an error it reported): a loop
+ * that keeps going beats at least every few minutes even when nothing changes (bookmarks, watchdog
+ * re-watches, backoff retries); one that stopped for good does not.
+ */
+export class Heartbeat {
+  private readonly now: () => number;
+  private last: number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+    this.last = now();
+  }
+
+  beat(): void {
+    this.last = this.now();
+  }
+
+  /** Milliseconds since the last beat (or since creation). */
+  get silentForMs(): number {
+    return this.now() - this.last;
+  }
 }

@@ -65,7 +65,7 @@ export class ManagerHarness {
     };
     const cache = this.cache;
     this.manager = new Manager(
-      { prefix: PREFIX, maxBytes: 262144, concurrency: 2, resyncMs: 0, identity: IDENTITY, refenceAfterMs: 15_000, ...overrides },
+      { prefix: PREFIX, maxBytes: 262144, concurrency: 2, resyncMs: 0, identity: IDENTITY, ...overrides },
       {
         createInformer: (onChange) => {
           this.onEntryChange = onChange;

@@ -150,4 +150,28 @@ describe('Manager leadership', () => {
     expect(after).toEqual(['etcd.commit started', 'etcd.commit done', 'elector.stop']);
     expect(h.log.summary()).toContain('kube.patchStatus'); // the drained reconcile still reported its status
   });
+
+  it('reports a stall for liveness while it holds the Lease and etcd keeps refusing the fence, and recovers once fenced', async () => {
+    const h = new ManagerHarness({ leadership: { fenceDeadlineMs: 60_000, retryMaxMs: 15_000 } });
+    await h.manager.start();
+    h.holdFence = true;
+    h.leaseAcquired();
+    for (let elapsed = 0; elapsed <= 60_000; elapsed += 1_000) {
+      for (const pending of h.pendingFences.splice(0)) pending.fail(unavailable());
+      await h.advance(1_000);
+    }
+    expect(h.manager.stalled()).toMatch(/held the lease for \d+s without a fence/);
+
+    releaseFences(h);
+    await h.advance(15_000);
+    expect(h.manager.isLeading).toBe(true);
+    expect(h.manager.stalled()).toBeUndefined();
+  });
+
+  it('never reports a stall while it does not hold the Lease', async () => {
+    const h = new ManagerHarness({ leadership: { fenceDeadlineMs: 60_000 } });
+    await h.manager.start();
+    await h.advance(120_000);
+    expect(h.manager.stalled()).toBeUndefined();
+  });
 });
