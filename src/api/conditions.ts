@@ -19,12 +19,8 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /** The current generation's data is committed to etcd (Ready=True). */
 export const COMMITTED = 'Committed';
-/** Cairn is working on a new generation (Ready=Unknown, Reconciling=True). */
-export const PROGRESSING = 'Progressing';
 /** A value changed in etcd outside Cairn was restored (driftPolicy Correct); Event reason only. */
 export const DRIFT_CORRECTED = 'DriftCorrected';
-/** The entry is being deleted and its etcd keys are being removed or released. */
-export const DELETING = 'Deleting';
 
 // ---- reasons: terminal failures (Stalled=True, need a spec change) ---------------------------------
 
@@ -57,9 +53,7 @@ export const COMMIT_UNKNOWN = 'CommitOutcomeUnknown';
 /** Every reason Cairn writes, for tests and for documentation. */
 export const REASONS: readonly string[] = [
   COMMITTED,
-  PROGRESSING,
   DRIFT_CORRECTED,
-  DELETING,
   INVALID_DATA,
   UNKNOWN_SCHEMA,
   INVALID_KEY,

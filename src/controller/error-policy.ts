@@ -1,34 +1,59 @@
 /**
- * The one place that decides what happens after a reconcile: its Outcome, or an error it threw.
+ * The one place that decides what happens after a reconcile, as kube-rs's `reconcile -> Action` and
+ * `error_policy` do: the reconciler returns an Outcome (the steps ran to an expected end) or throws,
+ * and this module alone decides when the key runs again and, for an error, whether and what status
+ * is written. Every requeue goes through the queue's rate limiter (controller/rate-limiter.ts).
  *
- *   committed, terminal, driftReported  -> done (backoff reset); a spec change or drift requeues it
- *   transient (etcd down, fencing lost) -> retry with per-key exponential backoff
- *   CompareFailed after replanning      -> retry with backoff (someone keeps changing the keys)
- *   thrown error                        -> its class decides: terminal -> done; conflict, transient
- *                                          (and anything unknown) -> rate-limited retry
+ *   outcome                            next
+ *   committed, terminal, driftReported done (backoff reset); a spec change or drift queues it again
+ *   transient (etcd down, CompareFailed
+ *     after replanning)                rate-limited retry
+ *
+ *   thrown error                       status written                 next
+ *   FencingLostError                   none: the new leader owns it   done (the new leader reconciles)
+ *   from the Kubernetes API            none: the status write is the  its class: conflict (409: the
+ *     (KubeApiError, unreachable)        same kind of request          cache lags), transient -> retry;
+ *                                                                      terminal (other 4xx) -> done
+ *   Cairn's own, terminal              Stalled with its reason        done
+ *   Cairn's own, transient (etcd)      Reconciling with its reason    retry
+ *   anything else (a bug, a library)   none (no reason to show)       retry
  */
+import { CairnError, FencingLostError, classifyError } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
-import { classifyError } from '../domain/errors.ts';
 import type { ProcessResult } from './work-queue.ts';
+
+const DONE: ProcessResult = { kind: 'done' };
+const RETRY: ProcessResult = { kind: 'retry' };
 
 export function afterOutcome(outcome: Outcome): ProcessResult {
   switch (outcome.kind) {
     case 'committed':
     case 'terminal':
     case 'driftReported':
-      return { kind: 'done' };
+      return DONE;
     case 'transient':
-    case 'progressing':
-      return { kind: 'retry' };
+      return RETRY;
   }
 }
 
-export function afterError(error: unknown): ProcessResult {
-  switch (classifyError(error)) {
-    case 'terminal':
-      return { kind: 'done' };
-    case 'conflict': // the cache lags the apiserver: retrying at once would meet the same 409
-    case 'transient':
-      return { kind: 'retry' };
-  }
+/** What the reconciler does about an error its steps threw. */
+export interface ErrorVerdict {
+  /** What the queue does next. */
+  readonly next: ProcessResult;
+  /** The status the error deserves, or undefined to write none. */
+  readonly status: Extract<Outcome, { kind: 'terminal' | 'transient' }> | undefined;
+  /** Whether it counts as a reconcile error (controller_runtime_reconcile_errors_total). */
+  readonly isReconcileError: boolean;
+  /** The log line (level warn) that says what happened. */
+  readonly logMessage: string;
+}
+
+export function afterError(error: unknown): ErrorVerdict {
+  if (error instanceof FencingLostError) return { next: DONE, status: undefined, isReconcileError: false, logMessage: 'fencing lost; leaving this entry to the new leader' };
+  const failureClass = classifyError(error);
+  const next = failureClass === 'terminal' ? DONE : RETRY;
+  const failed = { next, isReconcileError: true, logMessage: 'reconcile failed' };
+  if (!(error instanceof CairnError) || error.fromKubernetesApi || failureClass === 'conflict') return { ...failed, status: undefined };
+  const kind = failureClass === 'terminal' ? 'terminal' : 'transient';
+  return { ...failed, status: { kind, reason: error.reason, message: error.message } };
 }

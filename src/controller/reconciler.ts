@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type ConfigEntry, parseConfigEntry } from '../api/config-entry.ts';
 import { CONTROLLER_NAME } from '../api/names.ts';
-import { CairnError, FencingLostError, TerminalError } from '../domain/errors.ts';
+import { TerminalError } from '../domain/errors.ts';
 import { finalizerState, withFinalizer, withoutFinalizer } from '../domain/finalizer.ts';
 import type { Fence } from '../domain/types.ts';
 import { commitEntry } from './commit-entry.ts';
@@ -92,24 +92,15 @@ export class Reconciler {
     return parsed.ok ? parsed.entry : entry;
   }
 
-  /** An error escaped the steps: say so in status when it is Cairn's own, then let the policy decide. */
+  /** An error escaped the steps: the error policy decides what to write and when to run again. */
   private async failed(entry: ConfigEntry, error: unknown, log: Logger, fence: Fence): Promise<ProcessResult> {
-    if (error instanceof FencingLostError) {
-      // Deposed: another leader owns every write now, status included. It reconciles this entry.
-      log.warn({ message: error.message }, 'fencing lost; leaving this entry to the new leader');
-      return DONE;
-    }
-    this.deps.metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
-    const policy = afterError(error);
-    if (error instanceof CairnError && error.failureClass !== 'conflict' && error.reportInStatus) {
-      const parsed = parseConfigEntry(entry);
-      const outcome = error.failureClass === 'terminal' ? ({ kind: 'terminal', reason: error.reason, message: error.message } as const) : ({ kind: 'transient', reason: error.reason, message: error.message } as const);
-      if (outcome.kind === 'terminal') this.deps.metrics.terminalErrors.inc({ controller: CONTROLLER_NAME });
-      if (parsed.ok) await reportStatus(parsed.entry, outcome, this.deps, log, fence).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
-      else log.warn({ err: error }, 'reconcile failed');
-    } else {
-      log.warn({ err: error }, 'reconcile failed');
-    }
-    return policy;
+    const verdict = afterError(error);
+    log.warn({ err: error }, verdict.logMessage);
+    if (verdict.isReconcileError) this.deps.metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
+    if (verdict.status?.kind === 'terminal') this.deps.metrics.terminalErrors.inc({ controller: CONTROLLER_NAME });
+    const parsed = parseConfigEntry(entry);
+    if (verdict.status === undefined || !parsed.ok) return verdict.next;
+    await reportStatus(parsed.entry, verdict.status, this.deps, log, fence).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
+    return verdict.next;
   }
 }

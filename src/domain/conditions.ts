@@ -4,7 +4,6 @@
  * Per outcome, as the design's status table says:
  *
  *   outcome        Ready               Reconciling   Stalled       observedGeneration
- *   progressing    Unknown Progressing True          removed       unchanged
  *   committed      True Committed      removed       removed       = generation
  *   terminal       False <reason>      removed       True <reason> = generation
  *   transient      False <reason>      True <reason> removed       unchanged
@@ -19,7 +18,6 @@ import type { Condition, ConfigEntryStatus } from '../api/config-entry.ts';
 import {
   COMMITTED,
   DRIFT_REPORTED,
-  PROGRESSING,
   READY,
   RECONCILING,
   STALLED,
@@ -50,7 +48,7 @@ const ORDER = [READY, RECONCILING, STALLED];
 /** The status after `outcome`. Pure; `current` is not modified. */
 export function nextStatus(current: ConfigEntryStatus | undefined, outcome: Outcome, ctx: StatusContext): ConfigEntryStatus {
   const base: ConfigEntryStatus = { ...(current ?? {}) };
-  const { set, remove } = conditionsFor(outcome, ctx.generation);
+  const { set, remove } = conditionsFor(outcome);
   const settles = outcome.kind === 'committed' || outcome.kind === 'terminal' || outcome.kind === 'driftReported';
   const status: ConfigEntryStatus = {
     ...base,
@@ -66,15 +64,8 @@ export function nextStatus(current: ConfigEntryStatus | undefined, outcome: Outc
   return status;
 }
 
-function conditionsFor(outcome: Outcome, generation: number): { set: Wanted[]; remove: string[] } {
+function conditionsFor(outcome: Outcome): { set: Wanted[]; remove: string[] } {
   switch (outcome.kind) {
-    case 'progressing': {
-      const message = outcome.message ?? `committing generation ${generation}`;
-      return {
-        set: [want(READY, 'Unknown', PROGRESSING, message), want(RECONCILING, 'True', PROGRESSING, message)],
-        remove: [STALLED],
-      };
-    }
     case 'committed':
       return {
         set: [want(READY, 'True', COMMITTED, `committed to ${outcome.key} at revision ${outcome.revision}`)],

@@ -3,11 +3,13 @@
  * adapters translate library errors into these at the boundary, so nothing above branches on a
  * library's error class.
  *
- *   terminal   retrying cannot help until the spec changes: Stalled=True, no requeue
- *   transient  the world may heal (etcd down, timeout): Reconciling=True, requeue with backoff
- *   conflict   someone changed the keys under us: re-read and retry at once
+ *   terminal   retrying cannot help until the spec changes
+ *   transient  the world may heal (etcd down, timeout)
+ *   conflict   a precondition no longer holds (a 409: the informer cache lags the apiserver)
+ *
+ * What each means for status and requeue is the error policy's to decide, not the error's.
  */
-import { COMPARE_FAILED, FENCING_LOST } from '../api/conditions.ts';
+import { FENCING_LOST } from '../api/conditions.ts';
 
 export type FailureClass = 'terminal' | 'transient' | 'conflict';
 
@@ -19,8 +21,8 @@ interface CairnErrorOptions {
 export abstract class CairnError extends Error {
   abstract readonly failureClass: FailureClass;
   readonly reason: string;
-  /** Whether the entry's status should say so (false for failures of the status write path itself). */
-  readonly reportInStatus: boolean = true;
+  /** True when a request to the Kubernetes API failed (the kind of request a status write is). */
+  readonly fromKubernetesApi: boolean = false;
 
   constructor(reason: string, message: string, options: CairnErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -48,15 +50,6 @@ export class FencingLostError extends TransientError {
   override readonly name: string = 'FencingLostError';
   constructor(message: string, options: CairnErrorOptions = {}) {
     super(FENCING_LOST, message, options);
-  }
-}
-
-/** A guarded transaction's compares failed because the keys changed: re-read and retry at once. */
-export class ConflictError extends CairnError {
-  readonly failureClass = 'conflict' as const;
-  override readonly name: string = 'ConflictError';
-  constructor(message: string, options: CairnErrorOptions & { readonly reason?: string } = {}) {
-    super(options.reason ?? COMPARE_FAILED, message, options);
   }
 }
 

@@ -20,10 +20,8 @@ export interface EntryEvent {
  *   counts, and an upToDate resync does not).
  * - terminal, transient, driftReported: Warning with the outcome's reason when Ready's status, reason
  *   or message changed.
- * - progressing: none.
  */
 export function eventFor(before: ConfigEntryStatus | undefined, after: ConfigEntryStatus, outcome: Outcome): EntryEvent | undefined {
-  if (outcome.kind === 'progressing') return undefined;
   const was = findCondition(before, READY);
   const is = findCondition(after, READY);
   if (is === undefined) return undefined;

@@ -43,11 +43,6 @@ export function finalizerState(metadata: FinalizerFields): FinalizerState {
   return present ? 'active' : 'needsFinalizer';
 }
 
-/** Does the reconciler have to add the finalizer before anything else? */
-export function needsFinalizer(metadata: FinalizerFields): boolean {
-  return finalizerState(metadata) === 'needsFinalizer';
-}
-
 /** The finalizer list with Cairn's finalizer added once (order of others kept). */
 export function withFinalizer(finalizers: readonly string[] | undefined): string[] {
   const list = [...(finalizers ?? [])];

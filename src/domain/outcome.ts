@@ -1,8 +1,6 @@
 /** What one reconcile of a live entry came to: the input of nextStatus() and eventFor(). */
 
 export type Outcome =
-  /** Started work on a generation not yet committed (optional: the fast path skips this write). */
-  | { readonly kind: 'progressing'; readonly message?: string }
   /**
    * The generation's data is in etcd, owned by this entry: just written (`wrote`) or found there
    * (`upToDate`, nothing written). `revision` is the data key's mod_revision.

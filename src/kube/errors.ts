@@ -1,10 +1,10 @@
 /**
  * Kubernetes API failures as Cairn's own errors. The adapters in this folder translate
  * client-node's ApiException (and network failures) here; nothing above branches on client-node.
- * Their failure class tells the error policy what to do: 409 -> conflict (read again, retry at
- * once); other 4xx except 429 -> terminal for this reconcile (404: the object is gone); 5xx, 429 and
- * unreachable -> transient (backoff). None is written into the entry's status: a write to the
- * apiserver that just failed would most likely fail again.
+ * Their failure class: 409 -> conflict (a precondition no longer holds); other 4xx except 429 ->
+ * terminal for this reconcile (404: the object is gone); 5xx, 429 and unreachable -> transient. Both
+ * say `fromKubernetesApi`, so the error policy writes no status for them: a write to the apiserver
+ * that just failed would most likely fail again.
  */
 import { CairnError, type FailureClass } from '../domain/errors.ts';
 
@@ -14,7 +14,7 @@ const KUBERNETES_API = 'KubernetesAPIError';
 export class KubeApiError extends CairnError {
   override name = 'KubeApiError';
   readonly failureClass: FailureClass;
-  override readonly reportInStatus = false;
+  override readonly fromKubernetesApi = true;
   readonly status: number;
   /** The Status object's reason (Conflict, NotFound, ...), when the apiserver gave one. */
   readonly statusReason: string | undefined;
@@ -35,23 +35,13 @@ export class KubeApiError extends CairnError {
   get isNotFound(): boolean {
     return this.status === 404;
   }
-
-  /** 410: the resourceVersion is too old for a watch; list again. */
-  get isGone(): boolean {
-    return this.status === 410;
-  }
-
-  /** 5xx and 429: the apiserver may accept the same request later. */
-  get isRetryable(): boolean {
-    return this.status >= 500 || this.status === 429;
-  }
 }
 
 /** The apiserver could not be reached at all (connection refused, reset, timeout). */
 export class KubeUnreachableError extends CairnError {
   override name = 'KubeUnreachableError';
   readonly failureClass = 'transient' as const;
-  override readonly reportInStatus = false;
+  override readonly fromKubernetesApi = true;
 
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(KUBERNETES_API, message, options);

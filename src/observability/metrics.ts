@@ -9,7 +9,7 @@ const RECONCILE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 
 export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
 export type TxnResultLabel = 'committed' | 'unchanged' | 'compare_failed' | 'error' | 'outcome_unknown';
-export type Stage = 'queue_wait' | 'validate' | 'etcd_read' | 'etcd_txn' | 'status_patch' | 'finalizer';
+export type Stage = 'queue_wait' | 'etcd_read' | 'etcd_txn' | 'status_patch' | 'finalizer';
 
 export class Metrics {
   readonly registry = new Registry();

@@ -7,7 +7,6 @@ const T1 = new Date('2030-01-01T00:05:00.456Z');
 const committed: Outcome = { kind: 'committed', key: '/cairn/data/shop/db', revision: '48', dataHash: 'sha256:ab', schema: 'database@v1', wrote: true };
 const terminal: Outcome = { kind: 'terminal', reason: 'InvalidData', message: 'data.port: required' };
 const transient: Outcome = { kind: 'transient', reason: 'EtcdUnavailable', message: 'etcd is unreachable' };
-const progressing: Outcome = { kind: 'progressing' };
 const drift: Outcome = { kind: 'driftReported', message: 'changed outside Cairn' };
 
 function types(status: ConfigEntryStatus): string[] {
@@ -16,7 +15,6 @@ function types(status: ConfigEntryStatus): string[] {
 
 describe('nextStatus follows the design table', () => {
   it.each([
-    [progressing, ['Ready=Unknown/Progressing', 'Reconciling=True/Progressing'], 1],
     [committed, ['Ready=True/Committed'], 3],
     [terminal, ['Ready=False/InvalidData', 'Stalled=True/InvalidData'], 3],
     [transient, ['Ready=False/EtcdUnavailable', 'Reconciling=True/EtcdUnavailable'], 1],
@@ -73,8 +71,8 @@ describe('Reconciling and Stalled', () => {
   it.each([
     [transient, terminal],
     [terminal, transient],
-    [progressing, drift],
-    [drift, progressing],
+    [transient, drift],
+    [drift, transient],
   ])('are never both present (%j then %j)', (first, second) => {
     const a = nextStatus(undefined, first, { generation: 1, now: T0 });
     const b = nextStatus(a, second, { generation: 1, now: T1 });

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, FencingLostError, TerminalError, TransientError, classifyError } from '../../src/domain/errors.ts';
+import { FencingLostError, TerminalError, TransientError, classifyError } from '../../src/domain/errors.ts';
 
 describe('error classes', () => {
   it.each([
     [new TerminalError('InvalidData', 'bad'), 'terminal', 'InvalidData'],
     [new TransientError('EtcdUnavailable', 'down'), 'transient', 'EtcdUnavailable'],
     [new FencingLostError('deposed'), 'transient', 'FencingLost'],
-    [new ConflictError('moved'), 'conflict', 'CompareFailed'],
     [new Error('library'), 'transient', undefined],
     ['a string', 'transient', undefined],
   ])('%s is %s', (error, cls, reason) => {

@@ -42,8 +42,4 @@ describe('eventFor', () => {
     expect(transition(committed, { kind: 'transient', reason: 'EtcdUnavailable', message: 'down' })).toMatchObject({ type: 'Warning', reason: 'EtcdUnavailable' });
     expect(transition(committed, { kind: 'driftReported', message: 'changed' })).toMatchObject({ type: 'Warning', reason: 'DriftReported' });
   });
-
-  it('says nothing about starting work', () => {
-    expect(transition(committed, { kind: 'progressing' })).toBeUndefined();
-  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../src/api/names.ts';
-import { finalizerState, hasFinalizer, needsFinalizer, withFinalizer, withoutFinalizer } from '../../src/domain/finalizer.ts';
+import { finalizerState, hasFinalizer, withFinalizer, withoutFinalizer } from '../../src/domain/finalizer.ts';
 
 const T = '2030-01-01T00:00:00Z';
 
@@ -14,7 +14,6 @@ describe('finalizerState', () => {
     [{ deletionTimestamp: T }, 'released'],
   ])('%j -> %s', (metadata, state) => {
     expect(finalizerState(metadata)).toBe(state);
-    expect(needsFinalizer(metadata)).toBe(state === 'needsFinalizer');
   });
 
   it('adds the finalizer once and removes only it', () => {

@@ -26,7 +26,6 @@ const unknownSchema: Outcome = { kind: 'terminal', reason: 'UnknownSchema', mess
 const keyConflict: Outcome = { kind: 'terminal', reason: 'KeyConflict', message: 'key checkout/db is owned by ConfigEntry shop/orders-db' };
 const etcdUnavailable: Outcome = { kind: 'transient', reason: 'EtcdUnavailable', message: 'etcd did not answer within 5s' };
 const compareFailed: Outcome = { kind: 'transient', reason: 'CompareFailed', message: 'the key changed concurrently; retrying' };
-const progressing: Outcome = { kind: 'progressing' };
 const driftReported: Outcome = { kind: 'driftReported', message: 'etcd holds a value changed outside Cairn (driftPolicy Report)' };
 
 /** A ConfigEntry as the apiserver serves it, at `generation`, with `status`. */
@@ -65,16 +64,14 @@ function statusAfter(...steps: [Outcome, number][]): ConfigEntryStatus | undefin
 
 describe('kstatus reads what the operator writes', () => {
   it.each([
-    ['a committed entry is Current', entry(1, statusAfter([progressing, 1], [committed, 1])), 'Current'],
-    ['an entry committed without a progressing write (the fast path) is Current', entry(1, statusAfter([committed, 1])), 'Current'],
+    ['a committed entry is Current', entry(1, statusAfter([committed, 1])), 'Current'],
+    ['an entry committed after a transient failure is Current', entry(1, statusAfter([etcdUnavailable, 1], [committed, 1])), 'Current'],
     ['an entry committed again after a spec fix is Current', entry(2, statusAfter([invalidData, 1], [committed, 2])), 'Current'],
     ['invalid data is Failed', entry(1, statusAfter([invalidData, 1])), 'Failed'],
     ['an unknown schema is Failed', entry(1, statusAfter([unknownSchema, 1])), 'Failed'],
     ['a key owned by another entry is Failed', entry(1, statusAfter([keyConflict, 1])), 'Failed'],
     ['a new generation that fails validation after a commit is Failed', entry(2, statusAfter([committed, 1], [invalidData, 2])), 'Failed'],
     ['reported drift is Failed', entry(1, statusAfter([committed, 1], [driftReported, 1])), 'Failed'],
-    ['a first commit in progress is InProgress', entry(1, statusAfter([progressing, 1])), 'InProgress'],
-    ['a new generation in progress after a commit is InProgress', entry(2, statusAfter([committed, 1], [progressing, 2])), 'InProgress'],
     ['etcd unavailable before any commit is InProgress', entry(1, statusAfter([etcdUnavailable, 1])), 'InProgress'],
     ['a failed compare on a new generation is InProgress', entry(2, statusAfter([committed, 1], [compareFailed, 2])), 'InProgress'],
     ['a transient failure after a terminal one is InProgress', entry(2, statusAfter([invalidData, 1], [etcdUnavailable, 2])), 'InProgress'],
