@@ -10,12 +10,9 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type BinaryName, type Component, cacheDirOf, componentOf } from './components.ts';
-import { writeRecipe } from './recipe.ts';
-
-const GO_MODULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'go');
+import { GO_MODULES_DIR, writeRecipe } from './recipe.ts';
 
 export class BuildFailedError extends Error {
   override name = 'BuildFailedError';
@@ -29,9 +26,9 @@ interface RunResult {
 }
 
 /** Runs a command, calling onLine for each line of its combined output. */
-function run(cmd: string, args: string[], cwd: string, onLine: (line: string) => void): Promise<RunResult> {
+function run(cmd: string, args: string[], cwd: string, onLine: (line: string) => void, goEnv: Record<string, string> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, GOFLAGS: '-mod=readonly' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, GOFLAGS: '-mod=readonly', ...goEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     let partial = '';
     const take = (chunk: Buffer): void => {
@@ -72,12 +69,12 @@ async function requireGo(): Promise<void> {
 }
 
 /** Counts the packages a build will compile, so progress can be shown as a fraction. */
-async function countPackages(moduleDir: string, goPackage: string, log: Log): Promise<number> {
+async function countPackages(moduleDir: string, goPackage: string, goEnv: Record<string, string>, log: Log): Promise<number> {
   log(`  resolving ${goPackage} (downloads modules on a cold cache)`);
   let count = 0;
   const listed = await run('go', ['list', '-deps', goPackage], moduleDir, (line) => {
     if (line.trim() !== '') count += 1;
-  });
+  }, goEnv);
   if (listed.code !== 0) {
     throw new BuildFailedError(`go list -deps ${goPackage} failed:\n${listed.output.slice(-30).join('\n')}`);
   }
@@ -91,9 +88,12 @@ async function buildOne(component: Component, binary: BinaryName, goPackage: str
   const finalPath = join(outDir, binary);
   const tempPath = join(outDir, `.${binary}.${process.pid}.tmp`);
   const started = Date.now();
-  const total = await countPackages(moduleDir, goPackage, log);
+  const target = component.target;
+  const goEnv: Record<string, string> = target ? { GOOS: target.goos, GOARCH: target.goarch } : {};
+  const total = await countPackages(moduleDir, goPackage, goEnv, log);
   const ldflags = ['-s', '-w', ...component.versionStamps.flatMap((s) => ['-X', s])].join(' ');
-  const args = ['build', '-v', '-trimpath', '-ldflags', ldflags, '-o', tempPath, goPackage];
+  const buildMode = target ? [`-buildmode=${target.buildMode}`] : [];
+  const args = ['build', '-v', '-trimpath', ...buildMode, '-ldflags', ldflags, '-o', tempPath, goPackage];
   let compiled = 0;
   let lastReport = started;
   const onLine = (line: string): void => {
@@ -107,13 +107,13 @@ async function buildOne(component: Component, binary: BinaryName, goPackage: str
     }
   };
   log(`building ${binary} ${component.version} from ${goPackage} (${total} packages)`);
-  const result = await run('go', args, moduleDir, onLine);
+  const result = await run('go', args, moduleDir, onLine, goEnv);
   if (result.code !== 0) {
     rmSync(tempPath, { force: true });
     const tail = result.output.filter((l) => !/^[\w.\-/]+$/.test(l.trim())).slice(-40).join('\n');
     throw new BuildFailedError(
       `building ${binary} ${component.version} failed (exit ${result.code}) in ${moduleDir}:\n` +
-        `  go ${args.join(' ')}\n${tail}`,
+        `  ${Object.entries(goEnv).map(([k, v]) => `${k}=${v} `).join('')}go ${args.join(' ')}\n${tail}`,
     );
   }
   renameSync(tempPath, finalPath);

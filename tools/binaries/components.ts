@@ -1,20 +1,28 @@
 /**
  * The pinned programs Cairn is tested against, and how each is built from its official Go module:
- * the control plane (kube-apiserver, kubectl, etcd, etcdctl), helm, and kstatus (a small command of
- * our own over Flux's and kpt's status library). The wrapper modules (go.mod + go.sum, committed)
- * live in tools/go/<component>/.
+ * the control plane (kube-apiserver, kubectl, etcd, etcdctl), helm, kstatus (a small command of
+ * our own over Flux's and kpt's status library), and the schema engine (the apiserver's own
+ * custom-resource validation compiled to WebAssembly, which the operator loads at start-up). The
+ * wrapper modules (go.mod + go.sum, committed) live in tools/go/<component>/.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus';
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm';
 
 export interface Component {
-  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus';
+  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus' | 'validator';
   readonly version: string;
   readonly binaries: readonly { readonly name: BinaryName; readonly goPackage: string }[];
   /** `-X` stamps, so the programs report the version they were built at instead of a placeholder. */
   readonly versionStamps: readonly string[];
+  /** A cross build: GOOS/GOARCH and `-buildmode` (absent: a native executable). */
+  readonly target?: { readonly goos: string; readonly goarch: string; readonly buildMode: string };
+  /**
+   * The program is our own code in tools/go/<name>/: its sources are part of the recipe, so an edit
+   * rebuilds it (the version alone names only the libraries it is built from).
+   */
+  readonly ownSources?: true;
 }
 
 export const KUBERNETES_VERSION = 'v1.37.2';
@@ -24,6 +32,8 @@ export const HELM_VERSION = 'v4.3.1';
 export const HELM3_VERSION = 'v3.22.0';
 /** The sigs.k8s.io/cli-utils version whose kstatus library tools/go/kstatus wraps. */
 export const KSTATUS_VERSION = 'v0.37.2';
+/** k8s.io/apiextensions-apiserver, the version Kubernetes v1.37.2 uses: the schema engine's source. */
+export const APIEXTENSIONS_VERSION = 'v0.37.2';
 
 function kubernetesStamps(version: string): string[] {
   const [major, minor] = version.replace(/^v/, '').split('.');
@@ -79,6 +89,16 @@ export const COMPONENTS: readonly Component[] = [
     version: KSTATUS_VERSION,
     binaries: [{ name: 'kstatus', goPackage: 'cairn.dev/tools/kstatus' }],
     versionStamps: [],
+  },
+  {
+    // The apiserver's custom-resource validation as a WebAssembly reactor (wasip1, c-shared: its
+    // exports are called after _initialize); src/schemas/engine loads it. Not an executable.
+    name: 'validator',
+    version: APIEXTENSIONS_VERSION,
+    binaries: [{ name: 'validator-wasm', goPackage: 'cairn.dev/tools/validator' }],
+    versionStamps: [],
+    target: { goos: 'wasip1', goarch: 'wasm', buildMode: 'c-shared' },
+    ownSources: true,
   },
 ];
 

@@ -27,9 +27,10 @@ export function testAssetVariable(name: BinaryName): string {
   return `TEST_ASSET_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-function isExecutable(path: string): boolean {
+/** A native program must be executable; a cross-built module (WebAssembly) only readable. */
+function isUsable(path: string, name: BinaryName): boolean {
   try {
-    accessSync(path, constants.X_OK);
+    accessSync(path, componentOf(name).target ? constants.R_OK : constants.X_OK);
     return true;
   } catch {
     return false;
@@ -41,18 +42,18 @@ export function resolveBinary(name: BinaryName, env: NodeJS.ProcessEnv = process
   const variable = testAssetVariable(name);
   const supplied = env[variable];
   if (supplied) {
-    if (!isExecutable(supplied)) {
-      throw new SuppliedBinaryMissingError(`${variable}=${supplied}: no executable file there`);
+    if (!isUsable(supplied, name)) {
+      throw new SuppliedBinaryMissingError(`${variable}=${supplied}: no usable file there`);
     }
     return { name, path: supplied, source: 'TEST_ASSET' };
   }
   const assets = env.KUBEBUILDER_ASSETS;
-  if (assets && isExecutable(join(assets, name))) {
+  if (assets && isUsable(join(assets, name), name)) {
     return { name, path: join(assets, name), source: 'KUBEBUILDER_ASSETS' };
   }
   const component = componentOf(name);
   const dir = cacheDirOf(component, env);
   const cached = join(dir, name);
-  if (isExecutable(cached) && hasCurrentRecipe(dir, component, name)) return { name, path: cached, source: 'cache' };
+  if (isUsable(cached, name) && hasCurrentRecipe(dir, component, name)) return { name, path: cached, source: 'cache' };
   return undefined;
 }

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const portSchema = `{"type":"object","properties":{"spec":{"type":"object","properties":{"data":{"type":"object",
+  "x-kubernetes-validations":[{"rule":"self.min <= self.max","message":"min must not exceed max"}],
+  "properties":{"port":{"type":"integer","default":5432},"min":{"type":"integer"},"max":{"type":"integer"}}}}}}}`
+
+func TestCompileRefusesANonStructuralSchema(t *testing.T) {
+	_, problems := Compile([]byte(`{"type":"object","properties":{"spec":{"properties":{"a":{"type":"string"}}}}}`))
+	if len(problems) == 0 || !strings.Contains(problems[0].Message, "spec.validation.openAPIV3Schema.properties[spec].type: Required value") {
+		t.Fatalf("problems: %+v", problems)
+	}
+}
+
+func TestValidateDefaultsPrunesAndReportsTheApiserversMessages(t *testing.T) {
+	schema, problems := Compile([]byte(portSchema))
+	if problems != nil {
+		t.Fatalf("problems: %+v", problems)
+	}
+	ok := schema.Validate([]byte(`{"spec":{"data":{"min":1,"max":2,"extra":true}}}`))
+	value, _ := json.Marshal(ok.Value)
+	if !ok.OK || string(value) != `{"spec":{"data":{"max":2,"min":1,"port":5432}}}` {
+		t.Fatalf("outcome: %+v %s", ok, value)
+	}
+	bad := schema.Validate([]byte(`{"spec":{"data":{"port":"x","min":3,"max":2}}}`))
+	if bad.OK || bad.Errors[0].Message != `spec.data.port: Invalid value: "string": spec.data.port in body must be of type integer: "string"` {
+		t.Fatalf("outcome: %+v", bad)
+	}
+	rule := schema.Validate([]byte(`{"spec":{"data":{"min":3,"max":2}}}`))
+	if rule.OK || rule.Errors[0].Message != `spec.data: Invalid value: min must not exceed max` {
+		t.Fatalf("outcome: %+v", rule)
+	}
+}
