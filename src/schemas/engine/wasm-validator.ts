@@ -1,0 +1,101 @@
+/**
+ * The WebAssembly module built from tools/go/validator (the apiserver's custom-resource validation),
+ * instantiated once under node:wasi and called synchronously through its exports.
+ *
+ * Contract (tools/go/validator/exports.go): the host allocates an input buffer with alloc(size),
+ * writes UTF-8 JSON into it, calls compile(ptr, len) or validate(handle, ptr, len), frees the input,
+ * then reads the JSON answer at the packed result (pointer << 32 | length) and frees it.
+ *
+ * Errors: a trap (a fatal error inside Go, not a panic: panics are answered as errors) leaves the
+ * instance unusable; every later call throws ValidatorFailedError.
+ */
+import { WASI } from 'node:wasi';
+
+export class ValidatorFailedError extends Error {
+  override name = 'ValidatorFailedError';
+}
+
+interface Exports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  alloc(size: number): number;
+  free(ptr: number): void;
+  compile(ptr: number, length: number): bigint;
+  validate(handle: number, ptr: number, length: number): bigint;
+  release(handle: number): void;
+}
+
+/** The module's three calls, JSON in and out. */
+export interface ValidatorModule {
+  compile(schemaJson: string): unknown;
+  validate(handle: number, dataJson: string): unknown;
+  release(handle: number): void;
+}
+
+/** The part of the WebAssembly global used here (the project's lib settings do not declare it). */
+interface WebAssemblyApi {
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ readonly exports: unknown }>;
+}
+const { WebAssembly } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+class WasmValidator implements ValidatorModule {
+  #broken: Error | undefined;
+  private readonly exports: Exports;
+
+  constructor(exports: Exports) {
+    this.exports = exports;
+  }
+
+  compile(schemaJson: string): unknown {
+    return this.#call((ptr, length) => this.exports.compile(ptr, length), schemaJson);
+  }
+
+  validate(handle: number, dataJson: string): unknown {
+    return this.#call((ptr, length) => this.exports.validate(handle, ptr, length), dataJson);
+  }
+
+  release(handle: number): void {
+    if (this.#broken === undefined) this.exports.release(handle);
+  }
+
+  #call(fn: (ptr: number, length: number) => bigint, text: string): unknown {
+    if (this.#broken) throw new ValidatorFailedError('the schema engine failed earlier and cannot be used', { cause: this.#broken });
+    const bytes = encoder.encode(text);
+    try {
+      const ptr = this.exports.alloc(bytes.length);
+      new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
+      const packed = BigInt.asUintN(64, fn(ptr, bytes.length));
+      this.exports.free(ptr);
+      const outPtr = Number(packed >> 32n);
+      const outLength = Number(packed & 0xffff_ffffn);
+      // Copy out before freeing: the memory may grow (and its buffer detach) on the next call.
+      const answer = decoder.decode(new Uint8Array(this.exports.memory.buffer, outPtr, outLength).slice());
+      this.exports.free(outPtr);
+      return JSON.parse(answer) as unknown;
+    } catch (error) {
+      this.#broken = error as Error;
+      throw new ValidatorFailedError(`the schema engine failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/**
+ * Compiles and initialises the module from its bytes (read by the caller: this core does no file
+ * I/O). Hundreds of milliseconds: do it once, at start-up. The instance gets no files and no
+ * environment; Go writes only a fatal error to stderr.
+ */
+export async function loadValidatorModule(bytes: Uint8Array): Promise<ValidatorModule> {
+  // Go's runtime reads os.Args[0] at start-up (klog does); nothing else is given: no files, no env.
+  const wasi = new WASI({ version: 'preview1', args: ['cairn-validator'], env: {}, returnOnExit: true });
+  try {
+    const module = await WebAssembly.compile(bytes);
+    const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+    wasi.initialize(instance);
+    return new WasmValidator(instance.exports as unknown as Exports);
+  } catch (error) {
+    throw new ValidatorFailedError(`the schema engine could not start: ${(error as Error).message}`, { cause: error });
+  }
+}
