@@ -1,6 +1,8 @@
 /**
  * A TCP proxy on loopback that a test can cut (drop every connection and refuse new ones) and heal:
- * a network partition between one client and a healthy etcd, which other clients still reach.
+ * a network partition between one client and a healthy etcd, which other clients still reach. It
+ * can also hold what the client sends (`holdRequests`) and deliver it later, in order
+ * (`deliverRequests`): a request that left the client long before it reaches etcd.
  */
 import { type AddressInfo, type Server, type Socket, createConnection, createServer } from 'node:net';
 
@@ -8,6 +10,8 @@ export class TcpProxy {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private cut = false;
+  /** Client-to-server chunks held back while `holding`, in order. */
+  private held: { readonly to: Socket; readonly chunk: Buffer }[] | undefined;
 
   private constructor(target: URL) {
     this.server = createServer((inbound) => {
@@ -18,7 +22,12 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
-      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('data', (chunk: Buffer) => {
+        if (this.held) this.held.push({ to: outbound, chunk });
+        else outbound.write(chunk);
+      });
+      inbound.on('end', () => outbound.end());
+      outbound.pipe(inbound);
       inbound.on('close', () => outbound.destroy());
       outbound.on('close', () => inbound.destroy());
     });
@@ -43,6 +52,24 @@ export class TcpProxy {
 
   heal(): void {
     this.cut = false;
+  }
+
+  /** From now on, what clients send is held back (the server's answers still flow). */
+  holdRequests(): void {
+    this.held ??= [];
+  }
+
+  /** Delivers everything held back, in order, and forwards at once again. Returns the bytes delivered. */
+  deliverRequests(): number {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const { to, chunk } of held) if (!to.destroyed) to.write(chunk);
+    return held.reduce((bytes, { chunk }) => bytes + chunk.length, 0);
+  }
+
+  /** Bytes held back so far. */
+  get heldBytes(): number {
+    return (this.held ?? []).reduce((bytes, { chunk }) => bytes + chunk.length, 0);
   }
 
   async stop(): Promise<void> {
