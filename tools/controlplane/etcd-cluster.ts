@@ -15,6 +15,8 @@ export interface EtcdClusterOptions {
   readonly name: string;
   readonly members: 1 | 3;
   readonly pidFile: string;
+  /** More flags for every member (e.g. a small --quota-backend-bytes for an out-of-space fault). */
+  readonly extraArgs?: readonly string[];
 }
 
 interface Member {
@@ -111,6 +113,7 @@ export class EtcdCluster {
         `--initial-cluster-state=${state}`,
         `--initial-cluster-token=${this.options.name}`,
         '--log-level=warn',
+        ...(this.options.extraArgs ?? []),
       ],
       logFile: join(this.options.dir, `${m.name}.log`),
       pidFile: this.options.pidFile,

@@ -1,0 +1,111 @@
+/**
+ * etcd's side of the history: every change under the prefix, read back by replaying a watch from the
+ * run's first revision (etcd keeps every revision until compacted, and the run compacts only through
+ * `compactAfterRecording`, which records first). Replaying after the fact, with faults healed, does not
+ * depend on a live watch surviving the faults, nor on Cairn's own watcher.
+ */
+import { randomBytes } from 'node:crypto';
+import { Etcd3 } from 'etcd3';
+import type { EtcdChange } from './history.ts';
+
+const SENTINEL = '/chaos-sentinel';
+
+export class EtcdHistory {
+  readonly client: Etcd3;
+  private readonly prefix: string;
+  private readonly changes: EtcdChange[] = [];
+  private from: number;
+
+  private constructor(client: Etcd3, prefix: string, from: number) {
+    this.client = client;
+    this.prefix = prefix;
+    this.from = from;
+  }
+
+  /** Starts recording at the store's next revision (nothing under the prefix may exist before). */
+  static async begin(endpoints: readonly string[], prefix: string): Promise<EtcdHistory> {
+    const client = new Etcd3({ hosts: [...endpoints] });
+    const revision = Number((await client.get(SENTINEL).exec()).header.revision);
+    return new EtcdHistory(client, prefix, revision + 1);
+  }
+
+  /** Reads every change under the prefix since the last call (a marker write bounds the replay). */
+  async record(timeoutMs = 60_000): Promise<void> {
+    const marker = `${this.prefix}${SENTINEL}/${randomBytes(4).toString('hex')}`;
+    const end = Number((await this.client.put(marker).value('end').exec()).header.revision);
+    const batch = await replay(this.client, this.prefix, this.from, marker, timeoutMs);
+    this.changes.push(...batch.filter((c) => !c.key.startsWith(`${this.prefix}${SENTINEL}/`)));
+    this.from = end + 1;
+  }
+
+  /** Records, then compacts the store to the recorded revision (a compaction fault that loses no history). */
+  async compactAfterRecording(): Promise<number> {
+    await this.record();
+    const revision = this.from - 1;
+    await this.client.kv.compact({ revision: String(revision), physical: true });
+    return revision;
+  }
+
+  get recorded(): readonly EtcdChange[] {
+    return this.changes;
+  }
+
+  /** Every data/ and meta/ key under the prefix now (a linearizable range read). */
+  async snapshot(): Promise<Record<string, string>> {
+    const result: Record<string, string> = {};
+    for (const kind of ['data', 'meta']) {
+      const kvs = await this.client.getAll().prefix(`${this.prefix}/${kind}/`).strings();
+      Object.assign(result, kvs);
+    }
+    return result;
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** The changes under `prefix` from revision `from` up to and including the put of `marker`. */
+async function replay(client: Etcd3, prefix: string, from: number, marker: string, timeoutMs: number): Promise<EtcdChange[]> {
+  const changes: EtcdChange[] = [];
+  const watcher = await client.watch().prefix(prefix).startRevision(String(from)).create();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`etcd history: the replay from revision ${from} did not reach its marker in ${timeoutMs} ms`)), timeoutMs);
+      watcher.on('error', (error) => {
+        clearTimeout(timer);
+        reject(new Error(`etcd history: the replay from revision ${from} failed`, { cause: error }));
+      });
+      watcher.on('data', (response) => {
+        for (const event of response.events) {
+          const key = event.kv.key.toString();
+          const revision = Number(event.kv.mod_revision);
+          if (event.type === 'Put') changes.push({ revision, key, type: 'put', value: event.kv.value.toString() });
+          else changes.push({ revision, key, type: 'delete' });
+          if (key === marker) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+    });
+  } finally {
+    await watcher.cancel().catch(() => undefined);
+  }
+  return changes;
+}
+
+/**
+ * Calls `onCommit` for each data put under the prefix that carries its meta in the same revision (a
+ * commit by Cairn), as soon as etcd reports it: the trigger of the "killed between commit and status"
+ * fault. A live watch from now; losing events during faults only makes the trigger later.
+ */
+export async function watchCommits(client: Etcd3, prefix: string, onCommit: (revision: number) => void): Promise<() => Promise<void>> {
+  const watcher = await client.watch().prefix(`${prefix}/meta/`).create();
+  watcher.on('error', () => undefined);
+  watcher.on('data', (response) => {
+    const put = response.events.find((e) => e.type === 'Put');
+    if (put) onCommit(Number(put.kv.mod_revision));
+  });
+  return async () => void (await watcher.cancel().catch(() => undefined));
+}

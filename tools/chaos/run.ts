@@ -1,0 +1,182 @@
+/**
+ * One chaos run: start the rig, record etcd from its first revision, drive the workload while the
+ * seeded schedule injects faults one after another, stop the workload, wait until the system settles
+ * (or give up), replay etcd's history, stop every process, and check the whole history.
+ *
+ * Guarantees: every process the run starts is stopped by pid before it returns (and any survivor is
+ * a violation); the history is written to `<dir>/history.json` for a second look.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { type ApiServerHandle, ownApiServer, sharedApiServer } from './apiserver.ts';
+import { check, type Verdict } from './checker.ts';
+import { EntryLog } from './entry-log.ts';
+import { EtcdHistory, watchCommits } from './etcd-history.ts';
+import { type Fault, type FaultContext, FAULTS, faultNamed } from './faults.ts';
+import type { FinalState, History } from './history.ts';
+import { type EntryObject, statusOf } from './observed.ts';
+import { Prng } from './prng.ts';
+import { livePids, Rig } from './rig.ts';
+import { Workload } from './workload.ts';
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly dir: string;
+  readonly binaries: { readonly etcd: string; readonly etcdctl: string; readonly 'kube-apiserver': string; readonly kubectl: string };
+  /** The integration run's apiserver (kubeconfig), or 'own' for one this run may kill. */
+  readonly apiserver: { readonly kubeconfig: string } | 'own';
+  readonly members: 1 | 3;
+  readonly quotaBytes?: number;
+  /** Fault names in order, or how many to pick (seeded) among those the rig can host. */
+  readonly faults: readonly string[] | number;
+  readonly workloadMs: number;
+  readonly entries: number;
+  readonly sharedPairs: number;
+  readonly opsPerSecond: number;
+  readonly settleTimeoutMs: number;
+  readonly log: (line: string) => void;
+}
+
+export interface FaultDone {
+  readonly name: string;
+  readonly atMs: number;
+  readonly tookMs: number;
+  readonly what: string;
+}
+
+export interface RunResult {
+  readonly seed: number;
+  readonly faults: readonly FaultDone[];
+  readonly workloadOperations: number;
+  readonly verdict: Verdict;
+  /** From the moment the last fault was healed and the workload stopped to the first settled state. */
+  readonly convergenceMs: number | undefined;
+  readonly historyFile: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(options: RunOptions): Promise<RunResult> {
+  const rng = new Prng(options.seed);
+  const id = `chaos-${options.seed}-${randomBytes(3).toString('hex')}`;
+  const namespace = id;
+  const prefix = `/${id}`;
+  const apiserver: ApiServerHandle = options.apiserver === 'own' ? await ownApiServer({ dir: options.dir, binaries: options.binaries }) : sharedApiServer(options.apiserver.kubeconfig);
+  const kc = new KubeConfig();
+  kc.loadFromFile(apiserver.kubeconfig);
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  const rig = await Rig.start({ dir: options.dir, etcdBinary: options.binaries.etcd, members: options.members, ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), apiserver, namespace, prefix, log: options.log });
+  const history = await EtcdHistory.begin(rig.store.endpoints, prefix);
+  const entries = new EntryLog(kc, namespace, prefix);
+  let stopCommits: (() => Promise<void>) | undefined;
+  try {
+    await rig.startReplicas();
+    const listeners = new Set<(revision: number) => void>();
+    stopCommits = await watchCommits(history.client, prefix, (revision) => listeners.forEach((l) => l(revision)));
+    entries.start();
+    const workload = new Workload({ kc, etcd: history.client, namespace, prefix, log: entries, rng: rng.fork('workload'), entries: options.entries, sharedPairs: options.sharedPairs, opsPerSecond: options.opsPerSecond });
+    const ctx: FaultContext = {
+      rig,
+      apiserver,
+      history,
+      workload,
+      entries,
+      rng: rng.fork('faults'),
+      etcdctl: options.binaries.etcdctl,
+      onCommit: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const started = Date.now();
+    workload.start();
+    const faults = await injectFaults(ctx, schedule(ctx, options), started, options.log);
+    await sleep(Math.max(0, started + options.workloadMs - Date.now()));
+    await workload.stop();
+    const quietAt = Date.now();
+    options.log(`workload stopped after ${workload.operations} operations; waiting for the system to settle`);
+    const { final, settledAt } = await settle(kc, namespace, prefix, history, entries, workload, options.settleTimeoutMs);
+    await history.record();
+    entries.stop();
+    await stopCommits();
+    stopCommits = undefined;
+    await rig.stop();
+    await apiserver.stop();
+    const leakedPids = livePids(options.dir);
+    const run: History = {
+      prefix,
+      generations: [...entries.generations.values()],
+      deletions: workload.deletions,
+      statuses: entries.statuses,
+      etcd: history.recorded,
+      driftEdits: workload.driftEdits,
+      replicas: rig.claims(),
+      final: { ...final, leakedPids },
+    };
+    const historyFile = join(options.dir, 'history.json');
+    writeFileSync(historyFile, JSON.stringify({ seed: options.seed, faults, ...run }, null, 1));
+    return { seed: options.seed, faults, workloadOperations: workload.operations, verdict: check(run), convergenceMs: settledAt === undefined ? undefined : settledAt - quietAt, historyFile };
+  } finally {
+    entries.stop();
+    await stopCommits?.();
+    history.close();
+    await rig.stop();
+    await apiserver.stop();
+  }
+}
+
+/** The faults of this run, each with its start time (ms after the workload starts). */
+function schedule(ctx: FaultContext, options: RunOptions): { fault: Fault; atMs: number }[] {
+  const fitting = FAULTS.filter((f) => f.fits(ctx));
+  let chosen: Fault[];
+  if (typeof options.faults !== 'number') {
+    chosen = options.faults.map(faultNamed);
+  } else {
+    const pool = [...fitting];
+    chosen = Array.from({ length: options.faults }, () => {
+      if (pool.length === 0) pool.push(...fitting);
+      return pool.splice(Math.floor(ctx.rng.next() * pool.length), 1)[0] as Fault;
+    });
+  }
+  const window = Math.max(1, options.workloadMs - 4_000);
+  const times = chosen.map(() => 1_500 + Math.floor(ctx.rng.next() * window)).sort((a, b) => a - b);
+  return chosen.map((fault, i) => ({ fault, atMs: times[i] ?? 0 }));
+}
+
+async function injectFaults(ctx: FaultContext, plan: { fault: Fault; atMs: number }[], started: number, log: (line: string) => void): Promise<FaultDone[]> {
+  const done: FaultDone[] = [];
+  for (const { fault, atMs } of plan) {
+    await sleep(Math.max(0, started + atMs - Date.now()));
+    const at = Date.now();
+    log(`fault ${fault.name} at +${((at - started) / 1000).toFixed(1)} s`);
+    const what = await fault.inject(ctx);
+    done.push({ name: fault.name, atMs: at - started, tookMs: Date.now() - at, what });
+    log(`  ${what} (${((Date.now() - at) / 1000).toFixed(1)} s)`);
+  }
+  return done;
+}
+
+/** Polls until the settled-state rule holds (or `timeoutMs` passes); returns the last state read. */
+async function settle(kc: KubeConfig, namespace: string, prefix: string, history: EtcdHistory, entries: EntryLog, workload: Workload, timeoutMs: number): Promise<{ final: Omit<FinalState, 'leakedPids'>; settledAt: number | undefined }> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const deadline = Date.now() + timeoutMs;
+  let final: Omit<FinalState, 'leakedPids'> = { entries: [], etcd: {} };
+  for (;;) {
+    try {
+      const list = (await api.listNamespacedCustomObject({ group: 'cairn.dev', version: 'v1alpha1', namespace, plural: 'configentries' })) as { items: EntryObject[] };
+      for (const item of list.items) entries.note(item);
+      final = {
+        entries: list.items.map((item) => ({ uid: item.metadata.uid ?? '', namespace, name: item.metadata.name ?? '', generation: item.metadata.generation ?? 0, deleting: item.metadata.deletionTimestamp !== undefined, status: statusOf(item, Date.now()) })),
+        etcd: await history.snapshot(),
+      };
+      const probe: History = { prefix, generations: [...entries.generations.values()], deletions: workload.deletions, statuses: [], etcd: [], driftEdits: [], replicas: [], final: { ...final, leakedPids: [] } };
+      if (check(probe).violations.length === 0) return { final, settledAt: Date.now() };
+    } catch {
+      // a read failed: the system is not settled yet
+    }
+    if (Date.now() > deadline) return { final, settledAt: undefined };
+    await sleep(500);
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The workload: a steady stream of creates, updates and deletes of ConfigEntries through the
+ * apiserver, chosen by a seeded PRNG. Some entries share a key (KeyConflict), some generations are
+ * invalid (a rule of rate-limits@v1 broken, or a schema that does not exist), and some committed
+ * values are edited in etcd behind Cairn's back (driftPolicy Correct must restore them).
+ */
+import { CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { Etcd3 } from 'etcd3';
+import type { EntryLog } from './entry-log.ts';
+import type { RateLimits, Route } from './expected.ts';
+import type { DeletionRequested, DriftEdit } from './history.ts';
+import { type EntryObject, SCHEMA } from './observed.ts';
+import type { Prng } from './prng.ts';
+
+export interface WorkloadOptions {
+  readonly kc: KubeConfig;
+  readonly etcd: Etcd3;
+  readonly namespace: string;
+  readonly prefix: string;
+  readonly log: EntryLog;
+  readonly rng: Prng;
+  /** Entries in play (names e-0 .. e-<n-1>); the first `sharedPairs` pairs share a key. */
+  readonly entries: number;
+  readonly sharedPairs: number;
+  readonly opsPerSecond: number;
+}
+
+interface Slot {
+  readonly name: string;
+  readonly key: string;
+  readonly shared: boolean;
+  uid: string | undefined;
+  deleting: boolean;
+}
+
+const GROUP = 'cairn.dev';
+const VERSION = 'v1alpha1';
+const PLURAL = 'configentries';
+
+export class Workload {
+  readonly deletions: DeletionRequested[] = [];
+  readonly driftEdits: DriftEdit[] = [];
+  /** Requests sent (successful or not). */
+  operations = 0;
+  private readonly options: WorkloadOptions;
+  private readonly api: CustomObjectsApi;
+  private readonly slots: Slot[];
+  private stopped = false;
+  private running: Promise<void> | undefined;
+
+  constructor(options: WorkloadOptions) {
+    this.options = options;
+    this.api = options.kc.makeApiClient(CustomObjectsApi);
+    this.slots = Array.from({ length: options.entries }, (_, i) => {
+      const shared = i < options.sharedPairs * 2;
+      return { name: `e-${i}`, key: shared ? `shared/${Math.floor(i / 2)}` : `k/${i}`, shared, uid: undefined, deleting: false };
+    });
+  }
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const interval = 1000 / this.options.opsPerSecond;
+    let next = Date.now();
+    while (!this.stopped) {
+      await this.step().catch(() => undefined); // a refused or lost request is part of the run
+      next += interval;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+    }
+  }
+
+  private async step(): Promise<void> {
+    const { rng } = this.options;
+    const slot = rng.pick(this.slots);
+    this.operations++;
+    if (slot.deleting) return this.recreate(slot);
+    if (slot.uid === undefined) return this.create(slot);
+    const roll = rng.next();
+    if (roll < 0.1 && !slot.shared) return this.remove(slot);
+    if (roll < 0.2) return void (await this.drift(slot));
+    return this.update(slot);
+  }
+
+  private params(name: string) {
+    return { group: GROUP, version: VERSION, namespace: this.options.namespace, plural: PLURAL, name };
+  }
+
+  private spec(): { schema: string; data: RateLimits } {
+    const { rng } = this.options;
+    const routes: Route[] = Array.from({ length: rng.int(1, 3) }, (_, j) => {
+      const requestsPerSecond = rng.int(1, 100);
+      return {
+        route: `/r${j}/${rng.int(0, 9)}`,
+        requestsPerSecond,
+        burst: requestsPerSecond + rng.int(0, 100),
+        ...(rng.chance(0.3) ? { methods: ['GET', 'POST'] } : {}),
+        ...(rng.chance(0.3) ? { by: rng.pick(['user', 'global']) } : {}),
+      };
+    });
+    const data: RateLimits = { routes, ...(rng.chance(0.3) ? { defaultLimit: { requestsPerSecond: 5, burst: 10 } } : {}) };
+    const breakage = rng.next();
+    if (breakage < 0.08) return { schema: SCHEMA, data: { ...data, routes: routes.map((r) => ({ ...r, burst: 0 })) } }; // burst below the rate
+    if (breakage < 0.12) return { schema: SCHEMA, data: { ...data, routes: [...routes, routes[0] as Route] } }; // a route listed twice
+    if (breakage < 0.14) return { schema: 'rate-limits@v9', data }; // no such schema
+    return { schema: SCHEMA, data };
+  }
+
+  private async create(slot: Slot): Promise<void> {
+    const { namespace } = this.options;
+    const spec = { ...this.spec(), key: slot.key, ...(this.options.rng.chance(0.5) ? { driftPolicy: 'Correct' } : {}) };
+    const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'ConfigEntry', metadata: { name: slot.name, namespace }, spec };
+    const created = (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body })) as EntryObject;
+    this.options.log.note(created);
+    slot.uid = created.metadata.uid;
+  }
+
+  private async update(slot: Slot): Promise<void> {
+    const spec = this.spec();
+    const patched = (await this.api.patchNamespacedCustomObject({ ...this.params(slot.name), body: { spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as EntryObject;
+    this.options.log.note(patched);
+  }
+
+  private async remove(slot: Slot): Promise<void> {
+    if (slot.uid === undefined) return;
+    this.deletions.push({ uid: slot.uid, namespace: this.options.namespace, name: slot.name, at: Date.now() });
+    slot.deleting = true;
+    try {
+      await this.api.deleteNamespacedCustomObject({ ...this.params(slot.name), body: { preconditions: { uid: slot.uid } } });
+    } catch (error) {
+      // Refused (apiserver down): the entry lives on. A lost reply after the delete applied is found by recreate().
+      if ((error as { code?: number }).code !== undefined) slot.deleting = false;
+      throw error;
+    }
+  }
+
+  /** After a delete: once the object is gone (its finalizer released), the name is used again (a new uid). */
+  private async recreate(slot: Slot): Promise<void> {
+    const gone = await this.api.getNamespacedCustomObject(this.params(slot.name)).then(() => false, (e: { code?: number }) => e.code === 404);
+    if (!gone) return;
+    slot.deleting = false;
+    slot.uid = undefined;
+    await this.create(slot);
+  }
+
+  /** Edits up to `count` committed values in etcd behind Cairn's back (a fault uses it). */
+  async driftNow(count: number): Promise<number> {
+    let edited = 0;
+    for (const slot of this.slots) {
+      if (edited >= count) break;
+      if (await this.drift(slot, false)) edited++;
+    }
+    return edited;
+  }
+
+  /** Puts another value on a committed data key directly in etcd, as an outside writer would. */
+  private async drift(slot: Slot, orUpdate = true): Promise<boolean> {
+    const status = slot.uid === undefined ? undefined : this.options.log.latest.get(slot.uid);
+    if (status?.ready !== 'True' || status.key === undefined) {
+      if (orUpdate) await this.update(slot);
+      return false;
+    }
+    const value = JSON.stringify({ drift: this.options.rng.int(0, 1_000_000) });
+    const response = await this.options.etcd.put(status.key).value(value).exec();
+    this.driftEdits.push({ key: status.key, value, revision: Number(response.header.revision) });
+    return true;
+  }
+}
