@@ -38,31 +38,35 @@ export async function ownApiServer(options: OwnApiServerOptions): Promise<ApiSer
   const [serving, admin] = await Promise.all([issueServingCertificate(ca), issueClientCertificate(ca, 'admin', ['system:masters'])]);
   const etcd = await EtcdCluster.start({ binary: options.binaries.etcd, dir, name: 'apiserver-etcd', members: 1, pidFile });
   const apiOptions: ApiServerOptions = { binary: options.binaries['kube-apiserver'], dir, etcdEndpoints: etcd.endpoints, caPem: ca.certPem, serving, admin, serviceAccount, pidFile };
-  let process: ManagedProcess;
+  let process: ManagedProcess | undefined;
   let proxy: FaultProxy;
+  let kubeconfig: string;
   try {
     const started = await startApiServer(apiOptions);
     process = started.process;
     proxy = await FaultProxy.start(started.url);
+    kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), { server: proxy.url, caPem: ca.certPem, user: 'admin', credentials: admin });
+    // kubectl runs synchronously and would block the proxy in this very process: it talks to the apiserver directly.
+    const direct = writeKubeconfig(join(dir, 'kubeconfig-direct'), { server: started.url, caPem: ca.certPem, user: 'admin', credentials: admin });
+    installCrds({ kubeconfig: direct, kubectl: options.binaries.kubectl });
+    await installAdmissionPolicy({ kubeconfig: direct, kubectl: options.binaries.kubectl });
   } catch (error) {
+    await process?.stop();
     await etcd.stop();
     throw error;
   }
-  const kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), { server: proxy.url, caPem: ca.certPem, user: 'admin', credentials: admin });
-  const info = { kubeconfig, kubectl: options.binaries.kubectl };
-  installCrds(info);
-  await installAdmissionPolicy(info);
+  let running: ManagedProcess = process;
   return {
     kubeconfig,
     restart: async (downMs) => {
-      await process.kill();
+      await running.kill();
       await new Promise((r) => setTimeout(r, downMs));
       const restarted = await startApiServer(apiOptions);
-      process = restarted.process;
+      running = restarted.process;
       proxy.retarget(restarted.url);
     },
     stop: async () => {
-      await process.stop();
+      await running.stop();
       await proxy.stop();
       await etcd.stop();
     },
