@@ -64,7 +64,6 @@ export class Manager {
   readonly mirror = new StoreMirror();
   private readonly index = new KeyIndex();
   private readonly options: ManagerOptions;
-  private readonly parts: ManagerParts;
   private readonly informer: EntryCache & Runnable & { readonly hasSynced: boolean };
   private readonly storeWatch: Runnable;
   private readonly elector: Runnable | undefined;
@@ -75,7 +74,6 @@ export class Manager {
 
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
-    this.parts = parts;
     this.log = parts.log;
     const m = parts.metrics;
     m.maxConcurrent.set({ controller: CONTROLLER_NAME }, options.concurrency);

@@ -63,7 +63,7 @@ describe('liveness', () => {
     proxy.heal();
     await eventually('the replica to fence', async () => ((await operator.metric(LEADER)) === 1 ? true : undefined), 30_000);
     expect((await healthz()).status).toBe(200);
-  });
+  }, 150_000);
 });
 
 function holder(namespace: string): string {
