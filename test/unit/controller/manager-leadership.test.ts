@@ -19,14 +19,33 @@ function releaseFences(h: ManagerHarness): void {
   for (const pending of h.pendingFences.splice(0)) pending.release();
 }
 
+/** A started manager with one entry, holding the Lease, its fence acquisition waiting for the scenario. */
+async function fencing(): Promise<ManagerHarness> {
+  const h = new ManagerHarness();
+  h.create(liveEntry());
+  await h.manager.start();
+  h.holdFence = true;
+  h.leaseAcquired();
+  await h.advance(0);
+  return h;
+}
+
+/** A started manager leading (fenced), its one entry committed; returns the entry's key too. */
+async function leading(): Promise<{ h: ManagerHarness; key: string }> {
+  const h = new ManagerHarness();
+  const key = h.create(liveEntry());
+  await h.manager.start();
+  h.leaseAcquired();
+  await h.advance(1_000);
+  expect(h.commits).toBe(1);
+  return { h, key };
+}
+
+const CHANGED = { data: { host: 'db2.shop.svc', database: 'checkout', user: 'checkout' } };
+
 describe('Manager leadership', () => {
   it('fences and reconciles after losing and regaining the Lease while its takeover was acquiring the fence', async () => {
-    const h = new ManagerHarness();
-    h.create(liveEntry());
-    await h.manager.start();
-    h.holdFence = true;
-    h.leaseAcquired();
-    await h.advance(0);
+    const h = await fencing();
     expect(h.fenceRequests).toBe(1);
 
     h.leaseLost();
@@ -41,12 +60,7 @@ describe('Manager leadership', () => {
   });
 
   it('holds no fence and writes nothing after losing the Lease while its takeover was acquiring the fence', async () => {
-    const h = new ManagerHarness();
-    h.create(liveEntry());
-    await h.manager.start();
-    h.holdFence = true;
-    h.leaseAcquired();
-    await h.advance(0);
+    const h = await fencing();
     h.leaseLost();
     releaseFences(h);
     await h.advance(60_000);
@@ -57,12 +71,7 @@ describe('Manager leadership', () => {
   });
 
   it('keeps trying to fence while etcd refuses, then reconciles', async () => {
-    const h = new ManagerHarness();
-    h.create(liveEntry());
-    await h.manager.start();
-    h.holdFence = true;
-    h.leaseAcquired();
-    await h.advance(0);
+    const h = await fencing();
     h.pendingFences.shift()?.fail(unavailable());
     await h.advance(0);
     expect(h.manager.isLeading).toBe(false);
@@ -74,11 +83,7 @@ describe('Manager leadership', () => {
   });
 
   it('reports leading on the gauge only once the fence is held', async () => {
-    const h = new ManagerHarness();
-    await h.manager.start();
-    h.holdFence = true;
-    h.leaseAcquired();
-    await h.advance(0);
+    const h = await fencing();
     expect(await h.leaderGauge()).not.toBe(1);
 
     releaseFences(h);
@@ -87,15 +92,10 @@ describe('Manager leadership', () => {
   });
 
   it('clears the gauge and stops writing when a commit finds the fence moved', async () => {
-    const h = new ManagerHarness();
-    const key = h.create(liveEntry());
-    await h.manager.start();
-    h.leaseAcquired();
-    await h.advance(1_000);
-    expect(h.commits).toBe(1);
+    const { h, key } = await leading();
 
     h.fenceTakenByAnother(true); // the watch has not told us yet
-    h.updateSpec(key, { data: { host: 'db2.shop.svc', database: 'checkout', user: 'checkout' } });
+    h.updateSpec(key, CHANGED);
     await h.advance(1_000);
 
     expect(h.log.summary().filter((s) => s.startsWith('etcd.commit'))).toEqual(['etcd.commit: committed', 'etcd.commit: compare failed']);
@@ -104,26 +104,18 @@ describe('Manager leadership', () => {
   });
 
   it('stops writing as soon as the etcd watch shows the fence moved to another holder', async () => {
-    const h = new ManagerHarness();
-    const key = h.create(liveEntry());
-    await h.manager.start();
-    h.leaseAcquired();
-    await h.advance(1_000);
-    expect(h.commits).toBe(1);
+    const { h, key } = await leading();
 
     h.fenceTakenByAnother();
     expect(h.manager.isLeading).toBe(false);
     expect(await h.leaderGauge()).toBe(0);
-    h.updateSpec(key, { data: { host: 'db2.shop.svc', database: 'checkout', user: 'checkout' } });
+    h.updateSpec(key, CHANGED);
     await h.advance(1_000);
     expect(h.commits).toBe(1);
   });
 
   it('clears the gauge when the Lease is lost', async () => {
-    const h = new ManagerHarness();
-    await h.manager.start();
-    h.leaseAcquired();
-    await h.advance(1_000);
+    const { h } = await leading();
     expect(await h.leaderGauge()).toBe(1);
 
     h.leaseLost();
