@@ -69,7 +69,8 @@ export async function run(config: Config): Promise<() => Promise<void>> {
     ...(config.etcdUsername ? { auth: { username: config.etcdUsername, password: config.etcdPassword ?? '' } } : {}),
   });
   const store = new EtcdStore(etcd);
-  // The fence is watched too: a new leader trusts its view only once it has seen its own fence.
+  // The fence is watched too: a new leader trusts its view only once it has seen its own fence, and a
+  // leader that sees another's fence stops writing at once (controller/leadership.ts).
   const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix), fenceKey(config.prefix)];
 
   const informerBeat = new Heartbeat();
