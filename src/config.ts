@@ -43,8 +43,22 @@ const ConfigSchema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
 });
 
+/**
+ * TLS toward etcd, as etcd's own clients (etcdctl, clientv3's transport.TLSInfo) read their flags:
+ * on when a CA, a certificate or a key is given; the certificate and its key come together or not at
+ * all; without a CA file the server is verified against the system roots (and the client certificate
+ * is still presented). Undefined: plain connections (an https:// endpoint still gets TLS with the
+ * system roots from the client library).
+ */
+export interface EtcdTlsFiles {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+}
+
 export type Config = z.output<typeof ConfigSchema> & {
   readonly etcdPassword: string | undefined;
+  readonly etcdTls: EtcdTlsFiles | undefined;
 };
 
 export class ConfigError extends Error {
@@ -95,11 +109,19 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     // client-go's rule: a leader must give up before anyone else may take over.
     if (c.renewDeadlineSeconds >= c.leaseDurationSeconds) ctx.addIssue({ code: 'custom', path: ['renewDeadlineSeconds'], message: 'must be shorter than --lease-duration-seconds' });
     if (c.retryPeriodSeconds >= c.renewDeadlineSeconds) ctx.addIssue({ code: 'custom', path: ['retryPeriodSeconds'], message: 'must be shorter than --renew-deadline-seconds' });
+    // etcd's rule (transport.TLSInfo): "KeyFile and CertFile must both be present".
+    if (c.etcdCertFile !== undefined && c.etcdKeyFile === undefined) ctx.addIssue({ code: 'custom', path: ['etcdKeyFile'], message: 'a client certificate (--etcd-cert-file) needs its key' });
+    if (c.etcdKeyFile !== undefined && c.etcdCertFile === undefined) ctx.addIssue({ code: 'custom', path: ['etcdCertFile'], message: 'a client key (--etcd-key-file) needs its certificate' });
   }).safeParse(program.opts());
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join('\n'));
   }
-  return { ...parsed.data, etcdPassword: readPassword(parsed.data.etcdPasswordFile, env) };
+  return { ...parsed.data, etcdPassword: readPassword(parsed.data.etcdPasswordFile, env), etcdTls: etcdTlsOf(parsed.data) };
+}
+
+function etcdTlsOf(c: { etcdCaFile?: string | undefined; etcdCertFile?: string | undefined; etcdKeyFile?: string | undefined }): EtcdTlsFiles | undefined {
+  if (c.etcdCaFile === undefined && c.etcdCertFile === undefined && c.etcdKeyFile === undefined) return undefined;
+  return { caFile: c.etcdCaFile, certFile: c.etcdCertFile, keyFile: c.etcdKeyFile };
 }
 
 function readPassword(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {

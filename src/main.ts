@@ -61,11 +61,10 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const entries = new ConfigEntryClient(kubeConfig, config.watchNamespace);
   const recorder = new EventRecorder(kubeConfig, config.identity, (error) => log.warn({ err: error }, 'could not record an event'));
-  const ca = readPem(config.etcdCaFile);
   const etcd = createEtcdClient({
     endpoints: config.etcdEndpoints,
     requestTimeoutMs: config.etcdTimeoutMs,
-    ...(ca ? { tls: { ca, cert: readPem(config.etcdCertFile), key: readPem(config.etcdKeyFile) } } : {}),
+    ...(config.etcdTls ? { tls: { ca: readPem(config.etcdTls.caFile), cert: readPem(config.etcdTls.certFile), key: readPem(config.etcdTls.keyFile) } } : {}),
     ...(config.etcdUsername ? { auth: { username: config.etcdUsername, password: config.etcdPassword ?? '' } } : {}),
   });
   const store = new EtcdStore(etcd);

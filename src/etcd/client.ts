@@ -25,8 +25,12 @@ import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 export interface EtcdClientOptions {
   /** Client URLs, `http://host:port` or `https://host:port` (all of one scheme). */
   readonly endpoints: readonly string[];
-  /** PEM contents (not paths). With `tls`, the connection uses TLS whatever the URL scheme says. */
-  readonly tls?: { readonly ca: string | Buffer; readonly cert?: string | Buffer; readonly key?: string | Buffer };
+  /**
+   * PEM contents (not paths). With `tls`, the connection uses TLS whatever the URL scheme says.
+   * Without `ca` the server is verified against the system roots, as etcdctl does without --cacert;
+   * `cert` and `key` come together (config.ts refuses one without the other).
+   */
+  readonly tls?: { readonly ca?: string | Buffer | undefined; readonly cert?: string | Buffer | undefined; readonly key?: string | Buffer | undefined };
   readonly auth?: { readonly username: string; readonly password: string };
   /** Deadline of each unary call, from the moment it is sent. */
   readonly requestTimeoutMs: number;
@@ -64,7 +68,8 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
   return new Etcd3({
     hosts: [...options.endpoints],
     ...(tls
-      ? { credentials: { rootCertificate: toBuffer(tls.ca) as Buffer, privateKey: toBuffer(tls.key), certChain: toBuffer(tls.cert) } }
+      ? // etcd3 types rootCertificate as required, but hands it to grpc-js's createSsl, where absent means the system roots.
+        { credentials: { rootCertificate: toBuffer(tls.ca) as Buffer, privateKey: toBuffer(tls.key), certChain: toBuffer(tls.cert) } }
       : {}),
     ...(options.auth ? { auth: { username: options.auth.username, password: options.auth.password } } : {}),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),

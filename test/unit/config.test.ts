@@ -145,3 +145,30 @@ describe('loadConfig: bad values name the flag', () => {
     expect(errorOf([...ENDPOINT, '--etcd-password-file', '/nonexistent/cairn/password']).message).toMatch(/^--etcd-password-file: /);
   });
 });
+
+describe('loadConfig: TLS toward etcd, read as etcdctl reads --cacert, --cert and --key', () => {
+  const CA = ['--etcd-ca-file', '/tls/ca.crt'];
+  const CERT = ['--etcd-cert-file', '/tls/client.crt'];
+  const KEY = ['--etcd-key-file', '/tls/client.key'];
+
+  it.each([
+    ['nothing: plain connections', [], undefined],
+    ['a CA only: TLS, server verified by that CA, no client certificate', CA, { caFile: '/tls/ca.crt', certFile: undefined, keyFile: undefined }],
+    ['a CA and a client certificate with its key', [...CA, ...CERT, ...KEY], { caFile: '/tls/ca.crt', certFile: '/tls/client.crt', keyFile: '/tls/client.key' }],
+    ['a client certificate with its key and no CA: presented, server verified by the system roots', [...CERT, ...KEY], { caFile: undefined, certFile: '/tls/client.crt', keyFile: '/tls/client.key' }],
+  ])('%s', (_, argv, tls) => {
+    expect(loadConfig([...ENDPOINT, ...argv], {}).etcdTls).toEqual(tls);
+  });
+
+  it('reads the same from CAIRN_ETCD_CERT_FILE and CAIRN_ETCD_KEY_FILE without CAIRN_ETCD_CA_FILE', () => {
+    expect(loadConfig(ENDPOINT, { CAIRN_ETCD_CERT_FILE: '/env/tls.crt', CAIRN_ETCD_KEY_FILE: '/env/tls.key' }).etcdTls).toEqual({ caFile: undefined, certFile: '/env/tls.crt', keyFile: '/env/tls.key' });
+  });
+
+  it.each([
+    ['a certificate without its key', CERT, '--etcd-key-file: a client certificate (--etcd-cert-file) needs its key'],
+    ['a certificate without its key, with a CA', [...CA, ...CERT], '--etcd-key-file: a client certificate (--etcd-cert-file) needs its key'],
+    ['a key without its certificate', KEY, '--etcd-cert-file: a client key (--etcd-key-file) needs its certificate'],
+  ])('refuses %s', (_, argv, message) => {
+    expect(errorOf([...ENDPOINT, ...argv]).message).toBe(message);
+  });
+});

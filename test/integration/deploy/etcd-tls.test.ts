@@ -93,4 +93,20 @@ describe.skipIf(!hasOpenssl)('etcd with the TLS layout of the chart (needs opens
       reader.close();
     }
   });
+
+  it('presents the client certificate without a CA file, verifying etcd against the system roots (as etcdctl does)', async () => {
+    await operator?.stop();
+    // grpc-js's system roots come from this variable when set: here they are the chart's CA, so
+    // the connection succeeds only if the certificate is presented and the system roots are used.
+    operator = await startOperatorProcess({
+      kubeconfig: controlPlane().kubeconfig,
+      storeEndpoints: [clientUrl],
+      dir: mkdtempSync(join(tmpdir(), 'cairn-op-')),
+      args: [`--watch-namespace=${namespace}`, '--no-leader-elect', `--identity=${uniqueName('tls')}`],
+      env: { GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: join(certs, 'ca.crt'), CAIRN_ETCD_CERT_FILE: join(certs, 'client.crt'), CAIRN_ETCD_KEY_FILE: join(certs, 'client.key') },
+    });
+    await entries.create('no-ca-file', { schema: 'feature-flags@v1', data: { flags: {} } });
+    const ready = await entries.waitReady('no-ca-file');
+    expect(ready.status?.revision).toMatch(/^[1-9][0-9]*$/);
+  });
 });
