@@ -4,8 +4,8 @@ import { KEY_PATTERN, MAX_KEY_LENGTH } from '../../src/api/names.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
 import { checkRelativeKey, entryKeys, parseStoreKey } from '../../src/domain/keys.ts';
 import { plan } from '../../src/domain/plan.ts';
-import { validateData } from '../../src/domain/validate.ts';
 import { registry } from '../../src/schemas/index.ts';
+import { INVALID_DATA, INVALID_KEYS, UNKNOWN_SCHEMAS, namesField, tooLarge } from '../support/invalid-specs.ts';
 import { ABSENT, CTX, entry, metaValue, observed, present } from './fixtures.ts';
 
 /** The same JSON value with every object's keys in another order. */
@@ -95,13 +95,16 @@ describe('key validation (property)', () => {
   });
 });
 
-const knownIds = [...registry.keys()];
+/**
+ * Invalid specs and what each must be refused for, from an oracle independent of the validator: the
+ * hand-written table of test/support/invalid-specs.ts, the generated bad keys above, and schema ids
+ * the registry does not hold. The size cases are valid values over a small limit.
+ */
+const SMALL_LIMIT = { ...CTX, maxBytes: 4096 };
 const badSpec = fc.oneof(
-  badKey.map((key) => ({ key })),
-  fc.string().filter((id) => !registry.has(id)).map((schema) => ({ schema })),
-  fc.tuple(fc.constantFrom(...knownIds), fc.dictionary(fc.string(), fc.jsonValue()))
-    .filter(([id, data]) => !validateData(id, data, { maxBytes: CTX.maxBytes }).ok)
-    .map(([schema, data]) => ({ schema, data: data as Record<string, unknown> })),
+  badKey.map((key) => ({ spec: { key }, reason: 'InvalidKey', field: 'spec.key' })),
+  fc.string().filter((id) => !registry.has(id)).map((schema) => ({ spec: { schema }, reason: 'UnknownSchema', field: 'spec.schema' })),
+  fc.constantFrom(...INVALID_DATA, ...UNKNOWN_SCHEMAS, ...INVALID_KEYS, ...tooLarge(SMALL_LIMIT.maxBytes)),
 );
 const anyObserved = fc.constantFrom(
   undefined,
@@ -112,12 +115,15 @@ const anyObserved = fc.constantFrom(
 );
 
 describe('plan (property)', () => {
-  it('yields invalid, and no transaction, for any invalid spec', () => {
+  it('yields invalid for the right reason, naming the field, and no transaction, for any invalid spec', () => {
     fc.assert(
-      fc.property(badSpec, anyObserved, (spec, state) => {
-        const decision = plan(entry({ spec }), state, CTX);
+      fc.property(badSpec, anyObserved, ({ spec, reason, field }, state) => {
+        const decision = plan(entry({ spec }), state, SMALL_LIMIT);
         expect(decision.kind).toBe('invalid');
         expect('txn' in decision).toBe(false);
+        if (decision.kind !== 'invalid') return;
+        expect(decision.reason).toBe(reason);
+        expect(namesField(decision.message, field), decision.message).toBe(true);
       }),
       { numRuns: 500 },
     );
