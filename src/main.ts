@@ -59,7 +59,10 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   const log = createLogger(config.logLevel);
   const metrics = new Metrics();
   const kubeConfig = loadKubeConfig(config.kubeconfig);
-  const entries = new ConfigEntryClient(kubeConfig, config.watchNamespace);
+  const entries = new ConfigEntryClient(kubeConfig, config.watchNamespace, (error) => {
+    log.warn({ err: error }, 'configentry watch: event skipped');
+    metrics.watchEventsSkipped.inc({ reason: error.reason });
+  });
   const recorder = new EventRecorder(kubeConfig, config.identity, (error) => log.warn({ err: error }, 'could not record an event'));
   const etcd = createEtcdClient({
     endpoints: config.etcdEndpoints,

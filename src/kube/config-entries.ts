@@ -6,7 +6,7 @@ import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
 import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
 import { kubeCall } from './errors.ts';
 import { sendJson } from './json-request.ts';
-import { watchStream } from './watch-stream.ts';
+import { type BadWatchEventError, watchStream } from './watch-stream.ts';
 import type { InformerSource, WatchHandle } from './informer.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
@@ -26,11 +26,16 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
 
   private readonly namespace: string;
   private readonly kubeConfig: PooledKubeConfig;
+  private readonly onBadEvent: (error: BadWatchEventError) => void;
 
-  /** `namespace`: list and watch that namespace only; empty for all namespaces. */
-  constructor(kubeConfig: PooledKubeConfig, namespace = '') {
+  /**
+   * `namespace`: list and watch that namespace only; empty for all namespaces. `onBadEvent`: told of
+   * every watch event skipped (not JSON, or its handler threw); see watch-stream.ts.
+   */
+  constructor(kubeConfig: PooledKubeConfig, namespace: string, onBadEvent: (error: BadWatchEventError) => void) {
     this.namespace = namespace;
     this.kubeConfig = kubeConfig;
+    this.onBadEvent = onBadEvent;
   }
 
   async list(): Promise<ConfigEntryList> {
@@ -46,7 +51,8 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
     const timeoutSeconds = String(240 + Math.floor(Math.random() * 120));
     const path = this.collectionPath();
     // Bookmarks arrive about once a minute on a quiet watch: silence well past that means a dead stream.
-    return watchStream(this.kubeConfig, path, { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds }, WATCH_SILENCE_MS, onEvent, onDone);
+    const query = { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds };
+    return watchStream(this.kubeConfig, { path, query, silenceMs: WATCH_SILENCE_MS, onEvent, onDone, onBadEvent: this.onBadEvent });
   }
 
   /**
