@@ -49,7 +49,7 @@ const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints], grpcOptions: { 'grp
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
 let failed = false;
 try {
-  installCrds(cp.info);
+  await installCrds(cp.info);
   // The fast path as shipped: the apiserver adds the finalizer at CREATE (floor and Cairn alike).
   await installAdmissionPolicy(cp.info);
   for (const ns of ['bench-floor', 'bench-raw', 'bench-cairn']) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });

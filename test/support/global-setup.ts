@@ -18,7 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const controlPlane = await startControlPlane({ members: 1, log: (line) => console.log(`[control plane] ${line}`) });
   const { etcd } = await ensureBinaries(['etcd']);
-  installCrds(controlPlane.info);
+  await installCrds(controlPlane.info);
   // As a production install has it: the finalizer is added at admission. Namespaces labelled
   // cairn.dev/admission-finalizer=disabled are left out (test/integration/deploy proves the
   // operator's own fallback there).

@@ -4,10 +4,11 @@
  * applies it: policies take effect when the apiserver's policy informer has seen them, a moment
  * after the create returns. Idempotent (server-side apply), so parallel or repeated runs are fine.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { API_VERSION, FINALIZER, KIND } from '../../src/api/names.ts';
 import type { ControlPlaneInfo } from './control-plane.ts';
+import { KubectlError, kubectl } from './kubectl.ts';
+import { sleep } from './processes.ts';
 
 export const ADMISSION_POLICY_FILE = join(import.meta.dirname, '..', '..', 'deploy', 'admission', 'finalizer-policy.yaml');
 
@@ -20,24 +21,24 @@ const PROBE = JSON.stringify({
 });
 
 export async function installAdmissionPolicy(info: Pick<ControlPlaneInfo, 'kubectl' | 'kubeconfig'>, timeoutMs = 30_000): Promise<void> {
-  const run = (args: string[], input?: string): string => execFileSync(info.kubectl, ['--kubeconfig', info.kubeconfig, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
-  run(['apply', '--server-side', '-f', ADMISSION_POLICY_FILE]);
-  await waitForFinalizerAtAdmission(run, timeoutMs);
+  await kubectl(info, ['apply', '--server-side', '-f', ADMISSION_POLICY_FILE]);
+  await waitForFinalizerAtAdmission(info, timeoutMs);
 }
 
-async function waitForFinalizerAtAdmission(run: (args: string[], input?: string) => string, timeoutMs: number): Promise<void> {
+async function waitForFinalizerAtAdmission(info: Pick<ControlPlaneInfo, 'kubectl' | 'kubeconfig'>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
     try {
-      const created = JSON.parse(run(['create', '--dry-run=server', '-o', 'json', '-f', '-'], PROBE)) as { metadata: { finalizers?: string[] } };
+      const created = JSON.parse(await kubectl(info, ['create', '--dry-run=server', '-o', 'json', '-f', '-'], PROBE)) as { metadata: { finalizers?: string[] } };
       if (created.metadata.finalizers?.includes(FINALIZER)) return;
       last = `finalizers after admission: ${JSON.stringify(created.metadata.finalizers ?? [])}`;
     } catch (error) {
       // A CRD just Established may not be served for a moment yet (503): try again.
-      last = String((error as { stderr?: string }).stderr ?? error).trim();
+      if (!(error instanceof KubectlError)) throw error;
+      last = error.stderr;
     }
     if (Date.now() > deadline) throw new Error(`the admission policy in ${ADMISSION_POLICY_FILE} did not add ${FINALIZER} within ${timeoutMs} ms (${last})`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { ManagedProcess } from './processes.ts';
+import { ManagedProcess, sleep } from './processes.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 
@@ -60,7 +60,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
       await proc.stop();
       throw new Error(`operator not ready after ${timeoutMs} ms; last lines of ${logFile}:\n${proc.logTail(40)}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   const metrics = async (): Promise<string> => (await fetch(`${metricsUrl}/metrics`)).text();
   return {

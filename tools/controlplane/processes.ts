@@ -3,8 +3,17 @@
  * is stopped when its owner asks, when this Node process exits, or on SIGINT/SIGTERM/SIGHUP: nothing
  * the harness starts may outlive it. A process whose owner died without cleaning up (SIGKILL, OOM) is
  * reaped by the next harness start (see reap.ts), from the pid files written here.
+ *
+ * Signals: children run in a process group of their own (spawned detached), so a terminal's Ctrl-C,
+ * which signals the whole foreground group at once, reaches the owner only. The owner then stops
+ * them in order (the owners' hooks and each process, on one stack, newest first), so an apiserver is
+ * never left without its etcd mid-request and no child dies behind the owner's back while it is
+ * still starting. From the first signal on, `shuttingDown` is aborted: every wait of a start-up
+ * (waitUntil, sleep, assertRunning, kubectl) ends with a ShutdownError, which owners treat as the
+ * expected end it is, never as a failure to report.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { appendFileSync, closeSync, openSync, readFileSync } from 'node:fs';
 
 export interface ProcessSpec {
@@ -19,17 +28,52 @@ export interface ProcessSpec {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** Hooks and the stop of what is left get this long in all; then everything left is SIGKILLed. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+/** How long one child gets between SIGTERM and SIGKILL when the harness stops on a signal. */
+const STOP_GRACE_MS = 5_000;
+
 const live = new Set<ManagedProcess>();
 const shutdownHooks: (() => Promise<void>)[] = [];
+const shutdown = new AbortController();
+setMaxListeners(0, shutdown.signal); // one listener per wait in progress, however many run at once
 let handlersInstalled = false;
 
+/** Aborted once the harness has begun to stop (a signal, or shutDown()). */
+export const shuttingDown: AbortSignal = shutdown.signal;
+
+/** A start-up step ended because the harness is stopping: expected, not a failure. */
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
+}
+
+export function throwIfShuttingDown(): void {
+  if (shuttingDown.aborted) throw new ShutdownError('stopping');
+}
+
+/** Waits `ms`; rejects with ShutdownError as soon as the harness begins to stop. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (shuttingDown.aborted) return reject(new ShutdownError('stopping'));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new ShutdownError('stopping'));
+    };
+    const timer = setTimeout(() => {
+      shuttingDown.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    shuttingDown.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /**
- * Runs `hook` on SIGINT/SIGTERM/SIGHUP before the harness stops what is left (hooks run newest
- * first). Returns a function that removes the hook, for owners that stopped on their own.
+ * Runs `hook` when the harness stops (hooks and the processes started here stop newest first). Returns
+ * a function that removes the hook, for owners that stopped on their own.
  */
 export function onShutdown(hook: () => Promise<void>): () => void {
   shutdownHooks.push(hook);
-  installHandlers();
+  installSignalHandlers();
   return () => {
     const at = shutdownHooks.indexOf(hook);
     if (at >= 0) shutdownHooks.splice(at, 1);
@@ -40,29 +84,38 @@ function killAllNow(): void {
   for (const p of live) p.signal('SIGKILL');
 }
 
-function installHandlers(): void {
+/**
+ * Stops everything and exits with `exitCode`: aborts `shuttingDown`, runs the hooks newest first,
+ * stops the processes still running newest first (SIGTERM, then SIGKILL), and SIGKILLs whatever is
+ * left after SHUTDOWN_DEADLINE_MS. A second call while stopping kills at once.
+ */
+export function shutDown(exitCode: number): void {
+  if (shuttingDown.aborted) {
+    killAllNow(); // a second signal means "now"
+    process.exit(exitCode);
+  }
+  shutdown.abort();
+  const deadline = new Promise<void>((r) => setTimeout(r, SHUTDOWN_DEADLINE_MS));
+  const graceful = (async () => {
+    for (const hook of shutdownHooks.splice(0).reverse()) await hook().catch(() => {});
+    for (const p of [...live].reverse()) await p.stop(STOP_GRACE_MS);
+  })();
+  void Promise.race([graceful, deadline]).finally(() => {
+    killAllNow();
+    process.exit(exitCode);
+  });
+}
+
+/**
+ * Installs the SIGINT/SIGTERM/SIGHUP handlers (idempotent). Starting a process or registering a
+ * hook installs them; a tool calls this first so that a signal during its start-up is handled too.
+ */
+export function installSignalHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on('exit', killAllNow);
-  let stopping = false;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      if (stopping) {
-        killAllNow(); // a second signal means "now"
-        process.exit(130);
-      }
-      stopping = true;
-      const deadline = new Promise<void>((r) => setTimeout(r, 15_000).unref());
-      const graceful = (async () => {
-        for (const hook of shutdownHooks.splice(0).reverse()) await hook().catch(() => {});
-        await Promise.all([...live].map((p) => p.stop()));
-      })();
-      void Promise.race([graceful, deadline]).finally(() => {
-        killAllNow();
-        process.exit(sig === 'SIGINT' ? 130 : 143);
-      });
-    });
-  }
+  const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutDown(codes[sig]));
 }
 
 export class ProcessExitedError extends Error {
@@ -91,13 +144,18 @@ export class ManagedProcess {
   }
 
   static start(spec: ProcessSpec): ManagedProcess {
-    installHandlers();
+    throwIfShuttingDown();
+    installSignalHandlers();
     const out = openSync(spec.logFile, 'a');
-    const child = spawn(spec.command, spec.args, { stdio: ['ignore', out, out], env: spec.env ?? process.env });
+    // detached: a group of its own, out of reach of the terminal's Ctrl-C (see the header).
+    const child = spawn(spec.command, spec.args, { stdio: ['ignore', out, out], env: spec.env ?? process.env, detached: true });
     closeSync(out);
     const managed = new ManagedProcess(spec, child);
     appendFileSync(spec.pidFile, `${managed.pid} ${spec.command}\n`);
     live.add(managed);
+    // On the same stack as the owners' hooks, so a shutdown stops everything newest first: a process
+    // whose owner has not registered its own hook yet (still starting) is stopped before older ones.
+    void managed.exited.then(onShutdown(() => managed.stop(STOP_GRACE_MS)));
     child.on('error', () => {}); // surfaced through `exited` and the log
     return managed;
   }
@@ -147,20 +205,27 @@ export class ManagedProcess {
     }
   }
 
-  /** Throws ProcessExitedError, quoting the log, if the process has exited. */
+  /**
+   * Throws ProcessExitedError, quoting the log, if the process has exited; ShutdownError instead
+   * when the harness is stopping (then an exit is expected).
+   */
   assertRunning(): void {
+    throwIfShuttingDown();
     if (this.running) return;
     throw new ProcessExitedError(`${this.spec.name} exited (code ${this.exitCode}); last lines of ${this.spec.logFile}:\n${this.logTail()}`);
   }
 }
 
-/** Polls `check` until it returns true, the process exits, or the timeout passes. */
+/**
+ * Polls `check` until it returns true, the process exits (ProcessExitedError), the harness stops
+ * (ShutdownError) or the timeout passes.
+ */
 export async function waitUntil(proc: ManagedProcess, what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     proc.assertRunning();
     if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   proc.assertRunning();
   throw new Error(`${proc.spec.name}: not ${what} after ${timeoutMs} ms; last lines of ${proc.spec.logFile}:\n${proc.logTail()}`);

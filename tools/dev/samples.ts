@@ -2,11 +2,12 @@
  * Applies deploy/samples/ the way a user would (kubectl apply, file by file), waits until every
  * accepted entry has settled, and reports each one with its status and the value etcd holds.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import type { ControlPlaneInfo } from '../controlplane/control-plane.ts';
+import { KubectlError, kubectl } from '../controlplane/kubectl.ts';
+import { sleep } from '../controlplane/processes.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'deploy', 'samples');
 export const DEMO_NAMESPACE = 'cairn-demo';
@@ -23,21 +24,16 @@ interface Listed {
   items: { metadata: { name: string; generation?: number }; spec: { schema: string }; status?: { observedGeneration?: number; revision?: string; key?: string; conditions?: { type: string; status: string; reason: string; message: string }[] } }[];
 }
 
-function kubectl(info: ControlPlaneInfo, args: string[]): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: execFileSync(info.kubectl, ['--kubeconfig', info.kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    return { ok: false, out: (e.stderr ?? e.message).trim() };
-  }
-}
-
 /** Applies every sample file; returns the files the apiserver refused, with its message. */
-export function applySamples(info: ControlPlaneInfo): Map<string, string> {
+export async function applySamples(info: ControlPlaneInfo): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
   for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')).sort()) {
-    const result = kubectl(info, ['apply', '-f', join(SAMPLES, file)]);
-    if (!result.ok) refused.set(file, result.out.replace(/\s+/g, ' '));
+    try {
+      await kubectl(info, ['apply', '-f', join(SAMPLES, file)]);
+    } catch (error) {
+      if (!(error instanceof KubectlError)) throw error;
+      refused.set(file, error.stderr.replace(/\s+/g, ' '));
+    }
   }
   return refused;
 }
@@ -52,11 +48,11 @@ export async function reportSamples(info: ControlPlaneInfo, refused: Map<string,
   const deadline = Date.now() + timeoutMs;
   let listed: Listed = { items: [] };
   for (;;) {
-    listed = JSON.parse(kubectl(info, ['get', 'configentries', '-n', DEMO_NAMESPACE, '-o', 'json']).out || '{"items":[]}') as Listed;
+    listed = JSON.parse(await kubectl(info, ['get', 'configentries', '-n', DEMO_NAMESPACE, '-o', 'json'])) as Listed;
     if (listed.items.every(settled) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
-  const etcd = new Etcd3({ hosts: [...info.storeEndpoints] });
+  const etcd = new Etcd3({ hosts: [...info.storeEndpoints], defaultCallOptions: { deadline: Date.now() + 10_000 } });
   try {
     const reports: SampleReport[] = [];
     for (const item of listed.items) {
