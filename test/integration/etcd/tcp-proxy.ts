@@ -2,7 +2,9 @@
  * A TCP proxy on loopback that a test can cut (drop every connection and refuse new ones) and heal:
  * a network partition between one client and a healthy etcd, which other clients still reach. It
  * can also hold what the client sends (`holdRequests`) and deliver it later, in order
- * (`deliverRequests`): a request that left the client long before it reaches etcd.
+ * (`deliverRequests`): a request that left the client long before it reaches etcd; and lose replies
+ * (`loseReplies`): requests still reach etcd (and apply), answers never come back, so a client sees
+ * its deadline pass on a write that happened.
  */
 import { type AddressInfo, type Server, type Socket, createConnection, createServer } from 'node:net';
 
@@ -12,6 +14,7 @@ export class TcpProxy {
   private cut = false;
   /** Client-to-server chunks held back while `holding`, in order. */
   private held: { readonly to: Socket; readonly chunk: Buffer }[] | undefined;
+  private losingReplies = false;
 
   private constructor(target: URL) {
     this.server = createServer((inbound) => {
@@ -27,7 +30,10 @@ export class TcpProxy {
         else outbound.write(chunk);
       });
       inbound.on('end', () => outbound.end());
-      outbound.pipe(inbound);
+      outbound.on('data', (chunk: Buffer) => {
+        if (!this.losingReplies) inbound.write(chunk);
+      });
+      outbound.on('end', () => inbound.end());
       inbound.on('close', () => outbound.destroy());
       outbound.on('close', () => inbound.destroy());
     });
@@ -50,8 +56,19 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
   }
 
+  /**
+   * Ends a partition and lost replies. Connections that lost replies are closed: their protocol state
+   * (HTTP/2 acknowledgements, flow control) is broken beyond repair, as after a real network fault.
+   */
   heal(): void {
     this.cut = false;
+    if (this.losingReplies) for (const s of this.sockets) s.destroy();
+    this.losingReplies = false;
+  }
+
+  /** From now on, bytes from the server are dropped; bytes to it still pass. */
+  loseReplies(): void {
+    this.losingReplies = true;
   }
 
   /** From now on, what clients send is held back (the server's answers still flow). */
