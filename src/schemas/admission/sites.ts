@@ -1,0 +1,107 @@
+/**
+ * Where a schema node's values are inside `spec.data`, and the CEL that reaches every one of them.
+ *
+ * A Site is the chain of steps from the root (`variables.data`) to a node: a named property, every
+ * item of a list, or every value of a map. `forEvery` quantifies a check over all the node's values
+ * (`all(...)` over lists and maps); `failingPath` names the first value that fails it, for messages.
+ *
+ * Guarantees: a check only ever sees values the apiserver would validate at that node:
+ * - a property or map value that is absent or null is skipped: the apiserver prunes a non-nullable
+ *   null without default, replaces one with default by the (valid) default, and accepts a nullable
+ *   one (its checks do not run on null);
+ * - a list item that is null is skipped only when the items are nullable or defaulted; otherwise the
+ *   check sees the null and its type check fails, as the apiserver's does;
+ * - a container that is not a map (object) or list (array) is not entered: its own type check fails.
+ */
+import { hasField, select, stringLiteral } from './cel.ts';
+import type { SchemaNode } from './schema-node.ts';
+
+export type Step = { readonly kind: 'field'; readonly name: string } | { readonly kind: 'item' } | { readonly kind: 'value' };
+
+export interface Site {
+  readonly steps: readonly Step[];
+  /** nodes[i] is the node step i leads to. */
+  readonly nodes: readonly SchemaNode[];
+}
+
+export const ROOT_SITE: Site = { steps: [], nodes: [] };
+/** The CEL expression of spec.data (a policy variable). */
+export const DATA = 'variables.data';
+/** The field path of spec.data, as the apiserver writes it in messages. */
+export const DATA_PATH = 'spec.data';
+
+export function child(site: Site, step: Step, node: SchemaNode): Site {
+  return { steps: [...site.steps, step], nodes: [...site.nodes, node] };
+}
+
+/** How deep a site nests quantifiers (lists and maps on the way). */
+export function quantifiers(site: Site): number {
+  return site.steps.filter((s) => s.kind !== 'field').length;
+}
+
+/** CEL: `check(x)` holds for every value x at the site. `skipNull` also skips null list items. */
+export function forEvery(site: Site, check: (x: string) => string, skipNull = false): string {
+  return reach(DATA, site, 0, check, skipNull);
+}
+
+/**
+ * CEL string: the field path of the first value at the site for which `check` fails, followed by
+ * `tail(x)` (a CEL string expression about that value). Only meaningful when forEvery failed.
+ */
+export function failingPath(site: Site, check: (x: string) => string, tail: (x: string) => string, skipNull = false): string {
+  return path(DATA, DATA_PATH, site, 0, check, tail, skipNull);
+}
+
+function entered(site: Site, i: number, x: string, skipNull: boolean): string {
+  const step = site.steps[i] as Step;
+  const node = site.nodes[i] as SchemaNode;
+  if (i < site.steps.length - 1) {
+    return node.type === 'array' ? `type(${x}) == list` : `type(${x}) == map`;
+  }
+  if (step.kind === 'item' && !skipNull && !node.nullable && node.default === undefined) return 'true';
+  return `${x} != null`;
+}
+
+function reach(base: string, site: Site, i: number, check: (x: string) => string, skipNull: boolean): string {
+  if (i === site.steps.length) return check(base);
+  const step = site.steps[i] as Step;
+  const rest = (x: string): string => {
+    const guard = entered(site, i, x, skipNull);
+    const inner = reach(x, site, i + 1, check, skipNull);
+    return guard === 'true' ? inner : `!(${guard}) || (${inner})`;
+  };
+  switch (step.kind) {
+    case 'field': {
+      const x = select(base, step.name);
+      return `!${hasField(base, step.name)} || ${rest(x)}`;
+    }
+    case 'item':
+      return `${base}.all(i${i}, ${rest(`i${i}`)})`;
+    case 'value':
+      return `${base}.all(k${i}, ${rest(`${base}[k${i}]`)})`;
+  }
+}
+
+function path(base: string, prefix: string, site: Site, i: number, check: (x: string) => string, tail: (x: string) => string, skipNull: boolean): string {
+  if (i === site.steps.length) return `${stringLiteral(prefix)} + ${tail(base)}`;
+  const step = site.steps[i] as Step;
+  const fails = (x: string): string => {
+    const guard = entered(site, i, x, skipNull);
+    const inner = reach(x, site, i + 1, check, skipNull);
+    return guard === 'true' ? `!(${inner})` : `(${guard}) && !(${inner})`;
+  };
+  switch (step.kind) {
+    case 'field':
+      return path(select(base, step.name), `${prefix}.${step.name}`, site, i + 1, check, tail, skipNull);
+    case 'item': {
+      const element = `${base}.filter(i${i}, ${fails(`i${i}`)})[0]`;
+      const next = path(element, ']', site, i + 1, check, tail, skipNull);
+      return `${stringLiteral(`${prefix}[`)} + string(${base}.indexOf(${element})) + ${next}`;
+    }
+    case 'value': {
+      const key = `${base}.filter(k${i}, ${fails(`${base}[k${i}]`)})[0]`;
+      const next = path(`${base}[${key}]`, ']', site, i + 1, check, tail, skipNull);
+      return `${stringLiteral(`${prefix}[`)} + ${key} + ${next}`;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The value an `x-kubernetes-validations` rule sees, rebuilt in CEL from the raw value admission
+ * gets: pruned (undeclared fields dropped, non-nullable nulls dropped) and defaulted as the apiserver
+ * does before it runs the rule, and typed as the apiserver types `self` (a `number` is a double).
+ *
+ * Guarantees: `viewOf(node, x)` is, for every x that passes the node's schema checks, equal to the
+ * CEL value the apiserver binds to `self` for that node. Where that cannot be rebuilt exactly it
+ * throws Untranslatable naming the node; the caller refuses the rule.
+ * Assumptions: property names inside a view are plain CEL identifiers (the apiserver would escape
+ * others, e.g. `a-b` as `a__dash__b`); those are refused.
+ */
+import { isPlainIdentifier, hasField, jsonLiteral, numberLiteral, select, stringLiteral } from './cel.ts';
+import type { SchemaNode } from './schema-node.ts';
+
+export class Untranslatable extends Error {
+  override name = 'Untranslatable';
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(message);
+    this.path = path;
+  }
+}
+
+/** CEL for the typed, defaulted value of a present, non-null x at `node`. */
+export function viewOf(node: SchemaNode, x: string, depth = 0): string {
+  if (node.intOrString) return x;
+  if (node.type === undefined) {
+    if (node.properties.size > 0 || node.additionalProperties !== undefined) throw new Untranslatable(node.path, 'a rule reads a preserve-unknown-fields object with declared fields');
+    return x; // preserve-unknown-fields without a schema: the apiserver gives the rule the raw value
+  }
+  switch (node.type) {
+    case 'number':
+      return `double(${x})`;
+    case 'integer':
+    case 'string':
+    case 'boolean':
+      return x;
+    case 'array':
+      return arrayView(node, x, depth);
+    case 'object':
+      return node.additionalProperties !== undefined ? mapView(node, node.additionalProperties, x, depth) : objectView(node, x, depth);
+  }
+}
+
+function arrayView(node: SchemaNode, x: string, depth: number): string {
+  const items = node.items as SchemaNode;
+  const v = `v${depth}`;
+  const item = itemView(items, v, depth + 1);
+  return item === v ? x : `${x}.map(${v}, ${item})`;
+}
+
+/** A list item may be null: kept when nullable, replaced by the default, else left (a type error). */
+function itemView(items: SchemaNode, v: string, depth: number): string {
+  const view = viewOf(items, v, depth);
+  if (items.default !== undefined && !items.nullable) return `(${v} == null ? ${defaultLiteral(items)} : ${view})`;
+  return view === v ? v : `(${v} == null ? null : ${view})`;
+}
+
+function mapView(node: SchemaNode, values: SchemaNode, x: string, depth: number): string {
+  const v = `v${depth}`;
+  // A non-nullable null value is pruned or defaulted, which CEL cannot do to a map without
+  // rebuilding it; so only maps whose values keep their raw form are readable by rules.
+  if (!values.nullable) throw new Untranslatable(node.path, 'a rule reads a map (additionalProperties) whose values are not nullable: the apiserver prunes or defaults their nulls, which CEL cannot rebuild');
+  if (viewOf(values, v, depth + 1) !== v) throw new Untranslatable(node.path, 'a rule reads a map (additionalProperties) whose values are defaulted, pruned or converted');
+  return x;
+}
+
+function objectView(node: SchemaNode, x: string, depth: number): string {
+  if (node.preserveUnknown) throw new Untranslatable(node.path, 'a rule reads a preserve-unknown-fields object with declared fields');
+  const entries: string[] = [];
+  for (const [name, property] of node.properties) {
+    if (!isPlainIdentifier(name)) throw new Untranslatable(property.path, `a rule reads an object with property ${JSON.stringify(name)}, which CEL escapes`);
+    const value = select(x, name);
+    const kept = property.nullable ? hasField(x, name) : `${hasField(x, name)} && ${value} != null`;
+    const view = property.nullable ? `(${value} == null ? null : ${viewOf(property, value, depth + 1)})` : viewOf(property, value, depth + 1);
+    const otherwise = property.default !== undefined ? `optional.of(${defaultLiteral(property)})` : 'optional.none()';
+    entries.push(`?${stringLiteral(name)}: (${kept} ? optional.of(${view}) : ${otherwise})`);
+  }
+  return `{${entries.join(', ')}}`;
+}
+
+/** The node's default, itself defaulted and typed, as a CEL literal. */
+export function defaultLiteral(node: SchemaNode): string {
+  return typedLiteral(node, applyDefaults(node, node.default));
+}
+
+/** The apiserver's defaulting of a JSON value (pruning of undeclared fields and non-nullable nulls included). */
+export function applyDefaults(node: SchemaNode | undefined, value: unknown): unknown {
+  if (node === undefined || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    return value.map((v) => (v === null && node.items !== undefined && !node.items.nullable && node.items.default !== undefined ? applyDefaults(node.items, node.items.default) : applyDefaults(node.items, v)));
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const schema = node.properties.get(k) ?? node.additionalProperties;
+    if (schema === undefined && !node.preserveUnknown) continue;
+    if (v === null && schema !== undefined && !schema.nullable) {
+      if (schema.default !== undefined) out[k] = applyDefaults(schema, schema.default);
+      continue;
+    }
+    out[k] = applyDefaults(schema, v);
+  }
+  for (const [k, p] of node.properties) if (!(k in out) && p.default !== undefined) out[k] = applyDefaults(p, p.default);
+  return out;
+}
+
+function typedLiteral(node: SchemaNode | undefined, value: unknown): string {
+  if (value === null || node === undefined || node.intOrString || node.type === undefined) return jsonLiteral(value);
+  if (node.type === 'number' && typeof value === 'number') return numberLiteral(value, true);
+  if (Array.isArray(value)) return `[${value.map((v) => typedLiteral(node.items, v)).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${stringLiteral(k)}: ${typedLiteral(node.properties.get(k) ?? node.additionalProperties, v)}`);
+    return `{${entries.join(', ')}}`;
+  }
+  return jsonLiteral(value);
+}
