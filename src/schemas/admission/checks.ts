@@ -17,11 +17,12 @@ export interface Check {
   readonly suffix: string;
 }
 
-export function nodeChecks(node: SchemaNode, x: string): Check[] {
+/** `typeKnown`: the value is known to have the node's type (spec.data is an object by its CRD). */
+export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Check[] {
   const checks: Check[] = [];
   const add = (holds: string, suffix: string): void => void checks.push({ holds, suffix });
   const type = typeCheck(node, x);
-  if (type !== undefined) add(type.holds, type.suffix);
+  if (type !== undefined && !typeKnown) add(type.holds, type.suffix);
 
   // int-or-string carries both kinds of bounds; each applies to values of its kind only.
   const numeric = (holds: string): string => (node.intOrString ? `type(${x}) != int || (${holds})` : holds);

@@ -28,7 +28,7 @@ export function validationsOf(root: SchemaNode): { validations: Validation[]; pr
   const rules: Validation[] = [];
   const problems: Problem[] = [];
   const visit = (node: SchemaNode, site: Site): void => {
-    const checks = nodeChecks(node, '_');
+    const checks = nodeChecks(node, '_', site === ROOT_SITE);
     if (checks.length > 0) schemaChecks.push(checkValidation(node, site));
     for (const rule of node.rules) {
       try {
@@ -47,8 +47,9 @@ export function validationsOf(root: SchemaNode): { validations: Validation[]; pr
 }
 
 function checkValidation(node: SchemaNode, site: Site): Validation {
-  const holds = (x: string): string => and(nodeChecks(node, x).map((c) => c.holds));
-  const firstFailure = (x: string): string => chain(nodeChecks(node, x));
+  const root = site === ROOT_SITE;
+  const holds = (x: string): string => and(nodeChecks(node, x, root).map((c) => c.holds));
+  const firstFailure = (x: string): string => chain(nodeChecks(node, x, root));
   return {
     expression: forEvery(site, holds),
     messageExpression: failingPath(site, holds, firstFailure),

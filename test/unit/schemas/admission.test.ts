@@ -1,0 +1,161 @@
+/**
+ * The admission policy generator (src/schemas/admission): the CEL it writes for small schemas, what it
+ * refuses (with the schema path), and the shape of the policy and binding. Whether the CEL gives the
+ * apiserver's verdict is proven on the real apiserver (test/integration/schemas/admission-policy.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { generateAdmissionPolicy, policyName } from '../../../src/schemas/admission/index.ts';
+
+type Validation = { expression: string; messageExpression: string; message: string };
+
+function validations(openAPIV3Schema: unknown): Validation[] {
+  const result = generateAdmissionPolicy({ name: 'payments', version: 'v1', openAPIV3Schema, owner: { uid: 'uid-1' } });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return (result.policy.spec as { validations: Validation[] }).validations;
+}
+
+function problems(openAPIV3Schema: unknown): { path: string; message: string }[] {
+  const result = generateAdmissionPolicy({ name: 'payments', version: 'v1', openAPIV3Schema, owner: { uid: 'uid-1' } });
+  return result.ok ? [] : result.problems;
+}
+
+const object = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', properties, ...extra });
+
+describe('the CEL written for one property', () => {
+  const cases: [string, unknown, string][] = [
+    ['integer with bounds', { type: 'integer', minimum: 1, maximum: 10 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int) && (variables.data.p >= 1) && (variables.data.p <= 10))'],
+    ['exclusive number bounds compare as doubles', { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 2.5 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == double) && (double(variables.data.p) > 0.0) && (double(variables.data.p) <= 2.5))'],
+    ['string lengths (runes) and pattern', { type: 'string', minLength: 1, maxLength: 3, pattern: '^a"b$' }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == string) && (size(variables.data.p) >= 1) && (size(variables.data.p) <= 3) && (variables.data.p.matches("^a\\"b$")))'],
+    ['enum', { type: 'string', enum: ['a', 'b'] }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == string) && (variables.data.p in ["a", "b"]))'],
+    ['boolean', { type: 'boolean' }, '!has(variables.data.p) || !(variables.data.p != null) || (type(variables.data.p) == bool)'],
+    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == string) && (type(variables.data.p) != int || (variables.data.p <= 5)) && (type(variables.data.p) != string || (size(variables.data.p) <= 2)))'],
+    ['integer multipleOf', { type: 'integer', multipleOf: 5 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int) && (variables.data.p % 5 == 0))'],
+    ['a set list', { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set', maxItems: 3 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == list) && (size(variables.data.p) <= 3) && (variables.data.p.all(a, variables.data.p.exists_one(b, b == a))))'],
+  ];
+  it.each(cases)('%s', (_name, schema, expected) => {
+    expect(validations(object({ p: schema }))[0]?.expression).toBe(expected);
+  });
+
+  it('a property name that is not a CEL identifier is selected by index', () => {
+    expect(validations(object({ 'max-conns': { type: 'integer' } }))[0]?.expression).toBe('!("max-conns" in variables.data) || !(variables.data["max-conns"] != null) || (type(variables.data["max-conns"]) == int)');
+  });
+});
+
+describe('required, defaults and nulls', () => {
+  it('a required field without default must be present and not null', () => {
+    expect(validations(object({ a: { type: 'string' } }, { required: ['a'] }))[0]?.expression).toBe('has(variables.data.a) && variables.data.a != null');
+  });
+  it('a required field with a default is satisfied by defaulting: no check', () => {
+    const all = validations(object({ a: { type: 'string', default: 'x' } }, { required: ['a'] }));
+    expect(all.map((v) => v.expression).join('\n')).not.toContain('has(variables.data.a) &&');
+  });
+  it('a required nullable field may be null', () => {
+    expect(validations(object({ a: { type: 'string', nullable: true } }, { required: ['a'] }))[0]?.expression).toBe('has(variables.data.a)');
+  });
+  it('a null list item is a type error unless the items are nullable or defaulted', () => {
+    const plain = validations(object({ l: { type: 'array', items: { type: 'integer' } } }))[1]?.expression;
+    expect(plain).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, type(i1) == int))');
+    const defaulted = validations(object({ l: { type: 'array', items: { type: 'integer', default: 1 } } }))[1]?.expression;
+    expect(defaulted).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, !(i1 != null) || (type(i1) == int)))');
+  });
+  it('maxProperties counts properties after pruning and defaulting', () => {
+    const expression = validations(object({ a: { type: 'string', default: 'x' }, b: { type: 'string' }, c: { type: 'string', nullable: true } }, { maxProperties: 2 }))[0]?.expression;
+    expect(expression).toBe('(1 + (has(variables.data.b) && variables.data.b != null ? 1 : 0) + (has(variables.data.c) ? 1 : 0)) <= 2');
+  });
+});
+
+describe('x-kubernetes-validations rules', () => {
+  const pool = object({ min: { type: 'integer', default: 0 }, max: { type: 'integer', default: 10 } }, { 'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max', fieldPath: '.min' }] });
+
+  it('run on the defaulted value, bound to self, with the rule message after the field path', () => {
+    const rule = validations(object({ pool }, {})).at(-1);
+    expect(rule?.expression).toBe(
+      '!has(variables.data.pool) || !(variables.data.pool != null) || (!(type(variables.data.pool) == map) || ([{' +
+        '?"min": (has(variables.data.pool.min) && variables.data.pool.min != null ? optional.of(variables.data.pool.min) : optional.of(0)), ' +
+        '?"max": (has(variables.data.pool.max) && variables.data.pool.max != null ? optional.of(variables.data.pool.max) : optional.of(10))' +
+        '}].all(self, self.min <= self.max)))',
+    );
+    expect(rule?.messageExpression).toBe('"spec.data.pool" + ".min: " + "min must not exceed max"');
+    expect(rule?.message).toBe('spec.data.pool.min: min must not exceed max');
+  });
+
+  it('are quantified over list items, and the message names the first failing index', () => {
+    const rule = validations(object({ l: { type: 'array', items: pool } })).at(-1);
+    expect(rule?.expression).toContain('variables.data.l.all(i1, !(i1 != null) || (!(type(i1) == map) || ([{');
+    expect(rule?.messageExpression).toMatch(/^"spec\.data\.l\[" \+ string\(variables\.data\.l\.indexOf\(variables\.data\.l\.filter\(i1, /);
+  });
+
+  it('see numbers as doubles and undeclared fields pruned', () => {
+    const rule = validations(object({ r: object({ rate: { type: 'number' } }, { 'x-kubernetes-validations': [{ rule: 'self.rate > 1.5' }] }) })).at(-1);
+    expect(rule?.expression).toContain('?"rate": (has(variables.data.r.rate) && variables.data.r.rate != null ? optional.of(double(variables.data.r.rate)) : optional.none())');
+    expect(rule?.message).toBe('spec.data.r: failed rule: self.rate > 1.5');
+  });
+
+  it('use the messageExpression on the same self', () => {
+    const rule = validations(object({}, { 'x-kubernetes-validations': [{ rule: 'false', messageExpression: '"got " + string(size(self))' }] })).at(-1);
+    expect(rule?.messageExpression).toBe('"spec.data" + ": " + [{}].map(self, "got " + string(size(self)))[0]');
+  });
+});
+
+describe('refusals name the schema path', () => {
+  const cases: [string, unknown, { path: string; message: RegExp }][] = [
+    ['a transition rule', object({}, { 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /oldSelf/ }],
+    ['a rule naming the admission environment', object({}, { 'x-kubernetes-validations': [{ rule: 'request.userInfo.username != ""' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /admission environment/ }],
+    ['a rule reading a map of non-nullable values', object({ m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'size(self.m) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /map \(additionalProperties\)/ }],
+    ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'true' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
+    ['a validated string format', object({ u: { type: 'string', format: 'uuid' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "uuid"/ }],
+    ['JSON Schema 2020-12 const', object({ t: { type: 'string', const: 'x' } }), { path: 'openAPIV3Schema.properties.t.const', message: /const/ }],
+    ['oneOf', object({ t: { oneOf: [{ type: 'string' }] } }), { path: 'openAPIV3Schema.properties.t.oneOf', message: /oneOf/ }],
+    ['numeric exclusiveMinimum', object({ n: { type: 'number', exclusiveMinimum: 0 } }), { path: 'openAPIV3Schema.properties.n', message: /booleans/ }],
+    ['additionalProperties: false', object({ n: { type: 'string' } }, { additionalProperties: false }), { path: 'openAPIV3Schema.additionalProperties', message: /not a boolean/ }],
+    ['uniqueItems', object({ l: { type: 'array', items: { type: 'string' }, uniqueItems: true } }), { path: 'openAPIV3Schema.properties.l.uniqueItems', message: /list-type: set/ }],
+    ['an embedded resource', object({ r: { type: 'object', 'x-kubernetes-embedded-resource': true } }), { path: 'openAPIV3Schema.properties.r.x-kubernetes-embedded-resource', message: /not supported/ }],
+    ['a fractional multipleOf', object({ n: { type: 'number', multipleOf: 0.5 } }), { path: 'openAPIV3Schema.properties.n.multipleOf', message: /integer/ }],
+    ['a root that is not an object', { type: 'string' }, { path: 'openAPIV3Schema', message: /type object/ }],
+  ];
+  it.each(cases)('%s', (_name, schema, expected) => {
+    expect(problems(schema)).toContainEqual({ path: expected.path, message: expect.stringMatching(expected.message) });
+  });
+
+  it('a schema nested past the depth limit', () => {
+    let schema: Record<string, unknown> = { type: 'string' };
+    for (let i = 0; i < 40; i++) schema = object({ a: schema });
+    expect(problems(schema)[0]?.message).toMatch(/deeper than 32/);
+  });
+});
+
+describe('the policy and binding', () => {
+  const input = { name: 'payments', version: 'v2', openAPIV3Schema: object({}), owner: { uid: 'uid-9' } };
+
+  it('match entries naming that version only, on create and update, and are owned by the ConfigSchema', () => {
+    const result = generateAdmissionPolicy(input);
+    if (!result.ok) throw new Error('refused');
+    const spec = result.policy.spec as { matchConditions: { expression: string }[]; matchConstraints: { resourceRules: { operations: string[] }[] }; failurePolicy: string };
+    expect(spec.matchConditions[0]?.expression).toBe('has(object.spec) && has(object.spec.schema) && object.spec.schema == "payments@v2"');
+    expect(spec.matchConstraints.resourceRules[0]?.operations).toEqual(['CREATE', 'UPDATE']);
+    expect(spec.failurePolicy).toBe('Fail');
+    for (const o of [result.policy, result.binding]) {
+      expect(o.metadata.name).toBe('cairn.dev.schema.payments.v2');
+      expect(o.metadata.ownerReferences).toEqual([{ apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigSchema', name: 'payments', uid: 'uid-9', controller: true }]);
+    }
+    expect(result.binding.spec).toEqual({ policyName: 'cairn.dev.schema.payments.v2', validationActions: ['Deny'] });
+  });
+
+  it('a deprecated version warns, with its deprecation warning on every apply', () => {
+    const result = generateAdmissionPolicy({ ...input, deprecated: true, deprecationWarning: 'use payments@v3' });
+    if (!result.ok) throw new Error('refused');
+    expect(result.binding.spec).toEqual({ policyName: 'cairn.dev.schema.payments.v2', validationActions: ['Warn'] });
+    expect((result.policy.spec as { validations: Validation[] }).validations[0]).toMatchObject({ expression: 'false', message: 'use payments@v3' });
+  });
+
+  it('is deterministic', () => {
+    expect(generateAdmissionPolicy(input)).toEqual(generateAdmissionPolicy(input));
+  });
+
+  it('names longer than a DNS subdomain are cut and keep a hash of the whole', () => {
+    const long = policyName('x'.repeat(250), 'v1');
+    expect(long.length).toBeLessThanOrEqual(253);
+    expect(long).toMatch(/^cairn\.dev\.schema\.x+\.[0-9a-f]{16}$/);
+    expect(policyName('x'.repeat(250), 'v2')).not.toBe(long);
+  });
+});
