@@ -36,6 +36,18 @@ export function jsonLiteral(value: unknown, doubles = false): string {
   throw new TypeError(`not a JSON value: ${String(value)}`);
 }
 
+/**
+ * A CEL literal for a JSON value whose list items and map values are each wrapped in dyn(): the
+ * admission environment type-checks aggregate literals as homogeneous, and JSON is not.
+ */
+export function dynLiteral(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => `dyn(${dynLiteral(v)})`).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${stringLiteral(k)}: dyn(${dynLiteral(v)})`).join(', ')}}`;
+  }
+  return jsonLiteral(value);
+}
+
 /** A CEL number literal: an int, or a double (always with a fraction or exponent). */
 export function numberLiteral(value: number, double: boolean): string {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);

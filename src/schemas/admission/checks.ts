@@ -9,7 +9,7 @@
  * type first; later checks may assume the type (CEL's && and ?: short-circuit).
  * `suffix` is what follows the node's field path in the message (`: must be ...`, `.min: Required value`).
  */
-import { and, hasField, jsonLiteral, numberLiteral, select, stringLiteral } from './cel.ts';
+import { and, dynLiteral, hasField, jsonLiteral, numberLiteral, select, stringLiteral } from './cel.ts';
 import type { SchemaNode } from './schema-node.ts';
 
 export interface Check {
@@ -28,7 +28,7 @@ export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Chec
   const numeric = (holds: string): string => (node.intOrString ? `type(${x}) != int || (${holds})` : holds);
   const textual = (holds: string): string => (node.intOrString ? `type(${x}) != string || (${holds})` : holds);
 
-  if (node.enum !== undefined) add(`${x} in ${jsonLiteral(node.enum)}`, `: Unsupported value: must be one of ${node.enum.map((v) => JSON.stringify(v)).join(', ')}`);
+  if (node.enum !== undefined) add(`${x} in ${enumLiteral(node.enum)}`, `: Unsupported value: must be one of ${node.enum.map((v) => JSON.stringify(v)).join(', ')}`);
   const asNumber = node.type === 'number' ? `double(${x})` : x;
   const bound = (value: number): string => numberLiteral(value, node.type === 'number' || !Number.isInteger(value));
   if (node.minimum !== undefined) {
@@ -59,6 +59,11 @@ export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Chec
   return checks;
 }
 
+/** Homogeneous enums as plain lists; mixed ones with dyn() items (the checker wants homogeneous literals). */
+function enumLiteral(values: readonly unknown[]): string {
+  return new Set(values.map((v) => typeof v)).size > 1 ? dynLiteral(values) : jsonLiteral(values);
+}
+
 /** The node's type check, or undefined when the node takes any type (preserve-unknown-fields). */
 export function typeCheck(node: SchemaNode, x: string): Check | undefined {
   if (node.intOrString) return { holds: `type(${x}) == int || type(${x}) == string`, suffix: ': must be an integer or a string' };
@@ -83,7 +88,7 @@ export function typeCheck(node: SchemaNode, x: string): Check | undefined {
 /** The value of key `k` of a list-map element after defaulting. */
 function keyValue(items: SchemaNode, element: string, key: string): string {
   const d = items.properties.get(key)?.default;
-  return d === undefined ? select(element, key) : `(${hasField(element, key)} && ${select(element, key)} != null ? ${select(element, key)} : ${jsonLiteral(d)})`;
+  return d === undefined ? select(element, key) : `(${hasField(element, key)} && ${select(element, key)} != null ? ${select(element, key)} : dyn(${dynLiteral(d)}))`;
 }
 
 function sameMapKeys(items: SchemaNode, keys: readonly string[]): string {

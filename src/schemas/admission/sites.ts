@@ -6,14 +6,16 @@
  * (`all(...)` over lists and maps); `failingPath` names the first value that fails it, for messages.
  *
  * Guarantees: a check only ever sees values the apiserver would validate at that node:
- * - a property or map value that is absent or null is skipped: the apiserver prunes a non-nullable
- *   null without default, replaces one with default by the (valid) default, and accepts a nullable
- *   one (its checks do not run on null);
+ * - where the node has a default, an absent value (and a null one, unless nullable) is replaced by
+ *   it, as the apiserver defaults before it validates (it checks a default when the CRD is written
+ *   only as written, not with the defaults of its own fields, so a defaulted value is checked here);
+ * - otherwise a property or map value that is absent or null is skipped: the apiserver prunes a
+ *   non-nullable null without default, and accepts a nullable one (its checks do not run on null);
  * - a list item that is null is skipped only when the items are nullable or defaulted; otherwise the
  *   check sees the null and its type check fails, as the apiserver's does;
  * - a container that is not a map (object) or list (array) is not entered: its own type check fails.
  */
-import { hasField, select, stringLiteral } from './cel.ts';
+import { dynLiteral, hasField, select, stringLiteral } from './cel.ts';
 import type { SchemaNode } from './schema-node.ts';
 
 export type Step = { readonly kind: 'field'; readonly name: string } | { readonly kind: 'item' } | { readonly kind: 'value' };
@@ -62,19 +64,32 @@ function entered(site: Site, i: number, x: string, skipNull: boolean): string {
   return `${x} != null`;
 }
 
+/** The value at step i given its raw expression: defaulted where the node has a default. */
+function defaulted(site: Site, i: number, raw: string, base: string): string {
+  const step = site.steps[i] as Step;
+  const node = site.nodes[i] as SchemaNode;
+  if (node.default === undefined) return raw;
+  const value = `dyn(${dynLiteral(node.default)})`;
+  if (step.kind === 'field') {
+    const present = node.nullable ? hasField(base, step.name) : `${hasField(base, step.name)} && ${raw} != null`;
+    return `(${present} ? ${raw} : ${value})`;
+  }
+  return node.nullable ? raw : `(${raw} == null ? ${value} : ${raw})`;
+}
+
 function reach(base: string, site: Site, i: number, check: (x: string) => string, skipNull: boolean): string {
   if (i === site.steps.length) return check(base);
   const step = site.steps[i] as Step;
-  const rest = (x: string): string => {
+  const node = site.nodes[i] as SchemaNode;
+  const rest = (raw: string): string => {
+    const x = defaulted(site, i, raw, base);
     const guard = entered(site, i, x, skipNull);
     const inner = reach(x, site, i + 1, check, skipNull);
     return guard === 'true' ? inner : `!(${guard}) || (${inner})`;
   };
   switch (step.kind) {
-    case 'field': {
-      const x = select(base, step.name);
-      return `!${hasField(base, step.name)} || ${rest(x)}`;
-    }
+    case 'field':
+      return node.default !== undefined ? rest(select(base, step.name)) : `!${hasField(base, step.name)} || ${rest(select(base, step.name))}`;
     case 'item':
       return `${base}.all(i${i}, ${rest(`i${i}`)})`;
     case 'value':
@@ -85,22 +100,23 @@ function reach(base: string, site: Site, i: number, check: (x: string) => string
 function path(base: string, prefix: string, site: Site, i: number, check: (x: string) => string, tail: (x: string) => string, skipNull: boolean): string {
   if (i === site.steps.length) return `${stringLiteral(prefix)} + ${tail(base)}`;
   const step = site.steps[i] as Step;
-  const fails = (x: string): string => {
+  const fails = (raw: string): string => {
+    const x = defaulted(site, i, raw, base);
     const guard = entered(site, i, x, skipNull);
     const inner = reach(x, site, i + 1, check, skipNull);
     return guard === 'true' ? `!(${inner})` : `(${guard}) && !(${inner})`;
   };
   switch (step.kind) {
     case 'field':
-      return path(select(base, step.name), `${prefix}.${step.name}`, site, i + 1, check, tail, skipNull);
+      return path(defaulted(site, i, select(base, step.name), base), `${prefix}.${step.name}`, site, i + 1, check, tail, skipNull);
     case 'item': {
       const element = `${base}.filter(i${i}, ${fails(`i${i}`)})[0]`;
-      const next = path(element, ']', site, i + 1, check, tail, skipNull);
+      const next = path(defaulted(site, i, element, base), ']', site, i + 1, check, tail, skipNull);
       return `${stringLiteral(`${prefix}[`)} + string(${base}.indexOf(${element})) + ${next}`;
     }
     case 'value': {
       const key = `${base}.filter(k${i}, ${fails(`${base}[k${i}]`)})[0]`;
-      const next = path(`${base}[${key}]`, ']', site, i + 1, check, tail, skipNull);
+      const next = path(defaulted(site, i, `${base}[${key}]`, base), ']', site, i + 1, check, tail, skipNull);
       return `${stringLiteral(`${prefix}[`)} + ${key} + ${next}`;
     }
   }

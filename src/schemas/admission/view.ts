@@ -9,7 +9,7 @@
  * Assumptions: property names inside a view are plain CEL identifiers (the apiserver would escape
  * others, e.g. `a-b` as `a__dash__b`); those are refused.
  */
-import { isPlainIdentifier, hasField, jsonLiteral, numberLiteral, select, stringLiteral } from './cel.ts';
+import { dynLiteral, isPlainIdentifier, hasField, numberLiteral, select, stringLiteral } from './cel.ts';
 import type { SchemaNode } from './schema-node.ts';
 
 export class Untranslatable extends Error {
@@ -52,8 +52,8 @@ function arrayView(node: SchemaNode, x: string, depth: number): string {
 /** A list item may be null: kept when nullable, replaced by the default, else left (a type error). */
 function itemView(items: SchemaNode, v: string, depth: number): string {
   const view = viewOf(items, v, depth);
-  if (items.default !== undefined && !items.nullable) return `(${v} == null ? ${defaultLiteral(items)} : ${view})`;
-  return view === v ? v : `(${v} == null ? null : ${view})`;
+  if (items.default !== undefined && !items.nullable) return `(${v} == null ? dyn(${defaultLiteral(items)}) : dyn(${view}))`;
+  return view === v ? v : `(${v} == null ? dyn(null) : dyn(${view}))`;
 }
 
 function mapView(node: SchemaNode, values: SchemaNode, x: string, depth: number): string {
@@ -72,9 +72,9 @@ function objectView(node: SchemaNode, x: string, depth: number): string {
     if (!isPlainIdentifier(name)) throw new Untranslatable(property.path, `a rule reads an object with property ${JSON.stringify(name)}, which CEL escapes`);
     const value = select(x, name);
     const kept = property.nullable ? hasField(x, name) : `${hasField(x, name)} && ${value} != null`;
-    const view = property.nullable ? `(${value} == null ? null : ${viewOf(property, value, depth + 1)})` : viewOf(property, value, depth + 1);
-    const otherwise = property.default !== undefined ? `optional.of(${defaultLiteral(property)})` : 'optional.none()';
-    entries.push(`?${stringLiteral(name)}: (${kept} ? optional.of(${view}) : ${otherwise})`);
+    const view = property.nullable ? `(${value} == null ? dyn(null) : dyn(${viewOf(property, value, depth + 1)}))` : viewOf(property, value, depth + 1);
+    const otherwise = property.default !== undefined ? `optional.of(dyn(${defaultLiteral(property)}))` : 'optional.none()';
+    entries.push(`?${stringLiteral(name)}: (${kept} ? optional.of(dyn(${view})) : ${otherwise})`);
   }
   return `{${entries.join(', ')}}`;
 }
@@ -105,12 +105,12 @@ export function applyDefaults(node: SchemaNode | undefined, value: unknown): unk
 }
 
 function typedLiteral(node: SchemaNode | undefined, value: unknown): string {
-  if (value === null || node === undefined || node.intOrString || node.type === undefined) return jsonLiteral(value);
+  if (value === null || node === undefined || node.intOrString || node.type === undefined) return dynLiteral(value);
   if (node.type === 'number' && typeof value === 'number') return numberLiteral(value, true);
-  if (Array.isArray(value)) return `[${value.map((v) => typedLiteral(node.items, v)).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => `dyn(${typedLiteral(node.items, v)})`).join(', ')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${stringLiteral(k)}: ${typedLiteral(node.properties.get(k) ?? node.additionalProperties, v)}`);
+    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${stringLiteral(k)}: dyn(${typedLiteral(node.properties.get(k) ?? node.additionalProperties, v)})`);
     return `{${entries.join(', ')}}`;
   }
-  return jsonLiteral(value);
+  return dynLiteral(value);
 }

@@ -8,7 +8,7 @@
  *
  * ADMISSION_PARITY_RUNS sets the values per schema (default 80).
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
@@ -26,7 +26,6 @@ const PARALLEL = 4;
 const embedded = embeddedStructuralSchemas();
 const EMBEDDED: TestSchema[] = [
   { name: 'database', schema: embedded['database@v1'] as Record<string, unknown>, probe: { host: 1, database: 'd', user: 'u' } },
-  { name: 'rate-limits', schema: embedded['rate-limits@v1'] as Record<string, unknown>, probe: { routes: 'x' } },
 ];
 
 interface Disagreement {
@@ -75,6 +74,18 @@ describe('generated admission policies give the verdict of the apiserver\'s CRD 
   }, 300_000);
 });
 
+describe('embedded schemas the oracle cannot judge', () => {
+  const namespace = uniqueName('schema-oracle');
+  afterAll(() => closeKube());
+
+  // Its rule "routes are unique" compares every pair of up to 500 routes of up to 1024 characters:
+  // the apiserver refuses it as a CRD schema, so there is no oracle verdict to compare with. Kept as a
+  // test so that a change of the schema brings it into the parity set above.
+  it('rate-limits@v1 is refused as a CRD schema by the apiserver (estimated rule cost)', async () => {
+    await expect(Oracle.install(embedded['rate-limits@v1'], namespace)).rejects.toThrow(/estimated rule cost exceeds budget/);
+  });
+});
+
 describe('kubectl apply of an entry with invalid data', () => {
   const namespace = uniqueName('schema-apply');
   const schema = CORPUS.find((s) => s.name === 'defaults-and-rules') as TestSchema;
@@ -82,12 +93,8 @@ describe('kubectl apply of an entry with invalid data', () => {
   let deprecated: Admission | undefined;
   const kubectl = (args: string[], input: string) => {
     const { kubectl: bin, kubeconfig } = controlPlane();
-    try {
-      return { ok: true, out: execFileSync(bin, ['--kubeconfig', kubeconfig, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }), err: '' };
-    } catch (error) {
-      const e = error as { stdout?: string; stderr?: string };
-      return { ok: false, out: e.stdout ?? '', err: e.stderr ?? '' };
-    }
+    const run = spawnSync(bin, ['--kubeconfig', kubeconfig, ...args], { input, encoding: 'utf8' });
+    return { ok: run.status === 0, out: run.stdout, err: run.stderr };
   };
   const entry = (name: string, schemaId: string, data: unknown) => JSON.stringify({ apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigEntry', metadata: { name, namespace }, spec: { schema: schemaId, data } });
 
@@ -103,7 +110,7 @@ describe('kubectl apply of an entry with invalid data', () => {
   });
 
   it('fails with the field path and the rule message, and writes nothing', () => {
-    const applied = kubectl(['apply', '-f', '-'], entry('bad-pool', 'apply-test@v1', { pool: { min: 15, max: 12 } }));
+    const applied = kubectl(['apply', '-f', '-'], entry('bad-pool', 'apply-test@v1', { pool: { min: 4, max: 3 } }));
     expect(applied.ok).toBe(false);
     expect(applied.err).toContain('spec.data.pool.min: must not be greater than max');
     expect(kubectl(['get', 'configentry', 'bad-pool', '-n', namespace], '').ok).toBe(false);
@@ -117,7 +124,7 @@ describe('kubectl apply of an entry with invalid data', () => {
 
   it('a deprecated version admits the same entry with warnings: the deprecation and the problem', async () => {
     deprecated = await Admission.install({ name: 'apply-test', version: 'v0', openAPIV3Schema: schema.schema, deprecated: true, deprecationWarning: 'apply-test@v0 is deprecated: use apply-test@v1' }, namespace);
-    const old = entry('old', 'apply-test@v0', { pool: { min: 15, max: 12 } });
+    const old = entry('old', 'apply-test@v0', { pool: { min: 4, max: 3 } });
     // Warn-only: enforced once the warning shows (the policy informer picks a new policy up shortly).
     const applied = await eventually('the deprecation warning', async () => {
       const attempt = kubectl(['apply', '--dry-run=server', '-f', '-'], old);

@@ -50,6 +50,10 @@ export async function get(path: string): Promise<unknown> {
   return sendJson(kube(), 'GET', path, undefined);
 }
 
+/** A create; a refusal is thrown with the apiserver's message (a refused CRD or policy says why). */
 export async function sendCreate(path: string, body: unknown): Promise<unknown> {
-  return sendJson(kube(), 'POST', path, body);
+  return sendJson(kube(), 'POST', path, body).catch((error: unknown) => {
+    if (error instanceof ApiStatusError) throw new Error(`POST ${path}: HTTP ${error.code}: ${error.body}`, { cause: error });
+    throw error;
+  });
 }

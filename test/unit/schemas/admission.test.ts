@@ -45,9 +45,9 @@ describe('required, defaults and nulls', () => {
   it('a required field without default must be present and not null', () => {
     expect(validations(object({ a: { type: 'string' } }, { required: ['a'] }))[0]?.expression).toBe('has(variables.data.a) && variables.data.a != null');
   });
-  it('a required field with a default is satisfied by defaulting: no check', () => {
+  it('a required field with a default is satisfied by defaulting: no check, and an absent value is checked as its default', () => {
     const all = validations(object({ a: { type: 'string', default: 'x' } }, { required: ['a'] }));
-    expect(all.map((v) => v.expression).join('\n')).not.toContain('has(variables.data.a) &&');
+    expect(all.map((v) => v.expression)).toEqual(['!((has(variables.data.a) && variables.data.a != null ? variables.data.a : dyn("x")) != null) || (type((has(variables.data.a) && variables.data.a != null ? variables.data.a : dyn("x"))) == string)']);
   });
   it('a required nullable field may be null', () => {
     expect(validations(object({ a: { type: 'string', nullable: true } }, { required: ['a'] }))[0]?.expression).toBe('has(variables.data.a)');
@@ -56,7 +56,7 @@ describe('required, defaults and nulls', () => {
     const plain = validations(object({ l: { type: 'array', items: { type: 'integer' } } }))[1]?.expression;
     expect(plain).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, type(i1) == int))');
     const defaulted = validations(object({ l: { type: 'array', items: { type: 'integer', default: 1 } } }))[1]?.expression;
-    expect(defaulted).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, !(i1 != null) || (type(i1) == int)))');
+    expect(defaulted).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, !((i1 == null ? dyn(1) : i1) != null) || (type((i1 == null ? dyn(1) : i1)) == int)))');
   });
   it('maxProperties counts properties after pruning and defaulting', () => {
     const expression = validations(object({ a: { type: 'string', default: 'x' }, b: { type: 'string' }, c: { type: 'string', nullable: true } }, { maxProperties: 2 }))[0]?.expression;
@@ -71,8 +71,8 @@ describe('x-kubernetes-validations rules', () => {
     const rule = validations(object({ pool }, {})).at(-1);
     expect(rule?.expression).toBe(
       '!has(variables.data.pool) || !(variables.data.pool != null) || (!(type(variables.data.pool) == map) || ([{' +
-        '?"min": (has(variables.data.pool.min) && variables.data.pool.min != null ? optional.of(variables.data.pool.min) : optional.of(0)), ' +
-        '?"max": (has(variables.data.pool.max) && variables.data.pool.max != null ? optional.of(variables.data.pool.max) : optional.of(10))' +
+        '?"min": (has(variables.data.pool.min) && variables.data.pool.min != null ? optional.of(dyn(variables.data.pool.min)) : optional.of(dyn(0))), ' +
+        '?"max": (has(variables.data.pool.max) && variables.data.pool.max != null ? optional.of(dyn(variables.data.pool.max)) : optional.of(dyn(10)))' +
         '}].all(self, self.min <= self.max)))',
     );
     expect(rule?.messageExpression).toBe('"spec.data.pool" + ".min: " + "min must not exceed max"');
@@ -87,13 +87,14 @@ describe('x-kubernetes-validations rules', () => {
 
   it('see numbers as doubles and undeclared fields pruned', () => {
     const rule = validations(object({ r: object({ rate: { type: 'number' } }, { 'x-kubernetes-validations': [{ rule: 'self.rate > 1.5' }] }) })).at(-1);
-    expect(rule?.expression).toContain('?"rate": (has(variables.data.r.rate) && variables.data.r.rate != null ? optional.of(double(variables.data.r.rate)) : optional.none())');
+    expect(rule?.expression).toContain('[{?"rate": (has(variables.data.r.rate) && variables.data.r.rate != null ? optional.of(dyn(double(variables.data.r.rate))) : optional.none())}]');
     expect(rule?.message).toBe('spec.data.r: failed rule: self.rate > 1.5');
   });
 
   it('use the messageExpression on the same self', () => {
     const rule = validations(object({}, { 'x-kubernetes-validations': [{ rule: 'false', messageExpression: '"got " + string(size(self))' }] })).at(-1);
     expect(rule?.messageExpression).toBe('"spec.data" + ": " + [{}].map(self, "got " + string(size(self)))[0]');
+    expect(rule?.expression).toBe('!(type(variables.data) == map) || ([{}].all(self, false))');
   });
 });
 
@@ -103,6 +104,7 @@ describe('refusals name the schema path', () => {
     ['a rule naming the admission environment', object({}, { 'x-kubernetes-validations': [{ rule: 'request.userInfo.username != ""' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /admission environment/ }],
     ['a rule reading a map of non-nullable values', object({ m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'size(self.m) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /map \(additionalProperties\)/ }],
     ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'true' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
+    ['a rule on a node without type', object({ any: { 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-validations': [{ rule: 'true' }] } }), { path: 'openAPIV3Schema.properties.any.x-kubernetes-validations[0].rule', message: /without a type/ }],
     ['a validated string format', object({ u: { type: 'string', format: 'uuid' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "uuid"/ }],
     ['JSON Schema 2020-12 const', object({ t: { type: 'string', const: 'x' } }), { path: 'openAPIV3Schema.properties.t.const', message: /const/ }],
     ['oneOf', object({ t: { oneOf: [{ type: 'string' }] } }), { path: 'openAPIV3Schema.properties.t.oneOf', message: /oneOf/ }],
