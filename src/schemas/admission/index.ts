@@ -17,7 +17,7 @@ import { GROUP, PLURAL, VERSION } from '../../api/names.ts';
 import { stringLiteral } from './cel.ts';
 import { type Problem, readSchema } from './schema-node.ts';
 import { DATA } from './sites.ts';
-import { type Validation, validationsOf } from './validations.ts';
+import { joinValidations, type Validation, validationsOf } from './validations.ts';
 
 export type { Problem } from './schema-node.ts';
 
@@ -38,6 +38,8 @@ export type AdmissionPolicyResult = { ok: true; policy: KubeObject; binding: Kub
 
 export const ADMISSION_API_VERSION = 'admissionregistration.k8s.io/v1';
 const MAX_NAME = 253;
+/** Longest joined validation expression (CEL source characters); see joinValidations. */
+export const MAX_EXPRESSION_CHARS = 50_000;
 
 export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionPolicyResult {
   const read = readSchema(input.openAPIV3Schema);
@@ -68,7 +70,7 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
       },
       matchConditions: [{ name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` }],
       variables: [{ name: DATA.slice('variables.'.length), expression: 'object.spec.data' }],
-      validations: [...warnings, ...validations].map(({ expression, message, messageExpression, reason }) => ({ expression, message, messageExpression, reason })),
+      validations: [...warnings, ...joinValidations(validations, MAX_EXPRESSION_CHARS)].map(({ expression, message, messageExpression, reason }) => ({ expression, message, messageExpression, reason })),
     },
   };
   const binding: KubeObject = {

@@ -5,13 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateAdmissionPolicy, policyName } from '../../../src/schemas/admission/index.ts';
+import { readSchema } from '../../../src/schemas/admission/schema-node.ts';
+import { joinValidations, type Validation, validationsOf } from '../../../src/schemas/admission/validations.ts';
 
-type Validation = { expression: string; messageExpression: string; message: string };
-
+/** The validations of a schema, one per node with checks and one per rule (before joining). */
 function validations(openAPIV3Schema: unknown): Validation[] {
-  const result = generateAdmissionPolicy({ name: 'payments', version: 'v1', openAPIV3Schema, owner: { uid: 'uid-1' } });
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return (result.policy.spec as { validations: Validation[] }).validations;
+  const read = readSchema(openAPIV3Schema);
+  if (!read.ok) throw new Error(JSON.stringify(read.problems));
+  const { validations, problems } = validationsOf(read.node);
+  if (problems.length > 0) throw new Error(JSON.stringify(problems));
+  return validations;
 }
 
 function problems(openAPIV3Schema: unknown): { path: string; message: string }[] {
@@ -95,6 +98,27 @@ describe('x-kubernetes-validations rules', () => {
     const rule = validations(object({}, { 'x-kubernetes-validations': [{ rule: 'false', messageExpression: '"got " + string(size(self))' }] })).at(-1);
     expect(rule?.messageExpression).toBe('"spec.data" + ": " + [{}].map(self, "got " + string(size(self)))[0]');
     expect(rule?.expression).toBe('!(type(variables.data) == map) || ([{}].all(self, false))');
+  });
+});
+
+describe('joining validations', () => {
+  const v = (n: number): Validation => ({ expression: `e${n}`, messageExpression: `m${n}`, message: `s${n}`, reason: 'Invalid' });
+
+  it('one expression for all, and the message of the first that fails', () => {
+    expect(joinValidations([v(1), v(2), v(3)], 100)).toEqual([{ expression: '(e1) && (e2) && (e3)', messageExpression: '(!(e1) ? (m1) : (!(e2) ? (m2) : (m3)))', message: 'spec.data: is invalid', reason: 'Invalid' }]);
+  });
+
+  it('no expression longer than the limit unless one alone is', () => {
+    expect(joinValidations([v(1), v(2), v(3)], 4).map((j) => j.expression)).toEqual(['(e1) && (e2)', 'e3']);
+    expect(joinValidations([v(1)], 1)).toEqual([v(1)]);
+  });
+
+  it('the policy carries the joined validations', () => {
+    const result = generateAdmissionPolicy({ name: 'p', version: 'v1', openAPIV3Schema: object({ a: { type: 'integer' }, b: { type: 'string' } }), owner: { uid: 'u' } });
+    if (!result.ok) throw new Error('refused');
+    const joined = (result.policy.spec as { validations: Validation[] }).validations;
+    expect(joined).toHaveLength(1);
+    expect(joined[0]?.expression).toBe(validations(object({ a: { type: 'integer' }, b: { type: 'string' } })).map((x) => `(${x.expression})`).join(' && '));
   });
 });
 
