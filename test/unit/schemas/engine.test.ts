@@ -59,6 +59,11 @@ describe('schema engine: values', () => {
     ]);
   });
 
+  it('adds no "rules were not checked" error when the schema has no rules (the apiserver then has no CEL validator)', () => {
+    const plain = { type: 'object', properties: { port: { type: 'integer' } } };
+    expect(messagesOf(plain, { port: 'x' })).toEqual(['spec.data.port: Invalid value: "string": spec.data.port in body must be of type integer: "string"']);
+  });
+
   it('evaluates CEL rules on integers (decoded as int64, as the apiserver decodes them)', () => {
     expect(messagesOf(server, { host: 'db', pool: { min: 30, max: 20 } })).toEqual(['spec.data.pool: Invalid value: min must not exceed max']);
   });

@@ -206,11 +206,15 @@ func (s *Schema) Validate(raw []byte) Outcome {
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, obj, s.validator)...)
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, obj, s.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, s.structural, obj)...)
-	if blocked, err := hasBlockingErr(errs); blocked {
-		errs = append(errs, err)
-	} else {
-		celErrs, _ := s.cel.Validate(ctx, nil, s.structural, obj, nil, celconfig.RuntimeCELCostBudget)
-		errs = append(errs, celErrs...)
+	// cel.NewValidator answers nil for a schema without rules, and the strategy then skips this
+	// step altogether, the "rules were not checked" error included.
+	if s.cel != nil {
+		if blocked, err := hasBlockingErr(errs); blocked {
+			errs = append(errs, err)
+		} else {
+			celErrs, _ := s.cel.Validate(ctx, nil, s.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+			errs = append(errs, celErrs...)
+		}
 	}
 	warnings := make([]string, 0, len(unknown))
 	for _, path := range unknown {
