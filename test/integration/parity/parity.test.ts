@@ -1,0 +1,31 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSchemaEngine } from '../../../src/schemas/engine/load.ts';
+import { controlPlane } from '../../support/cluster.ts';
+import { validatorWasmPath } from '../../support/engine.ts';
+import { parityCorpus } from '../../parity/corpus-all.ts';
+import { engineJudge } from '../../parity/engine-judge.ts';
+import type { Judge } from '../../parity/judge.ts';
+import { oracleJudge } from '../../parity/oracle-judge.ts';
+import { describeDisagreement, runParity } from '../../parity/run-parity.ts';
+
+const CASES = 600;
+const judges: Judge[] = [];
+
+afterAll(async () => {
+  for (const judge of judges) await judge.close();
+});
+
+describe('one verdict: the schema engine against the apiserver (server-side dry-run of a CRD per schema)', () => {
+  it(`agrees on the verdict, the defaulted value, the messages and the warnings of ${CASES} generated values`, async () => {
+    judges.push(oracleJudge(controlPlane().kubeconfig), engineJudge(await loadSchemaEngine(await readFile(validatorWasmPath()))));
+    const seed = Number(process.env.CAIRN_PARITY_SEED ?? Date.now() % 1_000_000);
+    const report = await runParity({ judges, corpus: parityCorpus(), cases: CASES, seed });
+    console.log(`parity (seed ${seed}): ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle`);
+    expect(report.disagreements.map(describeDisagreement)).toEqual([]);
+    expect(report.cases).toBe(CASES);
+    // Both outcomes are exercised, or agreement would prove little.
+    expect(report.accepted).toBeGreaterThan(CASES / 5);
+    expect(report.cases - report.accepted).toBeGreaterThan(CASES / 5);
+  }, 600_000);
+});

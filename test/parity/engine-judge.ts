@@ -1,0 +1,26 @@
+/** The operator's schema engine (src/schemas/engine) as a judge: compared on every aspect. */
+import type { CompiledSchema, SchemaEngine } from '../../src/schemas/engine/engine.ts';
+import type { Aspect, CorpusSchema, Judge, Verdict } from './judge.ts';
+
+export function engineJudge(engine: SchemaEngine): Judge {
+  const compiled = new Map<string, CompiledSchema>();
+  return {
+    name: 'engine',
+    aspects: new Set<Aspect>(['value', 'messages', 'warnings']),
+    async prepare(schema: CorpusSchema): Promise<void> {
+      const result = engine.compile(schema.schema);
+      if (!result.ok) throw new Error(`engine refused ${schema.name}: ${result.problems.map((p) => p.message).join('; ')}`);
+      compiled.set(schema.name, result.schema);
+    },
+    async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
+      const found = compiled.get(schema.name);
+      if (found === undefined) throw new Error(`${schema.name} was not prepared`);
+      const result = found.validate(value);
+      return result.ok ? { ok: true, value: result.value, warnings: result.warnings } : { ok: false, messages: result.issues.map((i) => i.message) };
+    },
+    async close(): Promise<void> {
+      for (const schema of compiled.values()) schema.release();
+      compiled.clear();
+    },
+  };
+}

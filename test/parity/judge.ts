@@ -1,0 +1,61 @@
+/**
+ * The differential test's vocabulary. A judge gives a verdict on a value of a corpus schema; the
+ * first judge (the oracle: the real apiserver) is the reference, and every other judge is compared
+ * with it on the aspects it claims. Adding a judge (admission, offline) is one object implementing
+ * Judge and one line in the list the runner gets.
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+/** One schema of the corpus: `schema` is the schema of an entry's spec.data. */
+export interface CorpusSchema {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: JsonSchema;
+}
+
+/** What a judge says of one value. Messages and warnings are compared as sorted lists. */
+export type Verdict =
+  | { readonly ok: true; readonly value: unknown; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly messages: readonly string[] };
+
+/**
+ * What a judge is compared on: the verdict always; the defaulted value, the apiserver's messages and
+ * its unknown-field warnings only when it claims them (an admission policy, say, has messages of its
+ * own, and a policy cannot default).
+ */
+export type Aspect = 'value' | 'messages' | 'warnings';
+
+export interface Judge {
+  readonly name: string;
+  readonly aspects: ReadonlySet<Aspect>;
+  /** Makes the schema ready (a CRD, a compiled schema, a policy); refusing it throws. */
+  prepare(schema: CorpusSchema): Promise<void>;
+  judge(schema: CorpusSchema, value: unknown): Promise<Verdict>;
+  close(): Promise<void>;
+}
+
+/** Keys sorted at every level: value equality that ignores the order of object keys only. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+/** Where two verdicts differ, in words; empty when they agree on every aspect `other` claims. */
+export function differences(reference: Verdict, other: Verdict, aspects: ReadonlySet<Aspect>): string[] {
+  if (reference.ok !== other.ok) return [`verdict: ${reference.ok ? 'accepted' : 'refused'} vs ${other.ok ? 'accepted' : 'refused'}`];
+  const found: string[] = [];
+  if (reference.ok && other.ok) {
+    if (aspects.has('value') && canonical(reference.value) !== canonical(other.value)) found.push(`value: ${canonical(reference.value)} vs ${canonical(other.value)}`);
+    if (aspects.has('warnings') && canonical([...reference.warnings].sort()) !== canonical([...other.warnings].sort())) {
+      found.push(`warnings: ${canonical(reference.warnings)} vs ${canonical(other.warnings)}`);
+    }
+  }
+  if (!reference.ok && !other.ok && aspects.has('messages')) {
+    const a = [...reference.messages].sort();
+    const b = [...other.messages].sort();
+    if (canonical(a) !== canonical(b)) found.push(`messages: ${canonical(a)} vs ${canonical(b)}`);
+  }
+  return found;
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm run test:parity [-- --cases N --seed S]`: starts a control plane of its own, runs the
+ * differential test (default 10,000 cases) and prints `N cases, N disagreements`; exits 1 on any
+ * disagreement.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { startControlPlane } from '../../tools/controlplane/control-plane.ts';
+import { ensureBinaries } from '../../tools/binaries/ensure.ts';
+import { loadSchemaEngine } from '../../src/schemas/engine/load.ts';
+import { parityCorpus } from './corpus-all.ts';
+import { engineJudge } from './engine-judge.ts';
+import { oracleJudge } from './oracle-judge.ts';
+import { describeDisagreement, runParity } from './run-parity.ts';
+
+const options = new Command('test:parity')
+  .option('--cases <n>', 'values to judge', '10000')
+  .option('--seed <n>', 'fast-check seed', String(Date.now() % 1_000_000))
+  .parse()
+  .opts<{ cases: string; seed: string }>();
+
+const { 'validator-wasm': wasm } = await ensureBinaries(['validator-wasm']);
+const controlPlane = await startControlPlane({ members: 1, log: (line) => console.error(`[control plane] ${line}`) });
+let failed = true;
+try {
+  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(await readFile(wasm ?? '')))];
+  const started = Date.now();
+  const report = await runParity({ judges, corpus: parityCorpus(), cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });
+  for (const judge of judges) await judge.close();
+  for (const d of report.disagreements.slice(0, 20)) console.log(describeDisagreement(d));
+  console.error(`seed ${options.seed}; ${report.accepted} accepted by the oracle, ${report.cases - report.accepted} refused; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${report.cases} cases, ${report.disagreements.length} disagreements`);
+  failed = report.disagreements.length > 0;
+} finally {
+  await controlPlane.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,120 @@
+/**
+ * The oracle: the real kube-apiserver. Each corpus schema is served by a CRD of its own whose
+ * openAPIV3Schema is exactly what the engine compiles (entrySchemaOf: the schema at spec.data), and
+ * each value is sent as a server-side dry-run create; the apiserver answers the defaulted, pruned
+ * object, or a Status whose causes are its field errors. Nothing is stored.
+ */
+import { randomBytes } from 'node:crypto';
+import { KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { type Dispatcher, request } from 'undici';
+import { entrySchemaOf } from '../../src/schemas/engine/engine.ts';
+import type { Aspect, CorpusSchema, Judge, Verdict } from './judge.ts';
+
+const GROUP = 'parity.cairn.dev';
+
+interface Served {
+  readonly plural: string;
+  readonly kind: string;
+}
+
+interface Response {
+  readonly status: number;
+  readonly body: unknown;
+  readonly warnings: string[];
+}
+
+interface StatusBody {
+  readonly message?: string;
+  readonly details?: { readonly causes?: readonly { readonly field?: string; readonly message?: string }[] };
+}
+
+/** `299 - "text"` warning headers (several may share one header, comma-separated) -> texts. */
+function warningsOf(header: string | string[] | undefined): string[] {
+  const texts: string[] = [];
+  for (const line of header === undefined ? [] : [header].flat()) {
+    for (const match of line.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) texts.push((match[1] ?? '').replace(/\\(.)/g, '$1'));
+  }
+  return texts;
+}
+
+function messagesOf(body: StatusBody): string[] {
+  const causes = body.details?.causes ?? [];
+  if (causes.length === 0) return [body.message ?? JSON.stringify(body)];
+  return causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`);
+}
+
+export function oracleJudge(kubeconfigPath: string): Judge {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const run = randomBytes(3).toString('hex');
+  const served = new Map<string, Served>();
+
+  async function send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
+    const server = kubeConfig.getCurrentCluster()?.server ?? '';
+    const context = new RequestContext(`${server}${path}`, method as never);
+    await kubeConfig.applySecurityAuthentication(context);
+    const response = await request(context.getUrl(), {
+      method,
+      headers: { ...context.getHeaders(), accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: context.getDispatcher() as Dispatcher | undefined,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.body.text();
+    const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json');
+    return { status: response.statusCode, body: isJson ? JSON.parse(text) : text, warnings: warningsOf(response.headers.warning) };
+  }
+
+  async function until(what: string, ready: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (!(await ready())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function dryRunCreate(target: Served, data: unknown): Promise<Response> {
+    const object = { apiVersion: `${GROUP}/v1`, kind: target.kind, metadata: { name: 'value' }, spec: { data } };
+    return send('POST', `/apis/${GROUP}/v1/namespaces/default/${target.plural}?dryRun=All`, object);
+  }
+
+  return {
+    name: 'oracle',
+    aspects: new Set<Aspect>(['value', 'messages', 'warnings']),
+    async prepare(schema: CorpusSchema): Promise<void> {
+      const index = served.size;
+      const target = { plural: `p${run}x${index}`, kind: `P${run}x${index}` };
+      const crd = {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${target.plural}.${GROUP}`, labels: { 'parity.cairn.dev/schema': schema.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 63) } },
+        spec: {
+          group: GROUP,
+          scope: 'Namespaced',
+          names: { plural: target.plural, singular: target.plural, kind: target.kind, listKind: `${target.kind}List` },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: entrySchemaOf(schema.schema) } }],
+        },
+      };
+      const created = await send('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+      if (created.status !== 201) throw new Error(`the apiserver refused the CRD of ${schema.name}: ${messagesOf(created.body as StatusBody).join('; ')}`);
+      served.set(schema.name, target);
+      // Established is not yet served: wait until a dry-run create reaches the resource's handler.
+      await until(`${schema.name}'s CRD to be served`, async () => [201, 400, 422].includes((await dryRunCreate(target, {})).status));
+    },
+    async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
+      const target = served.get(schema.name);
+      if (target === undefined) throw new Error(`${schema.name} was not prepared`);
+      const response = await dryRunCreate(target, value);
+      if (response.status === 201) {
+        const object = response.body as { spec?: { data?: unknown } };
+        return { ok: true, value: object.spec?.data, warnings: response.warnings };
+      }
+      if (response.status === 422 || response.status === 400) return { ok: false, messages: messagesOf(response.body as StatusBody) };
+      throw new Error(`the apiserver answered ${response.status} for ${schema.name}: ${JSON.stringify(response.body)}`);
+    },
+    async close(): Promise<void> {
+      for (const target of served.values()) await send('DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${target.plural}.${GROUP}`);
+      served.clear();
+    },
+  };
+}

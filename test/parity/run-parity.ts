@@ -1,0 +1,73 @@
+/**
+ * The differential run: `cases` values spread over the corpus (generated from each schema, seeded, so
+ * a run repeats), each judged by every judge; every difference from the first judge (the oracle) on
+ * an aspect the other judge claims is a disagreement.
+ */
+import fc from 'fast-check';
+import { type CorpusSchema, type Judge, type Verdict, differences } from './judge.ts';
+import { casesOf } from './values.ts';
+
+export interface Disagreement {
+  readonly schema: string;
+  readonly value: unknown;
+  readonly judge: string;
+  readonly differences: readonly string[];
+  readonly reference: Verdict;
+  readonly verdict: Verdict;
+}
+
+export interface ParityReport {
+  readonly cases: number;
+  /** Cases the oracle accepted: the run must exercise both outcomes to mean anything. */
+  readonly accepted: number;
+  readonly disagreements: readonly Disagreement[];
+}
+
+export interface ParityOptions {
+  readonly judges: readonly Judge[];
+  readonly corpus: readonly CorpusSchema[];
+  readonly cases: number;
+  readonly seed: number;
+  /** Values judged at once (the oracle is an HTTP server). */
+  readonly concurrency?: number;
+  readonly log?: (line: string) => void;
+}
+
+export async function runParity(options: ParityOptions): Promise<ParityReport> {
+  const { judges, corpus, log = () => {} } = options;
+  const [reference, ...others] = judges;
+  if (reference === undefined) throw new Error('no judges');
+  for (const schema of corpus) for (const judge of judges) await judge.prepare(schema);
+
+  const work: { schema: CorpusSchema; value: unknown }[] = [];
+  corpus.forEach((schema, i) => {
+    const count = Math.floor(options.cases / corpus.length) + (i < options.cases % corpus.length ? 1 : 0);
+    for (const value of fc.sample(casesOf(schema.schema), { numRuns: count, seed: options.seed + i })) work.push({ schema, value });
+  });
+
+  const disagreements: Disagreement[] = [];
+  let accepted = 0;
+  let done = 0;
+  async function judgeOne(item: { schema: CorpusSchema; value: unknown }): Promise<void> {
+    const expected = await reference!.judge(item.schema, item.value);
+    if (expected.ok) accepted += 1;
+    for (const judge of others) {
+      const verdict = await judge.judge(item.schema, item.value);
+      const found = differences(expected, verdict, judge.aspects);
+      if (found.length > 0) disagreements.push({ schema: item.schema.name, value: item.value, judge: judge.name, differences: found, reference: expected, verdict });
+    }
+    done += 1;
+    if (done % 1000 === 0) log(`${done} of ${work.length} cases, ${disagreements.length} disagreements`);
+  }
+  const queue = [...work];
+  const workers = Array.from({ length: options.concurrency ?? 4 }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await judgeOne(item);
+  });
+  await Promise.all(workers);
+  return { cases: work.length, accepted, disagreements };
+}
+
+/** A disagreement in a few lines, for a person. */
+export function describeDisagreement(d: Disagreement): string {
+  return `${d.schema} (${d.judge}): ${JSON.stringify(d.value)}\n  ${d.differences.join('\n  ')}`;
+}
