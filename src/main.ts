@@ -13,12 +13,13 @@ import { EtcdStore } from './etcd/store.ts';
 import { PrefixWatcher } from './etcd/watcher.ts';
 import { ConfigEntryClient } from './kube/config-entries.ts';
 import { EventRecorder } from './kube/events.ts';
-import { Informer, type InformerSource } from './kube/informer.ts';
+import { Informer } from './kube/informer.ts';
 import { loadKubeConfig } from './kube/kube-config.ts';
 import { LeaderElector } from './kube/leader-election.ts';
 import { LeaseClient } from './kube/lease-client.ts';
 import { trimForCache } from './kube/trim.ts';
-import { Heartbeat, startHealthServer } from './observability/health.ts';
+import { startHealthServer } from './observability/health.ts';
+import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 
@@ -32,27 +33,6 @@ const LOOP_SILENCE_LIMIT_MS = 5 * 60_000;
 
 function readPem(path: string | undefined): string | undefined {
   return path === undefined ? undefined : readFileSync(path, 'utf8');
-}
-
-/** The informer's source, beating `heartbeat` on every list, watch event and watch end. */
-function beating<T>(source: InformerSource<T>, heartbeat: Heartbeat): InformerSource<T> {
-  return {
-    list: () => source.list().finally(() => heartbeat.beat()),
-    watch: (resourceVersion, onEvent, onDone) => {
-      heartbeat.beat();
-      return source.watch(
-        resourceVersion,
-        (type, object) => {
-          heartbeat.beat();
-          onEvent(type, object);
-        },
-        (error) => {
-          heartbeat.beat();
-          onDone(error);
-        },
-      );
-    },
-  };
 }
 
 export async function run(config: Config): Promise<() => Promise<void>> {
@@ -151,14 +131,15 @@ export async function run(config: Config): Promise<() => Promise<void>> {
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {
-    notLive: () => {
-      const failing: string[] = [];
-      const stalled = manager.stalled();
-      if (stalled !== undefined) failing.push(`leadership: ${stalled}`);
-      if (informerBeat.silentForMs > LOOP_SILENCE_LIMIT_MS) failing.push(`configentry informer: no sign of life for ${Math.round(informerBeat.silentForMs / 1000)}s`);
-      if (etcdWatch?.state !== 'watching' && etcdWatchBeat.silentForMs > LOOP_SILENCE_LIMIT_MS) failing.push(`etcd watch: ${etcdWatch?.state ?? 'not created'} with no sign of life for ${Math.round(etcdWatchBeat.silentForMs / 1000)}s`);
-      return failing;
-    },
+    notLive: () =>
+      notLive({
+        leadershipStall: () => manager.stalled(),
+        silenceLimitMs: LOOP_SILENCE_LIMIT_MS,
+        loops: [
+          { name: 'configentry informer', heartbeat: informerBeat },
+          { name: 'etcd watch', heartbeat: etcdWatchBeat, steady: () => etcdWatch?.state === 'watching' },
+        ],
+      }),
     notReady: async () => {
       const failing: string[] = [];
       if (!manager.isSynced) failing.push('informer or etcd view not synced');

@@ -3,9 +3,8 @@
  * informer has synced and etcd answers), /metrics (Prometheus text), and /debug/heap (memory after a
  * forced GC) only in a process started with --expose-gc.
  *
- * Liveness fails only for what a restart cures: a loop that stopped showing signs of life, or a
- * replica holding the Lease without being able to work (see main.ts for the checks). It never
- * fails because a dependency is down (readiness says that), so an outage does not restart everyone.
+ * Liveness fails only for what a restart cures (liveness.ts); readiness says whether a dependency
+ * is down.
  */
 import { type Server, createServer } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -51,28 +50,4 @@ export function startHealthServer(port: number, host: string, checks: HealthChec
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
-}
-
-/**
- * When a loop last showed a sign of life (an event, a list, a retry, an error it reported): a loop
- * that keeps going beats at least every few minutes even when nothing changes (bookmarks, watchdog
- * re-watches, backoff retries); one that stopped for good does not.
- */
-export class Heartbeat {
-  private readonly now: () => number;
-  private last: number;
-
-  constructor(now: () => number = Date.now) {
-    this.now = now;
-    this.last = now();
-  }
-
-  beat(): void {
-    this.last = this.now();
-  }
-
-  /** Milliseconds since the last beat (or since creation). */
-  get silentForMs(): number {
-    return this.now() - this.last;
-  }
 }
