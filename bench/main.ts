@@ -15,6 +15,7 @@ import { installAdmissionPolicy } from '../tools/controlplane/install-admission-
 import { installCrds } from '../tools/controlplane/install-crds.ts';
 import { startOperatorProcess } from '../tools/controlplane/operator-process.ts';
 import { trimForCache } from '../src/kube/trim.ts';
+import { measureAdmissionCost } from './admission.ts';
 import { applyToReady, bulkCreate, updateChurn } from './cairn.ts';
 import { WARMUP, measureFloorLatency, measureRawPipeline } from './floor.ts';
 import { stageFigures } from './operator-metrics.ts';
@@ -58,6 +59,9 @@ try {
 
   log(`floor: ${options.latencySamples} sequential creates, transactions and status patches`);
   const floor = await measureFloorLatency(parts, 'bench-floor', options.latencySamples);
+
+  log(`schema admission policy: ${options.latencySamples} dry-run creates with and as many without it bound, interleaved`);
+  const admission = await measureAdmissionCost(kube, options.latencySamples);
 
   log(`raw pipeline: ${total} objects, ${options.concurrency} workers`);
   let rawSeconds = 0;
@@ -162,6 +166,10 @@ try {
       rawProcessSeconds: round(rawProcessSeconds, 3),
       rawInProcessSeconds: round(rawReconfirmSeconds, 3),
       ratio: round(restartSeconds / rawProcessSeconds),
+    },
+    schemas: {
+      admissionCreateRatio: admission.admissionCreateRatio,
+      admissionCreateMs: { withoutPolicy: admission.withoutPolicyMs, withPolicy: admission.withPolicyMs },
     },
     stages,
     wrongResults: wrong.length,

@@ -12,6 +12,7 @@ export interface Results {
   memory: { heapBytesPerEntry: number; heapBytesAt: Record<string, number>; jsonBytesPerEntry: number; cachedJsonBytesPerEntry: number; heapToJsonRatio: number };
   restart: { entries: number; etcdWrites: number; storeRevisionDelta: number; seconds: number; readySeconds: number; rawProcessSeconds: number; rawInProcessSeconds: number; ratio: number };
   stages: Record<string, StageFigure>;
+  schemas?: { admissionCreateRatio: number; admissionCreateMs: { withoutPolicy: Summary; withPolicy: Summary } };
 }
 
 const ms = (v: number): string => `${v.toFixed(2)} ms`;
@@ -47,6 +48,7 @@ export function formatTable(r: Results): string {
       [`bulk ${r.settings.entries} entries/s ÷ raw pipeline`, `${r.ratios.bulkThroughput.toFixed(2)} (${r.cairn.bulkEntriesPerSecond} vs ${r.floor.rawPipelineEntriesPerSecond}/s)`, '≥ 0.7'],
       ['heap per cached entry ÷ entry JSON', `${r.memory.heapToJsonRatio.toFixed(2)} (${r.memory.heapBytesPerEntry} B vs ${r.memory.jsonBytesPerEntry} B)`, '≤ 3'],
       [`restart over ${r.restart.entries}: etcd writes`, `${r.restart.etcdWrites} (store revision +${r.restart.storeRevisionDelta}: the fence)`, '0'],
+      ...(r.schemas ? [['schema admission policy: dry-run create p50 with ÷ without', `${r.schemas.admissionCreateRatio.toFixed(2)} (${ms(r.schemas.admissionCreateMs.withPolicy.p50)} vs ${ms(r.schemas.admissionCreateMs.withoutPolicy.p50)})`, '≤ 1.10']] : []),
       ['restart: re-confirm all ÷ raw LIST + range (both as new processes)', `${r.restart.ratio.toFixed(2)} (${r.restart.seconds} s vs ${r.restart.rawProcessSeconds} s; in a warm process ${r.restart.rawInProcessSeconds} s)`, '≤ 2'],
     ],
   );
