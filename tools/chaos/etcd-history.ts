@@ -31,19 +31,42 @@ export class EtcdHistory {
 
   /** Reads every change under the prefix since the last call (a marker write bounds the replay). */
   async record(timeoutMs = 60_000): Promise<void> {
-    const marker = `${this.prefix}${SENTINEL}/${randomBytes(4).toString('hex')}`;
+    const marker = this.markerKey();
     const end = Number((await this.client.put(marker).value('end').exec()).header.revision);
-    const batch = await replay(this.client, this.prefix, this.from, marker, timeoutMs);
-    this.changes.push(...batch.filter((c) => !c.key.startsWith(`${this.prefix}${SENTINEL}/`)));
-    this.from = end + 1;
+    await this.replayTo(marker, end, timeoutMs);
+  }
+
+  /**
+   * Puts a marker for a later `compactAfterRecording(held)`: while etcd refuses puts (NOSPACE), the
+   * end of the replay is marked by deleting this key, which etcd still allows.
+   */
+  async hold(): Promise<string> {
+    const marker = this.markerKey();
+    await this.client.put(marker).value('held').exec();
+    return marker;
   }
 
   /** Records, then compacts the store to the recorded revision (a compaction fault that loses no history). */
-  async compactAfterRecording(): Promise<number> {
-    await this.record();
+  async compactAfterRecording(held?: string): Promise<number> {
+    if (held === undefined) {
+      await this.record();
+    } else {
+      const end = Number((await this.client.delete().key(held).exec()).header.revision);
+      await this.replayTo(held, end, 60_000);
+    }
     const revision = this.from - 1;
     await this.client.kv.compact({ revision: String(revision), physical: true });
     return revision;
+  }
+
+  private markerKey(): string {
+    return `${this.prefix}${SENTINEL}/${randomBytes(4).toString('hex')}`;
+  }
+
+  private async replayTo(marker: string, end: number, timeoutMs: number): Promise<void> {
+    const batch = await replay(this.client, this.prefix, this.from, marker, end, timeoutMs);
+    this.changes.push(...batch.filter((c) => !c.key.startsWith(`${this.prefix}${SENTINEL}/`)));
+    this.from = end + 1;
   }
 
   get recorded(): readonly EtcdChange[] {
@@ -65,8 +88,8 @@ export class EtcdHistory {
   }
 }
 
-/** The changes under `prefix` from revision `from` up to and including the put of `marker`. */
-async function replay(client: Etcd3, prefix: string, from: number, marker: string, timeoutMs: number): Promise<EtcdChange[]> {
+/** The changes under `prefix` from revision `from` up to and including the change of `marker` at revision `end`. */
+async function replay(client: Etcd3, prefix: string, from: number, marker: string, end: number, timeoutMs: number): Promise<EtcdChange[]> {
   const changes: EtcdChange[] = [];
   const watcher = await client.watch().prefix(prefix).startRevision(String(from)).create();
   try {
@@ -82,7 +105,7 @@ async function replay(client: Etcd3, prefix: string, from: number, marker: strin
           const revision = Number(event.kv.mod_revision);
           if (event.type === 'Put') changes.push({ revision, key, type: 'put', value: event.kv.value.toString() });
           else changes.push({ revision, key, type: 'delete' });
-          if (key === marker) {
+          if (key === marker && revision >= end) {
             clearTimeout(timer);
             resolve();
           }

@@ -5,10 +5,12 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Etcd3 } from 'etcd3';
 import type { ApiServerHandle } from './apiserver.ts';
 import type { EntryLog } from './entry-log.ts';
 import type { EtcdHistory } from './etcd-history.ts';
 import type { Prng } from './prng.ts';
+import { retrying } from './retrying.ts';
 import { LEASE_SECONDS, type Rig } from './rig.ts';
 import type { Workload } from './workload.ts';
 
@@ -165,8 +167,8 @@ export const FAULTS: readonly Fault[] = [
       // must resume from a compacted revision and re-read.
       for (const p of ctx.rig.storeProxies) p.set('cut');
       await sleep(500);
-      const edited = await ctx.workload.driftNow(3);
-      const revision = await ctx.history.compactAfterRecording();
+      const edited = await ctx.workload.driftNow(3).catch(() => 0);
+      const revision = await retrying('compact', () => ctx.history.compactAfterRecording());
       await sleep(ctx.rng.int(500, 1_500));
       for (const p of ctx.rig.storeProxies) p.set('forward');
       return `cut the operators off etcd, edited ${edited} committed values behind them, compacted at rev ${revision}, healed`;
@@ -177,19 +179,26 @@ export const FAULTS: readonly Fault[] = [
     fits: (ctx) => ctx.rig.options.quotaBytes !== undefined,
     inject: async (ctx) => {
       const endpoints = ctx.rig.store.endpoints.join(',');
+      const held = await retrying('hold the history', () => ctx.history.hold());
+      // A client of its own: the refused puts must not open the circuit breaker of the harness's client.
+      const filler = new Etcd3({ hosts: [...ctx.rig.store.endpoints] });
       const junk = 'x'.repeat(512 * 1024);
       let puts = 0;
-      for (; puts < 400; puts++) {
-        const full = await ctx.history.client.put(`/chaos-junk/${puts}`).value(junk).exec().then(() => false, (e: unknown) => String(e).includes('space'));
-        if (full) break;
+      let failures = 0;
+      while (puts < 400 && failures < 20) {
+        const outcome = await filler.put(`/chaos-junk/${puts}`).value(junk).exec().then(() => 'stored', (e: unknown) => (String(e).includes('space') ? 'full' : 'failed'));
+        if (outcome === 'full') break;
+        if (outcome === 'stored') puts++;
+        else failures++;
       }
+      filler.close();
       const heldMs = ctx.rng.int(2_000, 4_000);
       await sleep(heldMs);
       const seen = `${summarizeMetrics(await ctx.rig.metricsOfLeader())}; status reasons ${reasonCounts(ctx.entries)}`;
-      await ctx.history.client.delete().prefix('/chaos-junk/').exec();
-      await ctx.history.compactAfterRecording();
-      await run(ctx.etcdctl, [`--endpoints=${endpoints}`, 'defrag', '--cluster']);
-      await run(ctx.etcdctl, [`--endpoints=${endpoints}`, 'alarm', 'disarm']);
+      await retrying('delete the junk', () => ctx.history.client.delete().prefix('/chaos-junk/').exec());
+      await ctx.history.compactAfterRecording(held);
+      await retrying('defragment', () => run(ctx.etcdctl, [`--endpoints=${endpoints}`, 'defrag', '--cluster']));
+      await retrying('disarm the alarm', () => run(ctx.etcdctl, [`--endpoints=${endpoints}`, 'alarm', 'disarm']));
       return `filled the store (${puts} puts of 512 KiB) until NOSPACE, held ${heldMs} ms (operator metrics then: ${seen}), freed, compacted, defragmented, alarm disarmed`;
     },
   },

@@ -139,6 +139,13 @@ export class Rig {
     return (await operator?.metrics().catch(() => '')) ?? '';
   }
 
+  /** /metrics of every running replica, by identity. */
+  async metricsByIdentity(): Promise<Map<string, string>> {
+    const running = this.replicas.filter((r) => r.operator?.process.running);
+    const texts = await Promise.all(running.map((r) => r.operator?.metrics().catch(() => '') ?? ''));
+    return new Map(running.map((r, i) => [r.identity, texts[i] ?? '']));
+  }
+
   async killReplica(index: number): Promise<void> {
     await this.replica(index).operator?.kill();
   }

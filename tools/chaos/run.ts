@@ -19,6 +19,8 @@ import type { FinalState, History } from './history.ts';
 import { type EntryObject, statusOf } from './observed.ts';
 import { Prng } from './prng.ts';
 import { livePids, Rig } from './rig.ts';
+import { describeUserView, readCounters } from './user-view.ts';
+import { retrying } from './retrying.ts';
 import { Workload } from './workload.ts';
 
 export interface RunOptions {
@@ -44,6 +46,8 @@ export interface FaultDone {
   readonly atMs: number;
   readonly tookMs: number;
   readonly what: string;
+  /** Statuses, Events and counters seen while it lasted (see user-view.ts). */
+  readonly seen: string;
 }
 
 export interface RunResult {
@@ -92,13 +96,14 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
     };
     const started = Date.now();
     workload.start();
-    const faults = await injectFaults(ctx, schedule(ctx, options), started, options.log);
+    const observe = { kc, namespace, entries };
+    const faults = await injectFaults(ctx, schedule(ctx, options), started, observe, options.log);
     await sleep(Math.max(0, started + options.workloadMs - Date.now()));
     await workload.stop();
     const quietAt = Date.now();
     options.log(`workload stopped after ${workload.operations} operations; waiting for the system to settle`);
     const { final, settledAt } = await settle(kc, namespace, prefix, history, entries, workload, options.settleTimeoutMs);
-    await history.record();
+    await retrying('replay etcd history', () => history.record());
     entries.stop();
     await stopCommits();
     stopCommits = undefined;
@@ -145,15 +150,18 @@ function schedule(ctx: FaultContext, options: RunOptions): { fault: Fault; atMs:
   return chosen.map((fault, i) => ({ fault, atMs: times[i] ?? 0 }));
 }
 
-async function injectFaults(ctx: FaultContext, plan: { fault: Fault; atMs: number }[], started: number, log: (line: string) => void): Promise<FaultDone[]> {
+async function injectFaults(ctx: FaultContext, plan: { fault: Fault; atMs: number }[], started: number, observe: { kc: KubeConfig; namespace: string; entries: EntryLog }, log: (line: string) => void): Promise<FaultDone[]> {
   const done: FaultDone[] = [];
   for (const { fault, atMs } of plan) {
     await sleep(Math.max(0, started + atMs - Date.now()));
     const at = Date.now();
+    const before = await readCounters(ctx.rig);
     log(`fault ${fault.name} at +${((at - started) / 1000).toFixed(1)} s`);
     const what = await fault.inject(ctx);
-    done.push({ name: fault.name, atMs: at - started, tookMs: Date.now() - at, what });
+    const seen = await describeUserView(observe.kc, observe.namespace, observe.entries, at, before, ctx.rig);
+    done.push({ name: fault.name, atMs: at - started, tookMs: Date.now() - at, what, seen });
     log(`  ${what} (${((Date.now() - at) / 1000).toFixed(1)} s)`);
+    log(`  seen: ${seen}`);
   }
   return done;
 }
