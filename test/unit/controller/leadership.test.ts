@@ -341,6 +341,36 @@ describe('Leadership epochs', () => {
     expect(current.leadership.fence?.revision).toBe(held);
   });
 
+  it('abandons the takeover when another holder moves the fence while the view catches up, and fences again later', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    await s.fenceGranted();
+    s.watchSeesFence(s.store.putByAnother());
+    await s.clock.advance(TIMING.catchUpMs);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.fenced).toEqual([]);
+
+    await s.clock.advance(TIMING.refenceAfterMs - TIMING.catchUpMs);
+    const again = await s.fencedNow();
+    expect(s.fenced).toEqual([again]);
+  });
+
+  it('fences once in a fresh epoch when the Lease is lost and regained while a re-fence after fencing lost is pending', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await s.fencedNow();
+    s.watchSeesFence(s.store.putByAnother());
+    s.leadership.leaseLost();
+    s.leadership.leaseAcquired();
+    const fresh = await s.fencedNow();
+    await s.clock.advance(TIMING.refenceAfterMs * 4);
+
+    expect(s.store.requests).toHaveLength(0); // the old epoch's pending re-fence never ran
+    expect(s.leadership.fence?.revision).toBe(fresh);
+    expect(s.fenced.at(-1)).toBe(fresh);
+  });
+
   it('does nothing after stop, not even when the Lease is reported again', async () => {
     const s = new Scenario();
     s.leadership.leaseAcquired();
