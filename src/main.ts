@@ -12,7 +12,7 @@ import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
 import { EtcdStore } from './etcd/store.ts';
 import { PrefixWatcher } from './etcd/watcher.ts';
 import { ConfigEntryClient } from './kube/config-entries.ts';
-import { EventRecorder } from './kube/events.ts';
+import { EventRecorder, kubeEventApi } from './kube/events.ts';
 import { Informer } from './kube/informer.ts';
 import { loadKubeConfig } from './kube/kube-config.ts';
 import { LeaderElector } from './kube/leader-election.ts';
@@ -43,7 +43,10 @@ export async function run(config: Config): Promise<() => Promise<void>> {
     log.warn({ err: error }, 'configentry watch: event skipped');
     metrics.watchEventsSkipped.inc({ reason: error.reason });
   });
-  const recorder = new EventRecorder(kubeConfig, config.identity, (error) => log.warn({ err: error }, 'could not record an event'));
+  const recorder = new EventRecorder(kubeEventApi(kubeConfig), config.identity, {
+    onError: (error) => log.warn({ err: error }, 'could not record an event'),
+    onDropped: (reason) => metrics.eventsDropped.inc({ reason }),
+  });
   const etcd = createEtcdClient({
     endpoints: config.etcdEndpoints,
     requestTimeoutMs: config.etcdTimeoutMs,

@@ -29,6 +29,7 @@ export class Metrics {
   readonly drift = new Counter({ name: 'cairn_drift_total', help: 'Changes to managed etcd keys made outside Cairn, by action taken', labelNames: ['action'], registers: [this.registry] });
   readonly stage = new Histogram({ name: 'cairn_reconcile_stage_seconds', help: 'Time spent in each stage of a reconcile', labelNames: ['stage'], buckets: RECONCILE_BUCKETS, registers: [this.registry] });
   readonly watchEventsSkipped = new Counter({ name: 'cairn_watch_events_skipped_total', help: 'Kubernetes watch events skipped: malformed (not a JSON watch event) or handler (our handler threw on it)', labelNames: ['reason'], registers: [this.registry] });
+  readonly eventsDropped = new Counter({ name: 'cairn_events_dropped_total', help: 'Kubernetes Events not written: spam (past the per-object rate limit) or queue_full (too many waiting to be written)', labelNames: ['reason'], registers: [this.registry] });
   readonly informerRelists = new Counter({ name: 'cairn_informer_relists_total', help: 'Informer re-lists after the first list (410 Gone, recoveries)', registers: [this.registry] });
 
   constructor(collectProcessMetrics = true) {

@@ -162,9 +162,9 @@ describe("the operator as the chart's ServiceAccount", () => {
     expect(allowed.sort()).toEqual(
       [
         // ClusterRole: every namespace.
-        'list cairn.dev/configentries', 'watch cairn.dev/configentries', 'patch cairn.dev/configentries', 'patch cairn.dev/configentries/status', 'create core/events',
+        'list cairn.dev/configentries', 'watch cairn.dev/configentries', 'patch cairn.dev/configentries', 'patch cairn.dev/configentries/status', 'create core/events', 'patch core/events',
         'list cairn.dev/configentries (other namespace)', 'watch cairn.dev/configentries (other namespace)', 'patch cairn.dev/configentries (other namespace)',
-        'patch cairn.dev/configentries/status (other namespace)', 'create core/events (other namespace)',
+        'patch cairn.dev/configentries/status (other namespace)', 'create core/events (other namespace)', 'patch core/events (other namespace)',
         // Role: leader election, in the operator's namespace only; get and update of its own Lease.
         'create coordination.k8s.io/leases', `create coordination.k8s.io/leases ${leaseName}`, `get coordination.k8s.io/leases ${leaseName}`, `update coordination.k8s.io/leases ${leaseName}`,
       ].sort(),
