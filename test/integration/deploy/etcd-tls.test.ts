@@ -5,63 +5,34 @@
  * (CAIRN_ETCD_CA_FILE / _CERT_FILE / _KEY_FILE), commits through them. A client without a
  * certificate is refused.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../../../tools/controlplane/ports.ts';
-import { ManagedProcess } from '../../../tools/controlplane/processes.ts';
 import { type OperatorProcess, startOperatorProcess } from '../../../tools/controlplane/operator-process.ts';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { Entries } from '../../support/entries.ts';
-import { DEPLOY } from './support.ts';
-
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+import { type TlsEtcd, certifiedClient, hasOpenssl, startTlsEtcd } from './tls-etcd.ts';
 
 describe.skipIf(!hasOpenssl)('etcd with the TLS layout of the chart (needs openssl)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-etcd-tls-'));
-  const certs = join(dir, 'certs');
   const namespace = uniqueName('etcd-tls');
   const entries = new Entries(namespace);
+  let etcd: TlsEtcd | undefined;
+  let certs = '';
   let clientUrl = '';
   let metricsUrl = '';
-  let etcd: ManagedProcess | undefined;
   let operator: OperatorProcess | undefined;
 
   beforeAll(async () => {
-    execFileSync('bash', [join(DEPLOY, 'etcd', 'make-certs.sh'), 'cairn', 'cairn-system', certs], { env: { ...process.env, NO_APPLY: '1' }, encoding: 'utf8' });
-    const [client, peer, metrics] = (await freePorts(3)) as [number, number, number];
-    clientUrl = `https://127.0.0.1:${client}`;
-    metricsUrl = `http://127.0.0.1:${metrics}`;
-    const peerUrl = `https://127.0.0.1:${peer}`;
-    // The flags of the chart's StatefulSet, on loopback: one member, TLS for clients and peers.
-    etcd = ManagedProcess.start({
-      name: 'etcd-tls',
-      command: controlPlane().etcd,
-      args: [
-        '--name=cairn-etcd-0', `--data-dir=${join(dir, 'data')}`,
-        `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
-        `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=cairn-etcd-0=${peerUrl}`,
-        '--initial-cluster-state=new', `--listen-metrics-urls=http://127.0.0.1:${metrics}`,
-        '--client-cert-auth=true', `--trusted-ca-file=${certs}/ca.crt`, `--cert-file=${certs}/server.crt`, `--key-file=${certs}/server.key`,
-        '--peer-client-cert-auth=true', `--peer-trusted-ca-file=${certs}/ca.crt`, `--peer-cert-file=${certs}/peer.crt`, `--peer-key-file=${certs}/peer.key`,
-      ],
-      logFile: join(dir, 'etcd.log'),
-      pidFile: join(dir, 'pids'),
-    });
-    const deadline = Date.now() + 30_000;
-    while (!(await fetch(`${metricsUrl}/readyz`).then((r) => r.ok, () => false))) {
-      etcd.assertRunning();
-      if (Date.now() > deadline) throw new Error(`etcd with TLS not ready:\n${etcd.logTail(30)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    etcd = await startTlsEtcd(dir);
+    ({ certs, clientUrl, metricsUrl } = etcd);
     await entries.createNamespace();
   });
   afterAll(async () => {
     await operator?.stop();
-    await etcd?.stop();
+    await etcd?.process.stop();
     await entries.deleteNamespace();
   });
 
@@ -85,7 +56,7 @@ describe.skipIf(!hasOpenssl)('etcd with the TLS layout of the chart (needs opens
     });
     await entries.create('flags', { schema: 'feature-flags@v1', data: { flags: {} } });
     const ready = await entries.waitReady('flags');
-    const reader = new Etcd3({ hosts: [clientUrl], credentials: { rootCertificate: readFileSync(join(certs, 'ca.crt')), certChain: readFileSync(join(certs, 'client.crt')), privateKey: readFileSync(join(certs, 'client.key')) } });
+    const reader = certifiedClient(etcd as TlsEtcd);
     try {
       const response = await reader.get(`/cairn/data/${namespace}/flags`).exec();
       expect(response.kvs[0]?.mod_revision).toBe(ready.status?.revision);
