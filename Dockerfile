@@ -5,8 +5,9 @@
 #
 #   docker build -t cairn-operator:dev .
 #
-# Not built in this repository's CI (no container engine there): test/unit/deploy/dockerfile.test.ts
-# lints this file and checks the rules above; the compiled operator itself is what the tests run.
+# `npm run image` builds it with this file as it is (tools/image: Docker, or Podman on a stand-in base
+# where Docker Hub is out of reach); test/integration/deploy/image-container.test.ts runs the image as
+# the chart runs the pod; test/unit/deploy/image.test.ts lints this file and checks the rules above.
 
 ARG NODE_VERSION=24.21.0
 

@@ -2,7 +2,7 @@
  * The operator as the image runs it: src/ compiled by the Dockerfile's own command
  * (`tsc -p tsconfig.build.json`), laid out as the image lays it out (/app/dist, /app/node_modules,
  * /app/package.json), started as `node dist/main.js`, reconciling against the real control plane.
- * The container build itself is not exercised here (no container engine).
+ * Needs no container engine; image-container.test.ts builds and runs the image itself.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';

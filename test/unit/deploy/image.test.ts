@@ -1,5 +1,6 @@
 /**
- * The container image, checked without a container engine (none runs here): the Dockerfile passes
+ * The container image, checked without a container engine (integration/deploy/image-container.test.ts
+ * builds and runs it where one runs): the Dockerfile passes
  * the dockerfile-utils validator and keeps the rules issue 5 set for it (multi-stage, Node 24 slim,
  * production dependencies only, non-root, nothing to write), the build context holds what it copies,
  * and what the compiled operator imports is in `dependencies`, so `npm ci --omit=dev` suffices.
