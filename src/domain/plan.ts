@@ -5,8 +5,10 @@
  * - An invalid spec (key, schema id, data, size) yields `invalid` and no transaction.
  * - Every transaction compares the fence (`mod_revision(P/fence) == T`) and the meta key as observed
  *   (absent, or `mod_revision == seen` after checking the owner uid is this entry's uid), and the data
- *   key as observed (absent, same mod_revision, or for adoption the same value). A stale view can
- *   therefore only make the transaction fail, never overwrite what another writer put there.
+ *   key as observed (absent, or the same mod_revision; for adoption, after checking that the value at
+ *   that mod_revision is identical). A stale view can therefore only make the transaction fail, never
+ *   overwrite what another writer put there. No compare carries a value, so a transaction is never
+ *   much larger than the value it puts.
  * - Another entry's key, or an unowned different value, is never written (`keyConflict`,
  *   `valueConflict`); an unowned identical value is adopted.
  * - When etcd already holds this value owned by this entry, nothing is written (`upToDate`), so
@@ -114,10 +116,6 @@ function commit(
     dataHash: valid.dataHash,
     committedAt: formatTime(ctx.now),
   };
-  const dataCompare: Compare =
-    cause === 'adopt' && observed.data.exists
-      ? { kind: 'value', key: keys.data, equals: observed.data.value }
-      : guardAsObserved(keys.data, observed.data);
   return {
     kind: 'commit',
     keys,
@@ -131,7 +129,9 @@ function commit(
       compares: [
         { kind: 'modRevision', key: ctx.fence.key, equals: ctx.fence.revision },
         guardAsObserved(keys.meta, observed.meta),
-        dataCompare,
+        // Adoption too compares the mod_revision the identical value was read at, not the value: a
+        // compare carrying the value would double the request and fail near the size limit.
+        guardAsObserved(keys.data, observed.data),
       ],
       operations: [
         { kind: 'put', key: keys.data, value: valid.canonical },

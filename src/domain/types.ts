@@ -44,8 +44,7 @@ export interface ObservedKeys {
 export type Compare =
   | { readonly kind: 'modRevision'; readonly key: string; readonly equals: string }
   /** `createRevision == 0` is how etcd says "this key does not exist". */
-  | { readonly kind: 'absent'; readonly key: string }
-  | { readonly kind: 'value'; readonly key: string; readonly equals: string };
+  | { readonly kind: 'absent'; readonly key: string };
 
 export type Operation =
   | { readonly kind: 'put'; readonly key: string; readonly value: string }

@@ -27,8 +27,6 @@ export function toEtcdCompare(compare: Compare): ICompare {
       return { key: bytes(compare.key), target: 'Mod', result: 'Equal', mod_revision: compare.equals };
     case 'absent':
       return { key: bytes(compare.key), target: 'Create', result: 'Equal', create_revision: 0 };
-    case 'value':
-      return { key: bytes(compare.key), target: 'Value', result: 'Equal', value: bytes(compare.equals) };
   }
 }
 

@@ -193,7 +193,7 @@ export class FakeEtcd implements Store {
     return { succeeded: false, revision: this.revision, readBack };
   }
 
-  /** As etcd evaluates a compare: a missing key has mod_revision 0, create_revision 0, and fails any value compare. */
+  /** As etcd evaluates a compare: a missing key has mod_revision 0 and create_revision 0. */
   private holds(compare: Compare): boolean {
     const kv = this.kv.get(compare.key);
     switch (compare.kind) {
@@ -201,8 +201,6 @@ export class FakeEtcd implements Store {
         return String(kv?.modRevision ?? 0) === compare.equals;
       case 'absent':
         return kv === undefined;
-      case 'value':
-        return kv !== undefined && kv.value === compare.equals;
     }
   }
 

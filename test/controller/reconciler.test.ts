@@ -179,7 +179,7 @@ describe('ownership', () => {
 
   it('adopts an unowned identical value: the value is unchanged, meta is written, Ready', async () => {
     const s = new Scenario();
-    s.etcd.put(DATA_KEY, canonical);
+    const adoptedAt = s.etcd.put(DATA_KEY, canonical);
     s.syncMirror();
     const key = s.create(liveEntry());
 
@@ -189,7 +189,7 @@ describe('ownership', () => {
     expect(s.calls.of('etcd.commit')[0]?.txn.compares).toEqual([
       { kind: 'modRevision', key: FENCE_KEY, equals: s.fence.revision },
       { kind: 'absent', key: META_KEY },
-      { kind: 'value', key: DATA_KEY, equals: canonical },
+      { kind: 'modRevision', key: DATA_KEY, equals: adoptedAt },
     ]);
     expect(s.etcd.value(DATA_KEY)).toBe(canonical);
     expect(parseStoredMeta(s.etcd.value(META_KEY) ?? '')?.uid).toBe(UID);

@@ -71,15 +71,17 @@ describe('plan: new keys', () => {
 });
 
 describe('plan: unowned values', () => {
-  it('adopts an identical unowned value, guarded by its exact stored bytes', () => {
-    const stored = JSON.stringify(JSON.parse(canonical), null, 2);
+  it.each([
+    ['its canonical form', canonical],
+    ['another spelling of the same JSON', JSON.stringify(JSON.parse(canonical), null, 2)],
+  ])('adopts an identical unowned value (%s), guarded by the mod_revision it was read at, not by carrying the value', (_, stored) => {
     const decision = plan(entry(), observed(present(stored, '50'), ABSENT), CTX);
     expect(decision).toMatchObject({ kind: 'commit', cause: 'adopt' });
     if (decision.kind !== 'commit') return;
     expect(decision.txn.compares).toEqual([
       fenceCompare,
       { kind: 'absent', key: META_KEY },
-      { kind: 'value', key: DATA_KEY, equals: stored },
+      { kind: 'modRevision', key: DATA_KEY, equals: '50' },
     ]);
     expect(decision.txn.operations).toEqual(puts);
   });

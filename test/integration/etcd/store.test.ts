@@ -86,16 +86,6 @@ describe('EtcdStore.commit', () => {
     expect(await store.revision()).toBe(before);
   });
 
-  it('decides value compares on the stored bytes', async () => {
-    const k = keys('value');
-    await client.put(k.data).value('{"v":1}');
-    const wrong = await store.commit({ compares: [{ kind: 'value', key: k.data, equals: '{"v":2}' }], operations: [{ kind: 'delete', key: k.data }], readBackOnFailure: [k.data] });
-    expect(wrong.succeeded).toBe(false);
-    const right = await store.commit({ compares: [{ kind: 'value', key: k.data, equals: '{"v":1}' }], operations: [{ kind: 'delete', key: k.data }], readBackOnFailure: [] });
-    expect(right.succeeded).toBe(true);
-    expect(await client.get(k.data).string()).toBeNull();
-  });
-
   it('translates a request over etcd\'s size limit into EtcdRequestTooLargeError, writing nothing', async () => {
     const before = await store.revision();
     const huge = 'x'.repeat(2 * 1024 * 1024);

@@ -10,8 +10,18 @@ import { withOperator } from '../../support/fixture.ts';
 
 const limits = (rps: number) => ({ routes: [{ route: '/api/orders', requestsPerSecond: rps, burst: rps * 2 }] });
 
+/** The operator's size limit here: large enough that twice a value near it exceeds etcd's 1.5 MiB request limit. */
+const MAX_DATA_BYTES = 1_000_000;
+
+/** A valid feature-flags@v1 value whose canonical JSON is just under MAX_DATA_BYTES (checked below). */
+function flagsNearTheLimit(): Record<string, unknown> {
+  const variants: Record<string, string> = {};
+  for (let i = 0; i < 246; i++) variants[`v${i}`] = 'x'.repeat(4_000);
+  return { flags: { big: { type: 'string', variants, defaultVariant: 'v0' } } };
+}
+
 describe('ownership of etcd keys', () => {
-  const f = withOperator('own');
+  const f = withOperator('own', [`--max-data-bytes=${MAX_DATA_BYTES}`]);
   const { namespace, prefix, entries, store } = f;
 
 
@@ -46,6 +56,22 @@ describe('ownership of etcd keys', () => {
     expect(after?.value).toBe(before?.value);
     expect(ready.status?.dataHash).toBeDefined();
     const meta = JSON.parse((await store.get(`${prefix}/meta/${namespace}/adopt/me`))?.value ?? '{}') as { uid?: string };
+    expect(meta.uid).toBe(ready.metadata.uid);
+  });
+
+  it('adopts an identical unowned value just under --max-data-bytes (the transaction does not carry it twice)', async () => {
+    const data = flagsNearTheLimit();
+    const valid = validateData('feature-flags@v1', data, { maxBytes: MAX_DATA_BYTES });
+    if (!valid.ok) throw new Error(valid.message);
+    expect(Buffer.byteLength(valid.canonical)).toBeGreaterThan(MAX_DATA_BYTES * 0.98);
+    const dataKey = `${prefix}/data/${namespace}/adopt/large`;
+    await store.put(dataKey, valid.canonical);
+    const before = await store.get(dataKey);
+    await entries.create('large-adopter', { schema: 'feature-flags@v1', key: 'adopt/large', data });
+    const ready = await entries.waitReady('large-adopter');
+    expect(ready.status?.dataHash).toBe(valid.dataHash);
+    expect((await store.get(dataKey))?.value).toBe(before?.value);
+    const meta = JSON.parse((await store.get(`${prefix}/meta/${namespace}/adopt/large`))?.value ?? '{}') as { uid?: string };
     expect(meta.uid).toBe(ready.metadata.uid);
   });
 
