@@ -1,10 +1,12 @@
 /**
  * An etcd cluster of 1 or 3 members on loopback, with on-disk data directories (fsync on: durability
  * is what Cairn promises, so tests run against the real thing). Members can be killed, paused,
- * resumed and restarted one at a time, for fault tests.
+ * resumed and restarted one at a time, for fault tests; with `partitionable`, a member can also be
+ * cut off from the others while it keeps serving clients (peer-partition.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PeerPartition } from './peer-partition.ts';
 import { freePorts } from './ports.ts';
 import { ManagedProcess, waitUntil } from './processes.ts';
 
@@ -17,12 +19,17 @@ export interface EtcdClusterOptions {
   readonly pidFile: string;
   /** More flags for every member (e.g. a small --quota-backend-bytes for an out-of-space fault). */
   readonly extraArgs?: readonly string[];
+  /** Peer traffic through proxies, so that isolate()/heal() can partition members. */
+  readonly partitionable?: boolean;
 }
 
 interface Member {
   readonly name: string;
   readonly clientUrl: string;
+  /** Where the member listens for peers. */
   readonly peerUrl: string;
+  /** What the member advertises to peers: its peerUrl, or its proxy when partitionable. */
+  readonly advertisedPeerUrl: string;
   readonly dataDir: string;
   process: ManagedProcess | undefined;
 }
@@ -38,6 +45,7 @@ async function isHealthy(clientUrl: string): Promise<boolean> {
 export class EtcdCluster {
   private readonly options: EtcdClusterOptions;
   private readonly members: Member[];
+  private partition: PeerPartition | undefined;
 
   private constructor(options: EtcdClusterOptions, members: Member[]) {
     this.options = options;
@@ -50,6 +58,14 @@ export class EtcdCluster {
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       const cluster = new EtcdCluster(options, await EtcdCluster.layout(options, attempt));
       try {
+        if (options.partitionable) {
+          const port = (url: string): number => Number(new URL(url).port);
+          cluster.partition = await PeerPartition.start(
+            cluster.members.map((m) => port(m.advertisedPeerUrl)),
+            cluster.members.map((m) => port(m.peerUrl)),
+            (i) => cluster.memberPid(i),
+          );
+        }
         await Promise.all(cluster.members.map((_, i) => cluster.launch(i, 'new')));
         return cluster;
       } catch (error) {
@@ -63,13 +79,16 @@ export class EtcdCluster {
   }
 
   private static async layout(options: EtcdClusterOptions, attempt: number): Promise<Member[]> {
-    const ports = await freePorts(options.members * 2);
+    const perMember = options.partitionable ? 3 : 2;
+    const ports = await freePorts(options.members * perMember);
     return Array.from({ length: options.members }, (_, i) => {
       const name = `${options.name}-${i}`;
+      const peerUrl = `http://127.0.0.1:${ports[perMember * i + 1]}`;
       return {
         name,
-        clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
-        peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
+        clientUrl: `http://127.0.0.1:${ports[perMember * i]}`,
+        peerUrl,
+        advertisedPeerUrl: options.partitionable ? `http://127.0.0.1:${ports[perMember * i + 2]}` : peerUrl,
         dataDir: join(options.dir, attempt === 1 ? name : `${name}-try${attempt}`),
         process: undefined,
       };
@@ -98,7 +117,7 @@ export class EtcdCluster {
   private async launch(index: number, state: 'new' | 'existing'): Promise<void> {
     const m = this.member(index);
     mkdirSync(m.dataDir, { recursive: true });
-    const initialCluster = this.members.map((x) => `${x.name}=${x.peerUrl}`).join(',');
+    const initialCluster = this.members.map((x) => `${x.name}=${x.advertisedPeerUrl}`).join(',');
     m.process = ManagedProcess.start({
       name: m.name,
       command: this.options.binary,
@@ -108,7 +127,7 @@ export class EtcdCluster {
         `--listen-client-urls=${m.clientUrl}`,
         `--advertise-client-urls=${m.clientUrl}`,
         `--listen-peer-urls=${m.peerUrl}`,
-        `--initial-advertise-peer-urls=${m.peerUrl}`,
+        `--initial-advertise-peer-urls=${m.advertisedPeerUrl}`,
         `--initial-cluster=${initialCluster}`,
         `--initial-cluster-state=${state}`,
         `--initial-cluster-token=${this.options.name}`,
@@ -143,7 +162,19 @@ export class EtcdCluster {
     await this.launch(index, 'existing');
   }
 
+  /** Cuts member `index` off from the other members (it keeps serving its clients). Needs `partitionable`. */
+  isolate(index: number): void {
+    this.member(index);
+    if (!this.partition) throw new Error('EtcdCluster.isolate: start the cluster with partitionable: true');
+    this.partition.isolate(index);
+  }
+
+  heal(index: number): void {
+    this.partition?.heal(index);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.members.map((m) => m.process?.stop()));
+    await this.partition?.stop();
   }
 }
