@@ -55,8 +55,10 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   });
   const store = new EtcdStore(etcd);
   // The fence is watched too: a new leader trusts its view only once it has seen its own fence, and a
-  // leader that sees another's fence stops writing at once (controller/leadership.ts).
-  const watched = [dataPrefix(config.prefix), metaPrefix(config.prefix), fenceKey(config.prefix)];
+  // leader that sees another's fence stops writing at once (controller/leadership.ts). Keys of
+  // namespaces this replica does not watch are dropped as they are read.
+  const namespaced = config.watchNamespace ? `${config.watchNamespace}/` : '';
+  const watched = [`${dataPrefix(config.prefix)}${namespaced}`, `${metaPrefix(config.prefix)}${namespaced}`, fenceKey(config.prefix)];
 
   const informerBeat = new Heartbeat();
   const etcdWatchBeat = new Heartbeat();
@@ -96,9 +98,10 @@ export async function run(config: Config): Promise<() => Promise<void>> {
           store,
           prefix: `${config.prefix}/`,
           accept: (key) => watched.some((p) => key.startsWith(p)),
+          summarize: (kv) => handlers.summarize(kv),
           onEvent: (event) => {
             etcdWatchBeat.beat();
-            handlers.onEvent(event.type === 'put' ? { type: 'put', key: event.key, value: event.value, modRevision: event.modRevision } : { type: 'delete', key: event.key, modRevision: event.modRevision });
+            handlers.onEvent(event);
           },
           onResync: (snapshot) => {
             etcdWatchBeat.beat();

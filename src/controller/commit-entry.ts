@@ -12,7 +12,9 @@
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { COMPARE_FAILED, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { sha256 } from '../domain/canonical.ts';
 import { FencingLostError } from '../domain/errors.ts';
+import { presentKey } from '../domain/key-state.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { plan } from '../domain/plan.ts';
 import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -72,7 +74,7 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   });
   // Announce our puts so the drift watch does not mistake their events for someone else's change.
   const puts = decision.txn.operations.filter((op) => op.kind === 'put');
-  for (const op of puts) deps.view.expect(op.key, op.value);
+  for (const op of puts) deps.view.expect(op.key, hashOfPut(decision, op));
   const settle = (): void => puts.forEach((op) => deps.view.settle(op.key));
   let result;
   try {
@@ -107,6 +109,11 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   }
 }
 
+/** The hash of what a put of this commit writes (the data's hash is already known: not hashed again). */
+function hashOfPut(decision: DecisionOf<'commit'>, op: { readonly key: string; readonly value: string }): string {
+  return op.key === decision.keys.data && op.value === decision.value ? decision.dataHash : sha256(op.value);
+}
+
 /** Tells the store view what the transaction wrote, so the next plan needs neither the watch nor a read. */
 function recordCommit(deps: ReconcileDeps, decision: DecisionOf<'commit'>, before: ObservedKeys | undefined, revision: string): void {
   for (const op of decision.txn.operations) {
@@ -116,6 +123,7 @@ function recordCommit(deps: ReconcileDeps, decision: DecisionOf<'commit'>, befor
     }
     const prior = op.key === decision.keys.data ? before?.data : before?.meta;
     const createRevision = prior?.exists ? prior.createRevision : revision;
-    deps.view.record(op.key, { exists: true, value: op.value, modRevision: revision, createRevision }, revision);
+    const state = op.key === decision.keys.data ? { exists: true as const, hash: decision.dataHash, modRevision: revision, createRevision } : presentKey(op.value, revision, createRevision);
+    deps.view.record(op.key, state, revision);
   }
 }

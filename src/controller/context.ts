@@ -8,7 +8,8 @@ export interface ReconcileDeps {
   readonly cache: EntryCache;
   readonly writer: EntryWriter;
   readonly events: EntryEventSink;
-  readonly store: Store;
+  /** The reconciler reads and commits; the fence and full reads belong to the manager and the drift watch. */
+  readonly store: Pick<Store, 'read' | 'commit'>;
   readonly view: StoreView;
   readonly isOutcomeUnknown: OutcomeUnknownTest;
   /** This leader's fencing token; undefined while not leading (then nothing is reconciled). */

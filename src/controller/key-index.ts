@@ -6,6 +6,12 @@
 export class KeyIndex {
   private readonly byDataKey = new Map<string, Set<string>>();
   private readonly byEntry = new Map<string, string>();
+  private readonly onClaimed: (dataKey: string) => void;
+
+  /** `onClaimed` hears of each data key that gains its first claimant. */
+  constructor(onClaimed: (dataKey: string) => void = () => {}) {
+    this.onClaimed = onClaimed;
+  }
 
   /** Records that `entryKey` claims `dataKey` (undefined: it claims nothing, e.g. an invalid key). */
   set(entryKey: string, dataKey: string | undefined): void {
@@ -17,6 +23,7 @@ export class KeyIndex {
     let claimants = this.byDataKey.get(dataKey);
     if (claimants === undefined) this.byDataKey.set(dataKey, (claimants = new Set()));
     claimants.add(entryKey);
+    if (claimants.size === 1) this.onClaimed(dataKey);
   }
 
   remove(entryKey: string): void {
@@ -31,4 +38,9 @@ export class KeyIndex {
   claimants(dataKey: string): readonly string[] {
     return [...(this.byDataKey.get(dataKey) ?? [])];
   }
+
+  isClaimed(dataKey: string): boolean {
+    return this.byDataKey.has(dataKey);
+  }
+
 }

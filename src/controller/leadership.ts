@@ -25,7 +25,7 @@
  * every change of the fence key, and every full read, to observeStoreChange/observeStoreSnapshot.
  */
 import type { Logger } from 'pino';
-import { compareRevisions, type Fence } from '../domain/types.ts';
+import { compareRevisions, type Fence, type KeyState } from '../domain/types.ts';
 import { type Clock, systemClock } from './clock.ts';
 
 /** The store view, as far as a takeover needs it. */
@@ -159,9 +159,9 @@ export class Leadership {
    * A full read of the prefix: the fence as it was then. An absent fence key is not taken as news (a
    * read filtered to data and meta keys looks the same); a deleted fence fails the next commit.
    */
-  observeStoreSnapshot(snapshot: { readonly kvs: readonly { key: string; value: string; modRevision: string }[] }): void {
-    const fence = snapshot.kvs.find((kv) => kv.key === this.options.fenceKey);
-    if (fence !== undefined) this.observeFence(fence.modRevision, holderOf(fence.value));
+  observeStoreSnapshot(snapshot: { readonly keys: readonly { readonly key: string; readonly state: KeyState }[] }): void {
+    const fence = snapshot.keys.find((k) => k.key === this.options.fenceKey)?.state;
+    if (fence?.exists) this.observeFence(fence.modRevision, holderOf(fence.value));
   }
 
   /** Why this replica is stuck (Lease held too long without a fence), or undefined. */

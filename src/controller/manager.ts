@@ -2,7 +2,8 @@
  * Runs the controller, wiring small parts: the informer feeds the keyed work queue (through the
  * `changedForReconcile` predicate); the drift watch keeps the store view current and queues the
  * owners of keys changed outside Cairn; leadership (`leadership.ts`: one epoch per Lease held, fenced
- * in etcd) decides when this replica writes; a periodic resync queues every entry.
+ * in etcd) decides when this replica writes; a periodic resync reads the prefix from etcd into the
+ * view (never trusting the watch alone) and queues every entry.
  *
  * Order on stop: stop taking work and let in-flight reconciles finish (they still hold the fence),
  * then end leadership and release the Lease, then close the watches.
@@ -11,6 +12,7 @@ import type { ConfigEntry } from '../api/config-entry.ts';
 import { CONTROLLER_NAME } from '../api/names.ts';
 import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import { fenceKey, parseStoreKey, entryKeys } from '../domain/keys.ts';
+import { presentKey } from '../domain/key-state.ts';
 import type { Fence } from '../domain/types.ts';
 import { changedForReconcile } from './changed-for-reconcile.ts';
 import { Leadership, type LeadershipTiming } from './leadership.ts';
@@ -18,7 +20,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ReconcileDeps } from './context.ts';
 import { KeyIndex } from './key-index.ts';
-import type { EntryCache, EntryEventSink, EntryWriter, OutcomeUnknownTest, Store } from './ports.ts';
+import type { EntryCache, EntryEventSink, EntryWriter, KeySnapshot, OutcomeUnknownTest, Store, StoredKeyValue } from './ports.ts';
 import { Reconciler } from './reconciler.ts';
 import { StoreMirror } from './store-mirror.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -29,9 +31,20 @@ export interface Runnable {
 }
 
 export interface StoreWatchHandlers {
-  onEvent(event: { type: 'put' | 'delete'; key: string; value?: string; modRevision: string }): void;
-  onResync(snapshot: { revision: string; kvs: readonly { key: string; value: string; modRevision: string; createRevision: string }[] }): void;
+  onEvent(event: StoreWatchEvent): void;
+  onResync(snapshot: { revision: string; keys: readonly KeySnapshot[] }): void;
   onError(error: Error): void;
+  /** How a key of a full read is kept: the view's own summary (hash, no value), so no read holds values. */
+  summarize(kv: StoredKeyValue): KeySnapshot;
+}
+
+export type StoreWatchEvent =
+  | { readonly type: 'put'; readonly key: string; readonly value: string; readonly modRevision: string; readonly createRevision: string }
+  | { readonly type: 'delete'; readonly key: string; readonly modRevision: string };
+
+/** The drift watch: events and full reads into the view; `resync` reads etcd again now. */
+export interface StoreWatch extends Runnable {
+  resync(): Promise<void>;
 }
 
 export interface ManagerOptions {
@@ -48,10 +61,10 @@ export interface ManagerOptions {
 
 export interface ManagerParts {
   readonly createInformer: (onChange: (key: string, before: ConfigEntry | undefined, after: ConfigEntry | undefined) => void) => EntryCache & Runnable & { readonly hasSynced: boolean };
-  readonly createStoreWatch: (handlers: StoreWatchHandlers) => Runnable;
+  readonly createStoreWatch: (handlers: StoreWatchHandlers) => StoreWatch;
   /** Leader election; undefined runs as the only replica (it leads at once). */
   readonly createElector?: (onStartedLeading: () => void, onStoppedLeading: () => void) => Runnable;
-  readonly store: Store & { acquireFence(fenceKey: string, holder: string): Promise<Fence> };
+  readonly store: Store;
   readonly writer: EntryWriter;
   readonly events: EntryEventSink;
   readonly isOutcomeUnknown: OutcomeUnknownTest;
@@ -61,11 +74,11 @@ export interface ManagerParts {
 }
 
 export class Manager {
-  readonly mirror = new StoreMirror();
-  private readonly index = new KeyIndex();
+  private readonly index = new KeyIndex((dataKey) => this.mirror.claimed(dataKey));
+  readonly mirror: StoreMirror;
   private readonly options: ManagerOptions;
   private readonly informer: EntryCache & Runnable & { readonly hasSynced: boolean };
-  private readonly storeWatch: Runnable;
+  private readonly storeWatch: StoreWatch;
   private readonly elector: Runnable | undefined;
   private readonly queue: WorkQueue;
   private readonly log: Logger;
@@ -75,6 +88,7 @@ export class Manager {
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
     this.log = parts.log;
+    this.mirror = new StoreMirror({ prefix: options.prefix, isClaimed: (dataKey) => this.index.isClaimed(dataKey) });
     const m = parts.metrics;
     m.maxConcurrent.set({ controller: CONTROLLER_NAME }, options.concurrency);
     this.informer = parts.createInformer((key, before, after) => this.onEntryChange(key, before, after));
@@ -98,6 +112,7 @@ export class Manager {
         this.onStoreResync(snapshot);
       },
       onError: (error) => this.log.warn({ err: error }, 'etcd watch'),
+      summarize: (kv) => this.mirror.summarize(kv),
     });
     this.elector = parts.createElector?.(
       () => this.leadership.leaseAcquired(),
@@ -156,8 +171,10 @@ export class Manager {
   }
 
   async start(): Promise<void> {
-    await this.storeWatch.start();
+    // The informer first: the store view keeps only keys entries claim, so the claims must be known
+    // when the first full read arrives (a key claimed later costs one read of etcd).
     await this.informer.start();
+    await this.storeWatch.start();
     if (this.elector) await this.elector.start();
     else this.leadership.leaseAcquired(); // the only replica: it holds the "Lease" for good
     if (this.options.resyncMs > 0) this.scheduleResync();
@@ -184,7 +201,9 @@ export class Manager {
   private scheduleResync(): void {
     const jittered = this.options.resyncMs * (0.9 + Math.random() * 0.2);
     this.resyncTimer = setTimeout(() => {
-      if (this.fence !== undefined) this.queueAll();
+      // Read etcd, not the view: a stuck watch leaves the view stale, and planning from it again
+      // would keep claiming Ready for a value etcd no longer holds. onStoreResync queues every entry.
+      void this.storeWatch.resync();
       this.scheduleResync();
     }, jittered);
   }
@@ -200,16 +219,16 @@ export class Manager {
     this.queue.add(key);
   }
 
-  private onStoreEvent(event: { type: 'put' | 'delete'; key: string; value?: string; modRevision: string }): void {
-    const state = event.type === 'put' ? { exists: true as const, value: event.value ?? '', modRevision: event.modRevision, createRevision: event.modRevision } : { exists: false as const };
-    if (!this.mirror.apply(event.key, state, event.modRevision)) return; // our own commit, already recorded
+  private onStoreEvent(event: StoreWatchEvent): void {
+    const state = event.type === 'put' ? presentKey(event.value, event.modRevision, event.createRevision) : { exists: false as const };
+    if (!this.mirror.apply(event.key, state, event.modRevision)) return; // not news: ours, or already read
     const parsed = parseStoreKey(this.options.prefix, event.key);
     if (parsed === undefined) return;
     for (const owner of this.index.claimants(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data)) this.queue.add(owner);
   }
 
   private onStoreResync(snapshot: Parameters<StoreWatchHandlers['onResync']>[0]): void {
-    this.mirror.reset(snapshot.kvs, snapshot.revision);
+    this.mirror.reset(snapshot.keys, snapshot.revision);
     // Changes may have been missed: every entry is checked again (reads from the view, no writes).
     if (this.fence !== undefined) this.queueAll();
   }

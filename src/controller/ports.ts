@@ -4,7 +4,7 @@
  * Cairn's own (domain/errors.ts classes, or adapter errors that extend them).
  */
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
-import type { GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
+import type { Fence, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
 
 /** The informer's cache of ConfigEntries, keyed `namespace/name`. */
 export interface EntryCache {
@@ -29,25 +29,83 @@ export interface EntryEventSink {
   record(entry: ConfigEntry, event: { type: 'Normal' | 'Warning'; reason: string; message: string }): void;
 }
 
-/** The etcd store. */
-export interface Store {
-  /** Both keys in one linearizable read. */
-  read(dataKey: string, metaKey: string): Promise<ObservedKeys>;
-  /** One guarded transaction. Throws an outcome-unknown error when the request's fate is unknown. */
-  commit(txn: GuardedTxn): Promise<TxnResult>;
+/** One key of a prefix read. Revisions are int64 decimal strings (see domain/types.ts). */
+export interface StoredKeyValue {
+  readonly key: string;
+  readonly value: string;
+  readonly modRevision: string;
+  readonly createRevision: string;
 }
 
-/** What the drift watch has seen of the store, for planning without a read. */
+/** One key of a full read as the store view keeps it (hash and revisions; see controller/store-mirror.ts). */
+export interface KeySnapshot {
+  readonly key: string;
+  readonly state: KeyState;
+}
+
+/**
+ * The etcd store: the one port through which the controller (and the drift watch's full reads)
+ * reach etcd. etcd/store.ts (EtcdStore) implements it over a real etcd; nothing here names etcd3.
+ *
+ * Errors (every method): EtcdUnavailableError when etcd could not serve the call (transient),
+ * EtcdPermissionError, EtcdRequestTooLargeError, EtcdError for the rest; writes (`commit`,
+ * `acquireFence`) throw EtcdOutcomeUnknownError instead of EtcdUnavailableError when the request may
+ * have been applied. Every call fails within the client's request timeout; none hangs.
+ */
+export interface Store {
+  /**
+   * Reads the data key and the meta key in one linearizable read (one read-only transaction), so
+   * both states and `revision` belong to the same point in the store's history. Values are kept.
+   */
+  read(dataKey: string, metaKey: string): Promise<ObservedKeys>;
+
+  /**
+   * Applies `txn` as one etcd transaction: if every compare holds, all operations apply at one new
+   * revision; otherwise nothing applies and the `readBackOnFailure` keys are read in the same
+   * transaction.
+   *
+   * Guarantees: success returns the transaction's revision, which is the mod_revision of every key
+   * it put (when `operations` contains at least one put or one delete of an existing key; a txn that
+   * changes nothing returns the current revision). Failure returns the revision of the read-back.
+   * Assumptions: not idempotent. After an outcome-unknown error, re-read before retrying.
+   */
+  commit(txn: GuardedTxn): Promise<TxnResult>;
+
+  /**
+   * Takes over the fence: writes `fenceKey` (JSON `{holder, acquiredAt}`) unconditionally and returns
+   * its new mod_revision T. Every later commit of this leader must compare `modRevision(fenceKey) ==
+   * T` (plan code adds that compare); a later acquire by anyone moves the fence and makes those
+   * commits fail in etcd.
+   */
+  acquireFence(fenceKey: string, holder: string): Promise<Fence>;
+
+  /** The store's current revision (linearizable). */
+  revision(): Promise<string>;
+
+  /**
+   * Reads every key starting with `prefix` at one revision (linearizable), in pages (a range with a
+   * limit, continued after the last key, every page at the first page's revision), and hands each
+   * key to `visit` in key order; returns that revision. At most one page is held at a time: `visit`
+   * keeps what it needs, so a caller that keeps hashes holds no values.
+   * Errors: as above; an EtcdError when the revision was compacted between two pages (read again).
+   */
+  scanPrefix(prefix: string, visit: (kv: StoredKeyValue) => void): Promise<string>;
+}
+
+/**
+ * What the drift watch has seen of the store, for planning without a read. It holds hashes and
+ * revisions (values only for small meta records): a plan that needs a value asks for a read.
+ */
 export interface StoreView {
-  /** The keys as last seen, or undefined when the view cannot tell (not synced yet). */
+  /** The keys as last seen, or undefined when the view cannot tell (not synced, or keys it does not hold). */
   observe(dataKey: string, metaKey: string): ObservedKeys | undefined;
   /** Records the state a successful transaction produced, before the watch reports it. */
   record(key: string, state: KeyState, revision: string): void;
   /**
-   * Announces that a transaction about to be sent puts `value` at `key`, so that its watch event,
-   * should it arrive before `record`, is recognised as ours. `settle` withdraws the announcement.
+   * Announces that a transaction about to be sent puts a value with `hash` at `key`, so that its
+   * watch event, should it arrive before `record`, is recognised as ours. `settle` withdraws it.
    */
-  expect(key: string, value: string): void;
+  expect(key: string, hash: string): void;
   settle(key: string): void;
 }
 

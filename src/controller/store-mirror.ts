@@ -1,103 +1,177 @@
 /**
- * A mirror of the store's data and meta keys, kept by the drift watch: one full read of the prefix,
- * then every change the watch delivers. The reconciler plans from it (no read before write); the
- * guarded transaction catches any stale view, and only then is etcd read.
+ * The store view: what the drift watch has seen of the keys this replica's entries claim, from one
+ * full read of the prefix and then every change the watch delivers. The reconciler plans from it (no
+ * read before write); the guarded transaction catches any stale view, and only then is etcd read.
  *
- * Guarantees: `observe` returns undefined until the first full read has been applied (the view
- * cannot tell yet). `apply` ignores changes not newer than what the mirror holds for a key, so a
- * watch event for a commit we already recorded is not news. It returns true when the change is news
- * (someone else's write, or ours before we recorded it).
+ * Bounded by what is claimed, and holding hashes, not values: a key is kept only while an entry in
+ * the informer's cache (which holds only the watched namespaces) claims it, or when it is the fence;
+ * a data key is kept as the hash of its value and its revisions; a meta key with its record when it
+ * is small (a Cairn record is a few hundred bytes). Nobody else's keys, and no value, cost memory.
  *
- * Assumption: a stale view is harmless. Every write it leads to is a guarded transaction.
+ * Guarantees: `observe` returns undefined until the first full read has been applied and caught up
+ * with the fence, and for keys claimed after the last full read that nothing has shown since (the
+ * caller reads etcd). A retained key the view does not hold is absent: the last full read, whose
+ * keys are all summarised before the claims filter them, did not contain it. `apply` ignores changes not newer than what the view holds for a key, or than
+ * the last full read; it returns true when the change is news (someone else's write, or ours before
+ * we recorded it).
+ *
+ * Assumption: a stale view is harmless. Every write it leads to is a guarded transaction, and the
+ * periodic resync replaces it with a fresh read of etcd.
  */
-import { compareRevisions, type KeyState, type ObservedKeys } from '../domain/types.ts';
-import type { StoreView } from './ports.ts';
+import type { ObservedKeys, KeyState } from '../domain/types.ts';
+import { compareRevisions } from '../domain/types.ts';
+import { entryKeys, fenceKey, parseStoreKey } from '../domain/keys.ts';
+import { presentKey, withoutValue } from '../domain/key-state.ts';
+import type { KeySnapshot, StoreView, StoredKeyValue } from './ports.ts';
 
 const ABSENT: KeyState = { exists: false };
 
-interface Entry {
+/** Meta values up to this size are kept (parsed on use); larger ones are kept as a hash, and read when needed. */
+export const META_VALUE_LIMIT = 4096;
+
+export interface StoreMirrorOptions {
+  readonly prefix: string;
+  /** Whether an entry this replica watches claims the data key `dataKey`. */
+  readonly isClaimed: (dataKey: string) => boolean;
+}
+
+interface Held {
   readonly state: KeyState;
-  /** Revision at which this state was produced (the put's mod_revision or the delete's revision). */
+  /** Revision at which this state was produced (the put's mod_revision, the delete's or the read's revision). */
   readonly at: string;
 }
 
 export class StoreMirror implements StoreView {
-  private readonly keys = new Map<string, Entry>();
+  private readonly options: StoreMirrorOptions;
+  private readonly fence: string;
+  private readonly held = new Map<string, Held>();
   private revision = '0';
+  /** Revision of the last full read: every change at or below it is already in the view. */
+  private floor = '0';
   private synced = false;
-  /** observe() answers only once the mirror has seen this revision (a new leader's fence). */
+  /** observe() answers only once the view has seen this revision (a new leader's fence). */
   private trustedFrom = '0';
-  /** Values our in-flight transactions are putting, by key: their watch events are not news. */
+  /** Hashes of the values our in-flight transactions are putting, by key: their watch events are not news. */
   private readonly expected = new Map<string, string>();
+  /** Keys claimed after the last full read and not seen since: the view cannot tell their state. */
+  private readonly unknown = new Set<string>();
+
+  constructor(options: StoreMirrorOptions) {
+    this.options = options;
+    this.fence = fenceKey(options.prefix);
+  }
 
   get isSynced(): boolean {
     return this.synced;
   }
 
+  /** How many keys the view holds (present keys entries claim, and the fence). */
   get size(): number {
-    return this.keys.size;
+    return this.held.size;
+  }
+
+  /** Whether the view keeps `key`: the fence, or a data or meta key an entry claims. */
+  retains(key: string): boolean {
+    if (key === this.fence) return true;
+    const parsed = parseStoreKey(this.options.prefix, key);
+    return parsed !== undefined && this.options.isClaimed(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data);
+  }
+
+  /** A key of a full read as the view would keep it: hash and revisions; the value only for a small meta or fence record. */
+  summarize(kv: StoredKeyValue): KeySnapshot {
+    return { key: kv.key, state: this.kept(kv.key, presentKey(kv.value, kv.modRevision, kv.createRevision)) };
   }
 
   /**
-   * Replaces everything with a full read of the prefix taken at `revision`, keeping what the mirror
-   * learned after that revision (our own commits recorded while the read was in flight).
+   * Replaces the view with a full read of the prefix taken at `revision` (every key of it, which the
+   * claims filter now), keeping what it learned after that revision (our own commits recorded while
+   * the read was in flight).
    */
-  reset(kvs: readonly { key: string; value: string; modRevision: string; createRevision: string }[], revision: string): void {
-    const newer = [...this.keys].filter(([, entry]) => compareRevisions(entry.at, revision) > 0);
-    this.keys.clear();
-    for (const kv of kvs) {
-      this.keys.set(kv.key, { state: { exists: true, value: kv.value, modRevision: kv.modRevision, createRevision: kv.createRevision }, at: kv.modRevision });
+  reset(keys: readonly KeySnapshot[], revision: string): void {
+    const newer = [...this.held].filter(([, held]) => compareRevisions(held.at, revision) > 0);
+    this.held.clear();
+    this.unknown.clear();
+    for (const { key, state } of keys) {
+      if (this.retains(key)) this.held.set(key, { state: this.kept(key, state), at: state.exists ? state.modRevision : revision });
     }
-    for (const [key, entry] of newer) this.keys.set(key, entry);
+    for (const [key, held] of newer) if (this.retains(key)) this.held.set(key, held);
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
+    if (compareRevisions(revision, this.floor) > 0) this.floor = revision;
     this.synced = true;
   }
 
   /**
-   * Until the mirror has seen `revision`, observe() says it cannot tell. A new leader calls this
-   * with its fence's revision: what the previous leader wrote before the takeover is then in the view
+   * An entry now claims `dataKey` (it did not before): unless the view holds its keys, it cannot
+   * tell their state until the watch shows them or the next full read.
+   */
+  claimed(dataKey: string): void {
+    if (!this.synced) return; // the first full read will cover it
+    for (const key of [dataKey, this.metaKeyOf(dataKey)]) {
+      if (key !== undefined && !this.held.has(key)) this.unknown.add(key);
+    }
+  }
+
+  /**
+   * Until the view has seen `revision`, observe() says it cannot tell. A new leader calls this with
+   * its fence's revision: what the previous leader wrote before the takeover is then in the view
    * before the view is trusted (the fence key is on the watch too).
    */
   requireRevision(revision: string): void {
     this.trustedFrom = revision;
   }
 
-  /** Whether the mirror has seen everything up to the revision it must trust from. */
+  /** Whether the view has seen everything up to the revision it must trust from. */
   get isCaughtUp(): boolean {
     return this.synced && compareRevisions(this.revision, this.trustedFrom) >= 0;
   }
 
   observe(dataKey: string, metaKey: string): ObservedKeys | undefined {
     if (!this.isCaughtUp) return undefined;
-    return { data: this.keys.get(dataKey)?.state ?? ABSENT, meta: this.keys.get(metaKey)?.state ?? ABSENT, revision: this.revision };
+    if (this.unknown.has(dataKey) || this.unknown.has(metaKey)) return undefined;
+    return { data: this.held.get(dataKey)?.state ?? ABSENT, meta: this.held.get(metaKey)?.state ?? ABSENT, revision: this.revision };
   }
 
+  /** The state the view holds for `key` (absent when it holds none). */
   get(key: string): KeyState {
-    return this.keys.get(key)?.state ?? ABSENT;
+    return this.held.get(key)?.state ?? ABSENT;
   }
 
   record(key: string, state: KeyState, revision: string): void {
     this.apply(key, state, revision);
   }
 
-  expect(key: string, value: string): void {
-    this.expected.set(key, value);
+  expect(key: string, hash: string): void {
+    this.expected.set(key, hash);
   }
 
   settle(key: string): void {
     this.expected.delete(key);
   }
 
-  /** Applies one change at `revision`; true when it was news to the mirror. */
+  /** Applies one change at `revision`; true when it was news to the view. */
   apply(key: string, state: KeyState, revision: string): boolean {
-    const known = this.keys.get(key);
+    if (compareRevisions(revision, this.floor) <= 0) return false; // the last full read already showed it
+    const known = this.held.get(key);
     if (known !== undefined && compareRevisions(revision, known.at) <= 0) return false;
+    // Every change the watch delivers moves the view forward, kept or not: nothing before it is missing.
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
-    // Deleted keys leave no tombstone: a late replay of an older put can only make the view stale,
-    // and a stale view costs a failed compare and a read, never a wrong write.
-    if (state.exists) this.keys.set(key, { state, at: revision });
-    else this.keys.delete(key);
+    this.unknown.delete(key);
+    // Deleted keys leave no tombstone (a key the view does not hold is absent). So the watch's echo of
+    // our own delete is news, which queues whoever else claims the key: it may take it now.
+    if (state.exists && this.retains(key)) this.held.set(key, { state: this.kept(key, state), at: revision });
+    else this.held.delete(key);
     // The watch overtook the answer to our own transaction: applied, but not news.
-    return !(state.exists && this.expected.get(key) === state.value);
+    return !(state.exists && this.expected.get(key) === state.hash);
+  }
+
+  private kept(key: string, state: KeyState): KeyState {
+    if (!state.exists || state.value === undefined) return state;
+    const small = key === this.fence || parseStoreKey(this.options.prefix, key)?.kind === 'meta';
+    return small && state.value.length <= META_VALUE_LIMIT ? state : withoutValue(state);
+  }
+
+  private metaKeyOf(dataKey: string): string | undefined {
+    const parsed = parseStoreKey(this.options.prefix, dataKey);
+    return parsed === undefined ? undefined : entryKeys(this.options.prefix, parsed.namespace, parsed.key).meta;
   }
 }

@@ -17,7 +17,7 @@ import type { DeletionDecision, PlanContext } from './decision.ts';
 import { resolveEntryKeys } from './entry-keys.ts';
 import type { PlanEntry } from './plan.ts';
 import { guardAsObserved } from './plan.ts';
-import { parseStoredMeta } from './stored-meta.ts';
+import { metaRecordOf } from './key-state.ts';
 import type { ObservedKeys, Operation } from './types.ts';
 
 export function planDeletion(
@@ -31,8 +31,9 @@ export function planDeletion(
   if (observed === undefined) return { kind: 'needsRead', keys };
 
   const meta = observed.meta;
-  const stored = meta.exists ? parseStoredMeta(meta.value) : undefined;
-  if (!meta.exists || stored === undefined || stored.uid !== entry.metadata.uid) {
+  const stored = meta.exists ? metaRecordOf(meta) : undefined;
+  if (stored === 'unknown') return { kind: 'needsRead', keys };
+  if (!meta.exists || stored === undefined || stored === 'unreadable' || stored.uid !== entry.metadata.uid) {
     return { kind: 'nothingOurs', message: `${keys.data} is not owned by this entry; nothing to delete` };
   }
 

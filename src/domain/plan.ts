@@ -17,17 +17,19 @@
  * Assumptions: `observed` (when given) was read at one revision; `ctx.prefix` is a checked prefix.
  * When `observed` is undefined the cache does not know the keys: if status shows no earlier commit,
  * plan assumes both keys absent (the compares make a wrong guess fail harmlessly); otherwise it asks
- * for a read (`needsRead`).
+ * for a read (`needsRead`). It also asks for a read when a decision needs a value the observation
+ * did not keep (the store view keeps hashes): an unowned value whose hash differs, or a meta record.
  *
  * Errors: none thrown; every problem is a Decision.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { INVALID_KEY } from '../api/conditions.ts';
-import { isSameJson, sha256 } from './canonical.ts';
+import { isSameJson } from './canonical.ts';
 import type { CommitCause, Decision, PlanContext } from './decision.ts';
 import { resolveEntryKeys } from './entry-keys.ts';
 import type { EntryKeys } from './keys.ts';
-import { describeOwner, formatTime, parseStoredMeta, serializeStoredMeta } from './stored-meta.ts';
+import { metaRecordOf } from './key-state.ts';
+import { describeOwner, formatTime, serializeStoredMeta } from './stored-meta.ts';
 import type { Compare, KeyState, ObservedKeys, StoredMeta } from './types.ts';
 import { validateData, type ValidData } from './validate.ts';
 
@@ -54,6 +56,9 @@ function planFromObserved(entry: PlanEntry, keys: EntryKeys, valid: ValidData, o
   const { data, meta } = observed;
   if (!meta.exists) {
     if (!data.exists) return commit(entry, keys, valid, ctx, observed, 'create', false);
+    if (data.hash === valid.dataHash) return commit(entry, keys, valid, ctx, observed, 'adopt', false);
+    // Another spelling of the same JSON can only be recognised from its bytes, which the view does not keep.
+    if (data.value === undefined) return { kind: 'needsRead', keys };
     if (isSameJson(data.value, valid.canonical)) return commit(entry, keys, valid, ctx, observed, 'adopt', false);
     return {
       kind: 'valueConflict',
@@ -64,8 +69,9 @@ function planFromObserved(entry: PlanEntry, keys: EntryKeys, valid: ValidData, o
     };
   }
 
-  const stored = parseStoredMeta(meta.value);
-  if (stored === undefined) {
+  const stored = metaRecordOf(meta);
+  if (stored === 'unknown') return { kind: 'needsRead', keys };
+  if (stored === 'unreadable') {
     return {
       kind: 'keyConflict',
       keys,
@@ -85,7 +91,7 @@ function planFromObserved(entry: PlanEntry, keys: EntryKeys, valid: ValidData, o
   if (stored.dataHash !== valid.dataHash || stored.schema !== valid.schema) {
     return commit(entry, keys, valid, ctx, observed, 'update', false);
   }
-  const storedHash = data.exists ? sha256(data.value) : undefined;
+  const storedHash = data.exists ? data.hash : undefined;
   if (data.exists && storedHash === stored.dataHash) {
     return { kind: 'upToDate', keys, revision: data.modRevision, dataHash: valid.dataHash, schema: valid.schema };
   }

@@ -4,8 +4,8 @@
  */
 import type { EntryKeys } from './keys.ts';
 import type { Owner } from './decision.ts';
-import { sha256 } from './canonical.ts';
-import { describeOwner, parseStoredMeta } from './stored-meta.ts';
+import { metaRecordOf } from './key-state.ts';
+import { describeOwner } from './stored-meta.ts';
 import type { Fence, KeyState, ObservedKeys } from './types.ts';
 
 export type TxnFailure =
@@ -35,8 +35,8 @@ export function classifyTxnFailure(
   }
   const meta = readBack[keys.meta] ?? ABSENT;
   if (meta.exists) {
-    const stored = parseStoredMeta(meta.value);
-    if (stored === undefined) {
+    const stored = metaRecordOf(meta);
+    if (typeof stored === 'string') {
       return { kind: 'keyConflict', owner: undefined, message: `${keys.meta} holds a record Cairn cannot read` };
     }
     if (stored.uid !== uid) {
@@ -64,7 +64,7 @@ export function observedFromReadBack(
 export function isAlreadyApplied(observed: ObservedKeys, uid: string, dataHash: string): string | undefined {
   const { data, meta } = observed;
   if (!meta.exists || !data.exists) return undefined;
-  const stored = parseStoredMeta(meta.value);
-  if (stored === undefined || stored.uid !== uid || stored.dataHash !== dataHash) return undefined;
-  return sha256(data.value) === dataHash ? data.modRevision : undefined;
+  const stored = metaRecordOf(meta);
+  if (typeof stored === 'string' || stored.uid !== uid || stored.dataHash !== dataHash) return undefined;
+  return data.hash === dataHash ? data.modRevision : undefined;
 }

@@ -22,12 +22,19 @@ export interface StoredMeta {
   readonly committedAt: string;
 }
 
-/** One etcd key as last read: absent, or present with its value and revisions. */
+/**
+ * One etcd key as last seen: absent, or present with the hash of its value and its revisions. The
+ * value itself is there when the observer kept it (every read of etcd does; the store view keeps
+ * meta records only, see domain/key-state.ts). Plans compare hashes; they need a value only to
+ * adopt a value spelled differently from its canonical form, and ask for a read then.
+ */
 export type KeyState =
   | { readonly exists: false }
   | {
       readonly exists: true;
-      readonly value: string;
+      /** `sha256:<hex>` of the stored value (UTF-8). */
+      readonly hash: string;
+      readonly value?: string;
       readonly createRevision: string;
       readonly modRevision: string;
     };

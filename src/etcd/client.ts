@@ -16,9 +16,17 @@
  *   errors and reconnects instead of waiting forever. 10 s is above etcd's default enforcement
  *   minimum (--grpc-keepalive-min-time=5s), and pings are only sent while calls are open, because
  *   etcd does not permit pings without streams.
- * - No receive limit: a drift resync reads the whole prefix in one response; grpc-js's default 4 MiB
- *   limit would make resync impossible once the prefix outgrew it.
+ * - grpc-js's default receive limit (4 MiB) stays: prefix reads are paginated (store.ts halves a page
+ *   that would pass it) and the watch asks etcd to fragment large responses (watcher.ts). A response
+ *   over the limit is etcd3-"recoverable" (RESOURCE_EXHAUSTED), but it says nothing about the
+ *   endpoint's health, so it does not count towards the endpoint's circuit breaker.
+ * - Require leader: a member cut off from quorum serves a watch that stays silent forever, and
+ *   keepalive pings cannot tell (the member answers them). clientv3's WithRequireLeader sets the
+ *   gRPC metadata `hasleader=true`; etcd then refuses such calls on a member without a leader and
+ *   cancels its open streams (after about three election timeouts). etcd3 1.1.2 has no option for
+ *   it, so `REQUIRE_LEADER` is a call option (a grpc-js interceptor) the watcher passes.
  */
+import { InterceptingCall, type CallOptions, type Interceptor } from '@grpc/grpc-js';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, noop, retry } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 
@@ -48,12 +56,29 @@ function neverSent(error: Error): boolean {
   return isBrokenCircuitError(error) || error.message.includes('No connection established');
 }
 
+/** A failure that says the endpoint is unwell (not merely that one response was too large for us). */
+function endpointFailure(error: Error): boolean {
+  return isRecoverableError(error) && !error.message.includes('larger than max');
+}
+
+/** Adds etcd's require-leader metadata (clientv3's WithRequireLeader) to the call. */
+const requireLeader: Interceptor = (options, nextCall) =>
+  new InterceptingCall(nextCall(options), {
+    start: (metadata, listener, next) => {
+      metadata.set('hasleader', 'true');
+      next(metadata, listener);
+    },
+  });
+
+/** Call options for a stream that must end when its member loses the leader (the drift watch). */
+export const REQUIRE_LEADER: CallOptions = { interceptors: [requireLeader] };
+
 function faultHandling(options: EtcdClientOptions): IOptions['faultHandling'] {
   const others = options.endpoints.length - 1;
   return {
     global: others > 0 ? retry(handleWhen(neverSent), { maxAttempts: others }) : noop,
     host: () =>
-      circuitBreaker(handleWhen(isRecoverableError), {
+      circuitBreaker(handleWhen(endpointFailure), {
         halfOpenAfter: CIRCUIT_HALF_OPEN_MS,
         breaker: new ConsecutiveBreaker(3),
       }),
@@ -80,7 +105,6 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
       'grpc.keepalive_permit_without_calls': 0,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': Math.max(1_000, Math.min(timeout, 5_000)),
-      'grpc.max_receive_message_length': -1,
     },
   });
 }

@@ -1,12 +1,12 @@
 /**
- * ConfigStore over a real etcd, through etcd3's raw KV client so that compares, else-branches and
- * header revisions are exactly what etcd returns. The store does not own the client: whoever created
- * it (main.ts) closes it.
+ * The Store port (controller/ports.ts) over a real etcd, through etcd3's raw KV client so that
+ * compares, else-branches and header revisions are exactly what etcd returns. The store does not own
+ * the client: whoever created it (main.ts) closes it.
  */
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IRangeResponse } from 'etcd3';
+import type { Store, StoredKeyValue } from '../controller/ports.ts';
 import type { Fence, GuardedTxn, ObservedKeys, TxnResult } from '../domain/types.ts';
-import type { ConfigStore, PrefixSnapshot } from './config-store.ts';
-import { etcdCall } from './translate-error.ts';
+import { etcdCall, translateEtcdError } from './translate-error.ts';
 import { keyStateOfRange, prefixRangeEnd, readKey, toEtcdTxn, toTxnResult } from './txn-request.ts';
 
 /** What P/fence holds: who took over, and when (provenance only; only its mod_revision is compared). */
@@ -15,11 +15,30 @@ export interface FenceRecord {
   readonly acquiredAt: string;
 }
 
-export class EtcdStore implements ConfigStore {
-  private readonly client: Etcd3;
+export interface EtcdStoreOptions {
+  /** Most keys per page of a prefix read (a page that would pass gRPC's receive limit is split). */
+  readonly pageSize?: number;
+}
 
-  constructor(client: Etcd3) {
+/** Keys per page: small values fill few MiB; pages of large values are halved until they fit. */
+export const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * grpc-js refused a response over its receive limit (4 MiB by default; Cairn does not lift it). The
+ * request was a read, so asking again for fewer keys is safe.
+ */
+function overReceiveLimit(error: unknown): boolean {
+  return String(error instanceof Error ? error.message : error).includes('larger than max');
+}
+
+export class EtcdStore implements Store {
+  private readonly client: Etcd3;
+  private readonly pageSize: number;
+
+  constructor(client: Etcd3, options: EtcdStoreOptions = {}) {
     this.client = client;
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError(`EtcdStore: pageSize must be a positive integer, not ${this.pageSize}`);
   }
 
   async read(dataKey: string, metaKey: string): Promise<ObservedKeys> {
@@ -57,18 +76,35 @@ export class EtcdStore implements ConfigStore {
     return response.header.revision;
   }
 
-  async rangePrefix(prefix: string): Promise<PrefixSnapshot> {
-    const response = await etcdCall(`read prefix ${prefix}`, 'read', () =>
-      this.client.kv.range({ key: Buffer.from(prefix, 'utf8'), range_end: prefixRangeEnd(prefix) }),
-    );
-    return {
-      revision: response.header.revision,
-      kvs: response.kvs.map((kv) => ({
-        key: kv.key.toString('utf8'),
-        value: kv.value.toString('utf8'),
-        modRevision: kv.mod_revision,
-        createRevision: kv.create_revision,
-      })),
-    };
+  async scanPrefix(prefix: string, visit: (kv: StoredKeyValue) => void): Promise<string> {
+    const rangeEnd = prefixRangeEnd(prefix);
+    let from = Buffer.from(prefix, 'utf8');
+    let revision: string | undefined;
+    let limit = this.pageSize;
+    for (;;) {
+      const page = await this.page(prefix, from, rangeEnd, limit, revision);
+      if (page === 'tooLarge') {
+        limit = Math.max(1, Math.floor(limit / 2));
+        continue;
+      }
+      revision ??= page.header.revision;
+      for (const kv of page.kvs) {
+        visit({ key: kv.key.toString('utf8'), value: kv.value.toString('utf8'), modRevision: kv.mod_revision, createRevision: kv.create_revision });
+      }
+      const last = page.kvs[page.kvs.length - 1];
+      if (!page.more || last === undefined) return revision;
+      from = Buffer.concat([last.key, Buffer.from([0])]); // the next key after the last one read
+      limit = Math.min(this.pageSize, limit * 2);
+    }
+  }
+
+  /** One page: up to `limit` keys from `from`, at `revision` (the first page: now). */
+  private async page(prefix: string, from: Buffer, rangeEnd: Buffer, limit: number, revision: string | undefined): Promise<IRangeResponse | 'tooLarge'> {
+    try {
+      return await this.client.kv.range({ key: from, range_end: rangeEnd, limit, ...(revision === undefined ? {} : { revision }) });
+    } catch (error) {
+      if (limit > 1 && overReceiveLimit(error)) return 'tooLarge';
+      throw translateEtcdError(error, `read prefix ${prefix}`, 'read');
+    }
   }
 }

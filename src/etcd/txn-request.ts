@@ -3,6 +3,7 @@
  * No I/O: the store sends what this builds and reads back what it parses.
  */
 import type { ICompare, IKeyValue, IRangeResponse, IRequestOp, ITxnRequest, ITxnResponse } from 'etcd3';
+import { presentKey } from '../domain/key-state.ts';
 import type { Compare, GuardedTxn, KeyState, Operation, TxnResult } from '../domain/types.ts';
 
 function bytes(text: string): Buffer {
@@ -12,7 +13,7 @@ function bytes(text: string): Buffer {
 /** The state of one key from a range response that asked for exactly that key. */
 export function keyStateOf(kv: IKeyValue | undefined): KeyState {
   if (!kv) return { exists: false };
-  return { exists: true, value: kv.value.toString('utf8'), createRevision: kv.create_revision, modRevision: kv.mod_revision };
+  return presentKey(kv.value.toString('utf8'), kv.mod_revision, kv.create_revision);
 }
 
 /** The first key of a single-key range response (absent when it returned none). */

@@ -1,67 +1,105 @@
 /**
- * A prefix watcher for drift detection that never dies quietly.
+ * A prefix watcher for drift detection that never dies quietly and never stays silently stale.
  *
  * Guarantees:
  * - Every change under `prefix` (admitted by `accept`) after the start point reaches `onEvent`, in
  *   revision order, unless history was compacted; then `onResync` receives the full state at a newer
  *   revision, and events continue from the revision after it. Nothing is skipped silently.
- * - Handler failures (throws or rejected promises) go to `onError`; the watch goes on.
- * - Stream failures (etcd down, connection reset, stream ended) are reported to `onError` and the
- *   watch is re-opened with backoff from the first revision not yet delivered.
+ * - A watch that hears nothing (no events, no progress notification) for `silenceLimitMs` is
+ *   presumed stuck: the watcher reads the prefix again (onResync, reason 'silent') and re-opens the
+ *   watch from there. It asks etcd for a progress notification every `progressIntervalMs`, so a
+ *   healthy idle watch is never silent that long.
+ * - The watch requires a leader (`hasleader` metadata): a member cut off from quorum ends the stream
+ *   within a few election timeouts instead of serving a silent, stale watch; the watcher re-opens it
+ *   (etcd3's pool picks an endpoint at random, skipping ones whose circuit is open).
+ * - `resync()` reads the prefix from etcd (paginated, at one revision) and hands it to `onResync`
+ *   (reason 'periodic') without touching the watch: a view kept from it never depends on the watch.
+ * - Handler failures (throws or rejected promises) go to `onError`; the watch goes on. Stream
+ *   failures are reported to `onError` and the watch is re-opened with backoff from the first
+ *   revision not yet delivered.
  * Assumptions: handlers are cheap (enqueue work); `onEvent`'s promise is not awaited.
  *
- * Traps of etcd3 1.1.2 handled here (node_modules/etcd3/lib/watch.js):
- * - WatchManager.handleUpdateResponse rethrows a handler's exception in setImmediate: an uncaught
- *   exception that kills the process. Every callback here runs inside try/catch.
- * - A cancelled watch (compaction: "mvcc: required revision has been compacted") is emitted as
- *   'error' and the Watcher is dropped for good (handleCancelResponse); with no 'error' listener the
- *   EventEmitter throws. We listen, read the prefix in full, and watch again from there.
- * - Watcher.updateRevision resumes from header.revision + 1, which skips the rest of a catch-up
- *   after a reconnect. We track the revision ourselves (watch-events.ts) and re-open on our terms.
- * - WatchBuilder.create() resolves after 'connected'; events arriving in the same tick would be
- *   lost before listeners are attached. We build with watcher() and attach listeners first.
+ * Traps of etcd3 1.1.2 (node_modules/etcd3/lib/watch.js), why this watcher runs its own stream
+ * (client.watchClient.watch) instead of etcd3's WatchManager:
+ * - WatchManager.handleResponse throws on a response whose watch_id it does not know, and etcd
+ *   answers a WatchProgressRequest with watch_id -1: asking for progress through it would throw
+ *   inside grpc-js's stream callback. Its create request cannot carry `fragment`, nor call options
+ *   (so no `hasleader`), and it drops compact_revision from a cancellation.
+ * - WatchManager.handleUpdateResponse rethrows a handler's exception in setImmediate (uncaught);
+ *   Watcher.updateRevision resumes from header.revision + 1, which skips the rest of a catch-up.
+ * Here every stream callback runs inside try/catch, the resume revision is tracked in
+ * watch-events.ts, and a stream belongs to one epoch: callbacks of a replaced stream do nothing.
  */
-import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import type { Etcd3, IWatchRequest, IWatchResponse } from 'etcd3';
+import type { KeySnapshot, Store, StoredKeyValue } from '../controller/ports.ts';
+import { presentKey } from '../domain/key-state.ts';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
-import type { ConfigStore } from './config-store.ts';
+import { REQUIRE_LEADER } from './client.ts';
 import { EtcdError } from './errors.ts';
 import { translateEtcdError } from './translate-error.ts';
-import { eventsOf, nextRevisionAfter, resyncReasonOf, type ResyncEvent, type ResyncReason, type WatchEvent } from './watch-events.ts';
+import { eventsOf, nextRevisionAfter, resyncReasonOf, watchCreateRequest, type ResyncEvent, type ResyncReason, type WatchEvent } from './watch-events.ts';
 
 export interface PrefixWatcherOptions {
   readonly client: Etcd3;
   /** Used for the full reads (resync). */
-  readonly store: Pick<ConfigStore, 'rangePrefix'>;
+  readonly store: Pick<Store, 'scanPrefix'>;
   /** Watched key prefix, e.g. `/cairn/`. */
   readonly prefix: string;
   /** Which keys to report (e.g. data/ and meta/ but not the fence). Default: all. */
   readonly accept?: (key: string) => boolean;
+  /** How a key of a full read is handed over (e.g. a hash instead of the value). Default: as read. */
+  readonly summarize?: (kv: StoredKeyValue) => KeySnapshot;
   /** Deliver events from this revision on. Without it, start with a full read ('initial' resync). */
   readonly startRevision?: string;
   readonly onEvent: (event: WatchEvent) => void | Promise<void>;
   readonly onResync: (resync: ResyncEvent) => void | Promise<void>;
   readonly onError: (error: Error) => void;
   readonly backoff?: BackoffOptions;
+  /** How often to ask etcd for a progress notification. */
+  readonly progressIntervalMs?: number;
+  /** How long the watch may hear nothing before it is presumed stuck. */
+  readonly silenceLimitMs?: number;
 }
 
 export type WatcherState = 'idle' | 'resyncing' | 'watching' | 'reconnecting' | 'stopped';
 
-const CANCEL_WAIT_MS = 2_000;
+export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
+export const DEFAULT_SILENCE_LIMIT_MS = 15_000;
+
+type WatchStream = ClientDuplexStream<IWatchRequest, IWatchResponse>;
+
+function asIs(kv: StoredKeyValue): KeySnapshot {
+  return { key: kv.key, state: presentKey(kv.value, kv.modRevision, kv.createRevision) };
+}
 
 export class PrefixWatcher {
   private readonly options: PrefixWatcherOptions;
   private readonly accept: (key: string) => boolean;
+  private readonly summarize: (kv: StoredKeyValue) => KeySnapshot;
   private readonly backoff: Backoff;
-  private current: Watcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly progressIntervalMs: number;
+  private readonly silenceLimitMs: number;
+  private stream: WatchStream | undefined;
+  /** Each opened stream gets a new epoch; callbacks of older streams are ignored. */
+  private epoch = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  /** Events of a response etcd split into fragments, until its last fragment. */
+  private fragments: IWatchResponse['events'] = [];
   private next = '0';
   private status: WatcherState = 'idle';
   private resyncs = 0;
+  private periodic: Promise<void> | undefined;
 
   constructor(options: PrefixWatcherOptions) {
     this.options = options;
     this.accept = options.accept ?? (() => true);
+    this.summarize = options.summarize ?? asIs;
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    this.silenceLimitMs = options.silenceLimitMs ?? DEFAULT_SILENCE_LIMIT_MS;
   }
 
   /** Revision through which every change has been delivered (or covered by a resync). */
@@ -73,7 +111,7 @@ export class PrefixWatcher {
     return this.status;
   }
 
-  /** How many resyncs have completed (initial one included). */
+  /** How many resyncs have completed (initial and periodic ones included). */
   get resyncCount(): number {
     return this.resyncs;
   }
@@ -81,102 +119,144 @@ export class PrefixWatcher {
   start(): void {
     if (this.status !== 'idle') throw new Error(`PrefixWatcher.start: already ${this.status}`);
     if (this.options.startRevision === undefined) {
-      void this.resync('initial');
+      void this.resyncAndReopen('initial');
     } else {
       this.next = this.options.startRevision;
-      this.open();
+      void this.open();
     }
   }
 
   async stop(): Promise<void> {
     this.status = 'stopped';
-    clearTimeout(this.timer);
-    await this.detach();
-  }
-
-  private open(): void {
-    if (this.status === 'stopped') return;
-    this.status = 'watching';
-    // watcher() (not create()) so the listeners exist before the first response can arrive.
-    const watcher = this.options.client.watch().prefix(this.options.prefix).startRevision(this.next).watcher();
-    this.current = watcher;
-    const mine = (): boolean => this.current === watcher && this.status === 'watching';
-    watcher.on('connected', () => this.guard(() => mine() && this.backoff.reset()));
-    watcher.on('data', (response: IWatchResponse) => this.guard(() => mine() && this.deliver(response)));
-    watcher.on('disconnected', (error: unknown) => this.guard(() => mine() && this.reconnect(error)));
-    watcher.on('error', (error: unknown) => this.guard(() => mine() && this.cancelled(error)));
-  }
-
-  private deliver(response: IWatchResponse): void {
-    for (const event of eventsOf(response, this.accept)) this.call(() => this.options.onEvent(event));
-    this.next = nextRevisionAfter(response, this.next);
-  }
-
-  /** The stream failed: etcd3 would resume from the wrong revision, so drop its watcher and re-open. */
-  private reconnect(error: unknown): void {
-    this.report(translateEtcdError(error, `watch ${this.options.prefix}`, 'read'));
-    this.status = 'reconnecting';
-    void this.detach();
-    this.timer = setTimeout(() => this.open(), this.backoff.next());
-  }
-
-  /** etcd cancelled the watch (compaction, or a refusal): read everything and watch again. */
-  private cancelled(error: unknown): void {
-    this.current = undefined; // etcd3 has already dropped this watcher
-    this.status = 'resyncing';
-    void this.cancelReason(error).then((reason) => {
-      const cause = error instanceof Error ? error.message : String(error);
-      this.report(new EtcdError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${cause}`, { cause: error }));
-      return this.resync(reason);
-    });
+    clearTimeout(this.retryTimer);
+    this.close();
+    await this.periodic;
   }
 
   /**
-   * etcd3 keeps only cancel_reason, which etcd leaves empty for compaction (compact_revision is
-   * dropped), so ask etcd whether our resume revision is still in its history.
+   * Reads the prefix from etcd and hands it over (reason 'periodic'); the watch stays as it is.
+   * Skipped while the watcher is already reading or re-opening (that read, or the next, covers it).
+   * Errors go to onError; the caller's next period tries again.
    */
-  private async cancelReason(error: unknown): Promise<ResyncReason> {
-    if (resyncReasonOf(error) === 'compacted') return 'compacted';
-    try {
-      const key = Buffer.from(this.options.prefix, 'utf8');
-      await this.options.client.kv.range({ key, revision: this.next, count_only: true, limit: 1 });
-      return 'canceled';
-    } catch (probe) {
-      return resyncReasonOf(probe);
-    }
+  async resync(): Promise<void> {
+    if (this.status !== 'watching' || this.periodic !== undefined) return;
+    this.periodic = this.readAndHandOver('periodic')
+      .then(() => undefined, (error: unknown) => this.report(error))
+      .finally(() => (this.periodic = undefined));
+    await this.periodic;
   }
 
-  private async resync(reason: ResyncReason): Promise<void> {
+  private async open(): Promise<void> {
     if (this.status === 'stopped') return;
+    this.close();
+    const epoch = ++this.epoch;
+    this.status = 'watching';
+    this.fragments = [];
+    this.watchSilence(epoch);
+    let stream: WatchStream;
+    try {
+      stream = (await this.options.client.watchClient.watch(REQUIRE_LEADER)) as WatchStream;
+    } catch (error) {
+      this.guard(() => epoch === this.epoch && this.failed(error));
+      return;
+    }
+    if (epoch !== this.epoch || this.status !== 'watching') {
+      stream.cancel();
+      return;
+    }
+    this.stream = stream;
+    const mine = (): boolean => epoch === this.epoch && this.status === 'watching';
+    stream.on('data', (response: IWatchResponse) => this.guard(() => mine() && this.receive(response)));
+    stream.on('error', (error: unknown) => this.guard(() => mine() && this.failed(error)));
+    stream.on('end', () => this.guard(() => mine() && this.failed(new EtcdError(`watch ${this.options.prefix}: etcd ended the stream`))));
+    stream.write({ create_request: watchCreateRequest(this.options.prefix, this.next) });
+    this.progressTimer = setInterval(() => this.guard(() => mine() && stream.write({ progress_request: {} })), this.progressIntervalMs);
+  }
+
+  private receive(response: IWatchResponse): void {
+    this.watchSilence(this.epoch);
+    if (response.canceled) return this.cancelled(response);
+    if (response.created) return void this.backoff.reset();
+    if (response.fragment) {
+      this.fragments = [...this.fragments, ...response.events];
+      return;
+    }
+    const whole = this.fragments.length > 0 ? { ...response, events: [...this.fragments, ...response.events] } : response;
+    this.fragments = [];
+    for (const event of eventsOf(whole, this.accept)) this.call(() => this.options.onEvent(event));
+    this.next = nextRevisionAfter(whole, this.next);
+  }
+
+  /** The stream failed (etcd down, no leader, connection reset): re-open from `next` with backoff. */
+  private failed(error: unknown): void {
+    this.report(translateEtcdError(error, `watch ${this.options.prefix}`, 'read'));
+    this.close();
+    this.status = 'reconnecting';
+    this.retryTimer = setTimeout(() => void this.open(), this.backoff.next());
+  }
+
+  /** etcd cancelled the watch (compaction, or a refusal): read everything and watch again. */
+  private cancelled(response: IWatchResponse): void {
+    const reason = resyncReasonOf(response);
+    this.report(new EtcdError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`));
+    void this.resyncAndReopen(reason);
+  }
+
+  /** Nothing heard for silenceLimitMs on this epoch's stream: presume it stuck, read and re-open. */
+  private watchSilence(epoch: number): void {
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = setTimeout(() => {
+      this.guard(() => {
+        if (epoch !== this.epoch || this.status !== 'watching') return;
+        this.report(new EtcdError(`watch ${this.options.prefix}: nothing heard for ${this.silenceLimitMs} ms (no events, no progress); reading the prefix and re-opening the watch`));
+        void this.resyncAndReopen('silent');
+      });
+    }, this.silenceLimitMs);
+  }
+
+  private async resyncAndReopen(reason: ResyncReason): Promise<void> {
+    if (this.status === 'stopped') return;
+    this.close();
     this.status = 'resyncing';
     while (this.status === 'resyncing') {
       try {
-        const snapshot = await this.options.store.rangePrefix(this.options.prefix);
+        await this.readAndHandOver(reason);
         if (this.status !== 'resyncing') return;
-        const kvs = snapshot.kvs.filter((kv) => this.accept(kv.key));
-        await this.callAsync(() => this.options.onResync({ reason, revision: snapshot.revision, kvs }));
-        this.resyncs++;
-        this.next = (BigInt(snapshot.revision) + 1n).toString();
-        this.open();
+        await this.open();
         return;
       } catch (error) {
         this.report(error);
-        await new Promise((resolve) => (this.timer = setTimeout(resolve, this.backoff.next())));
+        await new Promise((resolve) => (this.retryTimer = setTimeout(resolve, this.backoff.next())));
       }
     }
   }
 
-  private async detach(): Promise<void> {
-    const watcher = this.current;
-    this.current = undefined;
-    if (!watcher) return;
-    let timeout: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => (timeout = setTimeout(resolve, CANCEL_WAIT_MS)));
-    await Promise.race([watcher.cancel().catch(() => undefined), waited]);
-    clearTimeout(timeout);
+  /** One full read, handed to onResync; `next` moves past it unless the watch is already further. */
+  private async readAndHandOver(reason: ResyncReason): Promise<void> {
+    const keys: KeySnapshot[] = [];
+    const revision = await this.options.store.scanPrefix(this.options.prefix, (kv) => {
+      if (this.accept(kv.key)) keys.push(this.summarize(kv));
+    });
+    if (this.status === 'stopped') return;
+    await this.callAsync(() => this.options.onResync({ reason, revision, keys }));
+    this.resyncs++;
+    if (reason !== 'periodic') this.next = (BigInt(revision) + 1n).toString();
   }
 
-  /** Runs our own listener code; a bug here must not become etcd3's uncaught rethrow either. */
+  /** Ends this epoch's stream and timers (its late callbacks are ignored). */
+  private close(): void {
+    this.epoch++;
+    clearInterval(this.progressTimer);
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.retryTimer);
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream === undefined) return;
+    stream.on('error', () => undefined); // the cancellation itself arrives as a CANCELLED error
+    stream.cancel();
+  }
+
+  /** Runs our own listener code; a throw must not reach grpc-js's stream callback. */
   private guard(fn: () => unknown): void {
     try {
       fn();

@@ -23,6 +23,7 @@ import type { EntryCache, EntryEventSink, EntryWriter, Store } from '../../src/c
 import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
+import { presentKey } from '../../src/domain/key-state.ts';
 import { dataPrefix, fenceKey, metaPrefix } from '../../src/domain/keys.ts';
 import type { Compare, Fence, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../../src/domain/types.ts';
 import { EtcdOutcomeUnknownError, EtcdUnavailableError } from '../../src/etcd/errors.ts';
@@ -97,7 +98,7 @@ export type CommitFault =
   /** etcd refuses the request before proposing it (no leader): nothing is applied. */
   | 'unavailable';
 
-export class FakeEtcd implements Store {
+export class FakeEtcd implements Pick<Store, 'read' | 'commit'> {
   private readonly log: CallLog;
   private readonly kv = new Map<string, StoredKey>();
   private current = 1;
@@ -119,7 +120,7 @@ export class FakeEtcd implements Store {
 
   get(key: string): KeyState {
     const kv = this.kv.get(key);
-    return kv === undefined ? { exists: false } : { exists: true, value: kv.value, createRevision: String(kv.createRevision), modRevision: String(kv.modRevision) };
+    return kv === undefined ? { exists: false } : presentKey(kv.value, String(kv.modRevision), String(kv.createRevision));
   }
 
   /** The value at `key`, or undefined when absent. */
@@ -415,6 +416,11 @@ export class RecordingEventSink implements EntryEventSink {
 
 export const PREFIX = '/cairn';
 
+/** A store view over PREFIX in which every key is claimed (the reconciler scenarios own every key they touch). */
+export function newMirror(): StoreMirror {
+  return new StoreMirror({ prefix: PREFIX, isClaimed: () => true });
+}
+
 export interface ScenarioOptions {
   /** Whether the store view holds a full read of the prefix (the drift watch has synced). Default true. */
   readonly synced?: boolean;
@@ -448,7 +454,7 @@ export class Scenario {
    * The log is kept.
    */
   restart(options: Pick<ScenarioOptions, 'synced'> = {}): void {
-    this.mirror = new StoreMirror();
+    this.mirror = newMirror();
     if (options.synced !== false) this.syncMirror();
     this.leading = true;
     this.deps = {
@@ -479,7 +485,7 @@ export class Scenario {
   /** The drift watch's full read of P/data/ and P/meta/. */
   syncMirror(): void {
     const { kvs, revision } = this.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX)]);
-    this.mirror.reset(kvs, revision);
+    this.mirror.reset(kvs.map((kv) => this.mirror.summarize(kv)), revision);
   }
 
   /** A write made outside Cairn; `watched` says whether the drift watch has delivered it to the view yet. */

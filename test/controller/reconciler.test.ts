@@ -11,8 +11,7 @@ import { TransientError } from '../../src/domain/errors.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
 import { DATA_KEY, META_KEY, NOW, UID, desired, entry, metaValue, storedMeta } from '../unit/fixtures.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
-import { StoreMirror } from '../../src/controller/store-mirror.ts';
-import { Scenario, liveEntry } from './fakes.ts';
+import { Scenario, liveEntry, newMirror } from './fakes.ts';
 
 const FENCE_KEY = '/cairn/fence';
 const { canonical, dataHash } = desired();
@@ -42,7 +41,7 @@ describe('a new entry', () => {
       { kind: 'absent', key: DATA_KEY },
     ]);
     const revision = commit?.revision;
-    expect(s.etcd.get(DATA_KEY)).toEqual({ exists: true, value: canonical, createRevision: revision, modRevision: revision });
+    expect(s.etcd.get(DATA_KEY)).toEqual({ exists: true, value: canonical, hash: dataHash, createRevision: revision, modRevision: revision });
     expect(parseStoredMeta(s.etcd.value(META_KEY) ?? '')).toEqual(storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z' }));
     const status = s.status(key);
     expect(status).toMatchObject({ observedGeneration: 3, key: DATA_KEY, revision, dataHash, schema: 'database@v1' });
@@ -199,7 +198,7 @@ describe('ownership', () => {
     expect(s.status(key)?.revision).toBe(revision);
   });
 
-  it('refuses an unowned different value: no transaction, ValueConflict, the value stays as it was', async () => {
+  it('refuses an unowned different value: one read (the view keeps only its hash), no transaction, ValueConflict, the value stays as it was', async () => {
     const s = new Scenario();
     const theirs = canonicalJson({ database: 'checkout', host: 'elsewhere', user: 'checkout' });
     s.etcd.put(DATA_KEY, theirs);
@@ -208,7 +207,7 @@ describe('ownership', () => {
 
     expect(await s.reconcile(key)).toEqual({ kind: 'done' });
 
-    expect(s.calls.summary()).toEqual(['kube.patchStatus', 'event Warning ValueConflict']);
+    expect(s.calls.summary()).toEqual(['etcd.read', 'kube.patchStatus', 'event Warning ValueConflict']);
     expect(s.etcd.value(DATA_KEY)).toBe(theirs);
     expect(s.etcd.get(META_KEY)).toEqual({ exists: false });
     expect(conditions(s.status(key))).toEqual(['Ready False ValueConflict', 'Stalled True ValueConflict']);
@@ -328,7 +327,7 @@ describe('fencing', () => {
     const s = new Scenario();
     const key = s.create(liveEntry());
     const newFence = s.etcd.acquireFence(FENCE_KEY, 'cairn-1');
-    const newLeader = new Reconciler({ ...s.deps, view: new StoreMirror(), fence: () => newFence, onFencingLost: () => {} });
+    const newLeader = new Reconciler({ ...s.deps, view: newMirror(), fence: () => newFence, onFencingLost: () => {} });
     await newLeader.reconcile(key);
     expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
 

@@ -2,6 +2,7 @@
 import type { ConfigEntry } from '../../src/api/config-entry.ts';
 import { canonicalJson, sha256 } from '../../src/domain/canonical.ts';
 import type { PlanContext } from '../../src/domain/decision.ts';
+import { presentKey } from '../../src/domain/key-state.ts';
 import type { KeyState, ObservedKeys, StoredMeta } from '../../src/domain/types.ts';
 import { validateData } from '../../src/domain/validate.ts';
 
@@ -38,7 +39,7 @@ export function desired(e: ConfigEntry = entry()): { canonical: string; dataHash
 export const ABSENT: KeyState = { exists: false };
 
 export function present(value: string, modRevision: string, createRevision = modRevision): KeyState {
-  return { exists: true, value, modRevision, createRevision };
+  return presentKey(value, modRevision, createRevision);
 }
 
 /** The meta record of the default entry (generation 3, desired data), with overrides. */

@@ -2,7 +2,9 @@
  * EtcdStore against the real store etcd: reads at one revision, guarded commits decided by etcd,
  * read-back on failure, and fencing that makes a deposed leader's commits fail in etcd itself.
  */
+import type { Etcd3, IRangeRequest } from 'etcd3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../../src/domain/canonical.ts';
 import type { Compare, GuardedTxn } from '../../../src/domain/types.ts';
 import { createEtcdClient } from '../../../src/etcd/client.ts';
 import { EtcdRequestTooLargeError } from '../../../src/etcd/errors.ts';
@@ -46,7 +48,7 @@ describe('EtcdStore.read', () => {
     await client.put(k.meta).value('{"uid":"u1"}');
     const raw = await client.get(k.data).exec();
     const observed = await store.read(k.data, k.meta);
-    expect(observed.data).toEqual({ exists: true, value: '{"a":1}', createRevision: raw.kvs[0]?.create_revision, modRevision: raw.kvs[0]?.mod_revision });
+    expect(observed.data).toEqual({ exists: true, value: '{"a":1}', hash: sha256('{"a":1}'), createRevision: raw.kvs[0]?.create_revision, modRevision: raw.kvs[0]?.mod_revision });
     expect(observed.meta).toMatchObject({ exists: true, value: '{"uid":"u1"}' });
     expect(BigInt(observed.revision)).toBeGreaterThanOrEqual(BigInt(raw.kvs[0]?.mod_revision ?? '0'));
   });
@@ -116,17 +118,72 @@ describe('EtcdStore fencing', () => {
   });
 });
 
-describe('EtcdStore.rangePrefix', () => {
-  it('returns every key under the prefix, sorted, at one revision', async () => {
+describe('EtcdStore.scanPrefix', () => {
+  it('visits every key under the prefix, sorted, at one revision', async () => {
     const p = `${prefix}/range/`;
     await client.put(`${p}b`).value('2');
     await client.put(`${p}a`).value('1');
     await client.put(`${prefix}/rangeX`).value('outside');
-    const snapshot = await store.rangePrefix(p);
-    expect(snapshot.kvs.map((kv) => [kv.key, kv.value])).toEqual([
+    const seen: [string, string][] = [];
+    const revision = await store.scanPrefix(p, (kv) => seen.push([kv.key, kv.value]));
+    expect(seen).toEqual([
       [`${p}a`, '1'],
       [`${p}b`, '2'],
     ]);
-    expect(snapshot.revision).toBe(await store.revision());
+    expect(revision).toBe(await store.revision());
+  });
+});
+
+describe('EtcdStore.scanPrefix in pages, under gRPC\'s default 4 MiB receive limit', () => {
+  // A client as main.ts creates it: the receive limit is not lifted.
+  const p = `${prefix}/paged/`;
+  const COUNT = 23;
+  const VALUE = 'v'.repeat(300_000); // 23 keys of 300 kB: about 6.9 MB, over the limit in one response
+  const name = (i: number): string => `${p}${String(i).padStart(3, '0')}`;
+
+  it('cannot read the prefix in one range (the oracle that the pages below are needed)', async () => {
+    for (let i = 0; i < COUNT; i++) await client.put(name(i)).value(VALUE);
+    await expect(client.getAll().prefix(p).keys()).resolves.toHaveLength(COUNT); // keys only: small
+    await expect(client.getAll().prefix(p).strings()).rejects.toThrow(/larger than max/);
+  });
+
+  it('visits every key once, in order, reading more pages than one (page size 5)', async () => {
+    const paged = new EtcdStore(client, { pageSize: 5 });
+    const keys: string[] = [];
+    let bytes = 0;
+    const revision = await paged.scanPrefix(p, (kv) => {
+      keys.push(kv.key);
+      bytes += kv.value.length;
+    });
+    expect(keys).toEqual(Array.from({ length: COUNT }, (_, i) => name(i)));
+    expect(bytes).toBe(COUNT * VALUE.length);
+    expect(BigInt(revision)).toBeGreaterThan(0n);
+  });
+
+  it('splits a page that would pass the receive limit (page size 50 of 300 kB values)', async () => {
+    const keys: string[] = [];
+    await new EtcdStore(client, { pageSize: 50 }).scanPrefix(p, (kv) => keys.push(kv.key));
+    expect(keys).toEqual(Array.from({ length: COUNT }, (_, i) => name(i)));
+  });
+
+  it('reads every page at the revision of the first, whatever is written meanwhile', async () => {
+    // The real client, with the second page's request held until two writes have landed.
+    let pages = 0;
+    let wrote: Promise<unknown> | undefined;
+    const range = async (request: IRangeRequest) => {
+      if (++pages === 2) {
+        wrote = Promise.all([client.put(name(COUNT - 1)).value('changed'), client.put(name(COUNT)).value('added')]);
+        await wrote;
+      }
+      return client.kv.range(request);
+    };
+    const paged = new EtcdStore({ kv: { range } } as unknown as Etcd3, { pageSize: 5 });
+    const seen = new Map<string, string>();
+    const revision = await paged.scanPrefix(p, (kv) => seen.set(kv.key, kv.value === 'changed' || kv.value === 'added' ? 'new' : 'old'));
+    expect(wrote).toBeDefined();
+    expect(pages).toBeGreaterThan(2);
+    expect([...seen.keys()]).toEqual(Array.from({ length: COUNT }, (_, i) => name(i)));
+    expect([...seen.values()].every((v) => v === 'old')).toBe(true);
+    expect(BigInt((await client.get(name(COUNT)).exec()).kvs[0]?.mod_revision ?? '0')).toBeGreaterThan(BigInt(revision));
   });
 });

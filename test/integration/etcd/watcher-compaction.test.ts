@@ -53,7 +53,7 @@ describe('PrefixWatcher over compacted history', () => {
     running = record(direct, p, { startRevision: old });
     const r = running;
     await waitFor('a resync', () => r.resyncs.length === 1);
-    expect(r.resyncs[0]).toMatchObject({ reason: 'compacted', kvs: [{ key: `${p}b`, value: '2' }] });
+    expect(r.resyncs[0]).toMatchObject({ reason: 'compacted', keys: [{ key: `${p}b`, state: { exists: true, value: '2' } }] });
     expect(r.errors.some((e) => e.message.includes('compacted'))).toBe(true);
 
     await direct.put(`${p}c`).value('3');
@@ -84,7 +84,7 @@ describe('PrefixWatcher over compacted history', () => {
     await waitFor('a second resync', () => r.resyncs.length === 2);
     expect(r.resyncs[1]?.reason).toBe('compacted');
     expect(BigInt(r.resyncs[1]?.revision ?? '0')).toBeGreaterThanOrEqual(BigInt(compacted));
-    expect(r.resyncs[1]?.kvs.map((kv) => [kv.key, kv.value])).toEqual([
+    expect(r.resyncs[1]?.keys.map(({ key, state }) => [key, state.exists ? state.value : undefined])).toEqual([
       [`${p}keep`, '2'],
       [`${p}new`, '3'],
     ]);

@@ -23,12 +23,13 @@ describe('PrefixWatcher', () => {
   it('starts with a full read and then delivers puts and deletes with their mod_revision', async () => {
     const p = `${root}/a/`;
     await client.put(`${p}data/ns/x`).value('1');
+    const created = await modRevision(`${p}data/ns/x`);
     await client.put(`${p}fence`).value('leader');
     const accept = (key: string): boolean => key.startsWith(`${p}data/`) || key.startsWith(`${p}meta/`);
     running = record(client, p, { accept });
     const r = running;
     await waitFor('the initial resync', () => r.resyncs.length === 1);
-    expect(r.resyncs[0]).toMatchObject({ reason: 'initial', kvs: [{ key: `${p}data/ns/x`, value: '1' }] });
+    expect(r.resyncs[0]).toMatchObject({ reason: 'initial', keys: [{ key: `${p}data/ns/x`, state: { exists: true, value: '1' } }] });
 
     await client.put(`${p}data/ns/x`).value('2');
     const putRevision = await modRevision(`${p}data/ns/x`);
@@ -39,9 +40,9 @@ describe('PrefixWatcher', () => {
 
     await waitFor('three events', () => r.events.length >= 3);
     expect(r.events).toEqual([
-      { type: 'put', key: `${p}data/ns/x`, value: '2', modRevision: putRevision },
+      { type: 'put', key: `${p}data/ns/x`, value: '2', modRevision: putRevision, createRevision: created },
       { type: 'delete', key: `${p}data/ns/x`, modRevision: deleted.header.revision },
-      { type: 'put', key: `${p}meta/ns/x`, value: '{"uid":"u"}', modRevision: metaRevision },
+      { type: 'put', key: `${p}meta/ns/x`, value: '{"uid":"u"}', modRevision: metaRevision, createRevision: metaRevision },
     ]);
     expect(r.watcher.lastRevision).toBe(metaRevision);
     expect(r.errors).toEqual([]);

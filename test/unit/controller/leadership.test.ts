@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/controller/clock.ts';
 import { Leadership, type LeadershipTiming } from '../../../src/controller/leadership.ts';
+import { presentKey } from '../../../src/domain/key-state.ts';
 import type { Fence } from '../../../src/domain/types.ts';
 
 const FENCE_KEY = '/cairn/fence';
@@ -331,13 +332,13 @@ describe('Leadership epochs', () => {
     const moved = new Scenario();
     moved.leadership.leaseAcquired();
     const ours = await moved.fencedNow();
-    moved.leadership.observeStoreSnapshot({ kvs: [{ key: FENCE_KEY, value: '{"holder":"replica-b"}', modRevision: String(Number(ours) + 10) }] });
+    moved.leadership.observeStoreSnapshot({ keys: [{ key: FENCE_KEY, state: presentKey('{"holder":"replica-b"}', String(Number(ours) + 10), '1') }] });
     expect(moved.leadership.fence).toBeUndefined();
 
     const current = new Scenario();
     current.leadership.leaseAcquired();
     const held = await current.fencedNow();
-    current.leadership.observeStoreSnapshot({ kvs: [{ key: FENCE_KEY, value: '{"holder":"replica-a"}', modRevision: held }] });
+    current.leadership.observeStoreSnapshot({ keys: [{ key: FENCE_KEY, state: presentKey('{"holder":"replica-a"}', held, '1') }] });
     expect(current.leadership.fence?.revision).toBe(held);
   });
 

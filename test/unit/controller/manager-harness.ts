@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { vi } from 'vitest';
 import type { ConfigEntry } from '../../../src/api/config-entry.ts';
 import { Manager, type ManagerOptions, type StoreWatchHandlers } from '../../../src/controller/manager.ts';
+import type { StoredKeyValue } from '../../../src/controller/ports.ts';
 import { fenceKey } from '../../../src/domain/keys.ts';
 import type { Fence, GuardedTxn } from '../../../src/domain/types.ts';
 import { EtcdOutcomeUnknownError, EtcdUnavailableError } from '../../../src/etcd/errors.ts';
@@ -62,6 +63,12 @@ export class ManagerHarness {
         return result;
       },
       acquireFence: (key: string, holder: string) => this.acquireFence(key, holder),
+      revision: async () => etcd.revision,
+      scanPrefix: async (prefix: string, visit: (kv: StoredKeyValue) => void) => {
+        const { kvs, revision } = etcd.snapshot([prefix]);
+        kvs.forEach(visit);
+        return revision;
+      },
     };
     const cache = this.cache;
     this.manager = new Manager(
@@ -80,8 +87,12 @@ export class ManagerHarness {
         },
         createStoreWatch: (handlers) => {
           this.watch = handlers;
-          // The first full read of the prefix, as the real watcher starts.
-          return { start: () => handlers.onResync(etcd.snapshot([`${PREFIX}/`])), stop: () => undefined };
+          // A full read of the prefix: the real watcher starts with one, and its resync() is one.
+          const read = (): void => {
+            const { kvs, revision } = etcd.snapshot([`${PREFIX}/`]);
+            handlers.onResync({ revision, keys: kvs.map((kv) => handlers.summarize(kv)) });
+          };
+          return { start: read, stop: () => undefined, resync: async () => read() };
         },
         ...(leaderElect
           ? {
@@ -134,8 +145,9 @@ export class ManagerHarness {
   /** The etcd watch reports the fence key's put at `revision`. */
   deliverFence(revision: string): void {
     const state = this.etcd.get(FENCE_KEY);
-    const value = state.exists ? state.value : '{}';
-    this.require(this.watch).onEvent({ type: 'put', key: FENCE_KEY, value, modRevision: revision });
+    const value = (state.exists ? state.value : undefined) ?? '{}';
+    const createRevision = state.exists ? state.createRevision : revision;
+    this.require(this.watch).onEvent({ type: 'put', key: FENCE_KEY, value, modRevision: revision, createRevision });
   }
 
   releaseCommits(): void {

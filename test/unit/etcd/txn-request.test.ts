@@ -1,6 +1,7 @@
 /** GuardedTxn ↔ etcd wire types, and the prefix range end. */
 import type { ITxnResponse } from 'etcd3';
 import { describe, expect, it } from 'vitest';
+import { sha256 } from '../../../src/domain/canonical.ts';
 import type { GuardedTxn } from '../../../src/domain/types.ts';
 import { prefixRangeEnd, toEtcdTxn, toTxnResult } from '../../../src/etcd/txn-request.ts';
 
@@ -53,7 +54,7 @@ describe('toTxnResult', () => {
       succeeded: false,
       revision: '42',
       readBack: {
-        '/p/fence': { exists: true, value: '{}', createRevision: '3', modRevision: '9' },
+        '/p/fence': { exists: true, value: '{}', hash: sha256('{}'), createRevision: '3', modRevision: '9' },
         '/p/meta/ns/k': { exists: false },
       },
     });

@@ -1,7 +1,7 @@
 /** Where a watch resumes after each kind of response. */
 import type { IWatchResponse } from 'etcd3';
 import { describe, expect, it } from 'vitest';
-import { eventsOf, nextRevisionAfter } from '../../../src/etcd/watch-events.ts';
+import { eventsOf, nextRevisionAfter, resyncReasonOf, watchCreateRequest } from '../../../src/etcd/watch-events.ts';
 
 function response(revision: string, events: [type: 'Put' | 'Delete', key: string, modRevision: string][], created = false): IWatchResponse {
   return {
@@ -34,8 +34,27 @@ describe('eventsOf', () => {
   it('keeps order and drops keys the filter rejects', () => {
     const events = eventsOf(response('9', [['Put', '/p/data/a', '7'], ['Put', '/p/fence', '8'], ['Delete', '/p/meta/a', '9']]), (k) => k !== '/p/fence');
     expect(events).toEqual([
-      { type: 'put', key: '/p/data/a', value: 'v', modRevision: '7' },
+      { type: 'put', key: '/p/data/a', value: 'v', modRevision: '7', createRevision: '1' },
       { type: 'delete', key: '/p/meta/a', modRevision: '9' },
     ]);
+  });
+});
+
+describe('watchCreateRequest', () => {
+  it('watches the whole prefix from the given revision, asks for progress notifications and fragmented large responses', () => {
+    const request = watchCreateRequest('/p/', '42');
+    expect(request.key?.toString()).toBe('/p/');
+    expect(request.range_end?.toString()).toBe('/p0');
+    expect(request).toMatchObject({ start_revision: '42', progress_notify: true, fragment: true });
+  });
+});
+
+describe('resyncReasonOf', () => {
+  it.each([
+    ['a compact_revision', { compact_revision: '17', cancel_reason: '' }, 'compacted'],
+    ['a compaction reason only', { compact_revision: '0', cancel_reason: 'mvcc: required revision has been compacted' }, 'compacted'],
+    ['anything else', { compact_revision: '0', cancel_reason: 'etcdserver: permission denied' }, 'canceled'],
+  ] as const)('%s -> %s', (_, response, reason) => {
+    expect(resyncReasonOf(response)).toBe(reason);
   });
 });
