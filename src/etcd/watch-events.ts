@@ -30,7 +30,12 @@ export interface ResyncEvent {
 }
 
 /**
- * The create request of the prefix watch, from `startRevision`:
+ * The create request of the prefix watch that delivers changes from revision `next` on:
+ * - it starts one revision early (next - 1, the revision the last read or event showed), and the
+ *   caller drops events older than `next` (eventsOf). etcd (3.6+) sends no progress notification to
+ *   a watcher whose start revision is above the store's current revision, so a watch opened right
+ *   after a read at R with start R + 1 would stay without progress until the next write, and the
+ *   watchdog would take a healthy idle watch for a stuck one.
  * - progress_notify: etcd sends a progress notification (no events, a header revision) to an idle,
  *   caught-up watcher at its --experimental-watch-progress-notify-interval (10 min by default); the
  *   watcher also asks for one on its own schedule (WatchProgressRequest), which is what bounds the
@@ -38,17 +43,18 @@ export interface ResyncEvent {
  * - fragment: etcd splits a response larger than its request limit into fragments, so that no watch
  *   response passes grpc-js's 4 MiB receive limit (which Cairn does not lift).
  */
-export function watchCreateRequest(prefix: string, startRevision: string): IWatchCreateRequest {
-  return { key: Buffer.from(prefix, 'utf8'), range_end: prefixRangeEnd(prefix), start_revision: startRevision, progress_notify: true, fragment: true };
+export function watchCreateRequest(prefix: string, next: string): IWatchCreateRequest {
+  const start = BigInt(next) > 1n ? (BigInt(next) - 1n).toString() : next;
+  return { key: Buffer.from(prefix, 'utf8'), range_end: prefixRangeEnd(prefix), start_revision: start, progress_notify: true, fragment: true };
 }
 
-/** The events of one watch response, oldest first, keeping only keys `accept` admits. */
-export function eventsOf(response: Pick<IWatchResponse, 'events'>, accept: (key: string) => boolean): WatchEvent[] {
+/** The events of one watch response from revision `next` on, oldest first, keeping only keys `accept` admits. */
+export function eventsOf(response: Pick<IWatchResponse, 'events'>, accept: (key: string) => boolean, next = '0'): WatchEvent[] {
   const events: WatchEvent[] = [];
   for (const event of response.events ?? []) {
     const key = event.kv.key.toString('utf8');
-    if (!accept(key)) continue;
     const modRevision = event.kv.mod_revision;
+    if (!accept(key) || compareRevisions(modRevision, next) < 0) continue;
     events.push(
       event.type === 'Delete'
         ? { type: 'delete', key, modRevision }

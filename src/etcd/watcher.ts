@@ -183,7 +183,7 @@ export class PrefixWatcher {
     }
     const whole = this.fragments.length > 0 ? { ...response, events: [...this.fragments, ...response.events] } : response;
     this.fragments = [];
-    for (const event of eventsOf(whole, this.accept)) this.call(() => this.options.onEvent(event));
+    for (const event of eventsOf(whole, this.accept, this.next)) this.call(() => this.options.onEvent(event));
     this.next = nextRevisionAfter(whole, this.next);
   }
 

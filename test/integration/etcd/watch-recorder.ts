@@ -17,6 +17,8 @@ export interface RecordOptions {
   readonly accept?: (key: string) => boolean;
   readonly onEvent?: (event: WatchEvent) => void | Promise<void>;
   readonly backoff?: BackoffOptions;
+  readonly progressIntervalMs?: number;
+  readonly silenceLimitMs?: number;
 }
 
 export function record(client: Etcd3, prefix: string, options: RecordOptions = {}): Recorder {
@@ -30,6 +32,8 @@ export function record(client: Etcd3, prefix: string, options: RecordOptions = {
     ...(options.accept ? { accept: options.accept } : {}),
     ...(options.startRevision ? { startRevision: options.startRevision } : {}),
     ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.progressIntervalMs ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    ...(options.silenceLimitMs ? { silenceLimitMs: options.silenceLimitMs } : {}),
     onEvent: (event) => {
       events.push(event);
       return options.onEvent?.(event);

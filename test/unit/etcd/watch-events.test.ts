@@ -31,6 +31,11 @@ describe('nextRevisionAfter', () => {
 });
 
 describe('eventsOf', () => {
+  it('drops events older than the next revision to deliver (the watch starts one revision early)', () => {
+    const events = eventsOf(response('9', [['Put', '/p/data/a', '7'], ['Put', '/p/data/b', '8']]), () => true, '8');
+    expect(events.map((e) => e.key)).toEqual(['/p/data/b']);
+  });
+
   it('keeps order and drops keys the filter rejects', () => {
     const events = eventsOf(response('9', [['Put', '/p/data/a', '7'], ['Put', '/p/fence', '8'], ['Delete', '/p/meta/a', '9']]), (k) => k !== '/p/fence');
     expect(events).toEqual([
@@ -41,11 +46,12 @@ describe('eventsOf', () => {
 });
 
 describe('watchCreateRequest', () => {
-  it('watches the whole prefix from the given revision, asks for progress notifications and fragmented large responses', () => {
+  it('watches the whole prefix from one revision before the next to deliver (etcd sends no progress to a watch starting in the future), asks for progress notifications and fragmented large responses', () => {
     const request = watchCreateRequest('/p/', '42');
     expect(request.key?.toString()).toBe('/p/');
     expect(request.range_end?.toString()).toBe('/p0');
-    expect(request).toMatchObject({ start_revision: '42', progress_notify: true, fragment: true });
+    expect(request).toMatchObject({ start_revision: '41', progress_notify: true, fragment: true });
+    expect(watchCreateRequest('/p/', '1').start_revision).toBe('1');
   });
 });
 
