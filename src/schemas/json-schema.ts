@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { lookupSchema, schemaIds } from './index.ts';
+import { toOpenAPIV3 } from './openapi.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -24,4 +25,13 @@ export function exportJsonSchema(id: string): JsonSchema {
 /** Every registered schema's JSON Schema, by id. */
 export function exportAllJsonSchemas(): Record<string, JsonSchema> {
   return Object.fromEntries(schemaIds().map((id) => [id, exportJsonSchema(id)]));
+}
+
+/**
+ * The schema registered under `id` as the `openAPIV3Schema` of an entry's spec.data, in the
+ * structural dialect of CRDs (./openapi.ts): what the schema engine compiles. Throws when no schema
+ * has that id, or when the JSON Schema cannot be expressed faithfully in that dialect.
+ */
+export function exportOpenAPIV3Schema(id: string): JsonSchema {
+  return toOpenAPIV3(exportJsonSchema(id));
 }
