@@ -1,16 +1,17 @@
 /** The operator's schema engine (src/schemas/engine) as a judge: compared on every aspect. */
 import type { CompiledSchema, SchemaEngine } from '../../src/schemas/engine/engine.ts';
-import type { Aspect, CorpusSchema, Judge, Verdict } from './judge.ts';
+import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
 
 export function engineJudge(engine: SchemaEngine): Judge {
   const compiled = new Map<string, CompiledSchema>();
   return {
     name: 'engine',
     aspects: new Set<Aspect>(['value', 'messages', 'warnings']),
-    async prepare(schema: CorpusSchema): Promise<void> {
+    async prepare(schema: CorpusSchema): Promise<SchemaVerdict> {
       const result = engine.compile(schema.schema);
-      if (!result.ok) throw new Error(`engine refused ${schema.name}: ${result.problems.map((p) => p.message).join('; ')}`);
+      if (!result.ok) return { ok: false, messages: result.problems.map((p) => p.message) };
       compiled.set(schema.name, result.schema);
+      return { ok: true };
     },
     async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
       const found = compiled.get(schema.name);

@@ -26,11 +26,14 @@ export type Verdict =
  */
 export type Aspect = 'value' | 'messages' | 'warnings';
 
+/** What a judge says of a schema: ready, or refused with messages rooted at `openAPIV3Schema`. */
+export type SchemaVerdict = { readonly ok: true } | { readonly ok: false; readonly messages: readonly string[] };
+
 export interface Judge {
   readonly name: string;
   readonly aspects: ReadonlySet<Aspect>;
-  /** Makes the schema ready (a CRD, a compiled schema, a policy); refusing it throws. */
-  prepare(schema: CorpusSchema): Promise<void>;
+  /** Makes the schema ready (a CRD, a compiled schema, a policy), or says why it refuses it. */
+  prepare(schema: CorpusSchema): Promise<SchemaVerdict>;
   judge(schema: CorpusSchema, value: unknown): Promise<Verdict>;
   close(): Promise<void>;
 }
@@ -40,6 +43,15 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
+}
+
+/** Where two schema verdicts differ (acceptance always; messages when `other` claims them). */
+export function schemaDifferences(reference: SchemaVerdict, other: SchemaVerdict, aspects: ReadonlySet<Aspect>): string[] {
+  if (reference.ok !== other.ok) return [`schema: ${reference.ok ? 'accepted' : 'refused'} vs ${other.ok ? 'accepted' : 'refused'}`];
+  if (reference.ok || other.ok || !aspects.has('messages')) return [];
+  const a = canonical([...reference.messages].sort());
+  const b = canonical([...other.messages].sort());
+  return a === b ? [] : [`schema messages: ${a} vs ${b}`];
 }
 
 /** Where two verdicts differ, in words; empty when they agree on every aspect `other` claims. */

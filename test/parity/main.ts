@@ -27,10 +27,13 @@ try {
   const started = Date.now();
   const report = await runParity({ judges, corpus: parityCorpus(), cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });
   for (const judge of judges) await judge.close();
+  for (const d of report.schemaDisagreements) console.log(`schema ${d.schema} (${d.judge}): ${d.differences.join('; ')}`);
   for (const d of report.disagreements.slice(0, 20)) console.log(describeDisagreement(d));
+  console.error(`schemas refused by every judge, with the same messages: ${report.refusedSchemas.join(', ') || 'none'}`);
   console.error(`seed ${options.seed}; ${report.accepted} accepted by the oracle, ${report.cases - report.accepted} refused; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`${report.cases} cases, ${report.disagreements.length} disagreements`);
-  failed = report.disagreements.length > 0;
+  const total = report.disagreements.length + report.schemaDisagreements.length;
+  console.log(`${report.cases} cases, ${total} disagreements`);
+  failed = total > 0;
 } finally {
   await controlPlane.stop();
 }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { type Dispatcher, request } from 'undici';
 import { entrySchemaOf } from '../../src/schemas/engine/engine.ts';
-import type { Aspect, CorpusSchema, Judge, Verdict } from './judge.ts';
+import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
 
 const GROUP = 'parity.cairn.dev';
 
@@ -35,6 +35,15 @@ function warningsOf(header: string | string[] | undefined): string[] {
     for (const match of line.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) texts.push((match[1] ?? '').replace(/\\(.)/g, '$1'));
   }
   return texts;
+}
+
+/** Where the data schema sits in the CRD (entrySchemaOf), as the apiserver names it. */
+const DATA_SCHEMA = 'spec.validation.openAPIV3Schema.properties[spec].properties[data]';
+
+/** A CRD's refusal, rooted at the data schema as the engine roots its problems. */
+function schemaMessageOf(message: string): string {
+  if (message.startsWith(DATA_SCHEMA)) return `openAPIV3Schema${message.slice(DATA_SCHEMA.length)}`;
+  return message.replace(/^spec\.validation\.openAPIV3Schema:/, 'openAPIV3Schema:');
 }
 
 function messagesOf(body: StatusBody): string[] {
@@ -81,7 +90,7 @@ export function oracleJudge(kubeconfigPath: string): Judge {
   return {
     name: 'oracle',
     aspects: new Set<Aspect>(['value', 'messages', 'warnings']),
-    async prepare(schema: CorpusSchema): Promise<void> {
+    async prepare(schema: CorpusSchema): Promise<SchemaVerdict> {
       const index = served.size;
       const target = { plural: `p${run}x${index}`, kind: `P${run}x${index}` };
       const crd = {
@@ -96,10 +105,12 @@ export function oracleJudge(kubeconfigPath: string): Judge {
         },
       };
       const created = await send('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-      if (created.status !== 201) throw new Error(`the apiserver refused the CRD of ${schema.name}: ${messagesOf(created.body as StatusBody).join('; ')}`);
+      if (created.status === 422) return { ok: false, messages: messagesOf(created.body as StatusBody).map(schemaMessageOf) };
+      if (created.status !== 201) throw new Error(`the apiserver answered ${created.status} for the CRD of ${schema.name}: ${JSON.stringify(created.body)}`);
       served.set(schema.name, target);
       // Established is not yet served: wait until a dry-run create reaches the resource's handler.
       await until(`${schema.name}'s CRD to be served`, async () => [201, 400, 422].includes((await dryRunCreate(target, {})).status));
+      return { ok: true };
     },
     async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
       const target = served.get(schema.name);

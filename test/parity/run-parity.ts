@@ -4,7 +4,7 @@
  * an aspect the other judge claims is a disagreement.
  */
 import fc from 'fast-check';
-import { type CorpusSchema, type Judge, type Verdict, differences } from './judge.ts';
+import { type CorpusSchema, type Judge, type SchemaVerdict, type Verdict, differences, schemaDifferences } from './judge.ts';
 import { casesOf } from './values.ts';
 
 export interface Disagreement {
@@ -16,8 +16,18 @@ export interface Disagreement {
   readonly verdict: Verdict;
 }
 
+/** A schema the judges disagree on (accepted by one, refused by another, or refused differently). */
+export interface SchemaDisagreement {
+  readonly schema: string;
+  readonly judge: string;
+  readonly differences: readonly string[];
+}
+
 export interface ParityReport {
   readonly cases: number;
+  /** Schemas every judge refused (with the same messages): they get no values. */
+  readonly refusedSchemas: readonly string[];
+  readonly schemaDisagreements: readonly SchemaDisagreement[];
   /** Cases the oracle accepted: the run must exercise both outcomes to mean anything. */
   readonly accepted: number;
   readonly disagreements: readonly Disagreement[];
@@ -37,11 +47,24 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
   const { judges, corpus, log = () => {} } = options;
   const [reference, ...others] = judges;
   if (reference === undefined) throw new Error('no judges');
-  for (const schema of corpus) for (const judge of judges) await judge.prepare(schema);
+  const served: CorpusSchema[] = [];
+  const refusedSchemas: string[] = [];
+  const schemaDisagreements: SchemaDisagreement[] = [];
+  for (const schema of corpus) {
+    const verdicts: SchemaVerdict[] = [];
+    for (const judge of judges) verdicts.push(await judge.prepare(schema));
+    const expected = verdicts[0] as SchemaVerdict;
+    others.forEach((judge, i) => {
+      const found = schemaDifferences(expected, verdicts[i + 1] as SchemaVerdict, judge.aspects);
+      if (found.length > 0) schemaDisagreements.push({ schema: schema.name, judge: judge.name, differences: found });
+    });
+    if (verdicts.every((v) => v.ok)) served.push(schema);
+    else if (expected.ok === false) refusedSchemas.push(schema.name);
+  }
 
   const work: { schema: CorpusSchema; value: unknown }[] = [];
-  corpus.forEach((schema, i) => {
-    const count = Math.floor(options.cases / corpus.length) + (i < options.cases % corpus.length ? 1 : 0);
+  served.forEach((schema, i) => {
+    const count = Math.floor(options.cases / served.length) + (i < options.cases % served.length ? 1 : 0);
     for (const value of fc.sample(casesOf(schema.schema), { numRuns: count, seed: options.seed + i })) work.push({ schema, value });
   });
 
@@ -64,7 +87,7 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await judgeOne(item);
   });
   await Promise.all(workers);
-  return { cases: work.length, accepted, disagreements };
+  return { cases: work.length, refusedSchemas, schemaDisagreements, accepted, disagreements };
 }
 
 /** A disagreement in a few lines, for a person. */

@@ -17,12 +17,15 @@ afterAll(async () => {
 });
 
 describe('one verdict: the schema engine against the apiserver (server-side dry-run of a CRD per schema)', () => {
-  it(`agrees on the verdict, the defaulted value, the messages and the warnings of ${CASES} generated values`, async () => {
+  it(`agrees on every schema (accepted or refused, and why) and on the verdict, the defaulted value, the messages and the warnings of ${CASES} generated values`, async () => {
     judges.push(oracleJudge(controlPlane().kubeconfig), engineJudge(await loadSchemaEngine(await readFile(validatorWasmPath()))));
     const seed = Number(process.env.CAIRN_PARITY_SEED ?? Date.now() % 1_000_000);
     const report = await runParity({ judges, corpus: parityCorpus(), cases: CASES, seed });
-    console.log(`parity (seed ${seed}): ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle`);
+    console.log(`parity (seed ${seed}): ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle; schemas refused by both: ${report.refusedSchemas.join(', ')}`);
+    expect(report.schemaDisagreements).toEqual([]);
     expect(report.disagreements.map(describeDisagreement)).toEqual([]);
+    // The corpus's refused-* schemas are refused by both, with the same messages.
+    expect(report.refusedSchemas).toEqual(expect.arrayContaining(['refused-cel', 'refused-defaults', 'refused-not-structural']));
     expect(report.cases).toBe(CASES);
     // Both outcomes are exercised, or agreement would prove little.
     expect(report.accepted).toBeGreaterThan(CASES / 5);
