@@ -30,6 +30,8 @@ export interface ProcessSpec {
 
 /** Hooks and the stop of what is left get this long in all; then everything left is SIGKILLed. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
+/** Signals this close to the first are the same Ctrl-C, delivered twice (see installSignalHandlers). */
+const SAME_KEYPRESS_MS = 1_000;
 /** How long one child gets between SIGTERM and SIGKILL when the harness stops on a signal. */
 const STOP_GRACE_MS = 5_000;
 
@@ -115,7 +117,16 @@ export function installSignalHandlers(): void {
   handlersInstalled = true;
   process.on('exit', killAllNow);
   const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutDown(codes[sig]));
+  let firstSignalAt: number | undefined;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      // `npm run` forwards the terminal's Ctrl-C to its script, which got it from the terminal as
+      // well: one keypress, two signals. Only a signal well after the first means "now".
+      if (firstSignalAt !== undefined && Date.now() - firstSignalAt < SAME_KEYPRESS_MS) return;
+      firstSignalAt ??= Date.now();
+      shutDown(codes[sig]);
+    });
+  }
 }
 
 export class ProcessExitedError extends Error {
