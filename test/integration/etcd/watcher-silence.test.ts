@@ -36,6 +36,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+describe('PrefixWatcher.resync (the periodic resync)', () => {
+  it('reads the prefix from etcd and hands it over without re-opening the watch', async () => {
+    const p = `${root}/periodic/`;
+    await client.put(`${p}a`).value('1');
+    running = record(client, p, { silenceLimitMs: SILENCE_MS, progressIntervalMs: PROGRESS_MS });
+    const r = running;
+    await waitFor('the initial resync', () => r.resyncs.length === 1);
+    await client.put(`${p}b`).value('2');
+    await r.watcher.resync();
+    expect(r.resyncs.map((x) => x.reason)).toEqual(['initial', 'periodic']);
+    expect(r.resyncs[1]?.keys.map((k) => k.key)).toEqual([`${p}a`, `${p}b`]);
+    expect(r.watcher.state).toBe('watching');
+    await client.put(`${p}c`).value('3');
+    await waitFor('events on the same watch', () => r.events.some((e) => e.key === `${p}c`));
+    expect(r.errors).toEqual([]);
+  });
+});
+
 describe('PrefixWatcher silence watchdog', () => {
   it('keeps an idle healthy watch: progress notifications count as signs of life', async () => {
     const p = `${root}/idle/`;
