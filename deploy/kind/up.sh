@@ -2,9 +2,10 @@
 # Cairn on a local kind cluster: build the image, load it, make etcd certificates, install the chart
 # with a dedicated 3-member etcd, apply the samples.
 #
-# UNTESTED HERE: the repository's CI has no container engine, so this script has never run in CI.
-# The chart, the manifests and the RBAC it installs are tested against a real kube-apiserver
-# (test/integration/deploy/); the image build and the pods actually running are not.
+# UNTESTED HERE: the repository's CI runs no kind cluster, so this script has never run in CI. The
+# chart, the manifests and the RBAC it installs are tested against a real kube-apiserver, and the image
+# is built and run as the chart's pod would run it (test/integration/deploy/); pods on a real kubelet
+# are not.
 #
 # Needs: docker (or podman as docker), kind >= 0.30, kubectl, helm (npm run binaries builds helm and
 # kubectl). Kubernetes >= 1.36 for the admission policy; KIND_NODE_IMAGE picks the node version.
