@@ -29,8 +29,12 @@ export interface FaultContext {
   readonly onCommit: (listener: (revision: number) => void) => () => void;
 }
 
+/** What a fault acts on; faults that share none may overlap. */
+export type FaultTarget = 'operators' | 'store' | 'proxies' | 'apiserver';
+
 export interface Fault {
   readonly name: string;
+  readonly targets: readonly FaultTarget[];
   /** False when this run's rig cannot host the fault (one etcd member, a shared apiserver, no quota). */
   readonly fits: (ctx: FaultContext) => boolean;
   readonly inject: (ctx: FaultContext) => Promise<string>;
@@ -58,6 +62,7 @@ function nextCommit(ctx: FaultContext, timeoutMs: number, onSeen: (revision: num
 export const FAULTS: readonly Fault[] = [
   {
     name: 'operator-kill',
+    targets: ['operators'],
     fits: always,
     inject: async (ctx) => {
       const at = await ctx.rig.leaderOrAny();
@@ -71,6 +76,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'operator-kill-after-commit',
+    targets: ['operators'],
     fits: always,
     inject: async (ctx) => {
       const at = await ctx.rig.leaderOrAny();
@@ -89,6 +95,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'leader-pause',
+    targets: ['operators'],
     fits: always,
     inject: async (ctx) => {
       const at = await ctx.rig.leaderOrAny();
@@ -103,6 +110,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'etcd-leader-kill',
+    targets: ['store'],
     fits: threeMembers,
     inject: async (ctx) => {
       const at = (await ctx.rig.storeLeader()) ?? 0;
@@ -115,6 +123,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'etcd-follower-pause',
+    targets: ['store'],
     fits: threeMembers,
     inject: async (ctx) => {
       const leader = (await ctx.rig.storeLeader()) ?? 0;
@@ -128,6 +137,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'etcd-quorum-loss',
+    targets: ['store'],
     fits: threeMembers,
     inject: async (ctx) => {
       const spared = ctx.rng.int(0, 2);
@@ -141,6 +151,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'commit-reply-lost',
+    targets: ['proxies'],
     fits: always,
     inject: async (ctx) => {
       for (const p of ctx.rig.storeProxies) p.set('dropReplies');
@@ -152,6 +163,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'apiserver-kill',
+    targets: ['apiserver'],
     fits: (ctx) => ctx.apiserver.restart !== undefined,
     inject: async (ctx) => {
       const downMs = ctx.rng.int(1_000, 3_000);
@@ -161,6 +173,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'compaction-behind',
+    targets: ['proxies', 'store'],
     fits: always,
     inject: async (ctx) => {
       // Cut the operators off etcd, change committed values, compact past them, heal: every watch
@@ -176,6 +189,7 @@ export const FAULTS: readonly Fault[] = [
   },
   {
     name: 'etcd-no-space',
+    targets: ['store', 'proxies'],
     fits: (ctx) => ctx.rig.options.quotaBytes !== undefined,
     inject: async (ctx) => {
       const endpoints = ctx.rig.store.endpoints.join(',');

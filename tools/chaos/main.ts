@@ -19,9 +19,10 @@ const program = new Command('test:faults')
   .option('--faults <n>', 'faults per run', '5')
   .option('--duration <s>', 'seconds of workload per run', '60')
   .option('--rate <n>', 'workload operations per second', '5')
+  .option('--sequential', 'one fault at a time (default: faults on different parts overlap)')
   .option('--keep', 'keep each run directory (logs, history.json)')
   .parse();
-const opts = program.opts<{ runs: string; seed?: string; faults: string; duration: string; rate: string; keep?: boolean }>();
+const opts = program.opts<{ runs: string; seed?: string; faults: string; duration: string; rate: string; sequential?: boolean; keep?: boolean }>();
 
 const seeds = opts.seed !== undefined ? [Number(opts.seed)] : Array.from({ length: Number(opts.runs) }, () => Math.floor(Math.random() * 1_000_000));
 const binaries = await ensureControlPlaneBinaries();
@@ -37,6 +38,7 @@ for (const seed of seeds) {
     members: 3,
     quotaBytes: 24 * 1024 * 1024,
     faults: Number(opts.faults),
+    overlap: opts.sequential !== true,
     workloadMs: Number(opts.duration) * 1000,
     entries: 60,
     sharedPairs: 4,

@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly quotaBytes?: number;
   /** Fault names in order, or how many to pick (seeded) among those the rig can host. */
   readonly faults: readonly string[] | number;
+  /** Start each fault at its moment even while others run, unless they act on the same part. */
+  readonly overlap?: boolean;
   readonly workloadMs: number;
   readonly entries: number;
   readonly sharedPairs: number;
@@ -97,7 +99,7 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
     const started = Date.now();
     workload.start();
     const observe = { kc, namespace, entries };
-    const faults = await injectFaults(ctx, schedule(ctx, options), started, observe, options.log);
+    const faults = await injectFaults(ctx, schedule(ctx, options), started, observe, options.overlap ?? false, options.log);
     await sleep(Math.max(0, started + options.workloadMs - Date.now()));
     await workload.stop();
     const quietAt = Date.now();
@@ -150,20 +152,37 @@ function schedule(ctx: FaultContext, options: RunOptions): { fault: Fault; atMs:
   return chosen.map((fault, i) => ({ fault, atMs: times[i] ?? 0 }));
 }
 
-async function injectFaults(ctx: FaultContext, plan: { fault: Fault; atMs: number }[], started: number, observe: { kc: KubeConfig; namespace: string; entries: EntryLog }, log: (line: string) => void): Promise<FaultDone[]> {
+async function injectFaults(
+  ctx: FaultContext,
+  plan: { fault: Fault; atMs: number }[],
+  started: number,
+  observe: { kc: KubeConfig; namespace: string; entries: EntryLog },
+  overlap: boolean,
+  log: (line: string) => void,
+): Promise<FaultDone[]> {
   const done: FaultDone[] = [];
-  for (const { fault, atMs } of plan) {
-    await sleep(Math.max(0, started + atMs - Date.now()));
-    const at = Date.now();
-    const before = await readCounters(ctx.rig);
-    log(`fault ${fault.name} at +${((at - started) / 1000).toFixed(1)} s`);
-    const what = await fault.inject(ctx);
-    const seen = await describeUserView(observe.kc, observe.namespace, observe.entries, at, before, ctx.rig);
-    done.push({ name: fault.name, atMs: at - started, tookMs: Date.now() - at, what, seen });
-    log(`  ${what} (${((Date.now() - at) / 1000).toFixed(1)} s)`);
-    log(`  seen: ${seen}`);
-  }
-  return done;
+  // A fault waits for the faults before it that act on the same part (all of them, without overlap).
+  const busy = new Map<string, Promise<void>>();
+  const running = plan.map(({ fault, atMs }) => {
+    const targets = overlap ? fault.targets : ['everything'];
+    const before = Promise.all(targets.map((t) => busy.get(t)));
+    const finished = (async () => {
+      await before;
+      await sleep(Math.max(0, started + atMs - Date.now()));
+      const at = Date.now();
+      const counters = await readCounters(ctx.rig);
+      log(`fault ${fault.name} at +${((at - started) / 1000).toFixed(1)} s`);
+      const what = await fault.inject(ctx);
+      const seen = await describeUserView(observe.kc, observe.namespace, observe.entries, at, counters, ctx.rig);
+      done.push({ name: fault.name, atMs: at - started, tookMs: Date.now() - at, what, seen });
+      log(`  ${fault.name}: ${what} (${((Date.now() - at) / 1000).toFixed(1)} s)`);
+      log(`    seen: ${seen}`);
+    })();
+    for (const t of targets) busy.set(t, finished);
+    return finished;
+  });
+  await Promise.all(running);
+  return done.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** Polls until the settled-state rule holds (or `timeoutMs` passes); returns the last state read. */
