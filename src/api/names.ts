@@ -50,3 +50,24 @@ export const SCHEMA_ID_PATTERN = '^[a-z0-9-]+@v[0-9]+$';
 export const MAX_DATA_PROPERTIES = 256;
 /** Longest condition message Cairn writes (metav1 allows 32768; people read the first lines). */
 export const MAX_CONDITION_MESSAGE_LENGTH = 1024;
+
+// ---- ConfigSchema (cluster-scoped): a declared schema, versions shaped like a CRD's ----------------
+
+export const SCHEMA_KIND = 'ConfigSchema';
+export const SCHEMA_LIST_KIND = 'ConfigSchemaList';
+export const SCHEMA_PLURAL = 'configschemas';
+export const SCHEMA_SINGULAR = 'configschema';
+export const SCHEMA_SHORT_NAMES: readonly string[] = ['cs'];
+export const SCHEMA_CRD_NAME = `${SCHEMA_PLURAL}.${GROUP}`;
+/** Name of the ConfigSchema controller in metrics. */
+export const SCHEMA_CONTROLLER_NAME = 'configschema';
+/** Finalizer that keeps a ConfigSchema while entries still name one of its versions. */
+export const SCHEMA_FINALIZER = 'cairn.dev/schema-protection';
+/** Label on the ConfigSchemas the operator maintains for its embedded schemas. */
+export const EMBEDDED_LABEL = 'cairn.dev/embedded';
+/** A ConfigSchema's name: the part of a schema id before `@` (a DNS label, as SCHEMA_ID_PATTERN allows). */
+export const SCHEMA_NAME_PATTERN = '^[a-z0-9-]+$';
+/** A version's name: the part of a schema id after `@`. */
+export const SCHEMA_VERSION_PATTERN = '^v[0-9]+$';
+/** Most versions one ConfigSchema may declare. */
+export const MAX_SCHEMA_VERSIONS = 32;

@@ -1,11 +1,11 @@
 /**
- * `npm run crdgen`        writes crds/cairn.dev_configentries.yaml from the zod API.
+ * `npm run crdgen`        writes every CRD in crds/ (configentries, configschemas) from the zod API.
  * `npm run crdgen:check`  exits 1, naming the first differing lines, when crds/ differs from the source.
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CRD_FILE, renderCrd } from './crd.ts';
+import { renderAllCrds } from './crd.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -22,22 +22,26 @@ export function describeDifference(expected: string, actual: string, max = 10): 
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const path = join(ROOT, CRD_FILE);
-  const expected = renderCrd();
-  if (argv.includes('--check')) {
-    const actual = await readFile(path, 'utf8').catch(() => '');
-    if (actual === expected) {
-      console.log(`${CRD_FILE} is up to date`);
-      return 0;
+  const check = argv.includes('--check');
+  let differing = 0;
+  for (const { file, content: expected } of renderAllCrds()) {
+    const path = join(ROOT, file);
+    if (check) {
+      const actual = await readFile(path, 'utf8').catch(() => '');
+      if (actual === expected) {
+        console.log(`${file} is up to date`);
+        continue;
+      }
+      differing++;
+      console.error(`${file} differs from src/api (- file, + generated); run \`npm run crdgen\`:`);
+      for (const line of describeDifference(expected, actual)) console.error(line);
+      continue;
     }
-    console.error(`${CRD_FILE} differs from src/api (- file, + generated); run \`npm run crdgen\`:`);
-    for (const line of describeDifference(expected, actual)) console.error(line);
-    return 1;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, expected);
+    console.log(`wrote ${file}`);
   }
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, expected);
-  console.log(`wrote ${CRD_FILE}`);
-  return 0;
+  return differing === 0 ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));

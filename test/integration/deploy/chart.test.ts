@@ -62,8 +62,10 @@ describe('helm template', () => {
     for (const file of templates) expect(readFileSync(join(CHART, 'templates', file), 'utf8'), file).not.toMatch(/\blookup\b|genCA|genSelfSigned|randAlpha/);
   });
 
-  it('carries the generated CRD byte for byte', () => {
-    expect(readFileSync(join(CHART, 'crds', 'cairn.dev_configentries.yaml'), 'utf8')).toBe(readFileSync(join(CHART, '..', '..', 'crds', 'cairn.dev_configentries.yaml'), 'utf8'));
+  it('carries the generated CRDs byte for byte', () => {
+    for (const file of ['cairn.dev_configentries.yaml', 'cairn.dev_configschemas.yaml']) {
+      expect(readFileSync(join(CHART, 'crds', file), 'utf8'), file).toBe(readFileSync(join(CHART, '..', '..', 'crds', file), 'utf8'));
+    }
   });
 });
 
@@ -80,9 +82,9 @@ describe('the chart with default values on the real apiserver', () => {
   });
   afterAll(() => void kubectl(['delete', 'namespace', namespace, '--wait=false']));
 
-  it('renders the operator, its RBAC, the metrics Service, the admission policy and the CRD', () => {
+  it('renders the operator, its RBAC, the metrics Service, the admission policy and the CRDs', () => {
     expect(kinds(objects)).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
+      ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
     );
   });
 
@@ -140,7 +142,7 @@ describe('the chart with every option switched on, on the real apiserver', () =>
   it('renders the dedicated etcd, both PodDisruptionBudgets and the ServiceMonitor', () => {
     expect(kinds(objects)).toEqual(
       [
-        'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'PodDisruptionBudget', 'PodDisruptionBudget',
+        'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'PodDisruptionBudget', 'PodDisruptionBudget',
         'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet',
       ].sort(),
     );

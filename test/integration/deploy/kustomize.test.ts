@@ -22,6 +22,7 @@ describe('kubectl kustomize deploy/', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       [
         'ClusterRole/cairn-operator', 'ClusterRoleBinding/cairn-operator', 'ConfigMap/' + find(objects, 'ConfigMap').metadata.name, 'CustomResourceDefinition/configentries.cairn.dev',
+        'CustomResourceDefinition/configschemas.cairn.dev',
         'Deployment/cairn-operator', 'MutatingAdmissionPolicy/cairn-finalizer', 'MutatingAdmissionPolicyBinding/cairn-finalizer', 'Namespace/cairn-system',
         'Role/cairn-operator-leader-election', 'RoleBinding/cairn-operator-leader-election', 'Service/cairn-operator-metrics', 'ServiceAccount/cairn-operator',
       ].sort(),
@@ -34,8 +35,10 @@ describe('kubectl kustomize deploy/', () => {
     expect(podSpecOf(find(objects, 'Deployment')).containers[0]?.envFrom[0]?.configMapRef.name).toBe(configMap.metadata.name);
   });
 
-  it('carries the generated CRD byte for byte (deploy/crds is a copy of crds/)', () => {
-    expect(readFileSync(join(DEPLOY, 'crds', 'cairn.dev_configentries.yaml'), 'utf8')).toBe(readFileSync(join(DEPLOY, '..', 'crds', 'cairn.dev_configentries.yaml'), 'utf8'));
+  it('carries the generated CRDs byte for byte (deploy/crds is a copy of crds/)', () => {
+    for (const file of ['cairn.dev_configentries.yaml', 'cairn.dev_configschemas.yaml']) {
+      expect(readFileSync(join(DEPLOY, 'crds', file), 'utf8'), file).toBe(readFileSync(join(DEPLOY, '..', 'crds', file), 'utf8'));
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { KEY_PATTERN, SCHEMA_ID_PATTERN } from '../../../src/api/names.ts';
-import { CRD_FILE, buildCrd, renderCrd } from '../../../tools/crdgen/crd.ts';
+import { CRD_FILE, SCHEMA_CRD_FILE, buildCrd, buildSchemaCrd, renderCrd, renderSchemaCrd } from '../../../tools/crdgen/crd.ts';
 import { structuralProblems, toStructural, type SchemaNode } from '../../../tools/crdgen/structural.ts';
 
 type Version = { subresources: unknown; additionalPrinterColumns: { name: string; jsonPath: string }[]; schema: { openAPIV3Schema: SchemaNode } };
@@ -112,5 +112,42 @@ describe('toStructural', () => {
     ['an untyped map', z.record(z.string(), z.unknown()), '$: a map needs a value schema'],
   ])('refuses %s', (_, schema, message) => {
     expect(() => convert(schema)).toThrow(message);
+  });
+});
+
+describe('generated ConfigSchema CRD', () => {
+  const schemaCrd = buildSchemaCrd() as { spec: { versions: Version[]; names: Record<string, unknown>; scope: string } };
+  const schemaVersion = schemaCrd.spec.versions[0] as Version;
+  const schemaRoot = schemaVersion.schema.openAPIV3Schema;
+  const schemaSpec = (schemaRoot.properties as Record<string, SchemaNode>).spec as SchemaNode;
+  const versions = (schemaSpec.properties as Record<string, SchemaNode>).versions as SchemaNode;
+
+  it('is structural and matches the committed file (what crdgen:check verifies)', () => {
+    expect(structuralProblems(schemaRoot)).toEqual([]);
+    expect(readFileSync(new URL(`../../../${SCHEMA_CRD_FILE}`, import.meta.url), 'utf8')).toBe(renderSchemaCrd());
+    expect(parse(renderSchemaCrd())).toEqual(buildSchemaCrd());
+  });
+
+  it('is cluster-scoped with short name cs, the status subresource and the printer columns', () => {
+    expect(schemaCrd.spec.names).toMatchObject({ kind: 'ConfigSchema', plural: 'configschemas', shortNames: ['cs'] });
+    expect(schemaCrd.spec.scope).toBe('Cluster');
+    expect(schemaVersion.subresources).toEqual({ status: {} });
+    expect(schemaVersion.additionalPrinterColumns.map((c) => c.name)).toEqual(['Versions', 'Entries', 'Ready', 'Age']);
+  });
+
+  it('declares versions as a list-map keyed by name, at least one, with the immutability transition rule on each', () => {
+    expect(versions).toMatchObject({ type: 'array', minItems: 1, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] });
+    const item = versions.items as SchemaNode;
+    expect((item['x-kubernetes-validations'] as { rule: string }[])[0]?.rule).toContain('oldSelf.schema');
+    const openApi = ((item.properties as Record<string, SchemaNode>).schema?.properties as Record<string, SchemaNode>).openAPIV3Schema;
+    expect(openApi).toMatchObject({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true });
+  });
+
+  it('describes every spec and status field, for kubectl explain', () => {
+    for (const part of ['spec', 'status']) {
+      walk((schemaRoot.properties as Record<string, SchemaNode>)[part] as SchemaNode, (node, path) => {
+        expect(typeof node.description, `${part}${path}`).toBe('string');
+      });
+    }
   });
 });
