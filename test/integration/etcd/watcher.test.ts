@@ -60,6 +60,18 @@ describe('PrefixWatcher', () => {
     expect(r.resyncs).toEqual([]);
   });
 
+  it('catches up over more than gRPC\'s 4 MiB receive limit of history (etcd fragments the response)', async () => {
+    const p = `${root}/large/`;
+    const from = (BigInt(await store.revision()) + 1n).toString();
+    const value = 'v'.repeat(1_000_000);
+    for (let i = 0; i < 6; i++) await client.put(`${p}k${i}`).value(value);
+    running = record(client, p, { startRevision: from });
+    const r = running;
+    await waitFor('six events', () => r.events.length === 6, 20_000);
+    expect(r.events.map((e) => [e.key, e.type === 'put' ? e.value.length : 0])).toEqual(Array.from({ length: 6 }, (_, i) => [`${p}k${i}`, value.length]));
+    expect(r.errors).toEqual([]);
+  });
+
   it('keeps watching when a handler throws or rejects, and reports each failure', async () => {
     const p = `${root}/c/`;
     let calls = 0;
