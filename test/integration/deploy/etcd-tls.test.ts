@@ -46,14 +46,19 @@ describe.skipIf(!hasOpenssl)('etcd with the TLS layout of the chart (needs opens
     anonymous.close();
   });
 
-  it("lets the operator commit with the chart's client certificate files", async () => {
-    operator = await startOperatorProcess({
+  /** The operator for this namespace on the TLS etcd, configured by `env` as the chart's Deployment is. */
+  function startTlsOperator(env: Readonly<Record<string, string>>): Promise<OperatorProcess> {
+    return startOperatorProcess({
       kubeconfig: controlPlane().kubeconfig,
       storeEndpoints: [clientUrl],
       dir: mkdtempSync(join(tmpdir(), 'cairn-op-')),
       args: [`--watch-namespace=${namespace}`, '--no-leader-elect', `--identity=${uniqueName('tls')}`],
-      env: { CAIRN_ETCD_CA_FILE: join(certs, 'ca.crt'), CAIRN_ETCD_CERT_FILE: join(certs, 'client.crt'), CAIRN_ETCD_KEY_FILE: join(certs, 'client.key') },
+      env,
     });
+  }
+
+  it("lets the operator commit with the chart's client certificate files", async () => {
+    operator = await startTlsOperator({ CAIRN_ETCD_CA_FILE: join(certs, 'ca.crt'), CAIRN_ETCD_CERT_FILE: join(certs, 'client.crt'), CAIRN_ETCD_KEY_FILE: join(certs, 'client.key') });
     await entries.create('flags', { schema: 'feature-flags@v1', data: { flags: {} } });
     const ready = await entries.waitReady('flags');
     const reader = certifiedClient(etcd as TlsEtcd);
@@ -69,13 +74,7 @@ describe.skipIf(!hasOpenssl)('etcd with the TLS layout of the chart (needs opens
     await operator?.stop();
     // grpc-js's system roots come from this variable when set: here they are the chart's CA, so
     // the connection succeeds only if the certificate is presented and the system roots are used.
-    operator = await startOperatorProcess({
-      kubeconfig: controlPlane().kubeconfig,
-      storeEndpoints: [clientUrl],
-      dir: mkdtempSync(join(tmpdir(), 'cairn-op-')),
-      args: [`--watch-namespace=${namespace}`, '--no-leader-elect', `--identity=${uniqueName('tls')}`],
-      env: { GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: join(certs, 'ca.crt'), CAIRN_ETCD_CERT_FILE: join(certs, 'client.crt'), CAIRN_ETCD_KEY_FILE: join(certs, 'client.key') },
-    });
+    operator = await startTlsOperator({ GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: join(certs, 'ca.crt'), CAIRN_ETCD_CERT_FILE: join(certs, 'client.crt'), CAIRN_ETCD_KEY_FILE: join(certs, 'client.key') });
     await entries.create('no-ca-file', { schema: 'feature-flags@v1', data: { flags: {} } });
     const ready = await entries.waitReady('no-ca-file');
     expect(ready.status?.revision).toMatch(/^[1-9][0-9]*$/);
