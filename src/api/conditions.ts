@@ -49,6 +49,8 @@ export const COMPARE_FAILED = 'CompareFailed';
 export const FENCING_LOST = 'FencingLost';
 /** The outcome of a commit is unknown (timeout); etcd is re-read before any retry. */
 export const COMMIT_UNKNOWN = 'CommitOutcomeUnknown';
+/** The value keeps being changed outside Cairn under driftPolicy Correct: corrections back off exponentially. */
+export const DRIFT_FIGHT = 'DriftFight';
 
 /** Every reason Cairn writes, for tests and for documentation. */
 export const REASONS: readonly string[] = [
@@ -65,4 +67,5 @@ export const REASONS: readonly string[] = [
   COMPARE_FAILED,
   FENCING_LOST,
   COMMIT_UNKNOWN,
+  DRIFT_FIGHT,
 ];

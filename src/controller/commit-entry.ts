@@ -7,11 +7,15 @@
  * observed; a timed-out commit is followed by a read, and counts as committed when etcd already holds
  * exactly its value owned by this entry (so a retry never applies a change twice).
  *
+ * A correction of drift (driftPolicy Correct) is first asked of the drift fight (drift-fight.ts): an
+ * entry whose value keeps being changed outside Cairn waits out a backoff, as a transient DriftFight
+ * outcome that says when it may run again, instead of committing.
+ *
  * Errors: returns an Outcome for every expected situation. Throws FencingLostError (after telling
  * the manager) when etcd says another leader took over, and the store's own errors otherwise.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
-import { COMPARE_FAILED, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
 import { sha256 } from '../domain/canonical.ts';
 import { FencingLostError } from '../domain/errors.ts';
 import { presentKey } from '../domain/key-state.ts';
@@ -22,12 +26,14 @@ import type { Decision } from '../domain/decision.ts';
 import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import type { Fence, ObservedKeys } from '../domain/types.ts';
 import { type ReconcileDeps, timed } from './context.ts';
+import type { DriftFight } from './drift-fight.ts';
 
 const MAX_ATTEMPTS = 5;
 
 type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
 
-export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps): Promise<Outcome> {
+export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps, driftFight: DriftFight): Promise<Outcome> {
+  const entryKey = `${entry.metadata.namespace}/${entry.metadata.name}`;
   const ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now() };
   // Plan from the drift watch's view when it can tell; plan() itself decides when it must read.
   const resolved = resolveEntryKeys(entry, deps.prefix);
@@ -51,9 +57,20 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
         observed = await read(deps, decision.keys.data, decision.keys.meta);
         continue;
       case 'commit': {
+        if (decision.cause === 'correctDrift') {
+          const verdict = driftFight.check(entryKey);
+          if (verdict.kind === 'wait') {
+            deps.metrics.drift.inc({ action: 'deferred' });
+            return { kind: 'transient', reason: DRIFT_FIGHT, message: `${decision.keys.data} keeps changing outside Cairn: ${driftFight.describe()}`, retryAfterMs: verdict.waitMs };
+          }
+        }
         const result = await execute(entry, fence, decision, observed, deps);
-        if (result.kind === 'outcome') return result.outcome;
-        observed = result.observed;
+        if (result.kind === 'replan') {
+          observed = result.observed;
+          continue;
+        }
+        if (result.outcome.kind === 'committed' && result.outcome.driftCorrected === true) driftFight.corrected(entryKey);
+        return result.outcome;
       }
     }
   }

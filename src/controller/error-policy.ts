@@ -7,7 +7,7 @@
  *   outcome                            next
  *   committed, terminal, driftReported done (backoff reset); a spec change or drift queues it again
  *   transient (etcd down, CompareFailed
- *     after replanning)                rate-limited retry
+ *     after replanning, DriftFight)    rate-limited retry, not before the outcome's retryAfterMs
  *
  *   thrown error                       status written                 next
  *   FencingLostError                   none: the new leader owns it   done (the new leader reconciles)
@@ -32,7 +32,7 @@ export function afterOutcome(outcome: Outcome): ProcessResult {
     case 'driftReported':
       return DONE;
     case 'transient':
-      return RETRY;
+      return outcome.retryAfterMs === undefined ? RETRY : { kind: 'retry', atLeastMs: outcome.retryAfterMs };
   }
 }
 

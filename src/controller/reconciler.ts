@@ -21,17 +21,25 @@ import type { Fence } from '../domain/types.ts';
 import { commitEntry } from './commit-entry.ts';
 import { type ReconcileDeps, timed } from './context.ts';
 import { cleanUpEntry } from './delete-entry.ts';
+import { DriftFight } from './drift-fight.ts';
 import { afterError, afterOutcome } from './error-policy.ts';
 import { reportStatus } from './report-status.ts';
 import type { ProcessResult } from './work-queue.ts';
 
 const DONE: ProcessResult = { kind: 'done' };
 
+export interface ReconcilerOptions {
+  /** Slows corrections of values that keep changing outside Cairn (default: its own, on the monotonic clock). */
+  readonly driftFight?: DriftFight;
+}
+
 export class Reconciler {
   private readonly deps: ReconcileDeps;
+  private readonly driftFight: DriftFight;
 
-  constructor(deps: ReconcileDeps) {
+  constructor(deps: ReconcileDeps, options: ReconcilerOptions = {}) {
     this.deps = deps;
+    this.driftFight = options.driftFight ?? new DriftFight({ now: () => performance.now() });
   }
 
   async reconcile(key: string): Promise<ProcessResult> {
@@ -39,7 +47,10 @@ export class Reconciler {
     const fence = deps.fence();
     if (fence === undefined) return DONE; // not leading: whoever leads reconciles everything on takeover
     const cached = deps.cache.get(key);
-    if (cached === undefined) return DONE; // gone; its finalizer already ran
+    if (cached === undefined) {
+      this.driftFight.forget(key);
+      return DONE; // gone; its finalizer already ran
+    }
     const log = deps.log.child({ controller: CONTROLLER_NAME, key, reconcileID: randomUUID() });
     const end = deps.metrics.reconcileTime.startTimer({ controller: CONTROLLER_NAME });
     let result: ProcessResult;
@@ -68,7 +79,7 @@ export class Reconciler {
       case 'active':
         break;
     }
-    const outcome = await commitEntry(entry, fence, this.deps);
+    const outcome = await commitEntry(entry, fence, this.deps, this.driftFight);
     await reportStatus(entry, outcome, this.deps, log, fence);
     return afterOutcome(outcome);
   }
@@ -80,6 +91,7 @@ export class Reconciler {
       return afterOutcome(cleanup.outcome);
     }
     await this.setFinalizers(entry, withoutFinalizer(entry.metadata.finalizers));
+    this.driftFight.forget(`${entry.metadata.namespace}/${entry.metadata.name}`);
     log.info({ message: cleanup.message }, 'finalized');
     return DONE;
   }

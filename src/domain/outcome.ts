@@ -17,7 +17,7 @@ export type Outcome =
     }
   /** Retrying cannot help until the spec changes (InvalidData, UnknownSchema, KeyConflict, ...). */
   | { readonly kind: 'terminal'; readonly reason: string; readonly message: string }
-  /** Will be retried (EtcdUnavailable, CompareFailed, FencingLost, ...). */
-  | { readonly kind: 'transient'; readonly reason: string; readonly message: string }
+  /** Will be retried (EtcdUnavailable, CompareFailed, DriftFight, ...), not before `retryAfterMs` when given. */
+  | { readonly kind: 'transient'; readonly reason: string; readonly message: string; readonly retryAfterMs?: number }
   /** etcd differs from the committed value and driftPolicy is Report. */
   | { readonly kind: 'driftReported'; readonly message: string };

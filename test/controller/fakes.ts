@@ -20,6 +20,7 @@ import type { ConfigEntry, ConfigEntryStatus } from '../../src/api/config-entry.
 import { FINALIZER } from '../../src/api/names.ts';
 import type { ReconcileDeps } from '../../src/controller/context.ts';
 import type { EntryCache, EntryEventSink, EntryWriter, Store } from '../../src/controller/ports.ts';
+import { DriftFight } from '../../src/controller/drift-fight.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
@@ -437,6 +438,8 @@ export class Scenario {
   readonly fence: Fence;
   /** Whether this replica holds the fence; onFencingLost clears it, as the manager does. */
   leading = true;
+  /** Milliseconds since NOW on the scenario's clock; `advance` moves it. */
+  private elapsedMs = 0;
   private readonly maxBytes: number;
   mirror!: StoreMirror;
   deps!: ReconcileDeps;
@@ -471,11 +474,16 @@ export class Scenario {
       },
       prefix: PREFIX,
       maxBytes: this.maxBytes,
-      now: () => NOW,
+      now: () => new Date(NOW.getTime() + this.elapsedMs),
       log: pino({ level: 'silent' }),
       metrics: this.metrics,
     };
-    this.reconciler = new Reconciler(this.deps);
+    this.reconciler = new Reconciler(this.deps, { driftFight: new DriftFight({ now: () => this.elapsedMs }) });
+  }
+
+  /** Moves the scenario's clock (the reconciler's and the drift fight's) forward. */
+  advance(ms: number): void {
+    this.elapsedMs += ms;
   }
 
   reconcile(key: string): Promise<ProcessResult> {

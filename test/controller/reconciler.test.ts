@@ -542,6 +542,57 @@ describe('drift', () => {
     expect(findCondition(s.status(key), 'Ready')?.message).toMatch(new RegExp(`^${DATA_KEY} holds a value changed outside Cairn .*driftPolicy is Report`));
   });
 
+  it('with driftPolicy Correct against a writer that keeps changing the value: five corrections in a minute, then they back off and status says DriftFight', async () => {
+    const s = new Scenario();
+    const key = await s.committed();
+    const results = [];
+    for (let second = 0; second < 9; second++) {
+      s.putOutside(DATA_KEY, `{"edited":${second}}`, { watched: true });
+      results.push(await s.reconcile(key));
+      s.advance(1_000);
+    }
+
+    expect(s.etcd.applied).toHaveLength(1 + 5); // the first commit, then five corrections
+    expect(results.slice(0, 5)).toEqual(Array(5).fill({ kind: 'done' }));
+    expect(results.slice(5)).toEqual([4_000, 3_000, 2_000, 1_000].map((ms) => ({ kind: 'retry', atLeastMs: ms })));
+    expect(conditions(s.status(key))).toEqual(['Ready False DriftFight', 'Reconciling True DriftFight']);
+    expect(findCondition(s.status(key), 'Ready')?.message).toMatch(new RegExp(`^${DATA_KEY} keeps changing outside Cairn`));
+    expect(s.calls.of('event').map((e) => `${e.type} ${e.reason}`)).toEqual([...Array(5).fill('Normal DriftCorrected'), 'Warning DriftFight']);
+    expect(s.calls.of('kube.patchStatus')).toHaveLength(6); // the wait is reported once, not once per outside write
+  });
+
+  /** A committed entry whose value another writer changes `rounds` times in a row, each reconciled at once. */
+  async function fought(rounds: number): Promise<{ s: Scenario; key: string }> {
+    const s = new Scenario();
+    const key = await s.committed();
+    for (let i = 0; i < rounds; i++) {
+      s.putOutside(DATA_KEY, `{"edited":${i}}`, { watched: true });
+      await s.reconcile(key);
+    }
+    return { s, key };
+  }
+
+  it('in a drift fight, corrects again when the backoff has passed and then waits twice as long', async () => {
+    const { s, key } = await fought(5);
+    s.advance(5_000);
+    s.putOutside(DATA_KEY, '{"edited":"again"}', { watched: true });
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(s.etcd.value(DATA_KEY)).toBe(canonical);
+    s.putOutside(DATA_KEY, '{"edited":"and again"}', { watched: true });
+    expect(await s.reconcile(key)).toEqual({ kind: 'retry', atLeastMs: 10_000 });
+  });
+
+  it('after a drift fight has been calm for a minute, corrects the next outside change at once', async () => {
+    const { s, key } = await fought(6);
+    s.advance(5_000 + 60_000);
+    s.putOutside(DATA_KEY, '{"edited":"much later"}', { watched: true });
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(s.etcd.value(DATA_KEY)).toBe(canonical);
+    expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
+  });
+
   it('after a reported drift is undone outside Cairn, is Ready again without a write', async () => {
     const s = new Scenario();
     const key = await s.committed(liveEntry({ spec: { driftPolicy: 'Report' } }));
