@@ -11,7 +11,7 @@ import { and, stringLiteral } from './cel.ts';
 import { type Check, nodeChecks, typeCheck } from './checks.ts';
 import type { Problem, Rule, SchemaNode } from './schema-node.ts';
 import { child, DATA_PATH, failingPath, forEvery, ROOT_SITE, type Site } from './sites.ts';
-import { Untranslatable, viewOf } from './view.ts';
+import { fieldsReadFromSelf, Untranslatable, viewOf } from './view.ts';
 
 export interface Validation {
   readonly expression: string;
@@ -104,9 +104,10 @@ function ruleValidation(node: SchemaNode, site: Site, rule: Rule): Validation {
     const type = typeCheck(node, x);
     return type === undefined ? inner : `!(${type.holds}) || (${inner})`;
   };
-  const holds = (x: string): string => applies(x, `[${viewOf(node, x)}].all(self, ${rule.rule})`);
+  const read = fieldsReadFromSelf([rule.rule, rule.messageExpression ?? '']);
+  const holds = (x: string): string => applies(x, `[${viewOf(node, x, 0, read)}].all(self, ${rule.rule})`);
   const message = rule.messageExpression !== undefined
-    ? (x: string) => `[${viewOf(node, x)}].map(self, ${rule.messageExpression})[0]`
+    ? (x: string) => `[${viewOf(node, x, 0, read)}].map(self, ${rule.messageExpression})[0]`
     : () => stringLiteral(rule.message ?? `failed rule: ${rule.rule}`);
   const fieldPath = rule.fieldPath ?? '';
   return {

@@ -21,8 +21,28 @@ export class Untranslatable extends Error {
   }
 }
 
-/** CEL for the typed, defaulted value of a present, non-null x at `node`. */
-export function viewOf(node: SchemaNode, x: string, depth = 0): string {
+/**
+ * The properties of `self` a rule (and its messageExpression) can read, when every `self` in their
+ * text is followed by a field selection (`self.f`, `self.?f`); otherwise 'all'. Conservative on
+ * purpose: a `self` inside a string literal only widens the set.
+ */
+export function fieldsReadFromSelf(texts: readonly string[]): ReadonlySet<string> | 'all' {
+  const fields = new Set<string>();
+  for (const text of texts) {
+    for (const match of text.matchAll(/\bself\b(\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*))?/g)) {
+      if (match[2] === undefined) return 'all';
+      fields.add(match[2]);
+    }
+  }
+  return fields;
+}
+
+/**
+ * CEL for the typed, defaulted value of a present, non-null x at `node`. `only`: the properties of
+ * an object node that the reader can reach (the others are left out of the view, so they need not be
+ * rebuildable).
+ */
+export function viewOf(node: SchemaNode, x: string, depth = 0, only: ReadonlySet<string> | 'all' = 'all'): string {
   if (node.intOrString) return x;
   if (node.type === undefined) {
     if (node.properties.size > 0 || node.additionalProperties !== undefined) throw new Untranslatable(node.path, 'a rule reads a preserve-unknown-fields object with declared fields');
@@ -38,7 +58,7 @@ export function viewOf(node: SchemaNode, x: string, depth = 0): string {
     case 'array':
       return arrayView(node, x, depth);
     case 'object':
-      return node.additionalProperties !== undefined ? mapView(node, node.additionalProperties, x, depth) : objectView(node, x, depth);
+      return node.additionalProperties !== undefined ? mapView(node, node.additionalProperties, x, depth) : objectView(node, x, depth, only);
   }
 }
 
@@ -65,10 +85,11 @@ function mapView(node: SchemaNode, values: SchemaNode, x: string, depth: number)
   return x;
 }
 
-function objectView(node: SchemaNode, x: string, depth: number): string {
+function objectView(node: SchemaNode, x: string, depth: number, only: ReadonlySet<string> | 'all'): string {
   if (node.preserveUnknown) throw new Untranslatable(node.path, 'a rule reads a preserve-unknown-fields object with declared fields');
   const entries: string[] = [];
   for (const [name, property] of node.properties) {
+    if (only !== 'all' && !only.has(name)) continue;
     if (!isPlainIdentifier(name)) throw new Untranslatable(property.path, `a rule reads an object with property ${JSON.stringify(name)}, which CEL escapes`);
     const value = select(x, name);
     const kept = property.nullable ? hasField(x, name) : `${hasField(x, name)} && ${value} != null`;

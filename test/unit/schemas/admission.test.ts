@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { generateAdmissionPolicy, policyName } from '../../../src/schemas/admission/index.ts';
 import { readSchema } from '../../../src/schemas/admission/schema-node.ts';
 import { joinValidations, type Validation, validationsOf } from '../../../src/schemas/admission/validations.ts';
+import { fieldsReadFromSelf } from '../../../src/schemas/admission/view.ts';
 
 /** The validations of a schema, one per node with checks and one per rule (before joining). */
 function validations(openAPIV3Schema: unknown): Validation[] {
@@ -94,6 +95,24 @@ describe('x-kubernetes-validations rules', () => {
     expect(rule?.message).toBe('spec.data.r: failed rule: self.rate > 1.5');
   });
 
+  it('see only the fields they read: a map they do not read is no reason to refuse', () => {
+    const schema = object({ n: { type: 'integer' }, m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'self.?n.orValue(0) < 5' }] });
+    expect(validations(schema).at(-1)?.expression).toBe('!(type(variables.data) == map) || ([{?"n": (has(variables.data.n) && variables.data.n != null ? optional.of(dyn(variables.data.n)) : optional.none())}].all(self, self.?n.orValue(0) < 5))');
+    const readsAll = object({ m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'self == self' }] });
+    expect(problems(readsAll)[0]?.message).toMatch(/map \(additionalProperties\)/);
+  });
+
+  it.each([
+    [['self.a < self.b'], ['a', 'b']],
+    [['has(self.a) && self.?b.orValue(1) > 0', "'x' + self.c"], ['a', 'b', 'c']],
+    [['self.all(k, k != "")'], ['all']],
+    [['size(self) > 0'], 'all'],
+    [['self == oldSelf'], 'all'],
+  ] as [string[], string[] | 'all'][])('the fields %j read from self: %j', (texts, expected) => {
+    const read = fieldsReadFromSelf(texts);
+    expect(read === 'all' ? 'all' : [...read].sort()).toEqual(expected);
+  });
+
   it('use the messageExpression on the same self', () => {
     const rule = validations(object({}, { 'x-kubernetes-validations': [{ rule: 'false', messageExpression: '"got " + string(size(self))' }] })).at(-1);
     expect(rule?.messageExpression).toBe('"spec.data" + ": " + [{}].map(self, "got " + string(size(self)))[0]');
@@ -127,7 +146,7 @@ describe('refusals name the schema path', () => {
     ['a transition rule', object({}, { 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /oldSelf/ }],
     ['a rule naming the admission environment', object({}, { 'x-kubernetes-validations': [{ rule: 'request.userInfo.username != ""' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /admission environment/ }],
     ['a rule reading a map of non-nullable values', object({ m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'size(self.m) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /map \(additionalProperties\)/ }],
-    ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'true' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
+    ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'size(self) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
     ['a rule on a node without type', object({ any: { 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-validations': [{ rule: 'true' }] } }), { path: 'openAPIV3Schema.properties.any.x-kubernetes-validations[0].rule', message: /without a type/ }],
     ['a validated string format', object({ u: { type: 'string', format: 'uuid' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "uuid"/ }],
     ['JSON Schema 2020-12 const', object({ t: { type: 'string', const: 'x' } }), { path: 'openAPIV3Schema.properties.t.const', message: /const/ }],
