@@ -32,6 +32,12 @@ export type SchemaVerdict = { readonly ok: true } | { readonly ok: false; readon
 export interface Judge {
   readonly name: string;
   readonly aspects: ReadonlySet<Aspect>;
+  /**
+   * A judge that declines schemas by design (admission: what it cannot translate exactly, it relies on
+   * the engine for the schema's own validity): its schema verdicts are not compared; where it refuses
+   * a schema it abstains on that schema's values, and the report lists it.
+   */
+  readonly declines?: boolean;
   /** Makes the schema ready (a CRD, a compiled schema, a policy), or says why it refuses it. */
   prepare(schema: CorpusSchema): Promise<SchemaVerdict>;
   judge(schema: CorpusSchema, value: unknown): Promise<Verdict>;

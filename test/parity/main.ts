@@ -9,6 +9,8 @@ import { startControlPlane } from '../../tools/controlplane/control-plane.ts';
 import { ensureBinaries } from '../../tools/binaries/ensure.ts';
 import { loadSchemaEngine } from '../../src/schemas/engine/load.ts';
 import { parityCorpus } from './corpus-all.ts';
+import { installCrds } from '../../tools/controlplane/install-crds.ts';
+import { admissionJudge } from './admission-judge.ts';
 import { engineJudge } from './engine-judge.ts';
 import { oracleJudge } from './oracle-judge.ts';
 import { describeDisagreement, runParity } from './run-parity.ts';
@@ -23,12 +25,14 @@ const { 'validator-wasm': wasm } = await ensureBinaries(['validator-wasm']);
 const controlPlane = await startControlPlane({ members: 1, log: (line) => console.error(`[control plane] ${line}`) });
 let failed = true;
 try {
-  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(await readFile(wasm ?? '')))];
+  installCrds(controlPlane.info); // the ConfigEntry CRD, for the admission judge
+  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(await readFile(wasm ?? ''))), admissionJudge(controlPlane.info.kubeconfig)];
   const started = Date.now();
   const report = await runParity({ judges, corpus: parityCorpus(), cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });
   for (const judge of judges) await judge.close();
   for (const d of report.schemaDisagreements) console.log(`schema ${d.schema} (${d.judge}): ${d.differences.join('; ')}`);
   for (const d of report.disagreements.slice(0, 20)) console.log(describeDisagreement(d));
+  for (const [judge, names] of Object.entries(report.abstained)) console.error(`${judge} declined (abstained on) ${names.join(', ')}`);
   console.error(`schemas refused by every judge, with the same messages: ${report.refusedSchemas.join(', ') || 'none'}`);
   console.error(`seed ${options.seed}; ${report.accepted} accepted by the oracle, ${report.cases - report.accepted} refused; ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const total = report.disagreements.length + report.schemaDisagreements.length;

@@ -31,6 +31,8 @@ export interface ParityReport {
   /** Cases the oracle accepted: the run must exercise both outcomes to mean anything. */
   readonly accepted: number;
   readonly disagreements: readonly Disagreement[];
+  /** Schemas a declining judge refused, by judge: it abstained on their values. */
+  readonly abstained: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ParityOptions {
@@ -50,15 +52,20 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
   const served: CorpusSchema[] = [];
   const refusedSchemas: string[] = [];
   const schemaDisagreements: SchemaDisagreement[] = [];
+  const abstained: Record<string, string[]> = {};
   for (const schema of corpus) {
     const verdicts: SchemaVerdict[] = [];
     for (const judge of judges) verdicts.push(await judge.prepare(schema));
     const expected = verdicts[0] as SchemaVerdict;
     others.forEach((judge, i) => {
+      if (judge.declines) {
+        if (expected.ok && !(verdicts[i + 1] as SchemaVerdict).ok) (abstained[judge.name] ??= []).push(schema.name);
+        return;
+      }
       const found = schemaDifferences(expected, verdicts[i + 1] as SchemaVerdict, judge.aspects);
       if (found.length > 0) schemaDisagreements.push({ schema: schema.name, judge: judge.name, differences: found });
     });
-    if (verdicts.every((v) => v.ok)) served.push(schema);
+    if (verdicts.every((v, i) => v.ok || judges[i]?.declines)) served.push(schema);
     else if (expected.ok === false) refusedSchemas.push(schema.name);
   }
 
@@ -75,6 +82,7 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
     const expected = await reference!.judge(item.schema, item.value);
     if (expected.ok) accepted += 1;
     for (const judge of others) {
+      if (abstained[judge.name]?.includes(item.schema.name)) continue;
       const verdict = await judge.judge(item.schema, item.value);
       const found = differences(expected, verdict, judge.aspects);
       if (found.length > 0) disagreements.push({ schema: item.schema.name, value: item.value, judge: judge.name, differences: found, reference: expected, verdict });
@@ -87,7 +95,7 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await judgeOne(item);
   });
   await Promise.all(workers);
-  return { cases: work.length, refusedSchemas, schemaDisagreements, accepted, disagreements };
+  return { cases: work.length, refusedSchemas, schemaDisagreements, accepted, disagreements, abstained };
 }
 
 /** A disagreement in a few lines, for a person. */

@@ -24,9 +24,11 @@ export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Chec
   const type = typeCheck(node, x);
   if (type !== undefined && !typeKnown) add(type.holds, type.suffix);
 
-  // int-or-string carries both kinds of bounds; each applies to values of its kind only.
-  const numeric = (holds: string): string => (node.intOrString ? `type(${x}) != int || (${holds})` : holds);
-  const textual = (holds: string): string => (node.intOrString ? `type(${x}) != string || (${holds})` : holds);
+  // A bound applies to values of its kind only (int-or-string carries both kinds; a branch of anyOf
+  // may carry a bound of another kind than the node's): guard it unless the type check implies it.
+  const numeric = (holds: string): string => (node.type === 'integer' || node.type === 'number' ? holds : `(type(${x}) != int && type(${x}) != double) || (${holds})`);
+  const textual = (holds: string): string => (node.type === 'string' ? holds : `type(${x}) != string || (${holds})`);
+  const sized = (holds: string): string => (node.type === 'array' ? holds : `type(${x}) != list || (${holds})`);
 
   if (node.enum !== undefined) add(`${x} in ${enumLiteral(node.enum)}`, `: Unsupported value: must be one of ${node.enum.map((v) => JSON.stringify(v)).join(', ')}`);
   const asNumber = node.type === 'number' ? `double(${x})` : x;
@@ -44,8 +46,8 @@ export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Chec
   if (node.minLength !== undefined) add(textual(`size(${x}) >= ${node.minLength}`), `: should be at least ${node.minLength} chars long`);
   if (node.maxLength !== undefined) add(textual(`size(${x}) <= ${node.maxLength}`), `: may not be more than ${node.maxLength} chars long`);
   if (node.pattern !== undefined) add(textual(`${x}.matches(${stringLiteral(node.pattern)})`), `: should match '${node.pattern}'`);
-  if (node.minItems !== undefined) add(`size(${x}) >= ${node.minItems}`, `: should have at least ${node.minItems} items`);
-  if (node.maxItems !== undefined) add(`size(${x}) <= ${node.maxItems}`, `: must have at most ${node.maxItems} items`);
+  if (node.minItems !== undefined) add(sized(`size(${x}) >= ${node.minItems}`), `: should have at least ${node.minItems} items`);
+  if (node.maxItems !== undefined) add(sized(`size(${x}) <= ${node.maxItems}`), `: must have at most ${node.maxItems} items`);
   if (node.listType === 'set') add(`${x}.all(a, ${x}.exists_one(b, b == a))`, ': Duplicate value');
   if (node.listType === 'map' && node.items !== undefined) add(`${x}.all(a, ${x}.exists_one(b, ${sameMapKeys(node.items, node.listMapKeys)}))`, ': Duplicate value (list-map-keys)');
   for (const name of node.required) {
@@ -54,6 +56,11 @@ export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Chec
     const present = property?.nullable ? hasField(x, name) : `${hasField(x, name)} && ${select(x, name)} != null`;
     add(present, `.${name}: Required value`);
   }
+  const branch = (b: SchemaNode): string => and(nodeChecks(b, x, true).map((c) => c.holds));
+  if (node.allOf !== undefined) for (const b of node.allOf) for (const c of nodeChecks(b, x, true)) add(c.holds, c.suffix);
+  if (node.anyOf !== undefined) add(`(${node.anyOf.map(branch).map((t) => `(${t})`).join(' || ') || 'false'})`, ': must validate at least one schema (anyOf)');
+  if (node.oneOf !== undefined) add(`(${node.oneOf.map((b) => `(${branch(b)} ? 1 : 0)`).join(' + ') || '0'}) == 1`, ': must validate one and only one schema (oneOf)');
+  if (node.not !== undefined) add(`!(${branch(node.not)})`, ': must not validate the schema (not)');
   if (node.minProperties !== undefined) add(`${propertyCount(node, x)} >= ${node.minProperties}`, `: should have at least ${node.minProperties} properties`);
   if (node.maxProperties !== undefined) add(`${propertyCount(node, x)} <= ${node.maxProperties}`, `: may have at most ${node.maxProperties} properties`);
   return checks;

@@ -57,6 +57,11 @@ export interface SchemaNode {
   readonly listType?: 'atomic' | 'set' | 'map';
   readonly listMapKeys: readonly string[];
   readonly rules: readonly Rule[];
+  /** Value-validation branches (structural schemas allow nothing else in them), on this node's type. */
+  readonly anyOf?: readonly SchemaNode[];
+  readonly allOf?: readonly SchemaNode[];
+  readonly oneOf?: readonly SchemaNode[];
+  readonly not?: SchemaNode;
 }
 
 export const MAX_DEPTH = 32;
@@ -69,8 +74,10 @@ const KNOWN = new Set([
   'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern',
   'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'x-kubernetes-int-or-string',
   'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
-  'x-kubernetes-validations', 'anyOf',
+  'x-kubernetes-validations', 'anyOf', 'allOf', 'oneOf', 'not',
 ]);
+/** What a branch of anyOf/allOf/oneOf/not may say (value validations). */
+const BRANCH_KEYS = new Set(['description', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'enum', 'minItems', 'maxItems', 'anyOf', 'allOf', 'oneOf', 'not']);
 /** Formats the apiserver does not validate (numbers are never format-checked). */
 const NUMBER_FORMATS = new Set(['int32', 'int64', 'float', 'double']);
 const TYPES = new Set(['object', 'array', 'string', 'integer', 'number', 'boolean']);
@@ -98,7 +105,13 @@ function readNode(raw: unknown, path: string, depth: number, problems: Problem[]
   const intOrString = s['x-kubernetes-int-or-string'] === true;
   const preserveUnknown = s['x-kubernetes-preserve-unknown-fields'] === true;
   if (type === undefined && !intOrString && !preserveUnknown) refuse(path, 'needs a type (structural schema)');
-  if (s.anyOf !== undefined && !(intOrString && isIntOrStringAnyOf(s.anyOf))) refuse(`${path}.anyOf`, 'anyOf is supported only as the int-or-string pair [{type: integer}, {type: string}]');
+  const branches = (key: 'anyOf' | 'allOf' | 'oneOf'): SchemaNode[] | undefined => {
+    const raw = s[key];
+    if (raw === undefined || (key === 'anyOf' && intOrString && isIntOrStringAnyOf(raw))) return undefined;
+    if (!Array.isArray(raw)) return void refuse(`${path}.${key}`, 'must be a list');
+    return raw.map((b, i) => readBranch(b, `${path}.${key}[${i}]`, s, depth, problems, budget)).filter((b) => b !== undefined);
+  };
+  const junctions = { anyOf: branches('anyOf'), allOf: branches('allOf'), oneOf: branches('oneOf'), not: s.not === undefined ? undefined : readBranch(s.not, `${path}.not`, s, depth, problems, budget) };
   if (s.format !== undefined && !(typeof s.format === 'string' && (type === 'integer' || type === 'number') && NUMBER_FORMATS.has(s.format))) {
     refuse(`${path}.format`, `format ${JSON.stringify(s.format)} is not supported (the apiserver's format checks are not reproduced in CEL)`);
   }
@@ -144,7 +157,17 @@ function readNode(raw: unknown, path: string, depth: number, problems: Problem[]
     minItems: s.minItems as number | undefined, maxItems: s.maxItems as number | undefined,
     minProperties: s.minProperties as number | undefined, maxProperties: s.maxProperties as number | undefined,
     listType, listMapKeys, rules,
+    ...Object.fromEntries(Object.entries(junctions).filter(([, v]) => v !== undefined)),
   };
+}
+
+/** A branch of anyOf/allOf/oneOf/not: value validations only, read as a node of the parent's type. */
+function readBranch(raw: unknown, path: string, parent: Json, depth: number, problems: Problem[], budget: { nodes: number }): SchemaNode | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return void problems.push({ path, message: 'must be a schema object' });
+  const extra = Object.keys(raw).filter((k) => !BRANCH_KEYS.has(k));
+  if (extra.length > 0) return void problems.push({ path, message: `only value validations are supported in a branch, not ${extra.join(', ')}` });
+  const inherited = Object.fromEntries(['type', 'x-kubernetes-int-or-string', 'x-kubernetes-preserve-unknown-fields'].filter((k) => parent[k] !== undefined).map((k) => [k, parent[k]]));
+  return readNode({ ...raw, ...inherited }, path, depth + 1, problems, budget);
 }
 
 function readRules(raw: unknown, path: string, problems: Problem[]): Rule[] {

@@ -58,13 +58,14 @@ export function viewOf(node: SchemaNode, x: string, depth = 0, only: ReadonlySet
     case 'array':
       return arrayView(node, x, depth);
     case 'object':
-      return node.additionalProperties !== undefined ? mapView(node, node.additionalProperties, x, depth) : objectView(node, x, depth, only);
+      return node.additionalProperties !== undefined ? mapView(node.additionalProperties, x, depth) : objectView(node, x, depth, only);
   }
 }
 
+// Comprehension variables of views are named apart from those of sites (i1, k1) that x may contain.
 function arrayView(node: SchemaNode, x: string, depth: number): string {
   const items = node.items as SchemaNode;
-  const v = `v${depth}`;
+  const v = `vi${depth}`;
   const item = itemView(items, v, depth + 1);
   return item === v ? x : `${x}.map(${v}, ${item})`;
 }
@@ -76,13 +77,17 @@ function itemView(items: SchemaNode, v: string, depth: number): string {
   return view === v ? v : `(${v} == null ? dyn(null) : dyn(${view}))`;
 }
 
-function mapView(node: SchemaNode, values: SchemaNode, x: string, depth: number): string {
-  const v = `v${depth}`;
-  // A non-nullable null value is pruned or defaulted, which CEL cannot do to a map without
-  // rebuilding it; so only maps whose values keep their raw form are readable by rules.
-  if (!values.nullable) throw new Untranslatable(node.path, 'a rule reads a map (additionalProperties) whose values are not nullable: the apiserver prunes or defaults their nulls, which CEL cannot rebuild');
-  if (viewOf(values, v, depth + 1) !== v) throw new Untranslatable(node.path, 'a rule reads a map (additionalProperties) whose values are defaulted, pruned or converted');
-  return x;
+/**
+ * A map value may be null: kept when nullable, replaced by the default, else pruned (the key goes).
+ * Rebuilt with transformMap (two-variable comprehensions, in the apiserver's CEL since 1.33).
+ */
+function mapView(values: SchemaNode, x: string, depth: number): string {
+  const k = `vk${depth}`;
+  const v = `vv${depth}`;
+  const view = viewOf(values, v, depth + 1);
+  if (values.nullable) return view === v ? x : `${x}.transformMap(${k}, ${v}, ${v} == null ? dyn(null) : dyn(${view}))`;
+  if (values.default !== undefined) return `${x}.transformMap(${k}, ${v}, ${v} == null ? dyn(${defaultLiteral(values)}) : dyn(${view}))`;
+  return `${x}.transformMap(${k}, ${v}, ${v} != null, dyn(${view}))`;
 }
 
 function objectView(node: SchemaNode, x: string, depth: number, only: ReadonlySet<string> | 'all'): string {

@@ -32,7 +32,8 @@ describe('the CEL written for one property', () => {
     ['string lengths (runes) and pattern', { type: 'string', minLength: 1, maxLength: 3, pattern: '^a"b$' }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == string) && (size(variables.data.p) >= 1) && (size(variables.data.p) <= 3) && (variables.data.p.matches("^a\\"b$")))'],
     ['enum', { type: 'string', enum: ['a', 'b'] }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == string) && (variables.data.p in ["a", "b"]))'],
     ['boolean', { type: 'boolean' }, '!has(variables.data.p) || !(variables.data.p != null) || (type(variables.data.p) == bool)'],
-    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == string) && (type(variables.data.p) != int || (variables.data.p <= 5)) && (type(variables.data.p) != string || (size(variables.data.p) <= 2)))'],
+    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == string) && ((type(variables.data.p) != int && type(variables.data.p) != double) || (variables.data.p <= 5)) && (type(variables.data.p) != string || (size(variables.data.p) <= 2)))'],
+    ['int-or-string with anyOf branches of either kind', { 'x-kubernetes-int-or-string': true, anyOf: [{ minimum: 0 }, { pattern: '^[0-9]+%$' }] }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == string) && ((((type(variables.data.p) != int && type(variables.data.p) != double) || (variables.data.p >= 0)) || (type(variables.data.p) != string || (variables.data.p.matches("^[0-9]+%$"))))))'],
     ['integer multipleOf', { type: 'integer', multipleOf: 5 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int) && (variables.data.p % 5 == 0))'],
     ['a set list', { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set', maxItems: 3 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == list) && (size(variables.data.p) <= 3) && (variables.data.p.all(a, variables.data.p.exists_one(b, b == a))))'],
   ];
@@ -98,8 +99,15 @@ describe('x-kubernetes-validations rules', () => {
   it('see only the fields they read: a map they do not read is no reason to refuse', () => {
     const schema = object({ n: { type: 'integer' }, m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'self.?n.orValue(0) < 5' }] });
     expect(validations(schema).at(-1)?.expression).toBe('!(type(variables.data) == map) || ([{?"n": (has(variables.data.n) && variables.data.n != null ? optional.of(dyn(variables.data.n)) : optional.none())}].all(self, self.?n.orValue(0) < 5))');
-    const readsAll = object({ m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'self == self' }] });
-    expect(problems(readsAll)[0]?.message).toMatch(/map \(additionalProperties\)/);
+    const readsAll = object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'self == self' }] });
+    expect(problems(readsAll)[0]?.message).toMatch(/escapes/);
+  });
+
+  it('see a map without its null values (pruned), or with them defaulted', () => {
+    const view = (values: Record<string, unknown>) => validations(object({ m: { type: 'object', additionalProperties: values, 'x-kubernetes-validations': [{ rule: 'size(self) < 3' }] } })).at(-1)?.expression;
+    expect(view({ type: 'integer' })).toContain('[variables.data.m.transformMap(vk0, vv0, vv0 != null, dyn(vv0))].all(self, size(self) < 3)');
+    expect(view({ type: 'integer', default: 1 })).toContain('[variables.data.m.transformMap(vk0, vv0, vv0 == null ? dyn(1) : dyn(vv0))]');
+    expect(view({ type: 'integer', nullable: true })).toContain('[variables.data.m].all(self');
   });
 
   it.each([
@@ -145,12 +153,11 @@ describe('refusals name the schema path', () => {
   const cases: [string, unknown, { path: string; message: RegExp }][] = [
     ['a transition rule', object({}, { 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /oldSelf/ }],
     ['a rule naming the admission environment', object({}, { 'x-kubernetes-validations': [{ rule: 'request.userInfo.username != ""' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /admission environment/ }],
-    ['a rule reading a map of non-nullable values', object({ m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'size(self.m) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /map \(additionalProperties\)/ }],
     ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'size(self) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
     ['a rule on a node without type', object({ any: { 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-validations': [{ rule: 'true' }] } }), { path: 'openAPIV3Schema.properties.any.x-kubernetes-validations[0].rule', message: /without a type/ }],
     ['a validated string format', object({ u: { type: 'string', format: 'uuid' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "uuid"/ }],
     ['JSON Schema 2020-12 const', object({ t: { type: 'string', const: 'x' } }), { path: 'openAPIV3Schema.properties.t.const', message: /const/ }],
-    ['oneOf', object({ t: { oneOf: [{ type: 'string' }] } }), { path: 'openAPIV3Schema.properties.t.oneOf', message: /oneOf/ }],
+    ['a branch that is not a value validation', object({ t: { type: 'string', oneOf: [{ type: 'string' }] } }), { path: 'openAPIV3Schema.properties.t.oneOf[0]', message: /only value validations/ }],
     ['numeric exclusiveMinimum', object({ n: { type: 'number', exclusiveMinimum: 0 } }), { path: 'openAPIV3Schema.properties.n', message: /booleans/ }],
     ['additionalProperties: false', object({ n: { type: 'string' } }, { additionalProperties: false }), { path: 'openAPIV3Schema.additionalProperties', message: /not a boolean/ }],
     ['uniqueItems', object({ l: { type: 'array', items: { type: 'string' }, uniqueItems: true } }), { path: 'openAPIV3Schema.properties.l.uniqueItems', message: /list-type: set/ }],

@@ -1,0 +1,84 @@
+/**
+ * Admission as a judge: the ValidatingAdmissionPolicy generated for each corpus schema
+ * (src/schemas/admission), installed on the apiserver, and a server-side dry-run create of a
+ * ConfigEntry naming that schema. Compared on the verdict only (a policy neither defaults nor writes
+ * the apiserver's messages). It declines schemas by design (what the generator cannot translate
+ * exactly): on those it abstains, and the report lists them.
+ */
+import { randomBytes } from 'node:crypto';
+import { KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { type Dispatcher, request } from 'undici';
+import { API_VERSION, KIND, PLURAL } from '../../src/api/names.ts';
+import { generateAdmissionPolicy, type KubeObject } from '../../src/schemas/admission/index.ts';
+import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
+
+const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
+/** A label only the readiness probe carries; the probe validation denies it (test-only, first: the apiserver reports the first failure). */
+const PROBE_LABEL = 'parity.cairn.dev/admission-probe';
+
+export function admissionJudge(kubeconfigPath: string, namespace = 'default'): Judge {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const run = randomBytes(3).toString('hex');
+  const installed = new Map<string, { id: string; objects: KubeObject[] }>();
+
+  async function send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: { message?: string } }> {
+    const server = kubeConfig.getCurrentCluster()?.server ?? '';
+    const context = new RequestContext(`${server}${path}`, method as never);
+    await kubeConfig.applySecurityAuthentication(context);
+    const response = await request(context.getUrl(), {
+      method,
+      headers: { ...context.getHeaders(), accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: context.getDispatcher() as Dispatcher | undefined,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, body: text.startsWith('{') ? JSON.parse(text) : { message: text } };
+  }
+
+  function dryRunCreate(id: string, data: unknown, labels?: Record<string, string>) {
+    const entry = { apiVersion: API_VERSION, kind: KIND, metadata: { name: 'value', ...(labels ? { labels } : {}) }, spec: { schema: id, data } };
+    return send('POST', `/apis/${API_VERSION}/namespaces/${namespace}/${PLURAL}?dryRun=All`, entry);
+  }
+
+  return {
+    name: 'admission',
+    aspects: new Set<Aspect>(),
+    declines: true,
+    async prepare(schema: CorpusSchema): Promise<SchemaVerdict> {
+      const name = `p${run}-${schema.name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 60);
+      const generated = generateAdmissionPolicy({ name, version: 'v1', openAPIV3Schema: schema.schema, owner: { uid: '00000000-0000-0000-0000-000000000000' } });
+      if (!generated.ok) return { ok: false, messages: generated.problems.map((p) => `${p.path}: ${p.message}`) };
+      const spec = generated.policy.spec as { validations: unknown[] };
+      const policy = { ...generated.policy, spec: { ...spec, validations: [{ expression: `!has(object.metadata.labels) || !(${JSON.stringify(PROBE_LABEL)} in object.metadata.labels)`, message: 'admission probe' }, ...spec.validations] } };
+      for (const [path, object] of [[`${ADMISSION}/validatingadmissionpolicies`, policy], [`${ADMISSION}/validatingadmissionpolicybindings`, generated.binding]] as const) {
+        const created = await send('POST', path, object);
+        if (created.status !== 201) throw new Error(`the apiserver refused the admission policy of ${schema.name}: ${created.body.message ?? created.status}`);
+      }
+      const id = `${name}@v1`;
+      installed.set(schema.name, { id, objects: [generated.binding, policy] });
+      // A policy takes effect once the apiserver's policy informer has it, a moment after the create.
+      const deadline = Date.now() + 60_000;
+      while (!(await dryRunCreate(id, {}, { [PROBE_LABEL]: 'yes' })).body.message?.includes('admission probe')) {
+        if (Date.now() > deadline) throw new Error(`the admission policy of ${schema.name} was not enforced within 60 s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return { ok: true };
+    },
+    async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
+      const target = installed.get(schema.name);
+      if (target === undefined) throw new Error(`${schema.name} was not prepared`);
+      const response = await dryRunCreate(target.id, value);
+      if (response.status === 201) return { ok: true, value, warnings: [] };
+      if ([400, 403, 422].includes(response.status)) return { ok: false, messages: [response.body.message ?? ''] };
+      throw new Error(`the apiserver answered ${response.status} for ${schema.name}: ${JSON.stringify(response.body)}`);
+    },
+    async close(): Promise<void> {
+      for (const { objects } of installed.values()) {
+        for (const o of objects) await send('DELETE', `${ADMISSION}/${o.kind === 'ValidatingAdmissionPolicy' ? 'validatingadmissionpolicies' : 'validatingadmissionpolicybindings'}/${o.metadata.name}`);
+      }
+      installed.clear();
+    },
+  };
+}
