@@ -4,11 +4,10 @@
  * drift of a shared machine falls on both sides alike. The policy is bound to one namespace only (a
  * namespace selector added to the generated binding); the same entries go alternately to that
  * namespace and to another one the binding does not select. The schema is the embedded database@v1
- * (its JSON Schema in the structural dialect), declared under another name.
+ * (its openAPIV3Schema), declared under another name.
  */
 import { generateAdmissionPolicy, type KubeObject } from '../src/schemas/admission/index.ts';
-import { exportJsonSchema } from '../src/schemas/json-schema.ts';
-import { toStructural } from '../test/integration/schemas/embedded.ts';
+import { exportOpenAPIV3Schema } from '../src/schemas/json-schema.ts';
 import type { RawKube } from './raw-kube.ts';
 import { round, summarize, type Summary, until } from './stats.ts';
 import { dataFor, entriesPath } from './workload.ts';
@@ -26,7 +25,7 @@ export interface AdmissionFigures {
 }
 
 export async function measureAdmissionCost(kube: RawKube, samples: number): Promise<AdmissionFigures> {
-  const generated = generateAdmissionPolicy({ name: 'bench-database', version: 'v1', openAPIV3Schema: toStructural(exportJsonSchema('database@v1')), owner: { uid: '00000000-0000-0000-0000-000000000000' } });
+  const generated = generateAdmissionPolicy({ name: 'bench-database', version: 'v1', openAPIV3Schema: exportOpenAPIV3Schema('database@v1'), owner: { uid: '00000000-0000-0000-0000-000000000000' } });
   if (!generated.ok) throw new Error(`benchmark: the database schema was refused: ${JSON.stringify(generated.problems)}`);
   const binding = { ...generated.binding, spec: { ...(generated.binding.spec as object), matchResources: { namespaceSelector: { matchLabels: { [LABEL]: 'with' } } } } };
   await kube.send('POST', '/api/v1/namespaces', { metadata: { name: WITH, labels: { [LABEL]: 'with' } } });

@@ -52,10 +52,11 @@ export function admissionJudge(kubeconfigPath: string, namespace = 'default'): J
       if (!generated.ok) return { ok: false, messages: generated.problems.map((p) => `${p.path}: ${p.message}`) };
       const spec = generated.policy.spec as { validations: unknown[] };
       const policy = { ...generated.policy, spec: { ...spec, validations: [{ expression: `!has(object.metadata.labels) || !(${JSON.stringify(PROBE_LABEL)} in object.metadata.labels)`, message: 'admission probe' }, ...spec.validations] } };
-      for (const [path, object] of [[`${ADMISSION}/validatingadmissionpolicies`, policy], [`${ADMISSION}/validatingadmissionpolicybindings`, generated.binding]] as const) {
-        const created = await send('POST', path, object);
-        if (created.status !== 201) throw new Error(`the apiserver refused the admission policy of ${schema.name}: ${created.body.message ?? created.status}`);
-      }
+      // The apiserver compiles the policy's expressions on create: a compile error refuses the schema.
+      const created = await send('POST', `${ADMISSION}/validatingadmissionpolicies`, policy);
+      if (created.status !== 201) return { ok: false, messages: [`the apiserver refused the generated policy: ${created.body.message ?? created.status}`] };
+      const bound = await send('POST', `${ADMISSION}/validatingadmissionpolicybindings`, generated.binding);
+      if (bound.status !== 201) throw new Error(`the apiserver refused the binding of ${schema.name}: ${bound.body.message ?? bound.status}`);
       const id = `${name}@v1`;
       installed.set(schema.name, { id, objects: [generated.binding, policy] });
       // A policy takes effect once the apiserver's policy informer has it, a moment after the create.

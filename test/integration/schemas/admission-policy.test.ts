@@ -1,46 +1,16 @@
 /**
  * Admission policies generated from schemas (src/schemas/admission), on the real apiserver, beyond
- * the shared differential test (test/integration/parity, where admission is one judge of the corpus):
- * the embedded schemas against the oracle, a real `kubectl apply` of an invalid entry failing with
- * the field's message, and a deprecated version warning instead of denying.
+ * the shared differential test (test/integration/parity, where admission is one judge of the corpus
+ * and of the embedded schemas): a real `kubectl apply` of an invalid entry failing with the field's
+ * message, and a deprecated version warning instead of denying.
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../parity/corpus.ts';
-import { admissionJudge } from '../../parity/admission-judge.ts';
-import { oracleJudge } from '../../parity/oracle-judge.ts';
-import { describeDisagreement, runParity } from '../../parity/run-parity.ts';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { eventually } from '../../support/fixture.ts';
 import { Admission } from './admission.ts';
 import { closeKube, remove, sendCreate } from './api.ts';
-import { embeddedStructuralSchemas } from './embedded.ts';
-
-const embedded = embeddedStructuralSchemas();
-
-describe('the embedded schemas, in the structural dialect', () => {
-  it('database@v1: admission gives the oracle\'s verdict on 300 generated values', async () => {
-    const judges = [oracleJudge(controlPlane().kubeconfig), admissionJudge(controlPlane().kubeconfig)];
-    try {
-      const corpus = [{ name: 'database', description: 'database@v1', schema: embedded['database@v1'] as Record<string, unknown> }];
-      const report = await runParity({ judges, corpus, cases: 300, seed: 20261129 });
-      console.log(`[admission parity] database@v1: ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle`);
-      expect(report.refused).toEqual({});
-      expect(report.disagreements.map(describeDisagreement)).toEqual([]);
-    } finally {
-      for (const judge of judges) await judge.close();
-    }
-  }, 300_000);
-
-  // Its rule "routes are unique" compares every pair of up to 500 routes of up to 1024 characters:
-  // the apiserver refuses it as a CRD schema, so there is no oracle verdict to compare with. A test,
-  // so that a change of the schema brings it into the comparison above.
-  it('rate-limits@v1 is refused as a CRD schema by the apiserver (estimated rule cost): no oracle', async () => {
-    const oracle = oracleJudge(controlPlane().kubeconfig);
-    await expect(oracle.prepare({ name: 'rate-limits', description: '', schema: embedded['rate-limits@v1'] as Record<string, unknown> })).rejects.toThrow(/estimated rule cost exceeds budget/);
-    await oracle.close();
-  });
-});
 
 describe('kubectl apply of an entry with invalid data', () => {
   const namespace = uniqueName('schema-apply');
