@@ -28,7 +28,6 @@ export interface WorkloadOptions {
 interface Slot {
   readonly name: string;
   readonly key: string;
-  readonly shared: boolean;
   uid: string | undefined;
   deleting: boolean;
 }
@@ -53,7 +52,7 @@ export class Workload {
     this.api = options.kc.makeApiClient(CustomObjectsApi);
     this.slots = Array.from({ length: options.entries }, (_, i) => {
       const shared = i < options.sharedPairs * 2;
-      return { name: `e-${i}`, key: shared ? `shared/${Math.floor(i / 2)}` : `k/${i}`, shared, uid: undefined, deleting: false };
+      return { name: `e-${i}`, key: shared ? `shared/${Math.floor(i / 2)}` : `k/${i}`, uid: undefined, deleting: false };
     });
   }
 
@@ -83,7 +82,7 @@ export class Workload {
     if (slot.deleting) return this.recreate(slot);
     if (slot.uid === undefined) return this.create(slot);
     const roll = rng.next();
-    if (roll < 0.1 && !slot.shared) return this.remove(slot);
+    if (roll < 0.1) return this.remove(slot);
     if (roll < 0.2) return void (await this.drift(slot));
     return this.update(slot);
   }
