@@ -119,16 +119,30 @@ async function replay(client: Etcd3, prefix: string, from: number, marker: strin
 }
 
 /**
- * Calls `onCommit` for each data put under the prefix that carries its meta in the same revision (a
- * commit by Cairn), as soon as etcd reports it: the trigger of the "killed between commit and status"
- * fault. A live watch from now; losing events during faults only makes the trigger later.
+ * Resolves with the revision of the next commit under the prefix (a meta put), calling `onSeen` from
+ * inside the watch callback first: the trigger of the "killed between commit and status" fault.
+ * Resolves undefined after `timeoutMs`. A client and watch of its own, opened now: a long-lived
+ * etcd3 watch can go quiet for good after members die, and a trigger must not depend on one.
  */
-export async function watchCommits(client: Etcd3, prefix: string, onCommit: (revision: number) => void): Promise<() => Promise<void>> {
-  const watcher = await client.watch().prefix(`${prefix}/meta/`).create();
-  watcher.on('error', () => undefined);
-  watcher.on('data', (response) => {
-    const put = response.events.find((e) => e.type === 'Put');
-    if (put) onCommit(Number(put.kv.mod_revision));
-  });
-  return async () => void (await watcher.cancel().catch(() => undefined));
+export async function nextCommit(endpoints: readonly string[], prefix: string, timeoutMs: number, onSeen: (revision: number) => void): Promise<number | undefined> {
+  const client = new Etcd3({ hosts: [...endpoints] });
+  try {
+    const watcher = await client.watch().prefix(`${prefix}/meta/`).create();
+    return await new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      watcher.on('error', () => undefined);
+      watcher.on('data', (response) => {
+        const put = response.events.find((e) => e.type === 'Put');
+        if (put === undefined) return;
+        clearTimeout(timer);
+        const revision = Number(put.kv.mod_revision);
+        onSeen(revision);
+        resolve(revision);
+      });
+    });
+  } catch {
+    return undefined;
+  } finally {
+    client.close();
+  }
 }

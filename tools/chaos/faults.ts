@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import type { ApiServerHandle } from './apiserver.ts';
 import type { EntryLog } from './entry-log.ts';
-import type { EtcdHistory } from './etcd-history.ts';
+import { type EtcdHistory, nextCommit } from './etcd-history.ts';
 import type { Prng } from './prng.ts';
 import { retrying } from './retrying.ts';
 import { LEASE_SECONDS, type Rig } from './rig.ts';
@@ -25,8 +25,6 @@ export interface FaultContext {
   readonly entries: EntryLog;
   readonly rng: Prng;
   readonly etcdctl: string;
-  /** Calls `listener` with the revision of each commit etcd reports from now on; returns an unsubscribe. */
-  readonly onCommit: (listener: (revision: number) => void) => () => void;
 }
 
 /** What a fault acts on; faults that share none may overlap. */
@@ -43,20 +41,9 @@ export interface Fault {
 const always = (): boolean => true;
 const threeMembers = (ctx: FaultContext): boolean => ctx.rig.store.size === 3;
 
-/** Resolves with the next commit's revision, or undefined after `timeoutMs`. */
-function nextCommit(ctx: FaultContext, timeoutMs: number, onSeen: (revision: number) => void = () => undefined): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      off();
-      resolve(undefined);
-    }, timeoutMs);
-    const off = ctx.onCommit((revision) => {
-      clearTimeout(timer);
-      off();
-      onSeen(revision);
-      resolve(revision);
-    });
-  });
+/** The next commit's revision under the run's prefix, or undefined after `timeoutMs`. */
+function nextCommitOf(ctx: FaultContext, timeoutMs: number, onSeen: (revision: number) => void = () => undefined): Promise<number | undefined> {
+  return nextCommit(ctx.rig.store.endpoints, ctx.rig.options.prefix, timeoutMs, onSeen);
 }
 
 export const FAULTS: readonly Fault[] = [
@@ -83,7 +70,7 @@ export const FAULTS: readonly Fault[] = [
       const who = ctx.rig.identityOf(at);
       const pid = ctx.rig.pidOf(at);
       // SIGKILL from inside the etcd watch callback: the commit is in etcd, its status write is not yet out.
-      const revision = await nextCommit(ctx, 15_000, () => pid !== undefined && process.kill(pid, 'SIGKILL'));
+      const revision = await nextCommitOf(ctx, 15_000, () => pid !== undefined && process.kill(pid, 'SIGKILL'));
       await ctx.rig.killReplica(at);
       const statusSeen = revision !== undefined && ctx.entries.statuses.some((s) => s.revision === revision);
       await sleep(ctx.rng.int(300, 1_500));
@@ -155,7 +142,7 @@ export const FAULTS: readonly Fault[] = [
     fits: always,
     inject: async (ctx) => {
       for (const p of ctx.rig.storeProxies) p.set('dropReplies');
-      const revision = await nextCommit(ctx, 8_000);
+      const revision = await nextCommitOf(ctx, 8_000);
       await sleep(300);
       for (const p of ctx.rig.storeProxies) p.set('forward');
       return revision === undefined ? 'dropped every etcd reply for 8 s (no commit landed meanwhile)' : `dropped every etcd reply until commit rev ${revision} landed unanswered, then broke the connections`;

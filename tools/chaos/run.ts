@@ -13,7 +13,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { type ApiServerHandle, ownApiServer, sharedApiServer } from './apiserver.ts';
 import { check, type Verdict } from './checker.ts';
 import { EntryLog } from './entry-log.ts';
-import { EtcdHistory, watchCommits } from './etcd-history.ts';
+import { EtcdHistory } from './etcd-history.ts';
 import { type Fault, type FaultContext, FAULTS, faultNamed } from './faults.ts';
 import type { FinalState, History } from './history.ts';
 import { type EntryObject, statusOf } from './observed.ts';
@@ -76,11 +76,8 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
   const rig = await Rig.start({ dir: options.dir, etcdBinary: options.binaries.etcd, members: options.members, ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), apiserver, namespace, prefix, log: options.log });
   const history = await EtcdHistory.begin(rig.store.endpoints, prefix);
   const entries = new EntryLog(kc, namespace, prefix);
-  let stopCommits: (() => Promise<void>) | undefined;
   try {
     await rig.startReplicas();
-    const listeners = new Set<(revision: number) => void>();
-    stopCommits = await watchCommits(history.client, prefix, (revision) => listeners.forEach((l) => l(revision)));
     entries.start();
     const workload = new Workload({ kc, etcd: history.client, namespace, prefix, log: entries, rng: rng.fork('workload'), entries: options.entries, sharedPairs: options.sharedPairs, opsPerSecond: options.opsPerSecond });
     const ctx: FaultContext = {
@@ -91,10 +88,6 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
       entries,
       rng: rng.fork('faults'),
       etcdctl: options.binaries.etcdctl,
-      onCommit: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
     };
     const started = Date.now();
     workload.start();
@@ -107,8 +100,6 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
     const { final, settledAt } = await settle(kc, namespace, prefix, history, entries, workload, options.settleTimeoutMs);
     await retrying('replay etcd history', () => history.record());
     entries.stop();
-    await stopCommits();
-    stopCommits = undefined;
     await rig.stop();
     await apiserver.stop();
     const leakedPids = livePids(options.dir);
@@ -127,7 +118,6 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
     return { seed: options.seed, faults, workloadOperations: workload.operations, verdict: check(run), convergenceMs: settledAt === undefined ? undefined : settledAt - quietAt, historyFile };
   } finally {
     entries.stop();
-    await stopCommits?.();
     history.close();
     await rig.stop();
     await apiserver.stop();
