@@ -131,13 +131,18 @@ export async function nextCommit(endpoints: readonly string[], prefix: string, t
     return await new Promise<number | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), timeoutMs);
       watcher.on('error', () => undefined);
+      let seen = false;
       watcher.on('data', (response) => {
         const put = response.events.find((e) => e.type === 'Put');
-        if (put === undefined) return;
+        if (put === undefined || seen) return;
+        seen = true;
         clearTimeout(timer);
         const revision = Number(put.kv.mod_revision);
-        onSeen(revision);
-        resolve(revision);
+        try {
+          onSeen(revision);
+        } finally {
+          resolve(revision);
+        }
       });
     });
   } catch {

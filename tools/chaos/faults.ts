@@ -46,6 +46,15 @@ function nextCommitOf(ctx: FaultContext, timeoutMs: number, onSeen: (revision: n
   return nextCommit(ctx.rig.store.endpoints, ctx.rig.options.prefix, timeoutMs, onSeen);
 }
 
+/** SIGKILL that tolerates a process already gone. */
+function killQuietly(pid: number): boolean {
+  try {
+    return process.kill(pid, 'SIGKILL');
+  } catch {
+    return false;
+  }
+}
+
 export const FAULTS: readonly Fault[] = [
   {
     name: 'operator-kill',
@@ -70,7 +79,7 @@ export const FAULTS: readonly Fault[] = [
       const who = ctx.rig.identityOf(at);
       const pid = ctx.rig.pidOf(at);
       // SIGKILL from inside the etcd watch callback: the commit is in etcd, its status write is not yet out.
-      const revision = await nextCommitOf(ctx, 15_000, () => pid !== undefined && process.kill(pid, 'SIGKILL'));
+      const revision = await nextCommitOf(ctx, 15_000, () => pid !== undefined && killQuietly(pid));
       await ctx.rig.killReplica(at);
       const statusSeen = revision !== undefined && ctx.entries.statuses.some((s) => s.revision === revision);
       await sleep(ctx.rng.int(300, 1_500));
