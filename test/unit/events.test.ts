@@ -38,6 +38,12 @@ describe('eventFor', () => {
     expect(transition(terminal, { ...terminal, message: 'owned by shop/third' })).toMatchObject({ type: 'Warning' });
   });
 
+  it('warns about a drift fight once, not on every deferred correction', () => {
+    const fight: Outcome = { kind: 'transient', reason: 'DriftFight', message: '/cairn/data/shop/db keeps changing outside Cairn: 5 corrections within 60 s' };
+    expect(transition(committed, fight)).toEqual({ type: 'Warning', reason: 'DriftFight', message: fight.message });
+    expect(transition(fight, fight)).toBeUndefined();
+  });
+
   it('warns about transient failures and reported drift', () => {
     expect(transition(committed, { kind: 'transient', reason: 'EtcdUnavailable', message: 'down' })).toMatchObject({ type: 'Warning', reason: 'EtcdUnavailable' });
     expect(transition(committed, { kind: 'driftReported', message: 'changed' })).toMatchObject({ type: 'Warning', reason: 'DriftReported' });
