@@ -4,6 +4,11 @@
  *                          cairn-operator:<package version>), then print its size and layers
  *   base                   make the Dockerfile's base image available (pull, or the cached stand-in)
  *   engine                 say which container engine would be used, or why none can be
+ *
+ * Environment: CAIRN_CONTAINER_ENGINE=podman uses Podman even where Docker answers; CONTAINERS_CONF
+ * replaces the project's containers.conf; CAIRN_DEBIAN_MIRROR is the stand-in's Debian mirror.
+ * Each build leaves the engine's layer cache behind (`podman image prune` reclaims it, at the price
+ * of a cold next build).
  */
 import { Command } from 'commander';
 import { BaseUnavailableError, buildImage, defaultTags, describeImage, ensureBase } from './build.ts';
