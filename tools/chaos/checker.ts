@@ -21,7 +21,8 @@
  * history, which is itself reported as violations.
  */
 import { hashOf } from './expected.ts';
-import type { EtcdChange, FinalEntry, GenerationWritten, History, StatusSeen } from './history.ts';
+import type { EtcdChange, FinalEntry, History, StatusSeen } from './history.ts';
+import { HistoryIndex, type MetaRecord, parseMeta, short } from './history-index.ts';
 
 export interface Violation {
   readonly rule: 1 | 2 | 3 | 4;
@@ -36,122 +37,8 @@ export interface Verdict {
   readonly violations: readonly Violation[];
 }
 
-interface MetaRecord {
-  readonly uid: string;
-  readonly generation: number;
-  readonly dataHash: string;
-}
-
-/** Cairn's meta record, read with the checker's own parser (not src/domain/stored-meta.ts). */
-function parseMeta(value: string | undefined): MetaRecord | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const v = JSON.parse(value) as Record<string, unknown>;
-    if (typeof v.uid !== 'string' || typeof v.generation !== 'number' || typeof v.dataHash !== 'string') return undefined;
-    return { uid: v.uid, generation: v.generation, dataHash: v.dataHash };
-  } catch {
-    return undefined;
-  }
-}
-
-function holderOf(value: string | undefined): string | undefined {
-  try {
-    const v = JSON.parse(value ?? '') as { holder?: unknown };
-    return typeof v.holder === 'string' ? v.holder : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const short = (hash: string | undefined): string => (hash === undefined ? '-' : hash.replace(/^sha256:/, '').slice(0, 12));
-
-class Index {
-  readonly dataRoot: string;
-  readonly metaRoot: string;
-  readonly fenceKey: string;
-  readonly generations = new Map<string, GenerationWritten>();
-  readonly byKey = new Map<string, GenerationWritten[]>();
-  readonly entryName = new Map<string, string>();
-  readonly revisions = new Map<number, Map<string, EtcdChange>>();
-  readonly fences: { revision: number; holder: string | undefined }[] = [];
-
-  readonly history: History;
-
-  constructor(history: History) {
-    this.history = history;
-    this.dataRoot = `${history.prefix}/data/`;
-    this.metaRoot = `${history.prefix}/meta/`;
-    this.fenceKey = `${history.prefix}/fence`;
-    for (const g of history.generations) {
-      this.generations.set(`${g.uid}#${g.generation}`, g);
-      this.entryName.set(g.uid, `${g.namespace}/${g.name}`);
-      const list = this.byKey.get(g.dataKey) ?? [];
-      list.push(g);
-      this.byKey.set(g.dataKey, list);
-    }
-    for (const change of [...history.etcd].sort((a, b) => a.revision - b.revision)) {
-      const at = this.revisions.get(change.revision) ?? new Map<string, EtcdChange>();
-      at.set(change.key, change);
-      this.revisions.set(change.revision, at);
-      if (change.key === this.fenceKey && change.type === 'put') this.fences.push({ revision: change.revision, holder: holderOf(change.value) });
-    }
-  }
-
-  generation(uid: string, generation: number | undefined): GenerationWritten | undefined {
-    return generation === undefined ? undefined : this.generations.get(`${uid}#${generation}`);
-  }
-
-  metaKeyOf(dataKey: string): string {
-    return this.metaRoot + dataKey.slice(this.dataRoot.length);
-  }
-
-  dataKeyOf(metaKey: string): string {
-    return this.dataRoot + metaKey.slice(this.metaRoot.length);
-  }
-
-  change(revision: number, key: string): EtcdChange | undefined {
-    return this.revisions.get(revision)?.get(key);
-  }
-
-  /** The holder of the fence at `revision` (the last fence put at or before it). */
-  fenceAt(revision: number): { revision: number; holder: string | undefined } | undefined {
-    let found: { revision: number; holder: string | undefined } | undefined;
-    for (const f of this.fences) {
-      if (f.revision > revision) break;
-      found = f;
-    }
-    return found;
-  }
-
-  /** The history of one data key, for a violation's report. */
-  story(dataKey: string, limit = 40): string[] {
-    const metaKey = this.metaKeyOf(dataKey);
-    const lines: { at: number; order: number; text: string }[] = [];
-    for (const g of this.byKey.get(dataKey) ?? []) {
-      lines.push({ at: g.at, order: 0, text: `wrote ${g.namespace}/${g.name} gen ${g.generation} (uid ${g.uid}) ${g.valid ? 'valid' : 'INVALID'} expect ${short(g.hash)}` });
-    }
-    for (const s of this.history.statuses) {
-      const g = this.generation(s.uid, s.generation);
-      if (g?.dataKey !== dataKey && s.key !== dataKey) continue;
-      lines.push({ at: s.at, order: 1, text: `status ${s.namespace}/${s.name} gen ${s.generation} observed ${s.observedGeneration ?? '-'} Ready=${s.ready ?? '-'} ${s.reason ?? ''} rev ${s.revision ?? '-'} hash ${short(s.dataHash)}` });
-    }
-    const sorted = lines.sort((a, b) => a.at - b.at || a.order - b.order).map((l) => l.text);
-    const etcd: string[] = [];
-    for (const [revision, changes] of [...this.revisions].sort((a, b) => a[0] - b[0])) {
-      const data = changes.get(dataKey);
-      const meta = changes.get(metaKey);
-      if (data === undefined && meta === undefined) continue;
-      const m = parseMeta(meta?.value);
-      const dataText = data === undefined ? 'data -' : data.type === 'delete' ? 'data deleted' : `data ${short(hashOf(data.value ?? ''))}`;
-      const metaText = meta === undefined ? 'meta -' : meta.type === 'delete' ? 'meta deleted' : m ? `meta uid ${m.uid} gen ${m.generation}` : 'meta unreadable';
-      etcd.push(`etcd rev ${revision}: ${dataText}, ${metaText}, fence holder ${this.fenceAt(revision)?.holder ?? 'none'}`);
-    }
-    return [...sorted, ...etcd].slice(-limit);
-  }
-}
-
 export function check(history: History): Verdict {
-  const index = new Index(history);
+  const index = new HistoryIndex(history);
   const violations: Violation[] = [];
   const report = (rule: Violation['rule'], key: string, message: string): void => {
     violations.push({ rule, key, message, history: index.story(key) });
@@ -167,7 +54,7 @@ export function check(history: History): Verdict {
 type Report = (rule: Violation['rule'], key: string, message: string) => void;
 
 /** Rules 2 and 3 over etcd's change log, revision by revision. Returns the changes checked. */
-function checkStore(index: Index, report: Report): number {
+function checkStore(index: HistoryIndex, report: Report): number {
   const owners = new Map<string, MetaRecord>();
   const drift = new Set(index.history.driftEdits.map((d) => `${d.key}@${d.revision}`));
   let checked = 0;
@@ -187,7 +74,7 @@ function checkStore(index: Index, report: Report): number {
   return checked;
 }
 
-function checkDataChange(index: Index, report: Report, owners: Map<string, MetaRecord>, drift: Set<string>, change: EtcdChange, meta: EtcdChange | undefined): void {
+function checkDataChange(index: HistoryIndex, report: Report, owners: Map<string, MetaRecord>, drift: Set<string>, change: EtcdChange, meta: EtcdChange | undefined): void {
   const { key, revision } = change;
   const owner = owners.get(key);
   if (meta === undefined) {
@@ -223,7 +110,7 @@ function checkDataChange(index: Index, report: Report, owners: Map<string, MetaR
 }
 
 /** Rule 1: each Ready status names a commit etcd really made. Returns the statuses checked. */
-function checkStatuses(index: Index, report: Report): number {
+function checkStatuses(index: HistoryIndex, report: Report): number {
   const seen = new Set<string>();
   for (const s of index.history.statuses) {
     if (s.ready !== 'True') continue;
@@ -235,7 +122,7 @@ function checkStatuses(index: Index, report: Report): number {
   return index.history.statuses.length;
 }
 
-function checkReady(index: Index, report: Report, s: StatusSeen): void {
+function checkReady(index: HistoryIndex, report: Report, s: StatusSeen): void {
   const who = `${s.namespace}/${s.name}`;
   const generation = index.generation(s.uid, s.observedGeneration);
   const key = generation?.dataKey ?? s.key ?? `${who} (no key)`;
@@ -252,7 +139,7 @@ function checkReady(index: Index, report: Report, s: StatusSeen): void {
 }
 
 /** Rule 2, fencing: each commit a replica claims was made while it held the fence. */
-function checkClaims(index: Index, report: Report): number {
+function checkClaims(index: HistoryIndex, report: Report): number {
   let checked = 0;
   for (const replica of index.history.replicas) {
     for (const revision of replica.commits) {
@@ -268,7 +155,7 @@ function checkClaims(index: Index, report: Report): number {
 }
 
 /** Rule 4 on the settled state. Returns the entries and keys checked. */
-function checkFinal(index: Index, report: Report): number {
+function checkFinal(index: HistoryIndex, report: Report): number {
   const final = index.history.final;
   if (final === undefined) return 0;
   const live = new Set(final.entries.map((e) => e.uid));
@@ -288,7 +175,7 @@ function checkFinal(index: Index, report: Report): number {
   return final.entries.length + Object.keys(final.etcd).length;
 }
 
-function checkSettledEntry(index: Index, report: Report, entry: FinalEntry, etcd: Readonly<Record<string, string>>, live: Set<string>): void {
+function checkSettledEntry(index: HistoryIndex, report: Report, entry: FinalEntry, etcd: Readonly<Record<string, string>>, live: Set<string>): void {
   const who = `${entry.namespace}/${entry.name}`;
   const last = index.generation(entry.uid, entry.generation);
   if (entry.deleting) return report(4, last?.dataKey ?? who, `${who} is still being deleted once settled (finalizer not released)`);

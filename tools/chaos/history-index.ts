@@ -1,0 +1,121 @@
+/**
+ * The checker's index of one History: generations by (uid, generation) and by key, etcd's changes
+ * grouped by revision (one transaction each), the fence's holders over time, and the story of a key
+ * for a violation's report. Reads Cairn's meta and fence records with its own parser, not src/'s.
+ */
+import { hashOf } from './expected.ts';
+import type { EtcdChange, GenerationWritten, History } from './history.ts';
+
+export interface MetaRecord {
+  readonly uid: string;
+  readonly generation: number;
+  readonly dataHash: string;
+}
+
+/** Cairn's meta record, read with the checker's own parser (not src/domain/stored-meta.ts). */
+export function parseMeta(value: string | undefined): MetaRecord | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const v = JSON.parse(value) as Record<string, unknown>;
+    if (typeof v.uid !== 'string' || typeof v.generation !== 'number' || typeof v.dataHash !== 'string') return undefined;
+    return { uid: v.uid, generation: v.generation, dataHash: v.dataHash };
+  } catch {
+    return undefined;
+  }
+}
+
+function holderOf(value: string | undefined): string | undefined {
+  try {
+    const v = JSON.parse(value ?? '') as { holder?: unknown };
+    return typeof v.holder === 'string' ? v.holder : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const short = (hash: string | undefined): string => (hash === undefined ? '-' : hash.replace(/^sha256:/, '').slice(0, 12));
+
+export class HistoryIndex {
+  readonly dataRoot: string;
+  readonly metaRoot: string;
+  readonly fenceKey: string;
+  readonly generations = new Map<string, GenerationWritten>();
+  readonly byKey = new Map<string, GenerationWritten[]>();
+  readonly entryName = new Map<string, string>();
+  readonly revisions = new Map<number, Map<string, EtcdChange>>();
+  readonly fences: { revision: number; holder: string | undefined }[] = [];
+
+  readonly history: History;
+
+  constructor(history: History) {
+    this.history = history;
+    this.dataRoot = `${history.prefix}/data/`;
+    this.metaRoot = `${history.prefix}/meta/`;
+    this.fenceKey = `${history.prefix}/fence`;
+    for (const g of history.generations) {
+      this.generations.set(`${g.uid}#${g.generation}`, g);
+      this.entryName.set(g.uid, `${g.namespace}/${g.name}`);
+      const list = this.byKey.get(g.dataKey) ?? [];
+      list.push(g);
+      this.byKey.set(g.dataKey, list);
+    }
+    for (const change of [...history.etcd].sort((a, b) => a.revision - b.revision)) {
+      const at = this.revisions.get(change.revision) ?? new Map<string, EtcdChange>();
+      at.set(change.key, change);
+      this.revisions.set(change.revision, at);
+      if (change.key === this.fenceKey && change.type === 'put') this.fences.push({ revision: change.revision, holder: holderOf(change.value) });
+    }
+  }
+
+  generation(uid: string, generation: number | undefined): GenerationWritten | undefined {
+    return generation === undefined ? undefined : this.generations.get(`${uid}#${generation}`);
+  }
+
+  metaKeyOf(dataKey: string): string {
+    return this.metaRoot + dataKey.slice(this.dataRoot.length);
+  }
+
+  dataKeyOf(metaKey: string): string {
+    return this.dataRoot + metaKey.slice(this.metaRoot.length);
+  }
+
+  change(revision: number, key: string): EtcdChange | undefined {
+    return this.revisions.get(revision)?.get(key);
+  }
+
+  /** The holder of the fence at `revision` (the last fence put at or before it). */
+  fenceAt(revision: number): { revision: number; holder: string | undefined } | undefined {
+    let found: { revision: number; holder: string | undefined } | undefined;
+    for (const f of this.fences) {
+      if (f.revision > revision) break;
+      found = f;
+    }
+    return found;
+  }
+
+  /** The history of one data key, for a violation's report. */
+  story(dataKey: string, limit = 40): string[] {
+    const metaKey = this.metaKeyOf(dataKey);
+    const lines: { at: number; order: number; text: string }[] = [];
+    for (const g of this.byKey.get(dataKey) ?? []) {
+      lines.push({ at: g.at, order: 0, text: `wrote ${g.namespace}/${g.name} gen ${g.generation} (uid ${g.uid}) ${g.valid ? 'valid' : 'INVALID'} expect ${short(g.hash)}` });
+    }
+    for (const s of this.history.statuses) {
+      const g = this.generation(s.uid, s.generation);
+      if (g?.dataKey !== dataKey && s.key !== dataKey) continue;
+      lines.push({ at: s.at, order: 1, text: `status ${s.namespace}/${s.name} gen ${s.generation} observed ${s.observedGeneration ?? '-'} Ready=${s.ready ?? '-'} ${s.reason ?? ''} rev ${s.revision ?? '-'} hash ${short(s.dataHash)}` });
+    }
+    const sorted = lines.sort((a, b) => a.at - b.at || a.order - b.order).map((l) => l.text);
+    const etcd: string[] = [];
+    for (const [revision, changes] of [...this.revisions].sort((a, b) => a[0] - b[0])) {
+      const data = changes.get(dataKey);
+      const meta = changes.get(metaKey);
+      if (data === undefined && meta === undefined) continue;
+      const m = parseMeta(meta?.value);
+      const dataText = data === undefined ? 'data -' : data.type === 'delete' ? 'data deleted' : `data ${short(hashOf(data.value ?? ''))}`;
+      const metaText = meta === undefined ? 'meta -' : meta.type === 'delete' ? 'meta deleted' : m ? `meta uid ${m.uid} gen ${m.generation}` : 'meta unreadable';
+      etcd.push(`etcd rev ${revision}: ${dataText}, ${metaText}, fence holder ${this.fenceAt(revision)?.holder ?? 'none'}`);
+    }
+    return [...sorted, ...etcd].slice(-limit);
+  }
+}
