@@ -6,35 +6,24 @@
  * exactly): on those it abstains, and the report lists them.
  */
 import { randomBytes } from 'node:crypto';
-import { KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { type Dispatcher, request } from 'undici';
 import { API_VERSION, KIND, PLURAL } from '../../src/api/names.ts';
 import { generateAdmissionPolicy, type KubeObject } from '../../src/schemas/admission/index.ts';
 import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
+import { kubeRequester } from './kube-request.ts';
 
 const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
 /** A label only the readiness probe carries; the probe validation denies it (test-only, first: the apiserver reports the first failure). */
 const PROBE_LABEL = 'parity.cairn.dev/admission-probe';
 
 export function admissionJudge(kubeconfigPath: string, namespace = 'default'): Judge {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfigPath);
+  const kube = kubeRequester(kubeconfigPath);
   const run = randomBytes(3).toString('hex');
   const installed = new Map<string, { id: string; objects: KubeObject[] }>();
 
+  /** The apiserver's answer, with a Status body's message (or the text) as `message`. */
   async function send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: { message?: string } }> {
-    const server = kubeConfig.getCurrentCluster()?.server ?? '';
-    const context = new RequestContext(`${server}${path}`, method as never);
-    await kubeConfig.applySecurityAuthentication(context);
-    const response = await request(context.getUrl(), {
-      method,
-      headers: { ...context.getHeaders(), accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: context.getDispatcher() as Dispatcher | undefined,
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.body.text();
-    return { status: response.statusCode, body: text.startsWith('{') ? JSON.parse(text) : { message: text } };
+    const response = await kube(method, path, body);
+    return { status: response.status, body: typeof response.body === 'object' && response.body !== null ? (response.body as { message?: string }) : { message: String(response.body) } };
   }
 
   function dryRunCreate(id: string, data: unknown, labels?: Record<string, string>) {

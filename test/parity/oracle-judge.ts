@@ -5,10 +5,9 @@
  * object, or a Status whose causes are its field errors. Nothing is stored.
  */
 import { randomBytes } from 'node:crypto';
-import { KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { type Dispatcher, request } from 'undici';
 import { entrySchemaOf } from '../../src/schemas/engine/engine.ts';
 import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
+import { type Response, kubeRequester } from './kube-request.ts';
 
 const GROUP = 'parity.cairn.dev';
 
@@ -17,25 +16,11 @@ interface Served {
   readonly kind: string;
 }
 
-interface Response {
-  readonly status: number;
-  readonly body: unknown;
-  readonly warnings: string[];
-}
-
 interface StatusBody {
   readonly message?: string;
   readonly details?: { readonly causes?: readonly { readonly field?: string; readonly message?: string }[] };
 }
 
-/** `299 - "text"` warning headers (several may share one header, comma-separated) -> texts. */
-function warningsOf(header: string | string[] | undefined): string[] {
-  const texts: string[] = [];
-  for (const line of header === undefined ? [] : [header].flat()) {
-    for (const match of line.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) texts.push((match[1] ?? '').replace(/\\(.)/g, '$1'));
-  }
-  return texts;
-}
 
 /** Where the data schema sits in the CRD (entrySchemaOf), as the apiserver names it. */
 const DATA_SCHEMA = 'spec.validation.openAPIV3Schema.properties[spec].properties[data]';
@@ -53,26 +38,10 @@ function messagesOf(body: StatusBody): string[] {
 }
 
 export function oracleJudge(kubeconfigPath: string): Judge {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfigPath);
+  const send = kubeRequester(kubeconfigPath);
   const run = randomBytes(3).toString('hex');
   const served = new Map<string, Served>();
 
-  async function send(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
-    const server = kubeConfig.getCurrentCluster()?.server ?? '';
-    const context = new RequestContext(`${server}${path}`, method as never);
-    await kubeConfig.applySecurityAuthentication(context);
-    const response = await request(context.getUrl(), {
-      method,
-      headers: { ...context.getHeaders(), accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      dispatcher: context.getDispatcher() as Dispatcher | undefined,
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.body.text();
-    const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json');
-    return { status: response.statusCode, body: isJson ? JSON.parse(text) : text, warnings: warningsOf(response.headers.warning) };
-  }
 
   async function until(what: string, ready: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + 60_000;
