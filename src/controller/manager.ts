@@ -84,6 +84,8 @@ export class Manager {
   private readonly log: Logger;
   private readonly leadership: Leadership;
   private resyncTimer: NodeJS.Timeout | undefined;
+  /** A full read that arrived before the informer's first list: applied once the claims are known. */
+  private heldResync: Parameters<StoreWatchHandlers['onResync']>[0] | undefined;
 
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
@@ -171,10 +173,11 @@ export class Manager {
   }
 
   async start(): Promise<void> {
-    // The informer first: the store view keeps only keys entries claim, so the claims must be known
-    // when the first full read arrives (a key claimed later costs one read of etcd).
-    await this.informer.start();
+    // The first full read of etcd and the informer's first list run at once; the view keeps only keys
+    // entries claim, so that read is applied once the list is in (onStoreResync).
     await this.storeWatch.start();
+    await this.informer.start();
+    this.applyHeldResync();
     if (this.elector) await this.elector.start();
     else this.leadership.leaseAcquired(); // the only replica: it holds the "Lease" for good
     if (this.options.resyncMs > 0) this.scheduleResync();
@@ -227,7 +230,17 @@ export class Manager {
     for (const owner of this.index.claimants(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data)) this.queue.add(owner);
   }
 
+  private applyHeldResync(): void {
+    const held = this.heldResync;
+    this.heldResync = undefined;
+    if (held !== undefined) this.onStoreResync(held);
+  }
+
   private onStoreResync(snapshot: Parameters<StoreWatchHandlers['onResync']>[0]): void {
+    if (!this.informer.hasSynced) {
+      this.heldResync = snapshot; // the claims are not known yet (start applies it)
+      return;
+    }
     this.mirror.reset(snapshot.keys, snapshot.revision);
     // Changes may have been missed: every entry is checked again (reads from the view, no writes).
     if (this.fence !== undefined) this.queueAll();

@@ -70,8 +70,16 @@ export class StoreMirror implements StoreView {
     return this.held.size;
   }
 
-  /** Whether the view keeps `key`: the fence, or a data or meta key an entry claims. */
+  /**
+   * Whether the view keeps `key`: the fence, or a data or meta key an entry claims. Before the first
+   * full read is applied every key is kept (as a hash): the claims may not be known yet, and the
+   * first full read then keeps only what is claimed.
+   */
   retains(key: string): boolean {
+    return !this.synced || this.isClaimedOrFence(key);
+  }
+
+  private isClaimedOrFence(key: string): boolean {
     if (key === this.fence) return true;
     const parsed = parseStoreKey(this.options.prefix, key);
     return parsed !== undefined && this.options.isClaimed(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data);
@@ -92,9 +100,9 @@ export class StoreMirror implements StoreView {
     this.held.clear();
     this.unknown.clear();
     for (const { key, state } of keys) {
-      if (this.retains(key)) this.held.set(key, { state: this.kept(key, state), at: state.exists ? state.modRevision : revision });
+      if (this.isClaimedOrFence(key)) this.held.set(key, { state: this.kept(key, state), at: state.exists ? state.modRevision : revision });
     }
-    for (const [key, held] of newer) if (this.retains(key)) this.held.set(key, held);
+    for (const [key, held] of newer) if (this.isClaimedOrFence(key)) this.held.set(key, held);
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
     if (compareRevisions(revision, this.floor) > 0) this.floor = revision;
     this.synced = true;

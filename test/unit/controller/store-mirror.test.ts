@@ -79,6 +79,18 @@ describe('StoreMirror keeps hashes, and only what entries claim', () => {
     expect(view.get(elsewhere)).toEqual(ABSENT);
   });
 
+  it('keeps what the watch shows before the first full read is applied (claims may not be known yet), then only what is claimed', () => {
+    const claims = new Set<string>();
+    const view = mirror(claims);
+    view.apply(ours, put('v12', '12'), '12');
+    view.apply(unclaimed, put('v13', '13'), '13');
+    claims.add(ours); // the informer's first list is in
+    view.reset([view.summarize(kv(ours, 'v3', '3')), view.summarize(kv(unclaimed, 'v4', '4'))], '10');
+    expect(view.get(ours)).toEqual(hashed('v12', '12'));
+    expect(view.get(unclaimed)).toEqual(ABSENT);
+    expect(view.size).toBe(1);
+  });
+
   it('does not retain watch events of keys no entry claims', () => {
     const view = synced(mirror(new Set([D])));
     view.apply(unclaimed, put('v', '11'), '11');
