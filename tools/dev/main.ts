@@ -16,7 +16,7 @@ import { startControlPlane } from '../controlplane/control-plane.ts';
 import { installAdmissionPolicy } from '../controlplane/install-admission-policy.ts';
 import { installCrds } from '../controlplane/install-crds.ts';
 import { startOperatorProcess } from '../controlplane/operator-process.ts';
-import { ShutdownError, installSignalHandlers, onShutdown, shutDown, shuttingDown } from '../controlplane/processes.ts';
+import { ShutdownError, installSignalHandlers, onShutdown, shutDown, shuttingDown, throwIfShuttingDown } from '../controlplane/processes.ts';
 import { writeDevFiles } from './env-file.ts';
 import { DEMO_NAMESPACE, applySamples, formatReports, reportSamples } from './samples.ts';
 
@@ -32,7 +32,11 @@ function parseMembers(value: string): 1 | 3 {
 }
 
 const log = (line: string): void => console.log(`[dev] ${line}`);
-const shown = (path: string): string => relative(process.cwd(), path) || '.';
+/** Relative to where the user stands when inside it, else absolute. */
+const shown = (path: string): string => {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel || '.';
+};
 
 async function run(options: Options): Promise<void> {
   const devDir = resolve(options.dir);
@@ -84,12 +88,8 @@ Ctrl-C stops everything this started.`);
 
   // Up until Ctrl-C; an operator that dies meanwhile is a failure to report.
   const code = await operator.process.exited;
-  throwIfStopping();
+  throwIfShuttingDown();
   throw new Error(`the operator exited (code ${code}); its log: ${shown(operator.logFile)}`);
-}
-
-function throwIfStopping(): void {
-  if (shuttingDown.aborted) throw new ShutdownError('stopping');
 }
 
 const options = new Command('dev')
