@@ -92,6 +92,10 @@ function mapView(values: SchemaNode, x: string, depth: number): string {
 
 function objectView(node: SchemaNode, x: string, depth: number, only: ReadonlySet<string> | 'all'): string {
   if (node.preserveUnknown) throw new Untranslatable(node.path, 'a rule reads a preserve-unknown-fields object with declared fields');
+  // A field a valid rule selects but the schema does not declare is an escaped name (`a__dash__b`
+  // for `a-b`, `__namespace__`): the view cannot carry it under that name.
+  const undeclared = only === 'all' ? [] : [...only].filter((name) => !node.properties.has(name));
+  if (undeclared.length > 0) throw new Untranslatable(node.path, `a rule selects ${undeclared.join(', ')}, not a declared property (an escaped name?)`);
   const entries: string[] = [];
   for (const [name, property] of node.properties) {
     if (only !== 'all' && !only.has(name)) continue;

@@ -154,6 +154,7 @@ describe('refusals name the schema path', () => {
     ['a transition rule', object({}, { 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /oldSelf/ }],
     ['a rule naming the admission environment', object({}, { 'x-kubernetes-validations': [{ rule: 'request.userInfo.username != ""' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /admission environment/ }],
     ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'size(self) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
+    ['a rule selecting an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: "self.a__dash__b != ''" }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /a__dash__b, not a declared property/ }],
     ['a rule on a node without type', object({ any: { 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-validations': [{ rule: 'true' }] } }), { path: 'openAPIV3Schema.properties.any.x-kubernetes-validations[0].rule', message: /without a type/ }],
     ['a validated string format', object({ u: { type: 'string', format: 'uuid' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "uuid"/ }],
     ['JSON Schema 2020-12 const', object({ t: { type: 'string', const: 'x' } }), { path: 'openAPIV3Schema.properties.t.const', message: /const/ }],
