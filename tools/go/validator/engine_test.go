@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,31 @@ func TestValidateDefaultsPrunesAndReportsTheApiserversMessages(t *testing.T) {
 	rule := schema.Validate([]byte(`{"spec":{"data":{"min":3,"max":2}}}`))
 	if rule.OK || rule.Errors[0].Message != `spec.data: Invalid value: min must not exceed max` {
 		t.Fatalf("outcome: %+v", rule)
+	}
+}
+
+// BenchmarkValidateCached is the native figure beside the WebAssembly one (design-notes.md): one
+// compiled schema with 13 CEL rules (test/parity/corpus/cel.json at spec.data), one valid value.
+func BenchmarkValidateCached(b *testing.B) {
+	raw, err := os.ReadFile("../../../test/parity/corpus/cel.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var corpus struct {
+		Schema json.RawMessage `json:"schema"`
+	}
+	if err := json.Unmarshal(raw, &corpus); err != nil {
+		b.Fatal(err)
+	}
+	wrapped := `{"type":"object","properties":{"spec":{"type":"object","required":["data"],"properties":{"data":` + string(corpus.Schema) + `}}}}`
+	schema, problems := Compile([]byte(wrapped))
+	if problems != nil {
+		b.Fatalf("%+v", problems)
+	}
+	value := []byte(`{"spec":{"data":{"mode":"manual","replicas":3,"maxReplicas":5,"items":["a","bb"],"tags":["primary"],"name":"abc-def","memory":"1Gi","endpoint":"https://x.y/z","window":{"start":1,"end":2},"limits":{"a":1}}}}`)
+	for b.Loop() {
+		if out := schema.Validate(value); !out.OK {
+			b.Fatalf("%+v", out)
+		}
 	}
 }
