@@ -1,11 +1,11 @@
 /** The operator's schema engine (src/schemas/engine) as a judge: compared on every aspect. */
-import type { CompiledSchema, SchemaEngine } from '../../src/schemas/engine/engine.ts';
+import type { CompiledSchema, SchemaEngine, UnknownFields } from '../../src/schemas/engine/engine.ts';
 import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
 
-export function engineJudge(engine: SchemaEngine): Judge {
+export function engineJudge(engine: SchemaEngine, unknownFields: UnknownFields = 'Warn'): Judge {
   const compiled = new Map<string, CompiledSchema>();
   return {
-    name: 'engine',
+    name: unknownFields === 'Warn' ? 'engine' : 'engine (strict)',
     aspects: new Set<Aspect>(['value', 'messages', 'warnings']),
     async prepare(schema: CorpusSchema): Promise<SchemaVerdict> {
       const result = engine.compile(schema.schema);
@@ -16,7 +16,7 @@ export function engineJudge(engine: SchemaEngine): Judge {
     async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
       const found = compiled.get(schema.name);
       if (found === undefined) throw new Error(`${schema.name} was not prepared`);
-      const result = found.validate(value);
+      const result = found.validate(value, unknownFields);
       return result.ok ? { ok: true, value: result.value, warnings: result.warnings } : { ok: false, messages: result.issues.map((i) => i.message) };
     },
     async close(): Promise<void> {

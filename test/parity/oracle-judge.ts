@@ -21,7 +21,6 @@ interface StatusBody {
   readonly details?: { readonly causes?: readonly { readonly field?: string; readonly message?: string }[] };
 }
 
-
 /** Where the data schema sits in the CRD (entrySchemaOf), as the apiserver names it. */
 const DATA_SCHEMA = 'spec.validation.openAPIV3Schema.properties[spec].properties[data]';
 
@@ -31,17 +30,26 @@ function schemaMessageOf(message: string): string {
   return message.replace(/^spec\.validation\.openAPIV3Schema:/, 'openAPIV3Schema:');
 }
 
+/**
+ * The one normalisation of a value's messages: a strict decoding error (400) names the test CRD's
+ * kind first (`P1a2b3x0 in version "v1" cannot be handled as a P1a2b3x0: strict decoding error: ...`);
+ * the kind is the harness's, not the schema's, so only what follows it is compared.
+ */
+function withoutKind(message: string): string {
+  return message.replace(/^\S+ in version "[^"]*" cannot be handled as a \S+: /, '');
+}
+
 function messagesOf(body: StatusBody): string[] {
   const causes = body.details?.causes ?? [];
-  if (causes.length === 0) return [body.message ?? JSON.stringify(body)];
+  if (causes.length === 0) return [withoutKind(body.message ?? JSON.stringify(body))];
   return causes.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`);
 }
 
-export function oracleJudge(kubeconfigPath: string): Judge {
+/** `fieldValidation`: Warn (the apiserver's default: prune and warn) or Strict (kubectl's default). */
+export function oracleJudge(kubeconfigPath: string, fieldValidation: 'Warn' | 'Strict' = 'Warn'): Judge {
   const send = kubeRequester(kubeconfigPath);
   const run = randomBytes(3).toString('hex');
   const served = new Map<string, Served>();
-
 
   async function until(what: string, ready: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + 60_000;
@@ -53,11 +61,11 @@ export function oracleJudge(kubeconfigPath: string): Judge {
 
   async function dryRunCreate(target: Served, data: unknown): Promise<Response> {
     const object = { apiVersion: `${GROUP}/v1`, kind: target.kind, metadata: { name: 'value' }, spec: { data } };
-    return send('POST', `/apis/${GROUP}/v1/namespaces/default/${target.plural}?dryRun=All`, object);
+    return send('POST', `/apis/${GROUP}/v1/namespaces/default/${target.plural}?dryRun=All&fieldValidation=${fieldValidation}`, object);
   }
 
   return {
-    name: 'oracle',
+    name: fieldValidation === 'Warn' ? 'oracle' : 'oracle (strict)',
     aspects: new Set<Aspect>(['value', 'messages', 'warnings']),
     async prepare(schema: CorpusSchema): Promise<SchemaVerdict> {
       const index = served.size;

@@ -37,8 +37,15 @@ export type Validated =
   | { readonly ok: true; readonly value: unknown; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly issues: readonly ValueIssue[] };
 
+/**
+ * How unknown fields are treated, as the apiserver's `fieldValidation`: `Warn` (its default) prunes
+ * them and reports each as a warning; `Strict` (kubectl's default) refuses the value with the
+ * apiserver's strict decoding error alone, before any other validation, as the apiserver does.
+ */
+export type UnknownFields = 'Warn' | 'Strict';
+
 export interface CompiledSchema {
-  validate(data: unknown): Validated;
+  validate(data: unknown, unknownFields?: UnknownFields): Validated;
   /** Frees the engine's copy; validate must not be called afterwards. */
   release(): void;
 }
@@ -102,7 +109,7 @@ class WasmCompiledSchema implements CompiledSchema {
     this.handle = handle;
   }
 
-  validate(data: unknown): Validated {
+  validate(data: unknown, unknownFields: UnknownFields = 'Warn'): Validated {
     let json: string;
     try {
       json = JSON.stringify({ spec: { data } });
@@ -110,6 +117,11 @@ class WasmCompiledSchema implements CompiledSchema {
       return { ok: false, issues: [{ path: DATA_PATH, type: 'FieldValueInvalid', message: `${DATA_PATH}: ${(error as Error).message}` }] };
     }
     const outcome = this.module.validate(this.handle, json) as GoOutcome;
+    const unknown = outcome.warnings ?? [];
+    if (unknownFields === 'Strict' && unknown.length > 0) {
+      // The engine's warnings are the apiserver's sorted `unknown field "<path>"` texts.
+      return { ok: false, issues: [{ path: '', type: 'StrictDecoding', message: `strict decoding error: ${unknown.join(', ')}` }] };
+    }
     if (!outcome.ok) return { ok: false, issues: (outcome.errors ?? []).map(valueIssueOf) };
     return { ok: true, value: outcome.value?.spec?.data, warnings: outcome.warnings ?? [] };
   }

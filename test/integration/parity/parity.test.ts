@@ -32,4 +32,15 @@ describe('one verdict: the schema engine and admission against the apiserver (se
     expect(report.accepted).toBeGreaterThan(CASES / 5);
     expect(report.cases - report.accepted).toBeGreaterThan(CASES / 5);
   }, 600_000);
+
+  it(`agrees with fieldValidation=Strict too (kubectl's default): unknown fields refuse the value with the strict decoding error alone (${CASES / 2} values)`, async () => {
+    const strict = [oracleJudge(controlPlane().kubeconfig, 'Strict'), engineJudge(await loadSchemaEngine(await readFile(validatorWasmPath())), 'Strict')];
+    judges.push(...strict);
+    const seed = Number(process.env.CAIRN_PARITY_SEED ?? Date.now() % 1_000_000) + 1;
+    const report = await runParity({ judges: strict, corpus: parityCorpus(), cases: CASES / 2, seed });
+    console.log(`parity, strict (seed ${seed}): ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle`);
+    expect(report.schemaDisagreements).toEqual([]);
+    expect(report.disagreements.map(describeDisagreement)).toEqual([]);
+    expect(report.cases - report.accepted).toBeGreaterThan(CASES / 10);
+  }, 600_000);
 });

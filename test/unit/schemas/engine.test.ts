@@ -76,6 +76,11 @@ describe('schema engine: values', () => {
     });
   });
 
+  it('refuses unknown fields with the strict decoding error alone when asked to (fieldValidation=Strict)', () => {
+    const result = compiled(server).validate({ host: 42, zeta: 1, alpha: 2 }, 'Strict');
+    expect(result).toEqual({ ok: false, issues: [{ path: '', type: 'StrictDecoding', message: 'strict decoding error: unknown field "spec.data.alpha", unknown field "spec.data.zeta"' }] });
+  });
+
   it('evaluates messageExpression', () => {
     const schema = { type: 'object', properties: { n: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.n < 3', messageExpression: "self.n > 5 ? 'n is far too large' : 'n is too large'" }] };
     expect(messagesOf(schema, { n: 7 })).toEqual(['spec.data: Invalid value: n is far too large']);
