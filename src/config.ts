@@ -41,6 +41,7 @@ const ConfigSchema = z.object({
   retryPeriodSeconds: z.coerce.number().min(0.1),
   identity: z.string().min(1),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']),
+  schemaEngineFile: z.string().optional(),
 });
 
 /**
@@ -96,6 +97,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     .option('--renew-deadline-seconds <s>', 'a leader that could not renew for this long stops leading', '10')
     .option('--retry-period-seconds <s>', 'how often to try to acquire or renew the Lease', '2')
     .option('--identity <id>', 'this replica in the Lease and the fence ($POD_NAME)', env.POD_NAME ?? `${hostname()}-${process.pid}`)
+    .option('--schema-engine-file <path>', 'the schema engine (validator.wasm); without it ConfigSchemas are not reconciled ($CAIRN_SCHEMA_ENGINE_FILE)', env.CAIRN_SCHEMA_ENGINE_FILE)
     .option('--log-level <level>', 'trace|debug|info|warn|error', env.CAIRN_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });

@@ -21,6 +21,7 @@ import { trimForCache } from './kube/trim.ts';
 import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
+import { startSchemaController } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
 /**
@@ -132,8 +133,12 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
       log,
       metrics,
+      onFenced: () => schemas?.queueAll(),
+      onSchemaUseChanged: (name) => schemas?.queueSchema(name),
     },
   );
+  // Declared schemas need the engine; without --schema-engine-file ConfigSchemas are left alone.
+  const schemas = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {
@@ -158,6 +163,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
 
   return async () => {
     log.info('shutting down');
+    await schemas?.stop();
     await manager.stop();
     await new Promise((r) => server.close(r));
     etcd.close();

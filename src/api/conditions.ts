@@ -26,7 +26,7 @@ export const DRIFT_CORRECTED = 'DriftCorrected';
 
 /** spec.data does not satisfy its schema. */
 export const INVALID_DATA = 'InvalidData';
-/** spec.schema names no schema embedded in this operator. */
+/** spec.schema names no schema: neither embedded in this operator nor declared by a ConfigSchema. */
 export const UNKNOWN_SCHEMA = 'UnknownSchema';
 /** spec.key (or metadata.name as the default key) is not a valid relative key. */
 export const INVALID_KEY = 'InvalidKey';
@@ -38,6 +38,19 @@ export const VALUE_CONFLICT = 'ValueConflict';
 export const DATA_TOO_LARGE = 'DataTooLarge';
 /** etcd holds a value different from the committed one and driftPolicy is Report. */
 export const DRIFT_REPORTED = 'DriftReported';
+
+// ---- reasons of a ConfigSchema, and of entries naming declared schemas ------------------------------
+
+/** Every served version compiled, its admission policy bound and its schema published to etcd (Ready=True). */
+export const SCHEMA_READY = 'SchemaReady';
+/** A served version's openAPIV3Schema is refused by the engine (not structural, a rule that does not compile, over a limit); the message names the path. */
+export const INVALID_SCHEMA = 'InvalidSchema';
+/** A served version cannot be enforced at admission (a rule the policy generator refuses, or the apiserver's type check warns); the message names the rule. */
+export const POLICY_REFUSED = 'AdmissionPolicyRefused';
+/** Deletion of the schema, or removal of a version, waits for the entries named in the message to move or go. */
+export const SCHEMA_IN_USE = 'SchemaInUse';
+/** The entry names a declared schema version that exists but is not Ready yet (or is Stalled); nothing is written. */
+export const SCHEMA_NOT_READY = 'SchemaNotReady';
 
 // ---- reasons: transient failures (Reconciling=True, retried with backoff) --------------------------
 
@@ -68,4 +81,9 @@ export const REASONS: readonly string[] = [
   FENCING_LOST,
   COMMIT_UNKNOWN,
   DRIFT_FIGHT,
+  SCHEMA_READY,
+  INVALID_SCHEMA,
+  POLICY_REFUSED,
+  SCHEMA_IN_USE,
+  SCHEMA_NOT_READY,
 ];

@@ -71,6 +71,10 @@ export interface ManagerParts {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
+  /** Called each time this replica fences (starts or resumes leading): the schema controller queues every schema. */
+  readonly onFenced?: () => void;
+  /** Called with the schema name an entry starts or stops naming (the ConfigSchema's entry count and deletion wait on it). */
+  readonly onSchemaUseChanged?: (schemaName: string) => void;
 }
 
 export class Manager {
@@ -86,10 +90,12 @@ export class Manager {
   private resyncTimer: NodeJS.Timeout | undefined;
   /** A full read that arrived before the informer's first list: applied once the claims are known. */
   private heldResync: Parameters<StoreWatchHandlers['onResync']>[0] | undefined;
+  private readonly onSchemaUseChanged: ((schemaName: string) => void) | undefined;
 
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
     this.log = parts.log;
+    this.onSchemaUseChanged = parts.onSchemaUseChanged;
     this.mirror = new StoreMirror({ prefix: options.prefix, isClaimed: (dataKey) => this.index.isClaimed(dataKey) });
     const m = parts.metrics;
     m.maxConcurrent.set({ controller: CONTROLLER_NAME }, options.concurrency);
@@ -98,7 +104,10 @@ export class Manager {
       fenceKey: fenceKey(options.prefix),
       acquireFence: () => parts.store.acquireFence(fenceKey(options.prefix), options.identity),
       view: this.mirror,
-      onFenced: () => this.queueAll(),
+      onFenced: () => {
+        this.queueAll();
+        parts.onFenced?.();
+      },
       onLeadingChanged: (leading) => m.leader.set({ name: CONTROLLER_NAME }, leading ? 1 : 0),
       log: parts.log,
       ...(options.leadership ? { timing: options.leadership } : {}),
@@ -197,6 +206,34 @@ export class Manager {
     return this.leadership.fence;
   }
 
+  /** This leader's fence, for the schema controller (which writes under the same leadership). */
+  currentFence(): Fence | undefined {
+    return this.leadership.fence;
+  }
+
+  /** etcd said another leader took over (seen by the schema controller): step down and fence again. */
+  fencingLost(lost: Fence): void {
+    this.leadership.fencingLost(lost);
+  }
+
+  /** The entries naming a version of schema `schemaName`, `namespace/name` by version. */
+  entriesUsing(schemaName: string): Map<string, string[]> {
+    const byVersion = new Map<string, string[]>();
+    for (const key of this.informer.keys()) {
+      const [name, version] = (this.informer.get(key)?.spec.schema ?? '').split('@');
+      if (name !== schemaName || version === undefined) continue;
+      byVersion.set(version, [...(byVersion.get(version) ?? []), key]);
+    }
+    return byVersion;
+  }
+
+  /** Queues every entry naming a version of `schemaName` (it became Ready: those that waited commit). */
+  queueEntriesNaming(schemaName: string): void {
+    for (const key of this.informer.keys()) {
+      if ((this.informer.get(key)?.spec.schema ?? '').startsWith(`${schemaName}@`)) this.queue.add(key);
+    }
+  }
+
   private queueAll(): void {
     for (const key of this.informer.keys()) this.queue.add(key);
   }
@@ -212,6 +249,11 @@ export class Manager {
   }
 
   private onEntryChange(key: string, before: ConfigEntry | undefined, after: ConfigEntry | undefined): void {
+    const schemaBefore = before?.spec.schema.split('@')[0];
+    const schemaAfter = after?.metadata.deletionTimestamp === undefined ? after?.spec.schema.split('@')[0] : undefined;
+    if (schemaBefore !== schemaAfter || after === undefined) {
+      for (const name of new Set([schemaBefore, schemaAfter])) if (name !== undefined) this.onSchemaUseChanged?.(name);
+    }
     if (after === undefined) {
       this.index.remove(key);
       return;

@@ -15,11 +15,13 @@
  * patch is needed. Times are RFC 3339 at second precision, as the apiserver stores them.
  */
 import type { Condition, ConfigEntryStatus } from '../api/config-entry.ts';
+import type { ConfigSchemaStatus, SchemaVersionStatus } from '../api/config-schema.ts';
 import {
   COMMITTED,
   DRIFT_REPORTED,
   READY,
   RECONCILING,
+  SCHEMA_READY,
   STALLED,
   type ConditionStatus,
 } from '../api/conditions.ts';
@@ -44,6 +46,36 @@ interface Wanted {
 }
 
 const ORDER = [READY, RECONCILING, STALLED];
+
+/**
+ * A ConfigSchema's status after one reconcile: `ready` settles Ready=True; `terminal` and `transient`
+ * set conditions exactly as for an entry. The version states and the entry count are the
+ * reconcile's observations and are written as given (the count also while failing).
+ */
+export type SchemaOutcome =
+  | { readonly kind: 'ready'; readonly message: string; readonly versions: readonly SchemaVersionStatus[] }
+  | { readonly kind: 'terminal' | 'transient'; readonly reason: string; readonly message: string; readonly versions?: readonly SchemaVersionStatus[] };
+
+export function nextSchemaStatus(
+  current: ConfigSchemaStatus | undefined,
+  outcome: SchemaOutcome,
+  observed: { readonly entries: number; readonly servedVersions: string },
+  ctx: StatusContext,
+): ConfigSchemaStatus {
+  const { set, remove } =
+    outcome.kind === 'ready'
+      ? { set: [want(READY, 'True', SCHEMA_READY, outcome.message)], remove: [RECONCILING, STALLED] }
+      : conditionsFor({ kind: outcome.kind, reason: outcome.reason, message: outcome.message });
+  const status: ConfigSchemaStatus = {
+    ...(current ?? {}),
+    conditions: applyConditions(current?.conditions ?? [], set, remove, ctx),
+    entries: observed.entries,
+    servedVersions: observed.servedVersions,
+  };
+  if (outcome.versions !== undefined) status.versions = outcome.versions.map((v) => ({ ...v, ...(v.message === undefined ? {} : { message: truncateMessage(v.message) }) }));
+  if (outcome.kind !== 'transient') status.observedGeneration = ctx.generation;
+  return status;
+}
 
 /** The status after `outcome`. Pure; `current` is not modified. */
 export function nextStatus(current: ConfigEntryStatus | undefined, outcome: Outcome, ctx: StatusContext): ConfigEntryStatus {
@@ -127,11 +159,11 @@ export function truncateMessage(message: string, max: number = MAX_CONDITION_MES
 }
 
 /** True when the two statuses are the same JSON (so no patch is needed). */
-export function statusEquals(a: ConfigEntryStatus | undefined, b: ConfigEntryStatus | undefined): boolean {
+export function statusEquals(a: ConfigEntryStatus | ConfigSchemaStatus | undefined, b: ConfigEntryStatus | ConfigSchemaStatus | undefined): boolean {
   return canonicalJson(a ?? {}) === canonicalJson(b ?? {});
 }
 
 /** The condition of `type`, if present. */
-export function findCondition(status: ConfigEntryStatus | undefined, type: string): Condition | undefined {
+export function findCondition(status: ConfigEntryStatus | ConfigSchemaStatus | undefined, type: string): Condition | undefined {
   return status?.conditions?.find((c) => c.type === type);
 }

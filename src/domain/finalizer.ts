@@ -26,9 +26,9 @@ export type FinalizerState = 'needsFinalizer' | 'active' | 'finalizing' | 'relea
 
 type FinalizerFields = Pick<ObjectMeta, 'deletionTimestamp' | 'finalizers'>;
 
-/** Does the object carry Cairn's finalizer? */
-export function hasFinalizer(metadata: FinalizerFields): boolean {
-  return (metadata.finalizers ?? []).includes(FINALIZER);
+/** Does the object carry Cairn's finalizer (`name`: a ConfigSchema's is SCHEMA_FINALIZER)? */
+export function hasFinalizer(metadata: FinalizerFields, name: string = FINALIZER): boolean {
+  return (metadata.finalizers ?? []).includes(name);
 }
 
 /** Is the object being deleted (deletionTimestamp set)? */
@@ -37,19 +37,19 @@ export function isDeleting(metadata: FinalizerFields): boolean {
 }
 
 /** The state of the object with respect to Cairn's finalizer. */
-export function finalizerState(metadata: FinalizerFields): FinalizerState {
-  const present = hasFinalizer(metadata);
+export function finalizerState(metadata: FinalizerFields, name: string = FINALIZER): FinalizerState {
+  const present = hasFinalizer(metadata, name);
   if (isDeleting(metadata)) return present ? 'finalizing' : 'released';
   return present ? 'active' : 'needsFinalizer';
 }
 
 /** The finalizer list with Cairn's finalizer added once (order of others kept). */
-export function withFinalizer(finalizers: readonly string[] | undefined): string[] {
+export function withFinalizer(finalizers: readonly string[] | undefined, name: string = FINALIZER): string[] {
   const list = [...(finalizers ?? [])];
-  return list.includes(FINALIZER) ? list : [...list, FINALIZER];
+  return list.includes(name) ? list : [...list, name];
 }
 
 /** The finalizer list without Cairn's finalizer (others kept, in order). */
-export function withoutFinalizer(finalizers: readonly string[] | undefined): string[] {
-  return (finalizers ?? []).filter((f) => f !== FINALIZER);
+export function withoutFinalizer(finalizers: readonly string[] | undefined, name: string = FINALIZER): string[] {
+  return (finalizers ?? []).filter((f) => f !== name);
 }

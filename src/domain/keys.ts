@@ -77,6 +77,16 @@ export function entryKeys(prefix: string, namespace: string, relative: string): 
   };
 }
 
+/** `P/schemas/<name>/`: where every published version of one ConfigSchema lives. */
+export function schemaKeyPrefix(prefix: string, name: string): string {
+  return `${prefix}/schemas/${name}/`;
+}
+
+/** `P/schemas/<name>/<version>`: one published version (canonical JSON, see domain/plan-schema.ts). */
+export function schemaKey(prefix: string, name: string, version: string): string {
+  return `${schemaKeyPrefix(prefix, name)}${version}`;
+}
+
 /** `P/fence`. */
 export function fenceKey(prefix: string): string {
   return `${prefix}/fence`;

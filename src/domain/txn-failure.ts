@@ -18,6 +18,14 @@ export type TxnFailure =
 
 const ABSENT: KeyState = { exists: false };
 
+/** Why the fence in `readBack` is no longer `fence` (another leader took over), or undefined while it holds. */
+export function fenceLost(readBack: Readonly<Record<string, KeyState>>, fence: Fence): string | undefined {
+  const fenceNow = readBack[fence.key] ?? ABSENT;
+  if (fenceNow.exists && fenceNow.modRevision === fence.revision) return undefined;
+  const now = fenceNow.exists ? `is at revision ${fenceNow.modRevision}` : 'is gone';
+  return `${fence.key} ${now}, not ${fence.revision}: another leader took over`;
+}
+
 /**
  * Classifies a failed transaction from its read-back (fence first, then ownership).
  * Assumes the transaction was planned for `keys` with `fence` and read back those keys.
@@ -28,11 +36,8 @@ export function classifyTxnFailure(
   keys: EntryKeys,
   uid: string,
 ): TxnFailure {
-  const fenceNow = readBack[fence.key] ?? ABSENT;
-  if (!fenceNow.exists || fenceNow.modRevision !== fence.revision) {
-    const now = fenceNow.exists ? `is at revision ${fenceNow.modRevision}` : 'is gone';
-    return { kind: 'fencingLost', message: `${fence.key} ${now}, not ${fence.revision}: another leader took over` };
-  }
+  const lost = fenceLost(readBack, fence);
+  if (lost !== undefined) return { kind: 'fencingLost', message: lost };
   const meta = readBack[keys.meta] ?? ABSENT;
   if (meta.exists) {
     const stored = metaRecordOf(meta);

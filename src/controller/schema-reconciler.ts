@@ -1,0 +1,188 @@
+/**
+ * Reconcile one ConfigSchema, by name, level-based (reads the informer's cache, never the event):
+ *
+ *   finalizer state   step
+ *   released          forget its compiled versions
+ *   finalizing        entries still name it: Stalled SchemaInUse naming them (their changes queue it
+ *                     again); none: unpublish P/schemas/<name>/, forget, remove the finalizer
+ *   needsFinalizer    add the finalizer, then as active
+ *   active            judge every version (compile, generate the policy); a refusal is Stalled with
+ *                     the path; else apply each served version's policy and binding (server-side
+ *                     apply, owned by the ConfigSchema), refuse on a type-check warning, publish the
+ *                     served versions (one guarded txn), mark them Ready in the registry (which
+ *                     queues the entries that waited), then Ready. A removed version entries still
+ *                     name stays published, and the schema is Stalled SchemaInUse until they move.
+ *
+ * Contract: returns what the queue should do next; never throws (errors go through error-policy).
+ * Nothing is written while this replica holds no fence.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type ConfigSchema, parseConfigSchema } from '../api/config-schema.ts';
+import { POLICY_REFUSED, SCHEMA_IN_USE } from '../api/conditions.ts';
+import { SCHEMA_CONTROLLER_NAME, SCHEMA_FINALIZER } from '../api/names.ts';
+import { type SchemaOutcome, nextSchemaStatus, statusEquals } from '../domain/conditions.ts';
+import { TerminalError } from '../domain/errors.ts';
+import { finalizerState, withFinalizer, withoutFinalizer } from '../domain/finalizer.ts';
+import { judgeVersions } from '../domain/judge-schema.ts';
+import { schemaKey } from '../domain/keys.ts';
+import type { PublishedVersion } from '../domain/plan-schema.ts';
+import type { Fence } from '../domain/types.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { afterError } from './error-policy.ts';
+import { type PublishDeps, publishSchema } from './publish-schema.ts';
+import type { AdmissionPolicies, EntriesUsing, SchemaCache, SchemaWriter } from './schema-ports.ts';
+import type { SchemaRegistry } from './schema-registry.ts';
+import type { ProcessResult } from './work-queue.ts';
+
+const DONE: ProcessResult = { kind: 'done' };
+/** How many entries a SchemaInUse message names before `and N more`. */
+const NAMED_ENTRIES = 10;
+
+export interface SchemaReconcileDeps extends PublishDeps {
+  readonly cache: SchemaCache;
+  readonly writer: SchemaWriter;
+  readonly policies: AdmissionPolicies;
+  readonly registry: SchemaRegistry;
+  readonly entriesUsing: EntriesUsing;
+  readonly fence: () => Fence | undefined;
+  readonly now: () => Date;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+export class SchemaReconciler {
+  private readonly deps: SchemaReconcileDeps;
+
+  constructor(deps: SchemaReconcileDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(name: string): Promise<ProcessResult> {
+    const { deps } = this;
+    const fence = deps.fence();
+    if (fence === undefined) return DONE;
+    const cached = deps.cache.get(name);
+    if (cached === undefined) {
+      deps.registry.forget(name);
+      return DONE;
+    }
+    const log = deps.log.child({ controller: SCHEMA_CONTROLLER_NAME, key: name, reconcileID: randomUUID() });
+    const end = deps.metrics.reconcileTime.startTimer({ controller: SCHEMA_CONTROLLER_NAME });
+    let result: ProcessResult;
+    try {
+      result = await this.steps(cached, fence, log);
+    } catch (error) {
+      const verdict = afterError(error);
+      log.warn({ err: error }, verdict.logMessage);
+      if (verdict.isReconcileError) deps.metrics.reconcileErrors.inc({ controller: SCHEMA_CONTROLLER_NAME });
+      if (verdict.status !== undefined) await this.report(cached, verdict.status, fence).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
+      result = verdict.next;
+    }
+    end();
+    deps.metrics.reconcileTotal.inc({ controller: SCHEMA_CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : 'requeue' });
+    return result;
+  }
+
+  private async steps(cached: ConfigSchema, fence: Fence, log: Logger): Promise<ProcessResult> {
+    const parsed = parseConfigSchema(cached);
+    if (!parsed.ok) throw new TerminalError('InvalidSpec', `the object is not a valid ConfigSchema: ${parsed.message}`);
+    let schema = parsed.schema;
+    const name = schema.metadata.name;
+    const users = this.deps.entriesUsing(name);
+    switch (finalizerState(schema.metadata, SCHEMA_FINALIZER)) {
+      case 'released':
+        this.deps.registry.forget(name);
+        return DONE;
+      case 'finalizing':
+        return this.finalize(schema, users, fence, log);
+      case 'needsFinalizer':
+        schema = await this.setFinalizers(schema, withFinalizer(schema.metadata.finalizers, SCHEMA_FINALIZER));
+        break;
+      case 'active':
+        break;
+    }
+    const verdict = judgeVersions(schema, (id, openAPIV3Schema) => this.deps.registry.compile(id, openAPIV3Schema));
+    const versions = verdict.versions.map(({ name: v, state, message }) => ({ name: v, state, ...(message === undefined ? {} : { message }) }));
+    if (verdict.refusal !== undefined) {
+      this.deps.registry.setNotReady(name, verdict.refusal.message);
+      await this.report(schema, { kind: 'terminal', ...verdict.refusal, versions }, fence);
+      return DONE;
+    }
+    const served = verdict.versions.filter((v) => v.admission !== undefined);
+    for (const v of served) {
+      const policy = await this.deps.policies.apply(v.admission!.policy);
+      const warnings = typeCheckWarnings(policy);
+      if (warnings.length > 0) {
+        const message = `${v.name}: the apiserver's type check of the admission policy warns: ${warnings.join('; ')}`;
+        this.deps.registry.setNotReady(name, message);
+        await this.report(schema, { kind: 'terminal', reason: POLICY_REFUSED, message, versions }, fence);
+        return DONE;
+      }
+      await this.deps.policies.apply(v.admission!.binding);
+    }
+    await this.deps.policies.deleteOtherVersions(name, served.map((v) => v.name));
+    const declared = new Set(schema.spec.versions.map((v) => v.name));
+    const removedInUse = [...users].filter(([version]) => !declared.has(version));
+    const keep = new Set(removedInUse.map(([version]) => schemaKey(this.deps.prefix, name, version)));
+    const wrote = await publishSchema(name, served.map((v) => v.published as PublishedVersion), keep, fence, this.deps);
+    if (wrote) log.info({ versions: served.map((v) => v.name) }, 'published');
+    this.deps.registry.setReady(name, served.map((v) => v.name));
+    const ready = versions.map((v) => (v.state === 'Pending' ? { ...v, state: 'Ready' as const } : v));
+    if (removedInUse.length > 0) {
+      const message = `version(s) ${removedInUse.map(([v]) => v).join(', ')} were removed but are still used by ${describeUsers(new Map(removedInUse))}`;
+      await this.report(schema, { kind: 'terminal', reason: SCHEMA_IN_USE, message, versions: ready }, fence);
+      return DONE;
+    }
+    await this.report(schema, { kind: 'ready', message: `serving ${served.map((v) => `${name}@${v.name}`).join(', ') || 'no version'}`, versions: ready }, fence);
+    return DONE;
+  }
+
+  private async finalize(schema: ConfigSchema, users: ReadonlyMap<string, readonly string[]>, fence: Fence, log: Logger): Promise<ProcessResult> {
+    const name = schema.metadata.name;
+    if (users.size > 0) {
+      await this.report(schema, { kind: 'terminal', reason: SCHEMA_IN_USE, message: `deletion waits: still used by ${describeUsers(users)}` }, fence);
+      return DONE;
+    }
+    await publishSchema(name, [], new Set(), fence, this.deps);
+    this.deps.registry.forget(name);
+    await this.setFinalizers(schema, withoutFinalizer(schema.metadata.finalizers, SCHEMA_FINALIZER));
+    log.info('finalized');
+    return DONE;
+  }
+
+  private async setFinalizers(schema: ConfigSchema, finalizers: string[]): Promise<ConfigSchema> {
+    const { name, resourceVersion } = schema.metadata;
+    const updated = await this.deps.writer.setFinalizers(name, finalizers, resourceVersion ?? '');
+    this.deps.cache.replaceIfUnchanged(name, resourceVersion, updated);
+    const parsed = parseConfigSchema(updated);
+    return parsed.ok ? parsed.schema : schema;
+  }
+
+  /** Writes the status `outcome` deserves, if it changed and this replica still holds `fence`. */
+  private async report(schema: ConfigSchema, outcome: SchemaOutcome, fence: Fence): Promise<void> {
+    const { name, resourceVersion, generation } = schema.metadata;
+    const users = this.deps.entriesUsing(name);
+    const observed = {
+      entries: [...users.values()].reduce((n, list) => n + list.length, 0),
+      servedVersions: schema.spec.versions.filter((v) => v.served !== false).map((v) => v.name).join(','),
+    };
+    const next = nextSchemaStatus(schema.status, outcome, observed, { generation: generation ?? 0, now: this.deps.now() });
+    if (statusEquals(schema.status, next) || this.deps.fence() !== fence) return;
+    const updated = await this.deps.writer.patchStatus(name, next, resourceVersion ?? '');
+    this.deps.cache.replaceIfUnchanged(name, resourceVersion, updated);
+  }
+}
+
+/** `ns/a, ns/b (payments@v1), ...`: the entries, by version, at most NAMED_ENTRIES of them. */
+function describeUsers(users: ReadonlyMap<string, readonly string[]>): string {
+  const all = [...users].flatMap(([version, entries]) => entries.map((e) => `ConfigEntry ${e} (@${version})`)).sort();
+  const named = all.slice(0, NAMED_ENTRIES).join(', ');
+  return all.length > NAMED_ENTRIES ? `${named} and ${all.length - NAMED_ENTRIES} more` : named;
+}
+
+/** The apiserver's type-check warnings on a policy (status.typeChecking.expressionWarnings). */
+function typeCheckWarnings(policy: Record<string, unknown>): string[] {
+  const status = policy.status as { typeChecking?: { expressionWarnings?: { fieldRef?: string; warning?: string }[] } } | undefined;
+  return (status?.typeChecking?.expressionWarnings ?? []).map((w) => `${w.fieldRef ?? '?'}: ${w.warning ?? ''}`);
+}

@@ -1,0 +1,95 @@
+/**
+ * A ConfigSchema from apply to deletion, with the operator running the schema controller (the
+ * engine given by --schema-engine-file) on the real apiserver and etcd: Ready with its admission
+ * policy bound (so `kubectl apply` of an invalid entry fails with the field's message) and each
+ * served version published at P/schemas/<name>/<version>; a bad rule Stalled naming the rule; the
+ * deletion of a used schema waiting, naming the entry, and completing when the entry goes.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../../src/domain/canonical.ts';
+import { uniqueName } from '../../support/cluster.ts';
+import { validatorWasmPath } from '../../support/engine.ts';
+import { eventually, withOperator } from '../../support/fixture.ts';
+import { apply, conditionOfSchema, configSchema, getSchema, kubectl } from './support.ts';
+
+const PAYMENTS = {
+  type: 'object',
+  required: ['currency'],
+  properties: {
+    currency: { type: 'string', enum: ['EUR', 'USD'] },
+    retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
+  },
+};
+
+const created: string[] = [];
+afterAll(() => {
+  for (const name of created) kubectl(['delete', 'configschema', name, '--wait=false']);
+});
+
+function applySchema(name: string, openAPIV3Schema: unknown): void {
+  created.push(name);
+  const result = apply(configSchema(name, [{ name: 'v1', openAPIV3Schema }]));
+  expect(result.stderr).toBe('');
+}
+
+async function waitCondition(name: string, type: string, status: string): Promise<NonNullable<ReturnType<typeof conditionOfSchema>>> {
+  return eventually(`ConfigSchema ${name} ${type}=${status}`, async () => {
+    const condition = conditionOfSchema(getSchema(name), type);
+    return condition?.status === status ? condition : undefined;
+  }, 30_000);
+}
+
+describe('a ConfigSchema from apply to deletion', () => {
+  const f = withOperator('cs-life', [`--schema-engine-file=${validatorWasmPath()}`]);
+  const name = uniqueName('payments');
+
+  it('becomes Ready and publishes its served version, as canonical JSON, at P/schemas/<name>/<version>', async () => {
+    applySchema(name, PAYMENTS);
+    const ready = await waitCondition(name, 'Ready', 'True');
+    expect(ready.reason).toBe('SchemaReady');
+    const schema = getSchema(name);
+    expect(schema?.status?.versions).toEqual([{ name: 'v1', state: 'Ready' }]);
+    expect(schema?.metadata.finalizers).toContain('cairn.dev/schema-protection');
+    const stored = await eventually('the published schema', () => f.store.get(`${f.prefix}/schemas/${name}/v1`));
+    expect(stored.value).toBe(canonicalJson({ id: `${name}@v1`, name, version: 'v1', deprecated: false, openAPIV3Schema: PAYMENTS }));
+  });
+
+  it('binds an admission policy owned by the ConfigSchema: an invalid entry fails at apply with the field\'s message', async () => {
+    const policy = kubectl(['get', 'validatingadmissionpolicy', `cairn.dev.schema.${name}.v1`, '-o', 'json']);
+    expect(policy.ok).toBe(true);
+    expect((JSON.parse(policy.stdout) as { metadata: { ownerReferences: { kind: string; name: string }[] } }).metadata.ownerReferences[0]).toMatchObject({ kind: 'ConfigSchema', name });
+    const entry = { apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigEntry', metadata: { name: 'bad', namespace: f.namespace }, spec: { schema: `${name}@v1`, data: { currency: 'GBP' } } };
+    // The binding takes effect when the apiserver's policy cache catches up.
+    const refused = await eventually('the apply refused', async () => {
+      const result = apply(entry);
+      if (result.ok) kubectl(['delete', '-n', f.namespace, 'configentry', 'bad', '--wait=false']);
+      return result.ok ? undefined : result;
+    });
+    expect(refused.stderr).toContain('spec.data.currency');
+    expect(refused.stderr).toContain('Unsupported value: must be one of "EUR", "USD"');
+  });
+
+  it('is Stalled InvalidSchema naming the rule when a rule does not compile, and writes nothing to etcd', async () => {
+    const bad = uniqueName('bad-rule');
+    applySchema(bad, { type: 'object', properties: { n: { type: 'integer' } }, 'x-kubernetes-validations': [{ rule: 'self.n > ', message: 'broken' }] });
+    const stalled = await waitCondition(bad, 'Stalled', 'True');
+    expect(stalled.reason).toBe('InvalidSchema');
+    expect(stalled.message).toContain('x-kubernetes-validations[0].rule');
+    expect(conditionOfSchema(getSchema(bad), 'Ready')?.status).toBe('False');
+    expect(await f.store.get(`${f.prefix}/schemas/${bad}/v1`)).toBeUndefined();
+  });
+
+  it('waits to be deleted while an entry names it, naming the entry, and goes when the entry goes', async () => {
+    const entry = { apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigEntry', metadata: { name: 'user', namespace: f.namespace }, spec: { schema: `${name}@v1`, data: { currency: 'EUR' } } };
+    expect(apply(entry).stderr).toBe('');
+    await eventually('the entry counted', async () => (getSchema(name)?.status?.entries === 1 ? true : undefined));
+    expect(kubectl(['delete', 'configschema', name, '--wait=false']).ok).toBe(true);
+    const waiting = await waitCondition(name, 'Stalled', 'True');
+    expect(waiting.reason).toBe('SchemaInUse');
+    expect(waiting.message).toContain(`ConfigEntry ${f.namespace}/user`);
+    expect(getSchema(name)).toBeDefined();
+    expect(kubectl(['delete', '-n', f.namespace, 'configentry', 'user']).ok).toBe(true);
+    await eventually('the schema gone', async () => (getSchema(name) === undefined ? true : undefined), 30_000);
+    expect(await f.store.get(`${f.prefix}/schemas/${name}/v1`)).toBeUndefined();
+  });
+});
