@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { componentOf } from '../../../tools/binaries/components.ts';
-import { writeRecipe } from '../../../tools/binaries/recipe.ts';
+import { recipeOf, writeRecipe } from '../../../tools/binaries/recipe.ts';
 import { SuppliedBinaryMissingError, resolveBinary, testAssetVariable } from '../../../tools/binaries/resolve.ts';
 
 function executable(dir: string, name: string): string {
@@ -54,5 +54,21 @@ describe("resolving binaries in envtest's order", () => {
 
   it('refuses a TEST_ASSET_* path that is not an executable instead of silently using another binary', () => {
     expect(() => resolveBinary('etcd', { CAIRN_CACHE_DIR: cacheDir, TEST_ASSET_ETCD: join(root, 'nope') })).toThrow(SuppliedBinaryMissingError);
+  });
+
+  it('finds the cross-built schema engine when readable (a WebAssembly module is not executable)', () => {
+    const dir = join(root, 'wasm', 'bin', 'validator-v0.37.2');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'validator-wasm'), '\0asm');
+    chmodSync(join(dir, 'validator-wasm'), 0o644);
+    writeRecipe(dir, componentOf('validator-wasm'), 'validator-wasm');
+    expect(resolveBinary('validator-wasm', { CAIRN_CACHE_DIR: join(root, 'wasm') })?.path).toBe(join(dir, 'validator-wasm'));
+  });
+
+  it("keys the schema engine's recipe on its target and on a digest of its own Go sources", () => {
+    const recipe = JSON.parse(recipeOf(componentOf('validator-wasm'), 'validator-wasm')) as Record<string, unknown>;
+    expect(recipe.target).toEqual({ goos: 'wasip1', goarch: 'wasm', buildMode: 'c-shared' });
+    expect(recipe.sources).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(recipeOf(componentOf('kube-apiserver'), 'kube-apiserver'))).not.toHaveProperty('sources');
   });
 });
