@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dataPrefix, fenceKey, metaPrefix } from './domain/keys.ts';
 import type { ConfigEntry } from './api/config-entry.ts';
+import type { DeclaredSchemaLookup } from './domain/validate.ts';
 import { type Config, ConfigError, HelpShown, loadConfig } from './config.ts';
 import { Manager } from './controller/manager.ts';
 import { createEtcdClient } from './etcd/client.ts';
@@ -21,7 +22,7 @@ import { trimForCache } from './kube/trim.ts';
 import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
-import { startSchemaController } from './schema-wiring.ts';
+import { type StartedSchemaController, startSchemaController } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
 /**
@@ -135,10 +136,11 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       metrics,
       onFenced: () => schemas?.queueAll(),
       onSchemaUseChanged: (name) => schemas?.queueSchema(name),
+      declaredSchemas: (id): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? { kind: 'unknown' },
     },
   );
   // Declared schemas need the engine; without --schema-engine-file ConfigSchemas are left alone.
-  const schemas = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
+  const schemas: StartedSchemaController | undefined = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {

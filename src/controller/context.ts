@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Metrics, Stage } from '../observability/metrics.ts';
 import type { Fence } from '../domain/types.ts';
+import type { DeclaredSchemaLookup } from '../domain/validate.ts';
 import type { EntryCache, EntryEventSink, EntryWriter, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
 
 export interface ReconcileDeps {
@@ -18,6 +19,8 @@ export interface ReconcileDeps {
   readonly onFencingLost: (lost: Fence) => void;
   readonly prefix: string;
   readonly maxBytes: number;
+  /** Declared schemas (the ConfigSchema controller's registry), when it runs. */
+  readonly declaredSchemas?: ((id: string) => DeclaredSchemaLookup) | undefined;
   readonly now: () => Date;
   readonly log: Logger;
   readonly metrics: Metrics;

@@ -14,6 +14,7 @@ import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import { fenceKey, parseStoreKey, entryKeys } from '../domain/keys.ts';
 import { presentKey } from '../domain/key-state.ts';
 import type { Fence } from '../domain/types.ts';
+import type { DeclaredSchemaLookup } from '../domain/validate.ts';
 import { changedForReconcile } from './changed-for-reconcile.ts';
 import { Leadership, type LeadershipTiming } from './leadership.ts';
 import type { Logger } from 'pino';
@@ -75,6 +76,8 @@ export interface ManagerParts {
   readonly onFenced?: () => void;
   /** Called with the schema name an entry starts or stops naming (the ConfigSchema's entry count and deletion wait on it). */
   readonly onSchemaUseChanged?: (schemaName: string) => void;
+  /** Declared schemas, looked up for ids no embedded schema has (the schema controller's registry). */
+  readonly declaredSchemas?: (id: string) => DeclaredSchemaLookup;
 }
 
 export class Manager {
@@ -140,6 +143,7 @@ export class Manager {
       onFencingLost: (lost) => this.leadership.fencingLost(lost),
       prefix: options.prefix,
       maxBytes: options.maxBytes,
+      declaredSchemas: parts.declaredSchemas,
       now: parts.now ?? (() => new Date()),
       log: parts.log,
       metrics: m,

@@ -9,12 +9,10 @@
  * Ready (after being absent or not Ready), so entries that waited for it are queued.
  */
 import { canonicalJson } from '../domain/canonical.ts';
-import type { Compiled, CompiledSchema, JsonSchema, SchemaEngine } from '../schemas/engine/engine.ts';
+import type { DeclaredSchemaLookup } from '../domain/validate.ts';
+import type { Compiled, JsonSchema, SchemaEngine } from '../schemas/engine/engine.ts';
 
-export type SchemaLookup =
-  | { readonly kind: 'ready'; readonly schema: CompiledSchema }
-  | { readonly kind: 'notReady'; readonly message: string }
-  | { readonly kind: 'unknown' };
+export type SchemaLookup = DeclaredSchemaLookup;
 
 interface Slot {
   readonly content: string;

@@ -5,8 +5,10 @@ import type {
   DATA_TOO_LARGE,
   INVALID_DATA,
   INVALID_KEY,
+  SCHEMA_NOT_READY,
   UNKNOWN_SCHEMA,
 } from '../api/conditions.ts';
+import type { DeclaredSchemaLookup } from './validate.ts';
 import type { EntryKeys } from './keys.ts';
 import type { Fence, GuardedTxn, StoredMeta } from './types.ts';
 
@@ -17,6 +19,8 @@ export interface PlanContext {
   readonly fence: Fence;
   /** Size limit on canonical JSON, in bytes. */
   readonly maxBytes: number;
+  /** Declared schemas, for ids no embedded schema has (validate.ts). */
+  readonly declared?: ((id: string) => DeclaredSchemaLookup) | undefined;
   /** Commit time written into meta (provenance only). */
   readonly now: Date;
 }
@@ -27,7 +31,7 @@ export interface Owner {
   readonly uid: string;
 }
 
-export type InvalidReason = typeof INVALID_KEY | typeof UNKNOWN_SCHEMA | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
+export type InvalidReason = typeof INVALID_KEY | typeof UNKNOWN_SCHEMA | typeof SCHEMA_NOT_READY | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
 
 /** Why a commit is needed; `correctDrift` deserves a DriftCorrected event. */
 export type CommitCause = 'create' | 'update' | 'adopt' | 'correctDrift';

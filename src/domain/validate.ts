@@ -2,7 +2,8 @@
  * Validation of an entry's schema id and data: the only path by which a value becomes storable.
  * Pure: the registry is embedded, the size limit is passed in.
  */
-import { DATA_TOO_LARGE, INVALID_DATA, UNKNOWN_SCHEMA } from '../api/conditions.ts';
+import { DATA_TOO_LARGE, INVALID_DATA, SCHEMA_NOT_READY, UNKNOWN_SCHEMA } from '../api/conditions.ts';
+import type { CompiledSchema } from '../schemas/engine/engine.ts';
 import { SCHEMA_ID_PATTERN } from '../api/names.ts';
 import { lookupSchema, schemaIds } from '../schemas/index.ts';
 import { byteLength, canonicalJson, sha256 } from './canonical.ts';
@@ -10,9 +11,17 @@ import { formatIssues, joinIssues } from './issues.ts';
 
 const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
 
+/** What the operator knows of a schema id no embedded schema has: a declared ConfigSchema version. */
+export type DeclaredSchemaLookup =
+  | { readonly kind: 'ready'; readonly schema: CompiledSchema }
+  | { readonly kind: 'notReady'; readonly message: string }
+  | { readonly kind: 'unknown' };
+
 export interface ValidationOptions {
   /** Largest canonical JSON accepted, in UTF-8 bytes (DEFAULT_MAX_DATA_BYTES unless configured). */
   readonly maxBytes: number;
+  /** Declared schemas (the schema controller's registry); absent: only embedded schemas exist. */
+  readonly declared?: ((id: string) => DeclaredSchemaLookup) | undefined;
 }
 
 /** A storable value: validated, defaults applied, canonicalised and hashed. */
@@ -28,7 +37,7 @@ export interface ValidData {
   readonly bytes: number;
 }
 
-export type ValidationFailureReason = typeof UNKNOWN_SCHEMA | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
+export type ValidationFailureReason = typeof UNKNOWN_SCHEMA | typeof SCHEMA_NOT_READY | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
 
 export interface InvalidData {
   readonly ok: false;
@@ -54,14 +63,23 @@ function failure(reason: ValidationFailureReason, issues: readonly string[]): In
  */
 export function validateData(schemaId: string, data: unknown, options: ValidationOptions): Validation {
   const definition = lookupSchema(schemaId);
-  if (definition === undefined) return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId)]);
-
-  const parsed = definition.schema.safeParse(data, { reportInput: true });
-  if (!parsed.success) return failure(INVALID_DATA, formatIssues('data', parsed.error.issues));
+  let value: unknown;
+  if (definition === undefined) {
+    const declared = options.declared?.(schemaId) ?? { kind: 'unknown' };
+    if (declared.kind === 'unknown') return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId)]);
+    if (declared.kind === 'notReady') return failure(SCHEMA_NOT_READY, [`spec.schema: ${declared.message}`]);
+    const validated = declared.schema.validate(data);
+    if (!validated.ok) return failure(INVALID_DATA, validated.issues.map((issue) => issue.message));
+    value = validated.value;
+  } else {
+    const parsed = definition.schema.safeParse(data, { reportInput: true });
+    if (!parsed.success) return failure(INVALID_DATA, formatIssues('data', parsed.error.issues));
+    value = parsed.data;
+  }
 
   let canonical: string;
   try {
-    canonical = canonicalJson(parsed.data);
+    canonical = canonicalJson(value);
   } catch (error) {
     return failure(INVALID_DATA, [`data: ${(error as Error).message}`]);
   }
@@ -71,7 +89,7 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
       `data: is ${bytes} bytes as canonical JSON, more than the limit of ${options.maxBytes} bytes (${kib(options.maxBytes)})`,
     ]);
   }
-  return { ok: true, schema: schemaId, value: parsed.data, canonical, dataHash: sha256(canonical), bytes };
+  return { ok: true, schema: schemaId, value, canonical, dataHash: sha256(canonical), bytes };
 }
 
 function unknownSchemaProblem(schemaId: string): string {
@@ -79,7 +97,7 @@ function unknownSchemaProblem(schemaId: string): string {
   if (!SCHEMA_ID.test(schemaId)) {
     return `spec.schema: ${JSON.stringify(schemaId)} is not a schema id of the form name@vN; ${known}`;
   }
-  return `spec.schema: no schema ${JSON.stringify(schemaId)} is embedded in this operator; ${known}`;
+  return `spec.schema: no schema ${JSON.stringify(schemaId)} is embedded in this operator or declared by a ConfigSchema; ${known}`;
 }
 
 function kib(bytes: number): string {

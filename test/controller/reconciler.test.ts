@@ -133,7 +133,7 @@ describe('an invalid entry', () => {
     expect(s.calls.summary()).toEqual(['kube.patchStatus', 'event Warning UnknownSchema']);
     expect(s.etcd.applied).toEqual([]);
     expect(conditions(s.status(key))).toEqual(['Ready False UnknownSchema', 'Stalled True UnknownSchema']);
-    expect(findCondition(s.status(key), 'Ready')?.message).toMatch(/^spec\.schema: no schema "nope@v1" is embedded in this operator; known schemas: .*database@v1/);
+    expect(findCondition(s.status(key), 'Ready')?.message).toMatch(/^spec\.schema: no schema "nope@v1" is embedded in this operator or declared by a ConfigSchema; known schemas: .*database@v1/);
   });
 
   it('with a key that escapes the namespace: no transaction, Stalled InvalidKey', async () => {

@@ -43,7 +43,7 @@ const EXPECTED: Readonly<Record<string, Expected>> = {
   'invalid-unknown-schema.yaml': {
     outcome: 'status',
     reason: UNKNOWN_SCHEMA,
-    message: `spec.schema: no schema "database@v2" is embedded in this operator; ${KNOWN}`,
+    message: `spec.schema: no schema "database@v2" is embedded in this operator or declared by a ConfigSchema; ${KNOWN}`,
   },
   'invalid-wrong-type.yaml': { outcome: 'status', reason: INVALID_DATA, message: 'data.port: expected number, got string "5432"' },
   'invalid-missing-field.yaml': { outcome: 'status', reason: INVALID_DATA, message: 'data.endpoints[0].url: required' },

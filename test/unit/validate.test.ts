@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DATA_BYTES } from '../../src/api/names.ts';
 import { sha256 } from '../../src/domain/canonical.ts';
-import { validateData } from '../../src/domain/validate.ts';
+import { type DeclaredSchemaLookup, validateData } from '../../src/domain/validate.ts';
+import type { CompiledSchema } from '../../src/schemas/engine/engine.ts';
 import { registry } from '../../src/schemas/index.ts';
 
 const options = { maxBytes: DEFAULT_MAX_DATA_BYTES };
@@ -131,7 +132,7 @@ describe('validateData: messages for people', () => {
     expect(validateData('databse@v1', db, options)).toMatchObject({
       ok: false,
       reason: 'UnknownSchema',
-      message: `spec.schema: no schema "databse@v1" is embedded in this operator; ${known}`,
+      message: `spec.schema: no schema "databse@v1" is embedded in this operator or declared by a ConfigSchema; ${known}`,
     });
     expect(validateData('Database', db, options)).toMatchObject({
       reason: 'UnknownSchema',
@@ -161,5 +162,35 @@ describe('validateData: messages for people', () => {
     for (const data of [null, undefined, 42, 'x', [], { flags: null }, { __proto__: { a: 1 } }]) {
       for (const id of registry.keys()) expect(() => validateData(id, data, options)).not.toThrow();
     }
+  });
+});
+
+describe('validateData for a declared schema (an id no embedded schema has)', () => {
+  const compiled = (result: ReturnType<CompiledSchema['validate']>): CompiledSchema => ({ validate: () => result, release: () => {} });
+  const options = (lookup: DeclaredSchemaLookup) => ({ maxBytes: 1024, declared: () => lookup });
+
+  it.each([
+    ['unknown to the registry', { kind: 'unknown' } as const, 'UnknownSchema', 'no schema "pay@v1" is embedded in this operator or declared by a ConfigSchema'],
+    ['declared but not Ready', { kind: 'notReady', message: 'ConfigSchema pay is not Ready yet' } as const, 'SchemaNotReady', 'spec.schema: ConfigSchema pay is not Ready yet'],
+    [
+      'Ready, and the engine refuses the data',
+      { kind: 'ready', schema: compiled({ ok: false, issues: [{ path: 'spec.data.n', type: 'FieldValueInvalid', message: 'spec.data.n: Invalid value: "x": must be integer' }] }) } as const,
+      'InvalidData',
+      'spec.data.n: Invalid value: "x": must be integer',
+    ],
+  ])('%s: %s', (_, lookup, reason, message) => {
+    const result = validateData('pay@v1', { n: 'x' }, options(lookup));
+    expect(result).toMatchObject({ ok: false, reason });
+    expect(result.ok ? '' : result.message).toContain(message);
+  });
+
+  it('stores the engine\'s defaulted value as canonical JSON', () => {
+    const result = validateData('pay@v1', { n: 1 }, options({ kind: 'ready', schema: compiled({ ok: true, value: { n: 1, m: 'default' }, warnings: [] }) }));
+    expect(result).toMatchObject({ ok: true, schema: 'pay@v1', canonical: '{"m":"default","n":1}' });
+  });
+
+  it('never consults the registry for an embedded id', () => {
+    const result = validateData('feature-flags@v1', { flags: {} }, { maxBytes: 1024, declared: () => { throw new Error('consulted'); } });
+    expect(result.ok).toBe(true);
   });
 });

@@ -79,6 +79,20 @@ describe('a ConfigSchema from apply to deletion', () => {
     expect(await f.store.get(`${f.prefix}/schemas/${bad}/v1`)).toBeUndefined();
   });
 
+  it('stalls an entry naming a schema not declared yet (UnknownSchema), which commits by itself, defaults applied, once the schema is Ready', async () => {
+    const later = uniqueName('later');
+    await f.entries.create('early', { schema: `${later}@v1`, key: 'early', data: { currency: 'USD' } });
+    const stalled = await f.entries.waitFor('early', 'Stalled UnknownSchema', (e) => e.status?.conditions?.some((c) => c.type === 'Stalled' && c.reason === 'UnknownSchema') === true);
+    expect(stalled.status?.conditions?.find((c) => c.type === 'Stalled')?.message).toContain(`${later}@v1`);
+    expect(await f.store.get(`${f.prefix}/data/${f.namespace}/early`)).toBeUndefined();
+    applySchema(later, PAYMENTS);
+    await f.entries.waitReady('early', 30_000);
+    const stored = await f.store.get(`${f.prefix}/data/${f.namespace}/early`);
+    // The apiserver's defaulting: an absent field with a default gets it.
+    expect(stored?.value).toBe(canonicalJson({ currency: 'USD', retries: 3 }));
+    await f.entries.delete('early');
+  });
+
   it('waits to be deleted while an entry names it, naming the entry, and goes when the entry goes', async () => {
     const entry = { apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigEntry', metadata: { name: 'user', namespace: f.namespace }, spec: { schema: `${name}@v1`, data: { currency: 'EUR' } } };
     expect(apply(entry).stderr).toBe('');
