@@ -18,13 +18,16 @@
  *   epoch do nothing, so an old takeover can never leave a newer epoch without a fence.
  * - `onLeadingChanged(true)` once a fence is held, `(false)` when it is dropped (fencing lost, Lease
  *   lost, stop); `onFenced` once per completed takeover.
- * - `stalled()` says when the Lease has been held longer than `fenceDeadlineMs` without a fence:
- *   liveness reports it, so a replica that cannot work stops blocking one that could.
+ * - `stalled()` says when the Lease has been held longer than `fenceDeadlineMs` without a fence and
+ *   without etcd failing a fence attempt meanwhile: liveness reports it, so a replica that could fence
+ *   but does not stops blocking one that could. Time in which etcd refuses (transient errors) is not a
+ *   stall: restarting replicas while etcd is down only churns the Lease.
  *
  * Assumptions: the elector calls leaseAcquired/leaseLost on its transitions; the store watch passes
  * every change of the fence key, and every full read, to observeStoreChange/observeStoreSnapshot.
  */
 import type { Logger } from 'pino';
+import { classifyError } from '../domain/errors.ts';
 import { compareRevisions, type Fence, type KeyState } from '../domain/types.ts';
 import { type Clock, systemClock } from './clock.ts';
 
@@ -69,7 +72,7 @@ class Epoch {
   private readonly controller = new AbortController();
   private cancelTimer: (() => void) | undefined;
   fence: Fence | undefined;
-  /** Since when this epoch has held the Lease without a fence (clock ms). */
+  /** Since when this epoch has held the Lease without a fence, or since etcd last failed a fence attempt (clock ms). */
   unfencedSince: number;
   /** Consecutive failures to fence, for the backoff. */
   failures = 0;
@@ -185,6 +188,9 @@ export class Leadership {
       fence = await this.options.acquireFence();
     } catch (error) {
       if (epoch.cancelled) return;
+      // etcd could not take the fence (down, no quorum, outcome unknown): waiting for etcd is not a
+      // stall, and a restart would not help; count the stall from the last attempt etcd failed.
+      if (classifyError(error) === 'transient') epoch.unfencedSince = this.clock.now();
       const delay = this.backoff(epoch);
       this.options.log.warn({ err: error, epoch: epoch.number, retryInMs: delay }, 'could not acquire the fence; retrying');
       epoch.later(this.clock, delay, () => void this.takeOver(epoch));

@@ -413,6 +413,30 @@ describe('Leadership epochs', () => {
     expect(s.leadership.stalled()).toBeUndefined();
   });
 
+  it('reports no stall while etcd refuses every fence acquisition, during a takeover and after a fencing loss', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    for (let waited = 0; waited <= TIMING.fenceDeadlineMs * 3; waited += TIMING.retryMaxMs) {
+      await settle();
+      await s.fenceRefused();
+      await s.clock.advance(TIMING.retryMaxMs);
+      expect(s.leadership.stalled()).toBeUndefined();
+    }
+    await s.fencedNow();
+    s.watchSeesFence(s.store.putByAnother());
+    await s.clock.advance(TIMING.refenceAfterMs);
+    for (let waited = 0; waited <= TIMING.fenceDeadlineMs * 3; waited += TIMING.retryMaxMs) {
+      await settle();
+      await s.fenceRefused();
+      await s.clock.advance(TIMING.retryMaxMs);
+      expect(s.leadership.stalled()).toBeUndefined();
+    }
+    // etcd is back but this replica does not fence (its attempt never completes): that is a stall.
+    await s.clock.advance(TIMING.fenceDeadlineMs);
+    expect(s.store.requests).toHaveLength(1);
+    expect(s.leadership.stalled()).toBeDefined();
+  });
+
   it('counts the stall from the fencing loss, not from the start of the epoch', async () => {
     const s = new Scenario();
     s.leadership.leaseAcquired();
