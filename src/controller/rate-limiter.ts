@@ -6,8 +6,16 @@
  * - an overall token bucket (`BucketRateLimiter`): every requeue of every key takes a token; when the
  *   bucket is empty the requeue waits for the next one, so many failing keys cannot add up to a storm.
  *
- * Guarantees: `when` counts a failure of the key and reserves a token, so every requeue that asks is
- * limited; `forget` resets the key's backoff (not the bucket); state is kept only for keys that failed
+ * The bucket's debt is capped at `maxMs` (the per-key cap, 60 s by default: at most qps * 60 tokens
+ * owed): a requeue whose token would come later than that takes none and waits `maxMs`, as
+ * golang.org/x/time/rate refuses a reservation past its max wait. Without the cap a burst of
+ * requeues (a storm of failures) runs the debt up without bound and every key's next retry waits
+ * debt / qps, long after the storm ended; with it no requeue waits longer than a key at its maximum
+ * backoff would, and the overall rate past the cap is bounded by failing keys / maxMs.
+ *
+ * Guarantees: `when` counts a failure of the key and reserves a token (or waits `maxMs` when the
+ * bucket is that far in debt), so every requeue that asks is limited and none waits longer than
+ * `maxMs`; `forget` resets the key's backoff (not the bucket); state is kept only for keys that failed
  * since their last success.
  * Assumptions: `now` is monotonic milliseconds (performance.now by default).
  */
@@ -40,7 +48,7 @@ export class RequeueRateLimiter {
   when(key: string): number {
     const itemDelay = this.backoffMs(key);
     this.failures.set(key, this.failuresOf(key) + 1);
-    return Math.max(itemDelay, this.bucket.reserve());
+    return Math.max(itemDelay, this.bucket.reserve(this.options.maxMs));
   }
 
   /** The per-key part of the next delay for `key` (no failure counted, no token taken). */
@@ -58,7 +66,7 @@ export class RequeueRateLimiter {
   }
 }
 
-/** golang.org/x/time/rate's Reserve: tokens refill at `qps` up to `burst`; a reservation may go into debt and waits it off. */
+/** golang.org/x/time/rate's Reserve: tokens refill at `qps` up to `burst`; a reservation may go into debt (up to a max wait) and waits it off. */
 class TokenBucket {
   private tokens: number;
   private last: number;
@@ -74,12 +82,17 @@ class TokenBucket {
     this.last = now();
   }
 
-  /** Takes one token; returns how long to wait until it is really there (0 when it is). */
-  reserve(): number {
+  /**
+   * Takes one token and returns how long to wait until it is really there (0 when it is); when that
+   * would be longer than `maxWaitMs`, takes none and returns `maxWaitMs` (the debt stays bounded).
+   */
+  reserve(maxWaitMs: number): number {
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.qps) / 1000);
     this.last = now;
+    const waitMs = this.tokens >= 1 ? 0 : ((1 - this.tokens) / this.qps) * 1000;
+    if (waitMs > maxWaitMs) return maxWaitMs;
     this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : (-this.tokens / this.qps) * 1000;
+    return waitMs;
   }
 }
