@@ -61,7 +61,7 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
           const verdict = driftFight.check(entryKey);
           if (verdict.kind === 'wait') {
             deps.metrics.drift.inc({ action: 'deferred' });
-            return { kind: 'transient', reason: DRIFT_FIGHT, message: `${decision.keys.data} keeps changing outside Cairn: ${driftFight.describe()}`, retryAfterMs: verdict.waitMs };
+            return { kind: 'transient', reason: DRIFT_FIGHT, message: `${decision.keys.data} keeps changing outside Cairn: ${driftFight.describe()}`, requeueAfterMs: verdict.waitMs };
           }
         }
         const result = await execute(entry, fence, decision, observed, deps);

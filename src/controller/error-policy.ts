@@ -2,12 +2,18 @@
  * The one place that decides what happens after a reconcile, as kube-rs's `reconcile -> Action` and
  * `error_policy` do: the reconciler returns an Outcome (the steps ran to an expected end) or throws,
  * and this module alone decides when the key runs again and, for an error, whether and what status
- * is written. Every requeue goes through the queue's rate limiter (controller/rate-limiter.ts).
+ * is written. Every retry of a failure goes through the queue's rate limiter (controller/rate-limiter.ts);
+ * a deliberate wait (a deferred drift correction) is a plain delayed requeue, as controller-runtime's
+ * RequeueAfter: it is not a failure, so it neither counts one nor takes a token from the bucket all
+ * keys share (a fast outside writer would otherwise spend that bucket at its own rate). Its rate is
+ * bounded by the wait itself, which the drift fight's own backoff sets.
  *
  *   outcome                            next
  *   committed, terminal, driftReported done (backoff reset); a spec change or drift queues it again
  *   transient (etcd down, CompareFailed
- *     after replanning, DriftFight)    rate-limited retry, not before the outcome's retryAfterMs
+ *     after replanning)                rate-limited retry
+ *   transient with requeueAfterMs
+ *     (DriftFight: a deferred fix)     requeueAfter: runs again after exactly that, no limiter
  *
  *   thrown error                       status written                 next
  *   FencingLostError                   none: the new leader owns it   done (the new leader reconciles)
@@ -32,7 +38,7 @@ export function afterOutcome(outcome: Outcome): ProcessResult {
     case 'driftReported':
       return DONE;
     case 'transient':
-      return outcome.retryAfterMs === undefined ? RETRY : { kind: 'retry', atLeastMs: outcome.retryAfterMs };
+      return outcome.requeueAfterMs === undefined ? RETRY : { kind: 'requeueAfter', afterMs: outcome.requeueAfterMs };
   }
 }
 

@@ -7,6 +7,9 @@
  *   exponential with jitter, capped, and under one overall token bucket (controller/rate-limiter.ts);
  *   a run that asks to wait longer (`atLeastMs`) waits the longer of the two; a run that ends `done`
  *   resets the key's backoff (`forget`);
+ * - a run that ends `requeueAfter` (controller-runtime's RequeueAfter: a deliberate wait, not a
+ *   failure) is added again after exactly that delay, outside the rate limiter: no failure counted,
+ *   no token taken, and the key's backoff reset as for `done`; its own wait bounds its rate;
  * - `add` (client-go's Add: a watch saw a change) queues at once, whatever backoff the key is in, so
  *   a spec change is never starved by an earlier failure; it supersedes the pending requeue.
  *
@@ -18,7 +21,9 @@ import { RequeueRateLimiter } from './rate-limiter.ts';
 export type ProcessResult =
   | { readonly kind: 'done' }
   /** Run again after the rate limiter's delay, and not before `atLeastMs` when given. */
-  | { readonly kind: 'retry'; readonly atLeastMs?: number };
+  | { readonly kind: 'retry'; readonly atLeastMs?: number }
+  /** Run again after `afterMs`: a plain delayed add, not rate-limited and not counted as a failure. */
+  | { readonly kind: 'requeueAfter'; readonly afterMs: number };
 
 export interface QueueHooks {
   readonly depth?: (depth: number) => void;
@@ -171,8 +176,12 @@ export class WorkQueue {
     this.inFlight.delete(key);
     this.running -= 1;
     this.options.hooks?.active?.(this.running);
-    if (result.kind === 'done') this.forget(key);
-    else if (!this.stopping) this.retry(key, result.atLeastMs);
+    if (result.kind === 'retry') {
+      if (!this.stopping) this.retry(key, result.atLeastMs);
+    } else {
+      this.forget(key);
+      if (result.kind === 'requeueAfter') this.addAfter(key, result.afterMs);
+    }
     if (this.dirty.delete(key)) this.add(key);
     if (this.stopping && this.running === 0) for (const resolve of this.idle.splice(0)) resolve();
     this.pump();

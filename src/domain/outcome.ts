@@ -17,7 +17,10 @@ export type Outcome =
     }
   /** Retrying cannot help until the spec changes (InvalidData, UnknownSchema, KeyConflict, ...). */
   | { readonly kind: 'terminal'; readonly reason: string; readonly message: string }
-  /** Will be retried (EtcdUnavailable, CompareFailed, DriftFight, ...), not before `retryAfterMs` when given. */
-  | { readonly kind: 'transient'; readonly reason: string; readonly message: string; readonly retryAfterMs?: number }
+  /**
+   * Will run again (EtcdUnavailable, CompareFailed, DriftFight, ...): a rate-limited retry, or, when
+   * `requeueAfterMs` is given, a deliberate wait of that long that is not a failure (DriftFight).
+   */
+  | { readonly kind: 'transient'; readonly reason: string; readonly message: string; readonly requeueAfterMs?: number }
   /** etcd differs from the committed value and driftPolicy is Report. */
   | { readonly kind: 'driftReported'; readonly message: string };

@@ -554,7 +554,7 @@ describe('drift', () => {
 
     expect(s.etcd.applied).toHaveLength(1 + 5); // the first commit, then five corrections
     expect(results.slice(0, 5)).toEqual(Array(5).fill({ kind: 'done' }));
-    expect(results.slice(5)).toEqual([4_000, 3_000, 2_000, 1_000].map((ms) => ({ kind: 'retry', atLeastMs: ms })));
+    expect(results.slice(5)).toEqual([4_000, 3_000, 2_000, 1_000].map((ms) => ({ kind: 'requeueAfter', afterMs: ms })));
     expect(conditions(s.status(key))).toEqual(['Ready False DriftFight', 'Reconciling True DriftFight']);
     expect(findCondition(s.status(key), 'Ready')?.message).toMatch(new RegExp(`^${DATA_KEY} keeps changing outside Cairn`));
     expect(s.calls.of('event').map((e) => `${e.type} ${e.reason}`)).toEqual([...Array(5).fill('Normal DriftCorrected'), 'Warning DriftFight']);
@@ -580,7 +580,7 @@ describe('drift', () => {
     expect(await s.reconcile(key)).toEqual({ kind: 'done' });
     expect(s.etcd.value(DATA_KEY)).toBe(canonical);
     s.putOutside(DATA_KEY, '{"edited":"and again"}', { watched: true });
-    expect(await s.reconcile(key)).toEqual({ kind: 'retry', atLeastMs: 10_000 });
+    expect(await s.reconcile(key)).toEqual({ kind: 'requeueAfter', afterMs: 10_000 });
   });
 
   it('after a drift fight has been calm for a minute, corrects the next outside change at once', async () => {

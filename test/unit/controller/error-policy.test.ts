@@ -47,7 +47,12 @@ describe('afterOutcome', () => {
     [{ kind: 'terminal', reason: 'InvalidData', message: 'bad' } as const, 'done'],
     [{ kind: 'driftReported', message: 'changed' } as const, 'done'],
     [{ kind: 'transient', reason: 'CompareFailed', message: 'the keys kept changing' } as const, 'retry'],
+    [{ kind: 'transient', reason: 'DriftFight', message: 'keeps changing outside Cairn', requeueAfterMs: 4_000 } as const, 'requeueAfter'],
   ])('%j -> %s', (outcome, next) => {
     expect(afterOutcome(outcome).kind).toBe(next);
+  });
+
+  it('requeues a deferred drift correction after exactly its wait, outside the rate limiter', () => {
+    expect(afterOutcome({ kind: 'transient', reason: 'DriftFight', message: 'keeps changing', requeueAfterMs: 4_000 })).toEqual({ kind: 'requeueAfter', afterMs: 4_000 });
   });
 });

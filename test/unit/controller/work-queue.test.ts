@@ -293,6 +293,49 @@ describe('WorkQueue: retries and delays', () => {
   });
 });
 
+describe('WorkQueue: requeueAfter (a deliberate wait, not a failure)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // jitter factor 1: delays are exact
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('runs the key again after exactly the asked delay, counts no failure and resets its backoff', async () => {
+    const w = new Worker();
+    w.auto = (_key, run) => (run <= 2 ? RETRY : run === 3 ? { kind: 'requeueAfter', afterMs: 50 } : DONE);
+    const q = queue(w);
+    const t0 = Date.now();
+    q.add('k');
+    await vi.advanceTimersByTimeAsync(300); // runs at 0, 100 (backoff 100), 300 (backoff 200)
+    expect(q.failuresOf('k')).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    expect(w.startedAt.map((t) => t - t0)).toEqual([0, 100, 300, 350]);
+    expect(q.failuresOf('k')).toBe(0);
+  });
+
+  it('takes no token from the shared bucket: a key re-added at once many times does not delay another key\'s retry', async () => {
+    const w = new Worker();
+    // 'fighter' is an entry in a drift fight: every outside write adds it, every run defers.
+    w.auto = (key, run) => (key === 'fighter' ? { kind: 'requeueAfter', afterMs: 5_000 } : run === 1 ? RETRY : DONE);
+    const q = queue(w, { requeueQps: 10, requeueBurst: 1, now: () => Date.now() });
+    const t0 = Date.now();
+    for (let i = 0; i < 100; i++) {
+      q.add('fighter');
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    q.add('other');
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    expect(w.runsOf('fighter')).toBe(100);
+    const other = w.started.flatMap((key, i) => (key === 'other' ? [(w.startedAt[i] ?? 0) - t0] : []));
+    expect(other).toEqual([1_000, 1_100]); // its own backoff (100 ms), no wait for tokens
+  });
+});
+
 describe('WorkQueue: shutdown', () => {
   it('waits for in-flight runs, drops queued keys and ignores later adds', async () => {
     const w = new Worker();
