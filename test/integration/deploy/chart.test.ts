@@ -84,7 +84,7 @@ describe('the chart with default values on the real apiserver', () => {
 
   it('renders the operator, its RBAC, the metrics Service, the admission policy and the CRDs', () => {
     expect(kinds(objects)).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
+      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
     );
   });
 
@@ -113,7 +113,8 @@ describe('the chart with default values on the real apiserver', () => {
 
   it('grants exactly the rules of deploy/operator/rbac.yaml', () => {
     const plain = objectsOf(readFileSync(join(DEPLOY, 'operator', 'rbac.yaml'), 'utf8'));
-    expect(find(objects, 'ClusterRole').rules).toEqual(find(plain, 'ClusterRole').rules);
+    const clusterRules = (list: readonly K8sObject[]) => list.filter((o) => o.kind === 'ClusterRole').map((o) => o.rules);
+    expect(clusterRules(objects)).toEqual(clusterRules(plain));
     expect(find(objects, 'Role').rules).toEqual(find(plain, 'Role').rules);
   });
 
@@ -142,7 +143,7 @@ describe('the chart with every option switched on, on the real apiserver', () =>
   it('renders the dedicated etcd, both PodDisruptionBudgets and the ServiceMonitor', () => {
     expect(kinds(objects)).toEqual(
       [
-        'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'PodDisruptionBudget', 'PodDisruptionBudget',
+        'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'PodDisruptionBudget', 'PodDisruptionBudget',
         'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet',
       ].sort(),
     );
@@ -154,10 +155,12 @@ describe('the chart with every option switched on, on the real apiserver', () =>
     expect(result.status).toBe(0);
   });
 
-  it('scopes RBAC and the admission policy to the watched namespace', () => {
+  it('scopes RBAC and the admission policy to the watched namespace (only the cluster-scoped schemas need a ClusterRole)', () => {
     const roles = objects.filter((o) => o.kind === 'Role');
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([namespace, watched].sort());
-    expect(objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
+    const clusterRoles = objects.filter((o) => o.kind === 'ClusterRole');
+    expect(clusterRoles.map((o) => o.metadata.name)).toEqual(['cairn-full-schemas']);
+    expect(JSON.stringify(clusterRoles[0]?.rules)).not.toContain('configentries');
     expect(find(objects, 'MutatingAdmissionPolicyBinding').spec).toMatchObject({ matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': watched } } } });
     expect(find(objects, 'MutatingAdmissionPolicy').spec).toMatchObject({ failurePolicy: 'Fail' });
   });

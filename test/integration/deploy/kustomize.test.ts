@@ -21,7 +21,7 @@ describe('kubectl kustomize deploy/', () => {
   it('renders the CRD, the namespace, the operator with its RBAC and metrics Service, and the admission policy', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       [
-        'ClusterRole/cairn-operator', 'ClusterRoleBinding/cairn-operator', 'ConfigMap/' + find(objects, 'ConfigMap').metadata.name, 'CustomResourceDefinition/configentries.cairn.dev',
+        'ClusterRole/cairn-operator', 'ClusterRoleBinding/cairn-operator', 'ClusterRole/cairn-operator-schemas', 'ClusterRoleBinding/cairn-operator-schemas', 'ConfigMap/' + find(objects, 'ConfigMap').metadata.name, 'CustomResourceDefinition/configentries.cairn.dev',
         'CustomResourceDefinition/configschemas.cairn.dev',
         'Deployment/cairn-operator', 'MutatingAdmissionPolicy/cairn-finalizer', 'MutatingAdmissionPolicyBinding/cairn-finalizer', 'Namespace/cairn-system',
         'Role/cairn-operator-leader-election', 'RoleBinding/cairn-operator-leader-election', 'Service/cairn-operator-metrics', 'ServiceAccount/cairn-operator',

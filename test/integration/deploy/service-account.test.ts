@@ -150,6 +150,11 @@ describe("the operator as the chart's ServiceAccount", () => {
       }
     }
     for (const verb of verbs) {
+      asks.push([verb, 'cairn.dev', 'configschemas', '', '', '']);
+      for (const sub of ['status', 'finalizers']) asks.push([verb, 'cairn.dev', 'configschemas', sub, '', '']);
+      asks.push([verb, 'admissionregistration.k8s.io', 'validatingadmissionpolicies', '', '', '']);
+      asks.push([verb, 'admissionregistration.k8s.io', 'validatingadmissionpolicies', 'status', '', '']);
+      asks.push([verb, 'admissionregistration.k8s.io', 'validatingadmissionpolicybindings', '', '', '']);
       asks.push([verb, 'apiextensions.k8s.io', 'customresourcedefinitions', '', '', '']);
       asks.push([verb, 'admissionregistration.k8s.io', 'mutatingadmissionpolicies', '', '', '']);
       asks.push([verb, 'rbac.authorization.k8s.io', 'clusterroles', '', '', '']);
@@ -165,6 +170,9 @@ describe("the operator as the chart's ServiceAccount", () => {
         'list cairn.dev/configentries', 'watch cairn.dev/configentries', 'patch cairn.dev/configentries', 'patch cairn.dev/configentries/status', 'create core/events', 'patch core/events',
         'list cairn.dev/configentries (other namespace)', 'watch cairn.dev/configentries (other namespace)', 'patch cairn.dev/configentries (other namespace)',
         'patch cairn.dev/configentries/status (other namespace)', 'create core/events (other namespace)', 'patch core/events (other namespace)',
+        // ClusterRole -schemas: declared schemas and the admission policies generated from them (cluster-scoped).
+        'list cairn.dev/configschemas (cluster)', 'watch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas/status (cluster)',
+        ...['validatingadmissionpolicies', 'validatingadmissionpolicybindings'].flatMap((r) => ['list', 'create', 'patch', 'delete'].map((verb) => `${verb} admissionregistration.k8s.io/${r} (cluster)`)),
         // Role: leader election, in the operator's namespace only; get and update of its own Lease.
         'create coordination.k8s.io/leases', `create coordination.k8s.io/leases ${leaseName}`, `get coordination.k8s.io/leases ${leaseName}`, `update coordination.k8s.io/leases ${leaseName}`,
       ].sort(),
