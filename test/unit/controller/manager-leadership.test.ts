@@ -143,15 +143,19 @@ describe('Manager leadership', () => {
     expect(h.log.summary()).toContain('kube.patchStatus'); // the drained reconcile still reported its status
   });
 
-  it('reports a stall for liveness while it holds the Lease and etcd keeps refusing the fence, and recovers once fenced', async () => {
+  it('reports no stall while etcd keeps refusing the fence, a stall once an attempt hangs past the deadline, and recovers once fenced', async () => {
     const h = new ManagerHarness({ leadership: { fenceDeadlineMs: 60_000, retryMaxMs: 15_000 } });
     await h.manager.start();
     h.holdFence = true;
     h.leaseAcquired();
-    for (let elapsed = 0; elapsed <= 60_000; elapsed += 1_000) {
+    for (let elapsed = 0; elapsed <= 120_000; elapsed += 1_000) {
       for (const pending of h.pendingFences.splice(0)) pending.fail(unavailable());
       await h.advance(1_000);
     }
+    expect(h.manager.stalled()).toBeUndefined();
+
+    await h.advance(15_000 + 60_001); // the next attempt starts and never completes
+    expect(h.pendingFences).toHaveLength(1);
     expect(h.manager.stalled()).toMatch(/held the lease for \d+s without a fence/);
 
     releaseFences(h);
