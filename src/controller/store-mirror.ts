@@ -13,10 +13,13 @@
  * caller reads etcd). A retained key the view does not hold is absent: the last full read, whose
  * keys are all summarised before the claims filter them, did not contain it. `apply` ignores changes not newer than what the view holds for a key, or than
  * the last full read; it returns true when the change is news (someone else's write, or ours before
- * we recorded it).
+ * we recorded it). The view never goes backwards: a full read keeps what the view learned after the
+ * read's revision (puts and deletes, ours and others'), and a read older than the last one applied is
+ * ignored.
  *
- * Assumption: a stale view is harmless. Every write it leads to is a guarded transaction, and the
- * periodic resync replaces it with a fresh read of etcd.
+ * Assumption: a view that lags is harmless for writes (every write it leads to is a guarded
+ * transaction), but a decision to write nothing ("up to date") is not guarded: that is why the view
+ * must never go backwards, and why the periodic resync replaces it with a fresh read of etcd.
  */
 import type { ObservedKeys, KeyState } from '../domain/types.ts';
 import { compareRevisions } from '../domain/types.ts';
@@ -55,6 +58,13 @@ export class StoreMirror implements StoreView {
   private readonly expected = new Map<string, string>();
   /** Keys claimed after the last full read and not seen since: the view cannot tell their state. */
   private readonly unknown = new Set<string>();
+  /**
+   * Deletes of kept keys seen after the last full read (key -> revision). A full read taken before
+   * such a delete still holds the key, and the watch will not send the delete again: without this,
+   * the read would bring the key back and the plan would call a deleted value up to date. Emptied
+   * of what each full read covers, so it holds at most the deletes of one resync period.
+   */
+  private readonly deletedAt = new Map<string, string>();
 
   constructor(options: StoreMirrorOptions) {
     this.options = options;
@@ -68,6 +78,11 @@ export class StoreMirror implements StoreView {
   /** How many keys the view holds (present keys entries claim, and the fence). */
   get size(): number {
     return this.held.size;
+  }
+
+  /** How many deletes newer than the last full read the view remembers. */
+  get deletesHeld(): number {
+    return this.deletedAt.size;
   }
 
   /**
@@ -96,15 +111,21 @@ export class StoreMirror implements StoreView {
    * the read was in flight).
    */
   reset(keys: readonly KeySnapshot[], revision: string): void {
+    // Two reads can finish out of order (a periodic resync beside a re-read after silence): the older
+    // one knows less than the view already does.
+    if (this.synced && compareRevisions(revision, this.floor) < 0) return;
     const newer = [...this.held].filter(([, held]) => compareRevisions(held.at, revision) > 0);
     this.held.clear();
     this.unknown.clear();
     for (const { key, state } of keys) {
+      const deleted = this.deletedAt.get(key);
+      if (deleted !== undefined && compareRevisions(deleted, revision) > 0) continue;
       if (this.isClaimedOrFence(key)) this.held.set(key, { state: this.kept(key, state), at: state.exists ? state.modRevision : revision });
     }
     for (const [key, held] of newer) if (this.isClaimedOrFence(key)) this.held.set(key, held);
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
     if (compareRevisions(revision, this.floor) > 0) this.floor = revision;
+    for (const [key, at] of this.deletedAt) if (compareRevisions(at, this.floor) <= 0) this.deletedAt.delete(key);
     this.synced = true;
   }
 
@@ -164,10 +185,13 @@ export class StoreMirror implements StoreView {
     // Every change the watch delivers moves the view forward, kept or not: nothing before it is missing.
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
     this.unknown.delete(key);
-    // Deleted keys leave no tombstone (a key the view does not hold is absent). So the watch's echo of
+    // A key the view does not hold is absent; its delete is remembered only until the next full read
+    // covers it (see deletedAt). The watch's echo of
     // our own delete is news, which queues whoever else claims the key: it may take it now.
     if (state.exists && this.retains(key)) this.held.set(key, { state: this.kept(key, state), at: revision });
     else this.held.delete(key);
+    if (state.exists) this.deletedAt.delete(key);
+    else if (this.retains(key)) this.deletedAt.set(key, revision);
     // The watch overtook the answer to our own transaction: applied, but not news.
     return !(state.exists && this.expected.get(key) === state.hash);
   }

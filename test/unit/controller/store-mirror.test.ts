@@ -143,7 +143,7 @@ describe('StoreMirror.apply', () => {
     expect(view.get(key)).toEqual(after);
   });
 
-  it('ignores a late put of a key deleted before the last full read (no tombstone needed)', () => {
+  it('ignores a late put of a key deleted before the last full read', () => {
     const view = synced();
     view.reset([view.summarize(kv(M, 'm5', '5'))], '12'); // D was deleted at 11
     expect(view.apply(D, put('v9', '9', '5'), '9')).toBe(false);
@@ -200,6 +200,35 @@ describe('StoreMirror after a takeover and across a resync', () => {
     view.apply('/cairn/fence', put('leader-b', '12'), '12');
     expect(view.isCaughtUp).toBe(true);
     expect(view.observe(D, M)?.data).toEqual(hashed('v8', '8', '5'));
+  });
+
+  it('does not bring back, from a full read taken before it, a delete the watch showed after that read', () => {
+    const view = synced();
+    expect(view.apply(D, ABSENT, '15')).toBe(true); // deleted outside Cairn while a re-read was in flight
+    view.reset([view.summarize(kv(D, 'v8', '8', '5')), view.summarize(kv(M, 'm5', '5'))], '12');
+    expect(view.observe(D, M)?.data).toEqual(ABSENT);
+  });
+
+  it('does not bring back our own recorded delete from a full read taken before it', () => {
+    const view = synced();
+    view.record(D, ABSENT, '15');
+    view.record(M, ABSENT, '15');
+    view.reset([view.summarize(kv(D, 'v8', '8', '5')), view.summarize(kv(M, 'm5', '5'))], '12');
+    expect(view.observe(D, M)).toEqual({ data: ABSENT, meta: ABSENT, revision: '15' });
+  });
+
+  it('ignores a full read older than the one already applied (two reads finishing out of order)', () => {
+    const view = synced();
+    view.reset([view.summarize(kv(M, 'm5', '5'))], '20'); // D deleted at 18, seen by the newer read
+    view.reset([view.summarize(kv(D, 'v8', '8', '5')), view.summarize(kv(M, 'm5', '5'))], '16');
+    expect(view.observe(D, M)?.data).toEqual(ABSENT);
+  });
+
+  it('forgets deletes the next full read already covers (what it keeps of deletes is bounded)', () => {
+    const view = synced();
+    view.apply(D, ABSENT, '15');
+    view.reset([view.summarize(kv(M, 'm5', '5'))], '16');
+    expect(view.deletesHeld).toBe(0);
   });
 
   it('keeps, across a full re-read, what it learned after the revision the re-read was taken at', () => {
