@@ -10,7 +10,8 @@
  *   A replica that first sees a record waits a full Lease duration before taking it.
  * - A leader's renew deadline counts from when its last successful renewal was SENT: the others
  *   start counting when they see the record change, which is later.
- * A leader that finds its deadline passed (after a pause, say) steps down before asking again.
+ * A leader that finds its deadline passed (after a pause, say) steps down before asking again, and
+ * an acquisition that returns past the deadline does not start leading at all.
  *
  * A Lease alone is not mutual exclusion (a paused leader wakes up still believing it leads), so the
  * caller fences etcd on onStartedLeading (see the design, "Leadership and fencing"): this module only
@@ -73,7 +74,9 @@ export class LeaderElector {
       const acquired = await this.tryAcquireOrRenew(sentAt);
       if (this.stopped) return; // stop() ran while the request was in flight: it has the last word
       if (acquired) this.lastRenew = sentAt;
-      if (acquired && !this.leading) this.setLeading(true);
+      // An acquisition that returns past the renew deadline starts no term: it would be over at once,
+      // and a takeover started for it could still move the fence after a successor fenced.
+      if (acquired && !this.leading && !this.pastDeadline()) this.setLeading(true);
     } catch (error) {
       this.options.onError(error);
     }
@@ -81,7 +84,12 @@ export class LeaderElector {
   }
 
   private stepDownIfPastDeadline(): void {
-    if (this.leading && this.now() - this.lastRenew > this.options.renewDeadlineMs) this.setLeading(false);
+    if (this.leading && this.pastDeadline()) this.setLeading(false);
+  }
+
+  /** Whether the last successful acquire or renewal was sent longer than the renew deadline ago. */
+  private pastDeadline(): boolean {
+    return this.now() - this.lastRenew > this.options.renewDeadlineMs;
   }
 
   private async tick(): Promise<void> {

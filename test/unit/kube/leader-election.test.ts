@@ -194,4 +194,17 @@ describe('leader election with skewed clocks', () => {
     leases.answer();
     await round;
   });
+  it('does not start leading when its acquisition returns after the renew deadline (that term is already over)', async () => {
+    const world = new World();
+    const leases = new MemoryLease(world);
+    const replica = new Replica(world, leases, 'slow');
+    leases.slowMs = 6_000; // GET and PUT take 6 s each: the Lease is written 12 s after it was sent
+    await replica.elector.campaignOnce();
+    expect(replica.transitions).toEqual([]);
+    expect(replica.leading).toBe(false);
+
+    leases.slowMs = 0; // a prompt renewal of its own Lease starts leading
+    await replica.elector.campaignOnce();
+    expect(replica.transitions).toEqual(['started']);
+  });
 });
