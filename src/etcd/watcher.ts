@@ -16,7 +16,10 @@
  *   (reason 'periodic') without touching the watch: a view kept from it never depends on the watch.
  * - Handler failures (throws or rejected promises) go to `onError`; the watch goes on. Stream
  *   failures are reported to `onError` and the watch is re-opened with backoff from the first
- *   revision not yet delivered.
+ *   revision not yet delivered. A watch etcd cancels for a reason other than compaction (a refusal,
+ *   which may repeat at once) is read again and re-opened after the same backoff; a compacted one
+ *   at once. The backoff is reset only by a response that shows the watch works (events or a
+ *   progress notification), not by `created`: etcd may create a watch and cancel it straight away.
  * Assumptions: handlers are cheap (enqueue work); `onEvent`'s promise is not awaited.
  *
  * Traps of etcd3 1.1.2 (node_modules/etcd3/lib/watch.js), why this watcher runs its own stream
@@ -176,7 +179,8 @@ export class PrefixWatcher {
   private receive(response: IWatchResponse): void {
     this.watchSilence(this.epoch);
     if (response.canceled) return this.cancelled(response);
-    if (response.created) return void this.backoff.reset();
+    if (response.created) return;
+    this.backoff.reset(); // events or a progress notification: this watch works
     if (response.fragment) {
       this.fragments = [...this.fragments, ...response.events];
       return;
@@ -195,11 +199,17 @@ export class PrefixWatcher {
     this.retryTimer = setTimeout(() => void this.open(), this.backoff.next());
   }
 
-  /** etcd cancelled the watch (compaction, or a refusal): read everything and watch again. */
+  /**
+   * etcd cancelled the watch: read everything and watch again; at once after a compaction (the read
+   * is the remedy), after the backoff otherwise (a refusal may repeat: no loop of full reads).
+   */
   private cancelled(response: IWatchResponse): void {
     const reason = resyncReasonOf(response);
     this.report(new EtcdError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`));
-    void this.resyncAndReopen(reason);
+    if (reason === 'compacted') return void this.resyncAndReopen(reason);
+    this.close();
+    this.status = 'reconnecting';
+    this.retryTimer = setTimeout(() => void this.resyncAndReopen(reason), this.backoff.next());
   }
 
   /** Nothing heard for silenceLimitMs on this epoch's stream: presume it stuck, read and re-open. */

@@ -1,0 +1,115 @@
+/**
+ * The prefix watcher's backoff when etcd refuses a watch it has just created. A fake etcd watch
+ * stream (the one seam the watcher reads etcd through, besides the full read) stands in; what etcd
+ * does with a real watch is covered by test/integration/etcd/watcher*.test.ts.
+ */
+import { EventEmitter } from 'node:events';
+import type { Etcd3, IWatchRequest, IWatchResponse } from 'etcd3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PrefixWatcher } from '../../../src/etcd/watcher.ts';
+
+/** A watch stream that records what the watcher writes and lets the test answer as etcd would. */
+class FakeStream extends EventEmitter {
+  readonly written: IWatchRequest[] = [];
+  cancelled = false;
+  write(request: IWatchRequest): boolean {
+    this.written.push(request);
+    return true;
+  }
+  cancel(): void {
+    this.cancelled = true;
+  }
+  answer(fields: Partial<IWatchResponse>): void {
+    const response = { header: { cluster_id: '1', member_id: '1', revision: '10', raft_term: '1' }, watch_id: '1', created: false, canceled: false, compact_revision: '0', cancel_reason: '', events: [], ...fields };
+    this.emit('data', response as unknown as IWatchResponse);
+  }
+}
+
+/** A watcher on fake streams and a fake full read; backoff 1 s doubling (ceiling x 0.75 with Math.random 0.5). */
+function harness(): { watcher: PrefixWatcher; streams: FakeStream[]; reads: () => number } {
+  const streams: FakeStream[] = [];
+  let reads = 0;
+  const client = {
+    watchClient: {
+      watch: () => {
+        const stream = new FakeStream();
+        streams.push(stream);
+        return Promise.resolve(stream);
+      },
+    },
+  } as unknown as Etcd3;
+  const store = {
+    scanPrefix: () => {
+      reads++;
+      return Promise.resolve('10');
+    },
+  };
+  const watcher = new PrefixWatcher({ client, store, prefix: '/p/', startRevision: '5', onEvent: () => undefined, onResync: () => undefined, onError: () => undefined, backoff: { initialMs: 1_000, maxMs: 60_000 } });
+  return { watcher, streams, reads: () => reads };
+}
+
+const REFUSED: Partial<IWatchResponse> = { canceled: true, cancel_reason: 'etcdserver: permission denied' };
+
+describe('PrefixWatcher: a watch etcd creates and then cancels (not for compaction)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('reads the prefix again only after the backoff, which grows across created responses', async () => {
+    const { watcher, streams, reads } = harness();
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(streams).toHaveLength(1);
+
+    streams[0]?.answer({ created: true });
+    streams[0]?.answer(REFUSED);
+    await vi.advanceTimersByTimeAsync(749);
+    expect(reads()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reads()).toBe(1);
+    expect(streams).toHaveLength(2);
+
+    streams[1]?.answer({ created: true }); // created, not a sign the watch works: the backoff goes on
+    streams[1]?.answer(REFUSED);
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(reads()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reads()).toBe(2);
+    await watcher.stop();
+  });
+
+  it('resets the backoff once the watch delivers a progress notification', async () => {
+    const { watcher, streams, reads } = harness();
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(0);
+    streams[0]?.answer({ created: true });
+    streams[0]?.answer(REFUSED);
+    await vi.advanceTimersByTimeAsync(750);
+    expect(reads()).toBe(1);
+
+    streams[1]?.answer({ created: true });
+    streams[1]?.answer({ watch_id: '-1' }); // a progress notification: no events, a header revision
+    streams[1]?.answer(REFUSED);
+    await vi.advanceTimersByTimeAsync(749);
+    expect(reads()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reads()).toBe(2);
+    await watcher.stop();
+  });
+
+  it('reads at once when the watch was cancelled because history was compacted', async () => {
+    const { watcher, streams, reads } = harness();
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(0);
+    streams[0]?.answer({ created: true });
+    streams[0]?.answer({ canceled: true, compact_revision: '8', cancel_reason: 'mvcc: required revision has been compacted' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reads()).toBe(1);
+    await watcher.stop();
+  });
+});
