@@ -28,7 +28,8 @@ import { Metrics } from './observability/metrics.ts';
 /**
  * Liveness bounds. The informer's loop beats at least every ~90 s (a bookmark about once a minute, or
  * the watchdog's re-watch after 90 s of silence, or a retry within 30 s); the etcd watch's loop beats
- * on every event, resync and error, and is alive while it watches. Five minutes without either means
+ * on every event, progress notification (every few seconds while idle), resync and error, and is alive
+ * while it watches. Five minutes without either means
  * the loop is gone, not slow.
  */
 const LOOP_SILENCE_LIMIT_MS = 5 * 60_000;
@@ -113,6 +114,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
             etcdWatchBeat.beat();
             handlers.onError(error);
           },
+          onProgress: () => etcdWatchBeat.beat(),
         });
         return etcdWatch;
       },

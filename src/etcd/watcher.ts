@@ -58,6 +58,8 @@ export interface PrefixWatcherOptions {
   readonly onEvent: (event: WatchEvent) => void | Promise<void>;
   readonly onResync: (resync: ResyncEvent) => void | Promise<void>;
   readonly onError: (error: Error) => void;
+  /** A progress notification arrived: the watch is alive and caught up, if idle (e.g. a liveness beat). */
+  readonly onProgress?: () => void;
   readonly backoff?: BackoffOptions;
   /** How often to ask etcd for a progress notification. */
   readonly progressIntervalMs?: number;
@@ -187,6 +189,7 @@ export class PrefixWatcher {
     }
     const whole = this.fragments.length > 0 ? { ...response, events: [...this.fragments, ...response.events] } : response;
     this.fragments = [];
+    if (whole.events.length === 0 && this.options.onProgress) this.call(this.options.onProgress);
     for (const event of eventsOf(whole, this.accept, this.next)) this.call(() => this.options.onEvent(event));
     this.next = nextRevisionAfter(whole, this.next);
   }

@@ -1,5 +1,6 @@
 /**
- * The prefix watcher's backoff when etcd refuses a watch it has just created. A fake etcd watch
+ * The prefix watcher's backoff when etcd refuses a watch it has just created, and what it tells of a
+ * progress notification. A fake etcd watch
  * stream (the one seam the watcher reads etcd through, besides the full read) stands in; what etcd
  * does with a real watch is covered by test/integration/etcd/watcher*.test.ts.
  */
@@ -26,7 +27,7 @@ class FakeStream extends EventEmitter {
 }
 
 /** A watcher on fake streams and a fake full read; backoff 1 s doubling (ceiling x 0.75 with Math.random 0.5). */
-function harness(): { watcher: PrefixWatcher; streams: FakeStream[]; reads: () => number } {
+function harness(onProgress?: () => void): { watcher: PrefixWatcher; streams: FakeStream[]; reads: () => number } {
   const streams: FakeStream[] = [];
   let reads = 0;
   const client = {
@@ -44,7 +45,7 @@ function harness(): { watcher: PrefixWatcher; streams: FakeStream[]; reads: () =
       return Promise.resolve('10');
     },
   };
-  const watcher = new PrefixWatcher({ client, store, prefix: '/p/', startRevision: '5', onEvent: () => undefined, onResync: () => undefined, onError: () => undefined, backoff: { initialMs: 1_000, maxMs: 60_000 } });
+  const watcher = new PrefixWatcher({ client, store, prefix: '/p/', startRevision: '5', onEvent: () => undefined, onResync: () => undefined, onError: () => undefined, onProgress, backoff: { initialMs: 1_000, maxMs: 60_000 } });
   return { watcher, streams, reads: () => reads };
 }
 
@@ -110,6 +111,23 @@ describe('PrefixWatcher: a watch etcd creates and then cancels (not for compacti
     streams[0]?.answer({ canceled: true, compact_revision: '8', cancel_reason: 'mvcc: required revision has been compacted' });
     await vi.advanceTimersByTimeAsync(0);
     expect(reads()).toBe(1);
+    await watcher.stop();
+  });
+});
+
+describe('PrefixWatcher: progress notifications', () => {
+  it('tells onProgress of a progress notification, not of created or of events', async () => {
+    let progress = 0;
+    const { watcher, streams } = harness(() => progress++);
+    watcher.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    const put = { type: 'Put', kv: { key: Buffer.from('/p/data/a'), value: Buffer.from('v'), mod_revision: '6', create_revision: '6', version: '1', lease: '0' } };
+
+    streams[0]?.answer({ created: true });
+    streams[0]?.answer({ events: [put] } as unknown as Partial<IWatchResponse>);
+    expect(progress).toBe(0);
+    streams[0]?.answer({ watch_id: '-1' });
+    expect(progress).toBe(1);
     await watcher.stop();
   });
 });
