@@ -12,13 +12,28 @@ import { INVALID_DATA, UNKNOWN_SCHEMA } from '../../src/api/conditions.ts';
 import { parseConfigEntry } from '../../src/api/config-entry.ts';
 import { API_VERSION, DEFAULT_MAX_DATA_BYTES, KEY_PATTERN, KIND, SCHEMA_ID_PATTERN } from '../../src/api/names.ts';
 import { checkRelativeKey } from '../../src/domain/keys.ts';
-import { validateData } from '../../src/domain/validate.ts';
+import { type DeclaredSchemaLookup, validateData } from '../../src/domain/validate.ts';
+import { generateAdmissionPolicy } from '../../src/schemas/admission/index.ts';
+import type { JsonSchema } from '../../src/schemas/engine/engine.ts';
+import { loadTestEngine } from '../support/engine.ts';
 import { schemaIds } from '../../src/schemas/index.ts';
 
 const SAMPLES_DIR = join(import.meta.dirname, '..', '..', 'deploy', 'samples');
 const NAMESPACE = 'cairn-demo';
 const NAMESPACE_FILE = '00-namespace.yaml';
-const OPTIONS = { maxBytes: DEFAULT_MAX_DATA_BYTES };
+/** The declared schema the payments samples name (applied before them: files apply in name order). */
+const SCHEMA_FILE = '01-payments-schema.yaml';
+const engine = await loadTestEngine();
+const declaredSchema = parse(readFileSync(join(SAMPLES_DIR, SCHEMA_FILE), 'utf8')) as { metadata: { name: string }; spec: { versions: { name: string; schema: { openAPIV3Schema: JsonSchema } }[] } };
+/** The declared schema's versions compiled as the operator compiles them, as its registry serves them. */
+const DECLARED = new Map(declaredSchema.spec.versions.map((v) => [`${declaredSchema.metadata.name}@${v.name}`, engine.compile(v.schema.openAPIV3Schema)]));
+const OPTIONS = {
+  maxBytes: DEFAULT_MAX_DATA_BYTES,
+  declared: (id: string): DeclaredSchemaLookup => {
+    const compiled = DECLARED.get(id);
+    return compiled?.ok ? { kind: 'ready', schema: compiled.schema } : { kind: 'unknown' };
+  },
+};
 
 type Expected =
   /** Accepted by the apiserver and committed by the operator. */
@@ -28,13 +43,18 @@ type Expected =
   /** Refused by the CRD's CEL rule on spec.schema at `kubectl apply`. */
   | { readonly outcome: 'crd-schema-id' }
   /** Accepted by the apiserver, refused by the operator: Stalled with this reason and message. */
-  | { readonly outcome: 'status'; readonly reason: string; readonly message: string };
+  | { readonly outcome: 'status'; readonly reason: string; readonly message: string }
+  /** Refused at `kubectl apply` by the admission policy of the declared schema it names; the engine's message. */
+  | { readonly outcome: 'admission'; readonly message: string };
+
 
 const KNOWN = `known schemas: ${schemaIds().join(', ')}`;
 
 /** Every sample file and what it must show. A new sample needs a row here. */
 const EXPECTED: Readonly<Record<string, Expected>> = {
   'database.yaml': { outcome: 'valid' },
+  'payments.yaml': { outcome: 'valid' },
+  'invalid-payments.yaml': { outcome: 'admission', message: 'spec.data.currency: Unsupported value: "GBP": supported values: "EUR", "USD"' },
   'feature-flags.yaml': { outcome: 'valid' },
   'rate-limits.yaml': { outcome: 'valid' },
   'service-endpoints.yaml': { outcome: 'valid' },
@@ -90,7 +110,7 @@ function asServed(sample: Sample): unknown {
 
 describe('the samples directory', () => {
   it('holds the namespace and exactly the samples listed here', () => {
-    expect(manifestFiles()).toEqual([NAMESPACE_FILE, ...Object.keys(EXPECTED)].sort());
+    expect(manifestFiles()).toEqual([NAMESPACE_FILE, SCHEMA_FILE, ...Object.keys(EXPECTED)].sort());
   });
 
   it('creates the namespace first, so `kubectl apply -f deploy/samples/` needs no second run', () => {
@@ -104,9 +124,17 @@ describe('the samples directory', () => {
     }
   });
 
-  it('has one valid sample per embedded schema', () => {
+  it('has one valid sample per embedded schema and per version of the declared one', () => {
     const valid = samples.filter((s) => EXPECTED[s.file]?.outcome === 'valid').map((s) => s.object.spec.schema);
-    expect(valid.sort()).toEqual(schemaIds());
+    expect(valid.sort()).toEqual([...schemaIds(), ...DECLARED.keys()].sort());
+  });
+
+  it('declares a schema the engine compiles and the admission policy generator translates', () => {
+    for (const [id, compiled] of DECLARED) expect(compiled.ok ? 'ok' : compiled.problems, id).toBe('ok');
+    for (const v of declaredSchema.spec.versions) {
+      const generated = generateAdmissionPolicy({ name: declaredSchema.metadata.name, version: v.name, openAPIV3Schema: v.schema.openAPIV3Schema, owner: { uid: 'uid' } });
+      expect(generated.ok ? 'ok' : generated.problems).toBe('ok');
+    }
   });
 
   it.each(samples)('$file is one ConfigEntry in the demo namespace', ({ object }) => {
@@ -153,6 +181,17 @@ describe('each sample shows what its name promises', () => {
       reason: UNKNOWN_SCHEMA,
       message: `spec.schema: ${JSON.stringify(schema)} is not a schema id of the form name@vN; ${KNOWN}`,
     });
+  });
+
+  const admissionRejections = samples.filter((s) => EXPECTED[s.file]?.outcome === 'admission');
+  it.each(admissionRejections)('$file names the declared schema and is refused by its engine verdict (what its admission policy denies)', (sample) => {
+    const expected = EXPECTED[sample.file] as Extract<Expected, { outcome: 'admission' }>;
+    const { schema, data } = sample.object.spec;
+    expect(DECLARED.has(schema)).toBe(true);
+    expect(parseConfigEntry(asServed(sample)).ok).toBe(true);
+    const result = validateData(schema, data, OPTIONS);
+    expect(result).toMatchObject({ ok: false, reason: INVALID_DATA });
+    expect(result.ok ? '' : result.message).toContain(expected.message);
   });
 
   const statusRejections = samples.filter((s) => EXPECTED[s.file]?.outcome === 'status');

@@ -12,6 +12,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { ensureBinaries } from '../binaries/ensure.ts';
 import { startControlPlane } from '../controlplane/control-plane.ts';
 import { installAdmissionPolicy } from '../controlplane/install-admission-policy.ts';
 import { installCrds } from '../controlplane/install-crds.ts';
@@ -55,11 +56,12 @@ async function run(options: Options): Promise<void> {
   log('installing the finalizer admission policy (deploy/admission/)');
   await installAdmissionPolicy(controlPlane.info);
   log('starting the operator');
+  const { 'validator-wasm': schemaEngineFile } = await ensureBinaries(['validator-wasm']);
   const operator = await startOperatorProcess({
     kubeconfig: controlPlane.info.kubeconfig,
     storeEndpoints: controlPlane.info.storeEndpoints,
     dir: devDir,
-    args: ['--lease-namespace=kube-system', '--identity=cairn-dev'],
+    args: ['--lease-namespace=kube-system', '--identity=cairn-dev', `--schema-engine-file=${schemaEngineFile}`],
   });
   onShutdown(async () => {
     log('stopping the operator');
@@ -81,6 +83,7 @@ Cairn is running on a local control plane.
 In another shell:
   source ${shown(files.env)}
   kubectl get ce -n ${DEMO_NAMESPACE}
+  kubectl get configschemas
   kubectl apply -f deploy/samples/database.yaml
   etcdctl get --prefix /cairn/data/
 

@@ -24,18 +24,39 @@ interface Listed {
   items: { metadata: { name: string; generation?: number }; spec: { schema: string }; status?: { observedGeneration?: number; revision?: string; key?: string; conditions?: { type: string; status: string; reason: string; message: string }[] } }[];
 }
 
-/** Applies every sample file; returns the files the apiserver refused, with its message. */
+/**
+ * Applies every sample file; returns the files the apiserver refused, with its message. A
+ * ConfigSchema sample is waited for until Ready and its admission policy in force (the apiserver's
+ * policy cache follows the binding within moments), so the entries after it meet it as a user would.
+ */
 export async function applySamples(info: ControlPlaneInfo): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
-  for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')).sort()) {
+  const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+  for (const file of files) {
     try {
       await kubectl(info, ['apply', '-f', join(SAMPLES, file)]);
     } catch (error) {
       if (!(error instanceof KubectlError)) throw error;
-      refused.set(file, error.stderr.replace(/\s+/g, ' '));
+      // The policy's and binding's names say nothing a person needs; the field's message does.
+      refused.set(file, error.stderr.replace(/\s+/g, ' ').replace(/: ValidatingAdmissionPolicy '[^']*' with binding '[^']*' denied request/, ' (admission policy)'));
+      continue;
     }
+    const schema = /^\d+-([a-z0-9-]+)-schema\.yaml$/.exec(file)?.[1];
+    if (schema !== undefined) await waitForSchema(info, schema, files.filter((f) => f.startsWith(`invalid-${schema}`)));
   }
   return refused;
+}
+
+async function waitForSchema(info: ControlPlaneInfo, name: string, invalidFiles: readonly string[]): Promise<void> {
+  await kubectl(info, ['wait', '--for=condition=Ready', `configschema/${name}`, '--timeout=60s']);
+  const deadline = Date.now() + 15_000;
+  for (const file of invalidFiles) {
+    while (Date.now() < deadline) {
+      const refused = await kubectl(info, ['apply', '--dry-run=server', '-f', join(SAMPLES, file)]).then(() => false, () => true);
+      if (refused) break;
+      await sleep(100);
+    }
+  }
 }
 
 function settled(item: Listed['items'][number]): boolean {
