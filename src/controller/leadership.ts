@@ -1,8 +1,9 @@
 /**
  * Leadership: whether this replica may write, as one epoch per Lease held.
  *
- * Holding the Lease starts an epoch; the epoch's takeover acquires the fence in etcd (an
- * unconditional put of `P/fence`; every commit then compares its mod_revision), lets the store view
+ * Holding the Lease starts an epoch; the epoch's takeover acquires the fence in etcd (a put of
+ * `P/fence` conditional on the fence revision last seen, retried with etcd's answer when the fence
+ * moved meanwhile; every commit then compares its mod_revision), lets the store view
  * see that revision (so nothing the previous leader wrote is missing from it), then queues every
  * entry. Losing the Lease ends the epoch: whatever its takeover was waiting for (the fence, the
  * view, a retry timer) is abandoned, and a later Lease starts a fresh epoch with its own takeover.
@@ -14,8 +15,11 @@
  * - `fence` is defined only within an epoch (this replica holds the Lease), and only while no newer
  *   fence than the one it holds has been seen.
  * - Within an epoch, fencing is retried until it holds: after a failed acquisition with exponential
- *   backoff (capped, jittered), after fencing lost no sooner than `refenceAfterMs`. Steps of an ended
- *   epoch do nothing, so an old takeover can never leave a newer epoch without a fence.
+ *   backoff (capped, jittered), after etcd found the fence moved since we saw it at once (then with
+ *   the backoff), after fencing lost no sooner than `refenceAfterMs`. Steps of an ended epoch do
+ *   nothing, so an old takeover can never leave a newer epoch without a fence; and since each put is
+ *   conditional on the fence last seen, a delayed put of an ended epoch cannot move a fence another
+ *   replica took after it was sent.
  * - `onLeadingChanged(true)` once a fence is held, `(false)` when it is dropped (fencing lost, Lease
  *   lost, stop); `onFenced` once per completed takeover.
  * - `stalled()` says when the Lease has been held longer than `fenceDeadlineMs` without a fence and
@@ -28,7 +32,7 @@
  */
 import type { Logger } from 'pino';
 import { classifyError } from '../domain/errors.ts';
-import { compareRevisions, type Fence, type KeyState } from '../domain/types.ts';
+import { compareRevisions, type Fence, type FenceAcquisition, type KeyState } from '../domain/types.ts';
 import { type Clock, systemClock } from './clock.ts';
 
 /** The store view, as far as a takeover needs it. */
@@ -55,7 +59,8 @@ export const DEFAULT_TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs
 
 export interface LeadershipOptions {
   readonly fenceKey: string;
-  readonly acquireFence: () => Promise<Fence>;
+  /** Puts the fence if its mod_revision is still `seen` ('0': absent): see the Store port. */
+  readonly acquireFence: (seen: string) => Promise<FenceAcquisition>;
   readonly view: FenceView;
   /** A takeover completed: queue every entry. */
   readonly onFenced: (fence: Fence) => void;
@@ -111,6 +116,8 @@ export class Leadership {
   private epochs = 0;
   /** The newest revision at which the fence key was seen to change (put or delete). */
   private newestFence = '0';
+  /** The fence key's mod_revision as last seen (watch, full read or a refused acquisition); '0': absent. */
+  private fenceSeen = '0';
   private stopped = false;
 
   constructor(options: LeadershipOptions) {
@@ -155,6 +162,7 @@ export class Leadership {
   /** A change the etcd watch delivered; only the fence key matters here. */
   observeStoreChange(change: { readonly type: 'put' | 'delete'; readonly key: string; readonly value?: string; readonly modRevision: string }): void {
     if (change.key !== this.options.fenceKey) return;
+    this.fenceSeen = change.type === 'put' ? change.modRevision : '0';
     this.observeFence(change.modRevision, change.type === 'put' ? holderOf(change.value) : '(deleted)');
   }
 
@@ -164,7 +172,9 @@ export class Leadership {
    */
   observeStoreSnapshot(snapshot: { readonly keys: readonly { readonly key: string; readonly state: KeyState }[] }): void {
     const fence = snapshot.keys.find((k) => k.key === this.options.fenceKey)?.state;
-    if (fence?.exists) this.observeFence(fence.modRevision, holderOf(fence.value));
+    if (!fence?.exists) return;
+    this.fenceSeen = fence.modRevision;
+    this.observeFence(fence.modRevision, holderOf(fence.value));
   }
 
   /** Why this replica is stuck (Lease held too long without a fence), or undefined. */
@@ -183,9 +193,9 @@ export class Leadership {
   }
 
   private async takeOver(epoch: Epoch): Promise<void> {
-    let fence: Fence;
+    let acquisition: FenceAcquisition;
     try {
-      fence = await this.options.acquireFence();
+      acquisition = await this.options.acquireFence(this.fenceSeen);
     } catch (error) {
       if (epoch.cancelled) return;
       // etcd could not take the fence (down, no quorum, outcome unknown): waiting for etcd is not a
@@ -197,6 +207,11 @@ export class Leadership {
       return;
     }
     if (epoch.cancelled) return; // the Lease was lost meanwhile; a newer epoch fences for itself
+    if (!acquisition.acquired) {
+      this.fenceMovedUnseen(epoch, acquisition.current);
+      return;
+    }
+    const fence = acquisition.fence;
     if (compareRevisions(this.newestFence, fence.revision) > 0) {
       this.retakeLater(epoch, `the fence moved past ours (${fence.revision}) before we held it`);
       return;
@@ -235,6 +250,25 @@ export class Leadership {
     this.options.log.warn({ epoch: epoch.number, fence: epoch.fence?.revision, why }, 'fencing lost: another process took over the store');
     this.dropFence(epoch);
     this.retakeLater(epoch, why);
+  }
+
+  /**
+   * etcd refused our fence put: the fence is at `current`, not where we last saw it (a fence we had
+   * not seen yet, or a delayed put of an abandoned takeover). Holding the Lease, we may take over from
+   * whoever wrote it: at once the first time, then with the backoff (no hot loop against a writer).
+   */
+  private fenceMovedUnseen(epoch: Epoch, current: string): void {
+    const seen = this.fenceSeen;
+    this.fenceSeen = current;
+    const retryNow = epoch.failures === 0;
+    const delay = retryNow ? 0 : this.backoff(epoch);
+    this.options.log.info({ epoch: epoch.number, seen, current, retryInMs: delay }, 'the fence moved since this replica last saw it; fencing again');
+    if (!retryNow) {
+      epoch.later(this.clock, delay, () => void this.takeOver(epoch));
+      return;
+    }
+    epoch.failures = 1;
+    void this.takeOver(epoch);
   }
 
   /** Fences again after a Lease duration, if this epoch still holds the Lease then. */

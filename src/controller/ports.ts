@@ -4,7 +4,7 @@
  * Cairn's own (domain/errors.ts classes, or adapter errors that extend them).
  */
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
-import type { Fence, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
+import type { FenceAcquisition, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
 
 /** The informer's cache of ConfigEntries, keyed `namespace/name`. */
 export interface EntryCache {
@@ -72,12 +72,16 @@ export interface Store {
   commit(txn: GuardedTxn): Promise<TxnResult>;
 
   /**
-   * Takes over the fence: writes `fenceKey` (JSON `{holder, acquiredAt}`) unconditionally and returns
-   * its new mod_revision T. Every later commit of this leader must compare `modRevision(fenceKey) ==
-   * T` (plan code adds that compare); a later acquire by anyone moves the fence and makes those
-   * commits fail in etcd.
+   * Takes over the fence: writes `fenceKey` (JSON `{holder, acquiredAt}`) if and only if its
+   * mod_revision is still `seen` (the fence as the caller last saw it; '0': absent), and returns the
+   * new mod_revision T. Every later commit of this leader must compare `modRevision(fenceKey) == T`
+   * (plan code adds that compare); a later acquire by anyone moves the fence and makes those commits
+   * fail in etcd. When the fence moved since `seen`, nothing is written and the answer carries its
+   * mod_revision now: a caller still entitled to take over (it holds the Lease) acquires again with
+   * it, so a deposed leader's fence never blocks a successor, while an acquisition sent long ago (an
+   * abandoned takeover's, delayed in the network) cannot move a fence taken after it was sent.
    */
-  acquireFence(fenceKey: string, holder: string): Promise<Fence>;
+  acquireFence(fenceKey: string, holder: string, seen: string): Promise<FenceAcquisition>;
 
   /** The store's current revision (linearizable). */
   revision(): Promise<string>;

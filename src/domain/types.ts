@@ -83,6 +83,13 @@ export interface Fence {
   readonly revision: string;
 }
 
+/**
+ * What a fence acquisition (a put conditional on the fence revision the caller last saw) found:
+ * the fence it now holds, or the fence key's mod_revision in etcd now ('0' when absent), which had
+ * moved since the caller saw it (nothing was written).
+ */
+export type FenceAcquisition = { readonly acquired: true; readonly fence: Fence } | { readonly acquired: false; readonly current: string };
+
 /** -1, 0 or 1 as a is below, equal to or above b (int64 decimal strings). */
 export function compareRevisions(a: string, b: string): -1 | 0 | 1 {
   const x = BigInt(a);

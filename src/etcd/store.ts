@@ -5,7 +5,7 @@
  */
 import type { Etcd3, IRangeResponse } from 'etcd3';
 import type { Store, StoredKeyValue } from '../controller/ports.ts';
-import type { Fence, GuardedTxn, ObservedKeys, TxnResult } from '../domain/types.ts';
+import type { FenceAcquisition, GuardedTxn, ObservedKeys, TxnResult } from '../domain/types.ts';
 import { etcdCall, translateEtcdError } from './translate-error.ts';
 import { keyStateOfRange, prefixRangeEnd, readKey, toEtcdTxn, toTxnResult } from './txn-request.ts';
 
@@ -58,15 +58,18 @@ export class EtcdStore implements Store {
     return toTxnResult(txn, response);
   }
 
-  async acquireFence(fenceKey: string, holder: string): Promise<Fence> {
+  async acquireFence(fenceKey: string, holder: string, seen: string): Promise<FenceAcquisition> {
     const record: FenceRecord = { holder, acquiredAt: new Date().toISOString() };
-    // Unconditional: taking over must always move the fence, whatever the previous leader wrote.
+    // Conditional on the fence the caller last saw: a put that reaches etcd after someone else fenced
+    // (a delayed request of an abandoned takeover) moves nothing; the caller retries with the answer.
     const result = await this.commit({
-      compares: [],
+      compares: [seen === '0' ? { kind: 'absent', key: fenceKey } : { kind: 'modRevision', key: fenceKey, equals: seen }],
       operations: [{ kind: 'put', key: fenceKey, value: JSON.stringify(record) }],
-      readBackOnFailure: [],
+      readBackOnFailure: [fenceKey],
     });
-    return { key: fenceKey, revision: result.revision };
+    if (result.succeeded) return { acquired: true, fence: { key: fenceKey, revision: result.revision } };
+    const now = result.readBack[fenceKey];
+    return { acquired: false, current: now?.exists ? now.modRevision : '0' };
   }
 
   async revision(): Promise<string> {

@@ -50,7 +50,9 @@ describe('a create whose outcome was unknown', () => {
       const viaLeader = new EtcdStore(leaderClient);
       const viaFollower = new EtcdStore(followerClient);
       await followerClient.get('/warm').exec(); // the connection is up before the member stops answering
-      const fence = await viaLeader.acquireFence('/aba/fence', 'replica-1');
+      const acquisition = await viaLeader.acquireFence('/aba/fence', 'replica-1', '0');
+      if (!acquisition.acquired) throw new Error(`the fence was already taken (at ${acquisition.current})`);
+      const fence = acquisition.fence;
       const entry = { metadata: { name: 'e', namespace: 'ns', uid: 'uid-1', generation: 1 }, spec: { schema: 'rate-limits@v1', data: { routes: [{ route: '/a', requestsPerSecond: 1, burst: 1 }] } } } as unknown as ConfigEntry;
       const decision = plan(entry, { data: { exists: false }, meta: { exists: false }, revision: '1' }, { prefix: '/aba', fence, maxBytes: 100_000, now: new Date() });
       if (decision.kind !== 'commit') throw new Error(`expected a commit, got ${decision.kind}`);

@@ -5,7 +5,7 @@
 import type { Etcd3, IRangeRequest } from 'etcd3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../../src/domain/canonical.ts';
-import type { Compare, GuardedTxn } from '../../../src/domain/types.ts';
+import type { Compare, Fence, GuardedTxn } from '../../../src/domain/types.ts';
 import { createEtcdClient } from '../../../src/etcd/client.ts';
 import { EtcdRequestTooLargeError } from '../../../src/etcd/errors.ts';
 import { EtcdStore } from '../../../src/etcd/store.ts';
@@ -97,9 +97,15 @@ describe('EtcdStore.commit', () => {
 });
 
 describe('EtcdStore fencing', () => {
+  async function acquired(fenceKey: string, holder: string, seen: string): Promise<Fence> {
+    const acquisition = await store.acquireFence(fenceKey, holder, seen);
+    if (!acquisition.acquired) throw new Error(`the fence moved to ${acquisition.current}, not expected at ${seen}`);
+    return acquisition.fence;
+  }
+
   it('moves the fence on takeover so the deposed leader\'s commits fail in etcd', async () => {
     const fenceKey = `${prefix}/fence`;
-    const a = await store.acquireFence(fenceKey, 'replica-a');
+    const a = await acquired(fenceKey, 'replica-a', '0');
     const raw = await client.get(fenceKey).exec();
     expect(a).toEqual({ key: fenceKey, revision: raw.kvs[0]?.mod_revision });
     expect(JSON.parse(raw.kvs[0]?.value.toString() ?? '{}')).toMatchObject({ holder: 'replica-a' });
@@ -108,13 +114,33 @@ describe('EtcdStore fencing', () => {
     const fenced = (fence: string): GuardedTxn => writeBoth('fenced', '{"v":1}', '{"uid":"u1"}', [{ kind: 'modRevision', key: fenceKey, equals: fence }]);
     expect((await store.commit(fenced(a.revision))).succeeded).toBe(true);
 
-    const b = await store.acquireFence(fenceKey, 'replica-b');
+    const b = await acquired(fenceKey, 'replica-b', a.revision);
     expect(BigInt(b.revision)).toBeGreaterThan(BigInt(a.revision));
     const stale = await store.commit({ ...fenced(a.revision), readBackOnFailure: [fenceKey] });
     expect(stale.succeeded).toBe(false);
     if (!stale.succeeded) expect(stale.readBack[fenceKey]).toMatchObject({ exists: true, modRevision: b.revision });
     expect((await store.commit(fenced(b.revision))).succeeded).toBe(true);
     expect((await store.read(k.data, k.meta)).data).toMatchObject({ exists: true });
+  });
+
+  it('refuses an acquisition sent with a fence revision older than the fence, and writes nothing', async () => {
+    const fenceKey = `${prefix}/stale-fence`;
+    const a = await acquired(fenceKey, 'replica-a', '0');
+    const b = await acquired(fenceKey, 'replica-b', a.revision);
+
+    // replica-a's takeover, abandoned, still sends what it saw before replica-b fenced.
+    expect(await store.acquireFence(fenceKey, 'replica-a', a.revision)).toEqual({ acquired: false, current: b.revision });
+    expect(await store.acquireFence(fenceKey, 'replica-a', '0')).toEqual({ acquired: false, current: b.revision });
+    const raw = (await client.get(fenceKey).exec()).kvs[0];
+    expect(raw?.mod_revision).toBe(b.revision);
+    expect(JSON.parse(raw?.value.toString() ?? '{}')).toMatchObject({ holder: 'replica-b' });
+
+    // A replica holding the Lease takes over from the fence as etcd now holds it.
+    const c = await acquired(fenceKey, 'replica-c', b.revision);
+    expect(BigInt(c.revision)).toBeGreaterThan(BigInt(b.revision));
+    await client.delete().key(fenceKey).exec();
+    expect(await store.acquireFence(fenceKey, 'replica-d', c.revision)).toEqual({ acquired: false, current: '0' });
+    expect((await acquired(fenceKey, 'replica-d', '0')).key).toBe(fenceKey);
   });
 });
 

@@ -76,7 +76,7 @@ describe('EtcdStore with its etcd down', () => {
       expect(write.error).toBeInstanceOf(EtcdOutcomeUnknownError);
       expect(write.ms).toBeLessThan(BOUND_MS);
 
-      for (const call of [() => store.revision(), () => store.scanPrefix('/hung/', () => {}), () => store.acquireFence('/hung/fence', 'x')]) {
+      for (const call of [() => store.revision(), () => store.scanPrefix('/hung/', () => {}), () => store.acquireFence('/hung/fence', 'x', '0')]) {
         const f = await failure(call);
         expect(f.error).toBeInstanceOf(EtcdError);
         expect((f.error as EtcdError).failureClass).toBe('transient');

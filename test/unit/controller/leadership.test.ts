@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/controller/clock.ts';
 import { Leadership, type LeadershipTiming } from '../../../src/controller/leadership.ts';
 import { presentKey } from '../../../src/domain/key-state.ts';
-import type { Fence } from '../../../src/domain/types.ts';
+import type { FenceAcquisition } from '../../../src/domain/types.ts';
 
 const FENCE_KEY = '/cairn/fence';
 const TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs: 8_000, refenceAfterMs: 15_000, catchUpMs: 10_000, catchUpPollMs: 20, fenceDeadlineMs: 60_000 };
@@ -51,15 +51,24 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** etcd as far as the fence goes: each acquisition waits for the scenario, then puts at the next revision. */
+/**
+ * etcd as far as the fence goes: each acquisition (a put conditional on the fence revision the caller
+ * last saw, `seen`) waits for the scenario, which grants it (a put at the next revision), refuses it
+ * as stale (the fence is now at `current`) or fails it.
+ */
 class FenceStore {
   revision = 100;
   /** `resolve` answers with the next revision unless told which one etcd applied the put at. */
-  readonly requests: { resolve: (revision?: string) => void; reject: (error: Error) => void }[] = [];
+  readonly requests: { seen: string; resolve: (revision?: string) => void; stale: (current: string) => void; reject: (error: Error) => void }[] = [];
 
-  readonly acquire = (): Promise<Fence> =>
-    new Promise<Fence>((resolve, reject) => {
-      this.requests.push({ resolve: (revision) => resolve({ key: FENCE_KEY, revision: revision ?? String(++this.revision) }), reject });
+  readonly acquire = (seen: string): Promise<FenceAcquisition> =>
+    new Promise<FenceAcquisition>((resolve, reject) => {
+      this.requests.push({
+        seen,
+        resolve: (revision) => resolve({ acquired: true, fence: { key: FENCE_KEY, revision: revision ?? String(++this.revision) } }),
+        stale: (current) => resolve({ acquired: false, current }),
+        reject,
+      });
     });
 
   /** Another process puts the fence; returns its revision. */
@@ -253,6 +262,50 @@ describe('Leadership epochs', () => {
       expect(s.store.requests).toHaveLength(1);
       await s.fenceRefused();
     }
+  });
+
+  it('fences on the fence revision it last saw, and when etcd finds the fence moved, fences again at once from the revision etcd holds', async () => {
+    const s = new Scenario();
+    s.watchSeesFence('57', 'deposed');
+    s.leadership.leaseAcquired();
+    await settle();
+    const first = s.store.requests.shift();
+    expect(first?.seen).toBe('57');
+    first?.stale('60'); // another put (an abandoned takeover's, delayed) landed meanwhile
+    await settle();
+
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.store.requests.map((r) => r.seen)).toEqual(['60']);
+    const revision = await s.fencedNow();
+    expect(s.leadership.fence?.revision).toBe(revision);
+    expect(s.fenced).toEqual([revision]);
+  });
+
+  it('backs off when etcd keeps finding the fence moved, and stops once the Lease is lost', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    s.store.requests.shift()?.stale('61');
+    await settle();
+    s.store.requests.shift()?.stale('62');
+    await settle();
+    expect(s.store.requests).toHaveLength(0); // not a hot loop: the second retry waits
+    await s.clock.advance(TIMING.retryMaxMs);
+    expect(s.store.requests.map((r) => r.seen)).toEqual(['62']);
+    s.leadership.leaseLost();
+    s.store.requests.shift()?.stale('63');
+    await s.clock.advance(TIMING.retryMaxMs * 4);
+    expect(s.store.requests).toHaveLength(0);
+    expect(s.leadingChanges).toEqual([]);
+  });
+
+  it('fences on an absent fence (revision 0) after the watch saw the fence deleted', async () => {
+    const s = new Scenario();
+    s.watchSeesFence('57', 'deposed');
+    s.leadership.observeStoreChange({ type: 'delete', key: FENCE_KEY, modRevision: '58' });
+    s.leadership.leaseAcquired();
+    await settle();
+    expect(s.store.requests.map((r) => r.seen)).toEqual(['0']);
   });
 
   it('stops retrying a refused fence acquisition once the Lease is lost', async () => {

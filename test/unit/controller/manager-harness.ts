@@ -15,7 +15,7 @@ import type { ConfigEntry } from '../../../src/api/config-entry.ts';
 import { Manager, type ManagerOptions, type StoreWatchHandlers } from '../../../src/controller/manager.ts';
 import type { StoredKeyValue } from '../../../src/controller/ports.ts';
 import { fenceKey } from '../../../src/domain/keys.ts';
-import type { Fence, GuardedTxn } from '../../../src/domain/types.ts';
+import type { FenceAcquisition, GuardedTxn } from '../../../src/domain/types.ts';
 import { EtcdOutcomeUnknownError, EtcdUnavailableError } from '../../../src/etcd/errors.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { CallLog, FakeApiServer, FakeEntryCache, FakeEtcd } from '../../controller/fakes.ts';
@@ -62,7 +62,7 @@ export class ManagerHarness {
         this.steps.push('etcd.commit done');
         return result;
       },
-      acquireFence: (key: string, holder: string) => this.acquireFence(key, holder),
+      acquireFence: (key: string, holder: string, seen: string) => this.acquireFence(key, holder, seen),
       revision: async () => etcd.revision,
       scanPrefix: async (prefix: string, visit: (kv: StoredKeyValue) => void) => {
         const { kvs, revision } = etcd.snapshot([prefix]);
@@ -174,15 +174,21 @@ export class ManagerHarness {
     await vi.advanceTimersByTimeAsync(ms);
   }
 
-  private async acquireFence(key: string, holder: string): Promise<Fence> {
+  /** As EtcdStore.acquireFence: a put only while the fence key is still at `seen` ('0': absent). */
+  private async acquireFence(key: string, holder: string, seen: string): Promise<FenceAcquisition> {
     this.steps.push('fence.acquire');
     if (this.holdFence) {
       await new Promise<void>((resolve, reject) => this.pendingFences.push({ release: resolve, fail: reject }));
     }
+    const current = this.etcd.snapshot([key]).kvs.find((kv) => kv.key === key)?.modRevision ?? '0';
+    if (current !== seen) {
+      this.steps.push(`fence.moved ${current}`);
+      return { acquired: false, current };
+    }
     const fence = this.etcd.acquireFence(key, holder);
     this.steps.push(`fence.acquired ${fence.revision}`);
     if (this.echoFence) queueMicrotask(() => this.deliverFence(fence.revision));
-    return fence;
+    return { acquired: true, fence };
   }
 
   private require<T>(value: T | undefined): T {
