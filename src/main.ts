@@ -1,6 +1,7 @@
 /**
- * Wiring only: config -> logger -> adapters -> manager -> health server. Also the shutdown order:
- * stop taking work, let in-flight reconciles finish, release the lease, close connections.
+ * Wiring only: config -> logger -> adapters -> manager -> health server. The shutdown order is
+ * shutdown.ts's: stop taking work, let in-flight reconciles finish, release the lease, write the
+ * Events still waiting (bounded), close connections.
  */
 import { readFileSync } from 'node:fs';
 import { dataPrefix, fenceKey, metaPrefix } from './domain/keys.ts';
@@ -22,6 +23,7 @@ import { trimForCache } from './kube/trim.ts';
 import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
+import { stopOperator } from './shutdown.ts';
 import { type StartedSchemaController, startSchemaController } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
@@ -165,14 +167,16 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   log.info({ prefix: config.prefix, watchNamespace: config.watchNamespace || '(all)', endpoints: config.etcdEndpoints, identity: config.identity, metrics: config.metricsAddress }, 'starting');
   await manager.start();
 
-  return async () => {
-    log.info('shutting down');
-    await schemas?.stop();
-    await manager.stop();
-    await new Promise((r) => server.close(r));
-    etcd.close();
-    await kubeConfig.close();
-  };
+  return () =>
+    stopOperator({
+      schemas,
+      manager,
+      events: recorder,
+      closeServer: () => new Promise((resolve) => server.close(() => resolve())),
+      etcd,
+      kubeConfig,
+      log,
+    });
 }
 
 // Run when executed directly (node src/main.ts), not when imported by tests or the dev run.

@@ -11,7 +11,8 @@
  *
  * Guarantees: no callback throws into undici's stream. A line that is not a JSON watch event, and an
  * `onEvent` or `onDone` that throws, go to `onBadEvent` as a BadWatchEventError; the stream goes on
- * with the next line (the informer's periodic resync and the next event repair what was skipped).
+ * with the next line. What was skipped stays out of the informer's cache until that object's next
+ * event or the next list (after a 410); the informer has no periodic resync that would repair it.
  */
 import { RequestContext } from '@kubernetes/client-node';
 import { type Dispatcher, request } from 'undici';
