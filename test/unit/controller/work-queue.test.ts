@@ -1,6 +1,7 @@
 /** The keyed work queue: client-go workqueue semantics (dedup, one run per key, dirty re-runs, rate-limited requeues). */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ProcessResult, WorkQueue, type WorkQueueOptions } from '../../../src/controller/work-queue.ts';
+import { exactDelays } from '../../support/exact-delays.ts';
 
 const DONE: ProcessResult = { kind: 'done' };
 const RETRY: ProcessResult = { kind: 'retry' };
@@ -145,14 +146,7 @@ describe('WorkQueue: deduplication and one run per key', () => {
 });
 
 describe('WorkQueue: retries and delays', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.spyOn(Math, 'random').mockReturnValue(0.5); // jitter factor 1: delays are exact
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.restoreAllMocks();
-  });
+  exactDelays();
 
   it('backs off exponentially per key: base, 2x base, 4x base, capped at the maximum', async () => {
     const w = new Worker();
@@ -294,14 +288,7 @@ describe('WorkQueue: retries and delays', () => {
 });
 
 describe('WorkQueue: requeueAfter (a deliberate wait, not a failure)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.spyOn(Math, 'random').mockReturnValue(0.5); // jitter factor 1: delays are exact
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.restoreAllMocks();
-  });
+  exactDelays();
 
   it('runs the key again after exactly the asked delay, counts no failure and resets its backoff', async () => {
     const w = new Worker();

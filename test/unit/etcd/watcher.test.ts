@@ -6,8 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Etcd3, IWatchRequest, IWatchResponse } from 'etcd3';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PrefixWatcher } from '../../../src/etcd/watcher.ts';
+import { exactDelays } from '../../support/exact-delays.ts';
 
 /** A watch stream that records what the watcher writes and lets the test answer as etcd would. */
 class FakeStream extends EventEmitter {
@@ -49,46 +50,43 @@ function harness(onProgress?: () => void): { watcher: PrefixWatcher; streams: Fa
   return { watcher, streams, reads: () => reads };
 }
 
+/** Asserts that the `n`-th full read happens `ms` from now, not a millisecond sooner. */
+async function expectRead(n: number, ms: number, reads: () => number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms - 1);
+  expect(reads()).toBe(n - 1);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(reads()).toBe(n);
+}
+
+/** A started watcher whose first watch etcd has just created. */
+async function created(): Promise<ReturnType<typeof harness>> {
+  const h = harness();
+  h.watcher.start();
+  await vi.advanceTimersByTimeAsync(0);
+  expect(h.streams).toHaveLength(1);
+  h.streams[0]?.answer({ created: true });
+  return h;
+}
+
 const REFUSED: Partial<IWatchResponse> = { canceled: true, cancel_reason: 'etcdserver: permission denied' };
 
 describe('PrefixWatcher: a watch etcd creates and then cancels (not for compaction)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-    vi.spyOn(Math, 'random').mockReturnValue(0.5);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-    vi.restoreAllMocks();
-  });
+  exactDelays();
 
   it('reads the prefix again only after the backoff, which grows across created responses', async () => {
-    const { watcher, streams, reads } = harness();
-    watcher.start();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(streams).toHaveLength(1);
-
-    streams[0]?.answer({ created: true });
+    const { watcher, streams, reads } = await created();
     streams[0]?.answer(REFUSED);
-    await vi.advanceTimersByTimeAsync(749);
-    expect(reads()).toBe(0);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(reads()).toBe(1);
+    await expectRead(1, 750, reads);
     expect(streams).toHaveLength(2);
 
     streams[1]?.answer({ created: true }); // created, not a sign the watch works: the backoff goes on
     streams[1]?.answer(REFUSED);
-    await vi.advanceTimersByTimeAsync(1_499);
-    expect(reads()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(reads()).toBe(2);
+    await expectRead(2, 1_500, reads);
     await watcher.stop();
   });
 
   it('resets the backoff once the watch delivers a progress notification', async () => {
-    const { watcher, streams, reads } = harness();
-    watcher.start();
-    await vi.advanceTimersByTimeAsync(0);
-    streams[0]?.answer({ created: true });
+    const { watcher, streams, reads } = await created();
     streams[0]?.answer(REFUSED);
     await vi.advanceTimersByTimeAsync(750);
     expect(reads()).toBe(1);
@@ -96,18 +94,12 @@ describe('PrefixWatcher: a watch etcd creates and then cancels (not for compacti
     streams[1]?.answer({ created: true });
     streams[1]?.answer({ watch_id: '-1' }); // a progress notification: no events, a header revision
     streams[1]?.answer(REFUSED);
-    await vi.advanceTimersByTimeAsync(749);
-    expect(reads()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(reads()).toBe(2);
+    await expectRead(2, 750, reads); // 1.5 s without the reset
     await watcher.stop();
   });
 
   it('reads at once when the watch was cancelled because history was compacted', async () => {
-    const { watcher, streams, reads } = harness();
-    watcher.start();
-    await vi.advanceTimersByTimeAsync(0);
-    streams[0]?.answer({ created: true });
+    const { watcher, streams, reads } = await created();
     streams[0]?.answer({ canceled: true, compact_revision: '8', cancel_reason: 'mvcc: required revision has been compacted' });
     await vi.advanceTimersByTimeAsync(0);
     expect(reads()).toBe(1);
