@@ -104,21 +104,26 @@ export const ConditionSchema = z.object({
 }).meta({ description: 'One aspect of the entry\'s state (metav1.Condition).' });
 export type Condition = z.output<typeof ConditionSchema>;
 
+/** The kstatus fields every Cairn status starts with (ConfigEntry, ConfigSchema). */
+export const KSTATUS_FIELDS = {
+  observedGeneration: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'The generation the conditions describe the outcome of.', format: 'int64' }),
+  conditions: z
+    .array(ConditionSchema)
+    .optional()
+    .meta({
+      description: 'Ready, Reconciling and Stalled, kstatus style.',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    }),
+};
+
 export const ConfigEntryStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .meta({ description: 'The generation the conditions describe the outcome of.', format: 'int64' }),
-    conditions: z
-      .array(ConditionSchema)
-      .optional()
-      .meta({
-        description: 'Ready, Reconciling and Stalled, kstatus style.',
-        'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['type'],
-      }),
+    ...KSTATUS_FIELDS,
     key: z.string().optional().meta({ description: 'Absolute etcd key holding the committed data.' }),
     revision: z
       .string()
@@ -165,7 +170,10 @@ export type ParseResult = { readonly ok: true; readonly entry: ConfigEntry } | {
  */
 export function parseConfigEntry(object: unknown): ParseResult {
   const result = ConfigEntrySchema.safeParse(object);
-  if (result.success) return { ok: true, entry: result.data };
-  const message = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return { ok: false, message };
+  return result.success ? { ok: true, entry: result.data } : { ok: false, message: describeShapeIssues(result.error) };
+}
+
+/** Each issue of a failed parse, path first, `; `-separated. */
+export function describeShapeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }

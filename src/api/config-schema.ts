@@ -9,7 +9,7 @@
  * `InvalidSchema`), since the CRD's own dialect cannot describe an openAPIV3Schema.
  */
 import { z } from 'zod';
-import { ConditionSchema } from './config-entry.ts';
+import { KSTATUS_FIELDS, describeShapeIssues } from './config-entry.ts';
 import { MAX_SCHEMA_VERSIONS, SCHEMA_VERSION_PATTERN } from './names.ts';
 
 /**
@@ -83,19 +83,7 @@ export const SchemaVersionStatusSchema = z
 
 export const ConfigSchemaStatusSchema = z
   .object({
-    observedGeneration: z
-      .number()
-      .int()
-      .optional()
-      .meta({ description: 'The generation the conditions describe the outcome of.', format: 'int64' }),
-    conditions: z
-      .array(ConditionSchema)
-      .optional()
-      .meta({
-        description: 'Ready, Reconciling and Stalled, kstatus style.',
-        'x-kubernetes-list-type': 'map',
-        'x-kubernetes-list-map-keys': ['type'],
-      }),
+    ...KSTATUS_FIELDS,
     versions: z
       .array(SchemaVersionStatusSchema)
       .optional()
@@ -139,7 +127,5 @@ export type ConfigSchemaParseResult = { readonly ok: true; readonly schema: Conf
 /** Reads an object served by the apiserver as a ConfigSchema, applying the spec's defaults. */
 export function parseConfigSchema(object: unknown): ConfigSchemaParseResult {
   const result = ConfigSchemaSchema.safeParse(object);
-  if (result.success) return { ok: true, schema: result.data };
-  const message = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  return { ok: false, message };
+  return result.success ? { ok: true, schema: result.data } : { ok: false, message: describeShapeIssues(result.error) };
 }
