@@ -90,6 +90,7 @@ export class Manager {
   private readonly queue: WorkQueue;
   private readonly log: Logger;
   private readonly leadership: Leadership;
+  private readonly metrics: Metrics;
   private resyncTimer: NodeJS.Timeout | undefined;
   /** A full read that arrived before the informer's first list: applied once the claims are known. */
   private heldResync: Parameters<StoreWatchHandlers['onResync']>[0] | undefined;
@@ -101,6 +102,7 @@ export class Manager {
     this.onSchemaUseChanged = parts.onSchemaUseChanged;
     this.mirror = new StoreMirror({ prefix: options.prefix, isClaimed: (dataKey) => this.index.isClaimed(dataKey) });
     const m = parts.metrics;
+    this.metrics = m;
     m.maxConcurrent.set({ controller: CONTROLLER_NAME }, options.concurrency);
     this.informer = parts.createInformer((key, before, after) => this.onEntryChange(key, before, after));
     this.leadership = new Leadership({
@@ -140,7 +142,7 @@ export class Manager {
       view: this.mirror,
       isOutcomeUnknown: parts.isOutcomeUnknown,
       fence: () => this.fence,
-      onFencingLost: (lost) => this.leadership.fencingLost(lost),
+      onFencingLost: (lost) => this.fencingLost(lost),
       prefix: options.prefix,
       maxBytes: options.maxBytes,
       declaredSchemas: parts.declaredSchemas,
@@ -215,8 +217,9 @@ export class Manager {
     return this.leadership.fence;
   }
 
-  /** etcd said another leader took over (seen by the schema controller): step down and fence again. */
+  /** etcd refused a write of ours because another leader took over (a reconcile or the schema controller saw it): count it, step down, fence again. */
   fencingLost(lost: Fence): void {
+    this.metrics.fencingLost.inc();
     this.leadership.fencingLost(lost);
   }
 
