@@ -101,6 +101,20 @@ describe('Manager leadership', () => {
     expect(h.log.summary().filter((s) => s.startsWith('etcd.commit'))).toEqual(['etcd.commit: committed', 'etcd.commit: compare failed']);
     expect(h.manager.isLeading).toBe(false);
     expect(await h.leaderGauge()).toBe(0);
+    expect((await h.metrics.fencingLost.get()).values[0]?.value).toBe(1);
+  });
+
+  it('takes over from a fence it had not seen (a deposed leader\'s), fencing again from the revision etcd holds', async () => {
+    const h = new ManagerHarness();
+    h.create(liveEntry());
+    await h.manager.start();
+    const deposed = h.fenceTakenByAnother(true); // written before this replica watched: it has not seen it
+    h.leaseAcquired();
+    await h.advance(1_000);
+
+    expect(h.steps.filter((s) => s.startsWith('fence.'))).toEqual(['fence.taken ' + deposed, 'fence.acquire', `fence.moved ${deposed}`, 'fence.acquire', expect.stringMatching(/^fence\.acquired /)]);
+    expect(h.manager.isLeading).toBe(true);
+    expect(h.commits).toBe(1);
   });
 
   it('stops writing as soon as the etcd watch shows the fence moved to another holder', async () => {
