@@ -16,7 +16,6 @@ import { Informer } from './kube/informer.ts';
 import type { PooledKubeConfig } from './kube/kube-config.ts';
 import { trimForCache } from './kube/trim.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { loadSchemaEngine } from './schemas/engine/load.ts';
 
 export interface SchemaWiring {
   readonly config: Config;
@@ -35,6 +34,9 @@ export interface StartedSchemaController {
 }
 
 export async function startSchemaController(w: SchemaWiring): Promise<StartedSchemaController> {
+  // Loaded here, not imported at the top: node:wasi prints an ExperimentalWarning on stderr when
+  // loaded, and an operator without the engine must not (its stderr is JSON log lines only).
+  const { loadSchemaEngine } = await import('./schemas/engine/load.ts');
   const engine = await loadSchemaEngine(await readFile(w.config.schemaEngineFile ?? ''));
   const registry = new SchemaRegistry(engine, (name) => w.manager.queueEntriesNaming(name));
   const client = new ConfigSchemaClient(w.kubeConfig, (error) => {
