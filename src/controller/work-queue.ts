@@ -3,8 +3,8 @@
  * - a key is queued at most once (adding a queued key is a no-op);
  * - a key is processed by at most one worker at a time; a key added while in flight is processed
  *   again after the current run ends (it is "dirty"), never concurrently;
- * - every requeue a run asks for is rate-limited (`retry`, client-go's AddRateLimited): per key
- *   exponential with jitter, capped, and under one overall token bucket (controller/rate-limiter.ts);
+ * - every retry a run asks for (a failure) is rate-limited (`retry`, client-go's AddRateLimited): per key
+ *   exponential with jitter, capped, under one overall token bucket (controller/rate-limiter.ts);
  *   a run that asks to wait longer (`atLeastMs`) waits the longer of the two; a run that ends `done`
  *   resets the key's backoff (`forget`);
  * - a run that ends `requeueAfter` (controller-runtime's RequeueAfter: a deliberate wait, not a
