@@ -143,7 +143,7 @@ export class FakeEtcd implements Pick<Store, 'read' | 'commit'> {
     return this.revision;
   }
 
-  /** Takes over the fence, as EtcdStore.acquireFence does: an unconditional put, its mod_revision is T. */
+  /** Takes over the fence, as a successor would: a put whatever the fence was (EtcdStore.acquireFence also compares the revision it last saw); its mod_revision is T. */
   acquireFence(key: string, holder: string): Fence {
     return { key, revision: this.put(key, JSON.stringify({ holder, acquiredAt: NOW.toISOString() })) };
   }
