@@ -22,8 +22,9 @@ import { commitEntry } from './commit-entry.ts';
 import { type ReconcileDeps, timed } from './context.ts';
 import { cleanUpEntry } from './delete-entry.ts';
 import { DriftFight } from './drift-fight.ts';
-import { afterError, afterOutcome } from './error-policy.ts';
+import { afterOutcome, type ErrorVerdict } from './error-policy.ts';
 import { reportStatus } from './report-status.ts';
+import { runReconcile } from './run-reconcile.ts';
 import type { ProcessResult } from './work-queue.ts';
 
 const DONE: ProcessResult = { kind: 'done' };
@@ -52,16 +53,7 @@ export class Reconciler {
       return DONE; // gone; its finalizer already ran
     }
     const log = deps.log.child({ controller: CONTROLLER_NAME, key, reconcileID: randomUUID() });
-    const end = deps.metrics.reconcileTime.startTimer({ controller: CONTROLLER_NAME });
-    let result: ProcessResult;
-    try {
-      result = await this.steps(cached, fence, log);
-    } catch (error) {
-      result = await this.failed(cached, error, log, fence);
-    }
-    end();
-    deps.metrics.reconcileTotal.inc({ controller: CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : 'requeue' });
-    return result;
+    return runReconcile(CONTROLLER_NAME, { metrics: deps.metrics, log }, () => this.steps(cached, fence, log), (status) => this.reportFailure(cached, status, log, fence));
   }
 
   private async steps(cached: ConfigEntry, fence: Fence, log: Logger): Promise<ProcessResult> {
@@ -104,15 +96,9 @@ export class Reconciler {
     return parsed.ok ? parsed.entry : entry;
   }
 
-  /** An error escaped the steps: the error policy decides what to write and when to run again. */
-  private async failed(entry: ConfigEntry, error: unknown, log: Logger, fence: Fence): Promise<ProcessResult> {
-    const verdict = afterError(error);
-    log.warn({ err: error }, verdict.logMessage);
-    if (verdict.isReconcileError) this.deps.metrics.reconcileErrors.inc({ controller: CONTROLLER_NAME });
-    if (verdict.status?.kind === 'terminal') this.deps.metrics.terminalErrors.inc({ controller: CONTROLLER_NAME });
+  /** The status the error policy chose for an error that escaped the steps (nothing for an unparsable object). */
+  private async reportFailure(entry: ConfigEntry, status: NonNullable<ErrorVerdict['status']>, log: Logger, fence: Fence): Promise<void> {
     const parsed = parseConfigEntry(entry);
-    if (verdict.status === undefined || !parsed.ok) return verdict.next;
-    await reportStatus(parsed.entry, verdict.status, this.deps, log, fence).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
-    return verdict.next;
+    if (parsed.ok) await reportStatus(parsed.entry, status, this.deps, log, fence);
   }
 }

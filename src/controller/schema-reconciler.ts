@@ -29,10 +29,10 @@ import { schemaKey } from '../domain/keys.ts';
 import type { PublishedVersion } from '../domain/plan-schema.ts';
 import type { Fence } from '../domain/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { afterError } from './error-policy.ts';
 import { type PublishDeps, publishSchema } from './publish-schema.ts';
 import type { AdmissionPolicies, EntriesUsing, SchemaCache, SchemaWriter } from './schema-ports.ts';
 import type { SchemaRegistry } from './schema-registry.ts';
+import { runReconcile } from './run-reconcile.ts';
 import type { ProcessResult } from './work-queue.ts';
 
 const DONE: ProcessResult = { kind: 'done' };
@@ -68,20 +68,7 @@ export class SchemaReconciler {
       return DONE;
     }
     const log = deps.log.child({ controller: SCHEMA_CONTROLLER_NAME, key: name, reconcileID: randomUUID() });
-    const end = deps.metrics.reconcileTime.startTimer({ controller: SCHEMA_CONTROLLER_NAME });
-    let result: ProcessResult;
-    try {
-      result = await this.steps(cached, fence, log);
-    } catch (error) {
-      const verdict = afterError(error);
-      log.warn({ err: error }, verdict.logMessage);
-      if (verdict.isReconcileError) deps.metrics.reconcileErrors.inc({ controller: SCHEMA_CONTROLLER_NAME });
-      if (verdict.status !== undefined) await this.report(cached, verdict.status, fence).catch((e: unknown) => log.warn({ err: e }, 'could not report status'));
-      result = verdict.next;
-    }
-    end();
-    deps.metrics.reconcileTotal.inc({ controller: SCHEMA_CONTROLLER_NAME, result: result.kind === 'done' ? 'success' : 'requeue' });
-    return result;
+    return runReconcile(SCHEMA_CONTROLLER_NAME, { metrics: deps.metrics, log }, () => this.steps(cached, fence, log), (status) => this.report(cached, status, fence));
   }
 
   private async steps(cached: ConfigSchema, fence: Fence, log: Logger): Promise<ProcessResult> {
