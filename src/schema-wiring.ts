@@ -65,7 +65,6 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
     log: w.log,
     metrics: w.metrics,
   });
-  await controller.start();
-  if (w.manager.isLeading) controller.queueAll();
+  await controller.start(); // the manager's onFenced queues every schema once this replica leads
   return { registry, queueAll: () => controller.queueAll(), queueSchema: (name) => controller.queueSchema(name), stop: () => controller.stop() };
 }

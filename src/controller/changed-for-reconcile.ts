@@ -5,8 +5,18 @@
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 
+/** The metadata every controller of Cairn reacts to: spec (generation), deletion and finalizers. */
+export interface ReconciledMetadata {
+  readonly generation?: number | undefined;
+  readonly deletionTimestamp?: string | undefined;
+  readonly finalizers?: readonly string[] | undefined;
+}
+
+/** Whether spec, deletion or finalizers changed (not status alone). */
+export function metadataChanged(a: ReconciledMetadata, b: ReconciledMetadata): boolean {
+  return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp || (a.finalizers ?? []).join('\n') !== (b.finalizers ?? []).join('\n');
+}
+
 export function changedForReconcile(before: ConfigEntry, after: ConfigEntry): boolean {
-  const a = before.metadata;
-  const b = after.metadata;
-  return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp || (a.finalizers ?? []).join('\n') !== (b.finalizers ?? []).join('\n') || a.uid !== b.uid;
+  return metadataChanged(before.metadata, after.metadata) || before.metadata.uid !== after.metadata.uid;
 }

@@ -229,7 +229,9 @@ export class Manager {
     for (const key of this.informer.keys()) {
       const [name, version] = (this.informer.get(key)?.spec.schema ?? '').split('@');
       if (name !== schemaName || version === undefined) continue;
-      byVersion.set(version, [...(byVersion.get(version) ?? []), key]);
+      const entries = byVersion.get(version);
+      if (entries === undefined) byVersion.set(version, [key]);
+      else entries.push(key);
     }
     return byVersion;
   }

@@ -7,6 +7,7 @@
  * Queued: a schema whose spec, finalizers or deletion changed (not its status: our own writes), and
  * a schema an entry starts or stops naming (the entry count and deletion waits depend on entries).
  */
+import { metadataChanged } from './changed-for-reconcile.ts';
 import type { Logger } from 'pino';
 import type { ConfigSchema } from '../api/config-schema.ts';
 import { SCHEMA_CONTROLLER_NAME } from '../api/names.ts';
@@ -75,9 +76,7 @@ export class SchemaController implements Runnable {
   }
 }
 
-/** A change worth a reconcile: spec (generation), finalizers or deletion; not status alone. */
+/** A change worth a reconcile: spec (generation), finalizers, deletion or labels; not status alone. */
 export function changedForSchemaReconcile(before: ConfigSchema, after: ConfigSchema): boolean {
-  const a = before.metadata;
-  const b = after.metadata;
-  return a.generation !== b.generation || a.deletionTimestamp !== b.deletionTimestamp || JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) || JSON.stringify(a.labels ?? {}) !== JSON.stringify(b.labels ?? {});
+  return metadataChanged(before.metadata, after.metadata) || JSON.stringify(before.metadata.labels ?? {}) !== JSON.stringify(after.metadata.labels ?? {});
 }
