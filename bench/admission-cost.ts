@@ -15,7 +15,7 @@ const options = new Command('admission-cost').option('--samples <n>', 'dry-run c
 const cp = await startControlPlane({ members: 1, log: (line) => console.log(`[admission-cost] ${line}`) });
 const kube = new RawKube(cp.info.kubeconfig);
 try {
-  installCrds(cp.info);
+  await installCrds(cp.info);
   await installAdmissionPolicy(cp.info);
   const figures = await measureAdmissionCost(kube, options.samples);
   const p = (s: { p50: number; p90: number; p99: number }): string => `p50 ${round(s.p50, 3)} ms, p90 ${round(s.p90, 3)} ms, p99 ${round(s.p99, 3)} ms`;

@@ -63,10 +63,6 @@ export const SCHEMA_CRD_NAME = `${SCHEMA_PLURAL}.${GROUP}`;
 export const SCHEMA_CONTROLLER_NAME = 'configschema';
 /** Finalizer that keeps a ConfigSchema while entries still name one of its versions. */
 export const SCHEMA_FINALIZER = 'cairn.dev/schema-protection';
-/** Label on the ConfigSchemas the operator maintains for its embedded schemas. */
-export const EMBEDDED_LABEL = 'cairn.dev/embedded';
-/** A ConfigSchema's name: the part of a schema id before `@` (a DNS label, as SCHEMA_ID_PATTERN allows). */
-export const SCHEMA_NAME_PATTERN = '^[a-z0-9-]+$';
 /** A version's name: the part of a schema id after `@`. */
 export const SCHEMA_VERSION_PATTERN = '^v[0-9]+$';
 /** Most versions one ConfigSchema may declare. */

@@ -132,11 +132,6 @@ export class Leadership {
     return this.epoch?.fence;
   }
 
-  /** Whether this replica holds the Lease (fenced or not). */
-  get holdsLease(): boolean {
-    return this.epoch !== undefined;
-  }
-
   /** The elector says this replica holds the Lease: a fresh epoch and its takeover. */
   leaseAcquired(): void {
     if (this.stopped) return;

@@ -52,10 +52,6 @@ export class SchemaController implements Runnable {
     });
   }
 
-  get hasSynced(): boolean {
-    return this.informer.hasSynced;
-  }
-
   async start(): Promise<void> {
     await this.informer.start();
   }

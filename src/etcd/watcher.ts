@@ -95,7 +95,6 @@ export class PrefixWatcher {
   private fragments: IWatchResponse['events'] = [];
   private next = '0';
   private status: WatcherState = 'idle';
-  private resyncs = 0;
   private periodic: Promise<void> | undefined;
 
   constructor(options: PrefixWatcherOptions) {
@@ -114,11 +113,6 @@ export class PrefixWatcher {
 
   get state(): WatcherState {
     return this.status;
-  }
-
-  /** How many resyncs have completed (initial and periodic ones included). */
-  get resyncCount(): number {
-    return this.resyncs;
   }
 
   start(): void {
@@ -252,7 +246,6 @@ export class PrefixWatcher {
     });
     if (this.status === 'stopped') return;
     await this.callAsync(() => this.options.onResync({ reason, revision, keys }));
-    this.resyncs++;
     if (reason !== 'periodic') this.next = (BigInt(revision) + 1n).toString();
   }
 

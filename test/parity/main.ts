@@ -25,7 +25,7 @@ const { 'validator-wasm': wasm } = await ensureBinaries(['validator-wasm']);
 const controlPlane = await startControlPlane({ members: 1, log: (line) => console.error(`[control plane] ${line}`) });
 let failed = true;
 try {
-  installCrds(controlPlane.info); // the ConfigEntry CRD, for the admission judge
+  await installCrds(controlPlane.info); // the ConfigEntry CRD, for the admission judge
   const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(await readFile(wasm ?? ''))), admissionJudge(controlPlane.info.kubeconfig)];
   const started = Date.now();
   const report = await runParity({ judges, corpus: parityCorpus(), cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });

@@ -46,9 +46,9 @@ export async function ownApiServer(options: OwnApiServerOptions): Promise<ApiSer
     process = started.process;
     proxy = await FaultProxy.start(started.url);
     kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), { server: proxy.url, caPem: ca.certPem, user: 'admin', credentials: admin });
-    // kubectl runs synchronously and would block the proxy in this very process: it talks to the apiserver directly.
+    // The installs talk to the apiserver directly, not through the fault proxy.
     const direct = writeKubeconfig(join(dir, 'kubeconfig-direct'), { server: started.url, caPem: ca.certPem, user: 'admin', credentials: admin });
-    installCrds({ kubeconfig: direct, kubectl: options.binaries.kubectl });
+    await installCrds({ kubeconfig: direct, kubectl: options.binaries.kubectl });
     await installAdmissionPolicy({ kubeconfig: direct, kubectl: options.binaries.kubectl });
   } catch (error) {
     await process?.stop();

@@ -36,11 +36,6 @@ export function child(site: Site, step: Step, node: SchemaNode): Site {
   return { steps: [...site.steps, step], nodes: [...site.nodes, node] };
 }
 
-/** How deep a site nests quantifiers (lists and maps on the way). */
-export function quantifiers(site: Site): number {
-  return site.steps.filter((s) => s.kind !== 'field').length;
-}
-
 /** CEL: `check(x)` holds for every value x at the site. `skipNull` also skips null list items. */
 export function forEvery(site: Site, check: (x: string) => string, skipNull = false): string {
   return reach(DATA, site, 0, check, skipNull);
