@@ -15,7 +15,7 @@ import { controlPlane } from '../../support/cluster.ts';
 const SEED = Number(process.env.CAIRN_CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
 
 describe('chaos, short run', () => {
-  it(`keeps every rule of the checker through a kill between commit and status and a paused leader (seed ${SEED})`, { timeout: 180_000 }, async () => {
+  it(`keeps every rule of the checker through an operator kill timed on a commit and a leader pause (seed ${SEED})`, { timeout: 180_000 }, async () => {
     const cp = controlPlane();
     const dir = mkdtempSync(join(tmpdir(), `cairn-chaos-${SEED}-`));
     const result = await runChaos({

@@ -17,7 +17,7 @@ describe('a drift fight', () => {
   const { namespace, prefix, entries, store } = f;
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
 
-  it('backs corrections off, reports DriftFight in status and in one aggregated Warning event', async () => {
+  it('backs corrections off, reports DriftFight in status and in one Warning event', async () => {
     await entries.create('fought', { schema: 'feature-flags@v1', data: flags });
     await entries.waitReady('fought');
     const dataKey = `${prefix}/data/${namespace}/fought`;

@@ -48,7 +48,7 @@ describe('kubectl apply of an entry with invalid data', () => {
     expect(applied.err).toContain('spec.data.pool.max: must be of type integer');
   });
 
-  it('a valid entry is created', () => {
+  it('a valid entry is admitted (server-side dry run)', () => {
     const applied = kubectl(['apply', '--dry-run=server', '-f', '-'], entry('good', 'apply-test@v1', { pool: { min: 2, max: 3 } }));
     expect(applied).toMatchObject({ ok: true, err: '' });
   });

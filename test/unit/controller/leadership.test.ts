@@ -124,8 +124,11 @@ class Scenario {
     return String(this.store.revision);
   }
 
+  /** Refuses the oldest pending fence acquisition (etcd unavailable). */
   async fenceRefused(): Promise<void> {
-    this.store.requests.shift()?.reject(new Error('etcdserver: no leader'));
+    const request = this.store.requests.shift();
+    if (request === undefined) throw new Error('no fence acquisition is pending');
+    request.reject(new Error('etcdserver: no leader'));
     await settle();
   }
 

@@ -162,10 +162,15 @@ describe('Manager leadership', () => {
     await h.manager.start();
     h.holdFence = true;
     h.leaseAcquired();
+    let refused = 0;
     for (let elapsed = 0; elapsed <= 120_000; elapsed += 1_000) {
-      for (const pending of h.pendingFences.splice(0)) pending.fail(unavailable());
+      for (const pending of h.pendingFences.splice(0)) {
+        pending.fail(unavailable());
+        refused++;
+      }
       await h.advance(1_000);
     }
+    expect(refused, 'etcd refused fence attempts throughout').toBeGreaterThanOrEqual(4);
     expect(h.manager.stalled()).toBeUndefined();
 
     await h.advance(15_000 + 60_001); // the next attempt starts and never completes
@@ -178,9 +183,15 @@ describe('Manager leadership', () => {
     expect(h.manager.stalled()).toBeUndefined();
   });
 
-  it('never reports a stall while it does not hold the Lease', async () => {
+  it('never reports a stall while it does not hold the Lease, even after a stalled term', async () => {
     const h = new ManagerHarness({ leadership: { fenceDeadlineMs: 60_000 } });
     await h.manager.start();
+    h.holdFence = true;
+    h.leaseAcquired();
+    await h.advance(60_001); // the fence attempt never completes: a stall while the Lease is held
+    expect(h.manager.stalled()).toBeDefined();
+
+    h.leaseLost();
     await h.advance(120_000);
     expect(h.manager.stalled()).toBeUndefined();
   });
