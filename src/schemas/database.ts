@@ -70,7 +70,7 @@ const schema = z
   })
   .describe('A database connection.');
 
-export const database: SchemaDefinition = {
+export const database = {
   id: 'database@v1',
   description: 'Connection settings for a PostgreSQL-compatible database: host, port, credentials reference, TLS mode, pool and timeouts.',
   schema,
@@ -83,4 +83,4 @@ export const database: SchemaDefinition = {
     sslMode: 'require',
     pool: { min: 2, max: 20 },
   },
-};
+} satisfies SchemaDefinition;

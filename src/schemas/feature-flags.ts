@@ -70,7 +70,7 @@ const schema = z
   })
   .describe('A set of feature flags.');
 
-export const featureFlags: SchemaDefinition = {
+export const featureFlags = {
   id: 'feature-flags@v1',
   description: 'Feature flags with typed variants (boolean, string or number), a default variant and percentage rollouts.',
   schema,
@@ -92,4 +92,4 @@ export const featureFlags: SchemaDefinition = {
       },
     },
   },
-};
+} satisfies SchemaDefinition;

@@ -65,7 +65,7 @@ const schema = withRules(
   ],
 );
 
-export const rateLimits: SchemaDefinition = {
+export const rateLimits = {
   id: 'rate-limits@v1',
   description: 'Token-bucket rate limits per HTTP route and method, with an optional default limit.',
   schema,
@@ -76,4 +76,4 @@ export const rateLimits: SchemaDefinition = {
       { route: '/api/orders/{id}', requestsPerSecond: 100, burst: 200 },
     ],
   },
-};
+} satisfies SchemaDefinition;

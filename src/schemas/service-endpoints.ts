@@ -87,7 +87,7 @@ const schema = withRules(
   ],
 );
 
-export const serviceEndpoints: SchemaDefinition = {
+export const serviceEndpoints = {
   id: 'service-endpoints@v1',
   description: "A service's endpoints with weights, connect and request timeouts, and retries with exponential backoff.",
   schema,
@@ -99,4 +99,4 @@ export const serviceEndpoints: SchemaDefinition = {
     timeouts: { connectMs: 500, requestMs: 5000 },
     retries: { attempts: 3, backoff: { initialMs: 50, maxMs: 1000 } },
   },
-};
+} satisfies SchemaDefinition;
