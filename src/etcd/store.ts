@@ -79,10 +79,14 @@ export class EtcdStore implements Store {
     return response.header.revision;
   }
 
-  async scanPrefix(prefix: string, visit: (kv: StoredKeyValue) => void): Promise<string> {
+  /**
+   * Visits every key under `prefix` in key order, all pages read at one revision: `atRevision` when
+   * given (a reader joining two prefixes at one revision), else the first page's. Returns it.
+   */
+  async scanPrefix(prefix: string, visit: (kv: StoredKeyValue) => void, atRevision?: string): Promise<string> {
     const rangeEnd = prefixRangeEnd(prefix);
     let from = Buffer.from(prefix, 'utf8');
-    let revision: string | undefined;
+    let revision: string | undefined = atRevision;
     let limit = this.pageSize;
     for (;;) {
       const page = await this.page(prefix, from, rangeEnd, limit, revision);
