@@ -1,0 +1,118 @@
+/**
+ * A published declared schema as a TypeScript module: the type of its values and a ValueSchema (with
+ * its runtime guard) to pass to `get`/`watch`. `cairn types NAME@vN` prints it.
+ *
+ * The type says what the guard checks (shape.ts), nothing more: types, nullable, enums (as literal
+ * unions), required fields, maps, lists, int-or-string. A field with a `default` is required in the
+ * type: Cairn stores values with defaults applied, so a reader always finds it. Descriptions become
+ * doc comments.
+ *
+ * Guarantees: pure; the module imports only `cairn/client`; property names that are not identifiers
+ * are quoted; a schema node it does not understand becomes `unknown`.
+ */
+import type { JsonSchema } from './shape.ts';
+import type { PublishedSchema } from './types.ts';
+
+export interface GeneratedNames {
+  /** The value type, e.g. `PaymentsV1`. */
+  readonly type: string;
+  /** The ValueSchema constant, e.g. `paymentsV1`. */
+  readonly schema: string;
+  /** The guard function, e.g. `isPaymentsV1`. */
+  readonly guard: string;
+}
+
+/** `payments@v1` → PaymentsV1 / paymentsV1 / isPaymentsV1. */
+export function generatedNames(id: string): GeneratedNames {
+  const words = id.split(/[^A-Za-z0-9]+/).filter((w) => w !== '');
+  const pascal = words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  const type = /^[0-9]/.test(pascal) ? `Schema${pascal}` : pascal;
+  return { type, schema: type.charAt(0).toLowerCase() + type.slice(1), guard: `is${type}` };
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function isObject(value: unknown): value is JsonSchema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function docComment(description: unknown, indent: string): string {
+  if (typeof description !== 'string' || description.trim() === '') return '';
+  const lines = description.replaceAll('*/', '*\\/').trim().split('\n');
+  return lines.length === 1 ? `${indent}/** ${lines[0]} */\n` : `${indent}/**\n${lines.map((l) => `${indent} * ${l}`.trimEnd()).join('\n')}\n${indent} */\n`;
+}
+
+/** The TypeScript type of values of `schema`, at `depth` levels of indentation. */
+export function typeOf(schema: JsonSchema, depth = 0): string {
+  const base = baseTypeOf(schema, depth);
+  return schema.nullable === true ? `${base} | null` : base;
+}
+
+function baseTypeOf(schema: JsonSchema, depth: number): string {
+  if (schema['x-kubernetes-int-or-string'] === true) return 'number | string';
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+  switch (schema.type) {
+    case 'string':
+      return 'string';
+    case 'integer':
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'array': {
+      const item = isObject(schema.items) ? typeOf(schema.items, depth) : 'unknown';
+      return /^[A-Za-z]+$/.test(item) ? `${item}[]` : `Array<${item}>`;
+    }
+    case 'object':
+      return objectTypeOf(schema, depth);
+    default:
+      return 'unknown';
+  }
+}
+
+function objectTypeOf(schema: JsonSchema, depth: number): string {
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r): r is string => typeof r === 'string') : []);
+  const names = Object.keys(properties);
+  const additional = isObject(schema.additionalProperties) ? typeOf(schema.additionalProperties, depth + 1) : undefined;
+  const open = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  if (names.length === 0) return additional !== undefined ? `Record<string, ${additional}>` : open ? 'Record<string, unknown>' : '{}';
+  const indent = '  '.repeat(depth + 1);
+  const lines = names.map((name) => {
+    const child = properties[name];
+    const childSchema = isObject(child) ? child : {};
+    const optional = required.has(name) || childSchema.default !== undefined ? '' : '?';
+    const key = IDENTIFIER.test(name) ? name : JSON.stringify(name);
+    return `${docComment(childSchema.description, indent)}${indent}${key}${optional}: ${typeOf(childSchema, depth + 1)};`;
+  });
+  const rest = additional !== undefined ? `${indent}[key: string]: ${additional};\n` : open ? `${indent}[key: string]: unknown;\n` : '';
+  return `{\n${lines.join('\n')}\n${rest}${'  '.repeat(depth)}}`;
+}
+
+/** The module for one published version. `from` names the package the module imports (default `cairn/client`). */
+export function generateTypes(published: PublishedSchema, from = 'cairn/client'): string {
+  const names = generatedNames(published.id);
+  const root = published.openAPIV3Schema;
+  const type = typeOf(root);
+  const declaration = type.startsWith('{\n') ? `export interface ${names.type} ${type}` : `export type ${names.type} = ${type};`;
+  const deprecated = published.deprecated ? `\n * @deprecated ${published.deprecationWarning ?? `${published.id} is deprecated`}` : '';
+  return [
+    `// Generated by \`cairn types ${published.id}\` from the schema Cairn published for ${published.id}. Do not edit: generate again.`,
+    `import { declaredSchema, type ValueSchema } from '${from}';`,
+    '',
+    `/**\n * A value of ${published.id}${typeof root.description === 'string' ? `: ${root.description.replaceAll('*/', '*\\/')}` : '.'}${deprecated}\n */`,
+    declaration,
+    '',
+    `/** The published schema of ${published.id}, as the guard checks it. */`,
+    `export const ${names.schema}OpenAPIV3Schema = ${JSON.stringify(root, null, 2)} as const;`,
+    '',
+    `/** Pass to get/watch: values are typed ${names.type} and must have been committed with ${published.id}. */`,
+    `export const ${names.schema}: ValueSchema<${names.type}> = declaredSchema<${names.type}>(${JSON.stringify(published.id)}, ${names.schema}OpenAPIV3Schema);`,
+    '',
+    `/** The runtime guard: true when \`value\` has the shape of ${names.type}. */`,
+    `export function ${names.guard}(value: unknown): value is ${names.type} {`,
+    `  return ${names.schema}.is(value);`,
+    '}',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,203 @@
+/**
+ * The reader's watch: the operator's PrefixWatcher (etcd/watcher.ts: require-leader, progress
+ * requests, a watchdog for silent streams, resume from the first revision not yet delivered, a full
+ * read after a compaction) on the namespace's data keys, turned into an async iterator of checked,
+ * typed changes.
+ *
+ * Guarantees:
+ * - Items come in revision order, each above the one before: a put or delete of revision r follows
+ *   only items below r, and a `resync` at revision S is followed only by changes above S. So a value
+ *   older than one already yielded is never yielded.
+ * - No change is missed for good: every change is yielded, or covered by a later `resync` snapshot
+ *   (history compacted while the watch was away, or a consumer so slow that MAX_QUEUED changes piled up).
+ * - A put is served as `get` serves it: its meta is read at the change's revision, its bytes checked
+ *   against the meta's dataHash and its value against its schema; one that fails is yielded as
+ *   `rejected`. When that revision is already compacted, a fresh snapshot is yielded instead.
+ * - etcd being away never ends the iteration: reconnects and retries go on (reported to `onError`)
+ *   until `close()`, `break`, or the client's `close()`.
+ */
+import type { Etcd3 } from 'etcd3';
+import { entryKeys } from '../domain/keys.ts';
+import { compareRevisions } from '../domain/types.ts';
+import { Backoff } from '../etcd/backoff.ts';
+import type { EtcdStore } from '../etcd/store.ts';
+import { PrefixWatcher } from '../etcd/watcher.ts';
+import type { WatchEvent } from '../etcd/watch-events.ts';
+import { ReadError } from './errors.ts';
+import { entriesPrefix } from './read.ts';
+import { isCompacted, readCall, toReadError } from './translate.ts';
+import type { Change, Entry, ResyncReason, Snapshot, Watch, WatchOptions } from './types.ts';
+import type { RawEntry } from './verify-entry.ts';
+
+export interface WatchContext<T> {
+  readonly etcd: Etcd3;
+  readonly store: EtcdStore;
+  readonly prefix: string;
+  readonly namespace: string;
+  readonly options: WatchOptions<T>;
+  /** get's checks on one entry; throws UnavailableError only. */
+  readonly verify: (raw: RawEntry) => Promise<Entry<T> | ReadError>;
+  /** list: the namespace (and prefix) at one revision, checked. */
+  readonly snapshot: () => Promise<Snapshot<T>>;
+  readonly onClose: (watch: Watch<T>) => void;
+}
+
+/** Changes waiting for the consumer; past this, they are dropped for one snapshot (bounded memory). */
+export const MAX_QUEUED = 10_000;
+
+type Item =
+  | { readonly kind: 'event'; readonly event: WatchEvent }
+  | { readonly kind: 'resync'; readonly reason: ResyncReason; readonly snapshot: Snapshot<unknown> }
+  | { readonly kind: 'snapshotNeeded'; readonly reason: ResyncReason };
+
+export function openWatch<T>(context: WatchContext<T>): Watch<T> {
+  return new ReaderWatch(context);
+}
+
+class ReaderWatch<T> implements Watch<T> {
+  private readonly context: WatchContext<T>;
+  private readonly watcher: PrefixWatcher;
+  private readonly dataStart: string;
+  private readonly retry = new Backoff();
+  private queue: Item[] = [];
+  private wake: (() => void) | undefined;
+  private closed = false;
+  /** Revision of the last item yielded: nothing at or below it is yielded again. */
+  private floor = '0';
+  /** The snapshot the watcher's last full read produced, handed over by onResync. */
+  private lastRead: Snapshot<T> | undefined;
+
+  constructor(context: WatchContext<T>) {
+    this.context = context;
+    this.dataStart = entriesPrefix(context.prefix, 'data', context.namespace, context.options.prefix);
+    const after = context.options.afterRevision;
+    if (after !== undefined) this.floor = BigInt(after).toString();
+    this.watcher = new PrefixWatcher({
+      client: context.etcd,
+      // The watcher's full read is the reader's snapshot (data and meta at one revision, checked).
+      store: {
+        scanPrefix: async () => {
+          this.lastRead = await context.snapshot();
+          return this.lastRead.revision;
+        },
+      },
+      prefix: this.dataStart,
+      ...(after === undefined ? {} : { startRevision: (BigInt(after) + 1n).toString() }),
+      onEvent: (event) => this.push({ kind: 'event', event }),
+      onResync: (resync) => {
+        const snapshot = this.lastRead;
+        if (snapshot === undefined || snapshot.revision !== resync.revision || resync.reason === 'periodic') return;
+        this.push({ kind: 'resync', reason: resync.reason, snapshot });
+      },
+      onError: (error) => this.report(error),
+    });
+    this.watcher.start();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Change<T>>> {
+    for (;;) {
+      if (this.closed) return { done: true, value: undefined };
+      const item = this.queue.shift();
+      if (item === undefined) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      const change = await this.changeOf(item);
+      if (change === undefined || this.closed) continue;
+      this.floor = change.revision;
+      return { done: false, value: change };
+    }
+  }
+
+  async return(): Promise<IteratorResult<Change<T>>> {
+    await this.close();
+    return { done: true, value: undefined };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.wake?.();
+    this.context.onClose(this);
+    await this.watcher.stop();
+  }
+
+  private push(item: Item): void {
+    if (this.closed) return;
+    if (this.queue.length >= MAX_QUEUED) this.queue = [{ kind: 'snapshotNeeded', reason: 'overflow' }];
+    else this.queue.push(item);
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** What the consumer gets for one item; undefined when nothing (older than what was yielded). */
+  private async changeOf(item: Item): Promise<Change<T> | undefined> {
+    if (item.kind === 'snapshotNeeded') return this.resnapshot(item.reason);
+    if (item.kind === 'resync') {
+      if (compareRevisions(item.snapshot.revision, this.floor) <= 0) return undefined;
+      return { type: 'resync', revision: item.snapshot.revision, reason: item.reason, snapshot: item.snapshot as Snapshot<T> };
+    }
+    const event = item.event;
+    if (compareRevisions(event.modRevision, this.floor) <= 0) return undefined;
+    const key = event.key.slice(this.dataStart.length - (this.context.options.prefix ?? '').length);
+    const { namespace } = this.context;
+    if (event.type === 'delete') return { type: 'delete', revision: event.modRevision, namespace, key };
+    const meta = await this.untilRead(() => this.metaAt(key, event.modRevision));
+    if (meta === 'compacted') return this.resnapshot('compacted');
+    if (meta === 'closed') return undefined;
+    const data = { value: event.value, modRevision: event.modRevision };
+    const judged = await this.untilRead(() => this.context.verify({ namespace, key, data, meta }));
+    if (judged === 'closed') return undefined;
+    if (judged instanceof ReadError) return { type: 'rejected', revision: event.modRevision, namespace, key, error: judged };
+    return { type: 'put', revision: event.modRevision, entry: judged };
+  }
+
+  /** The meta key of `key` as it was at `revision`, or 'compacted' when etcd no longer has that revision. */
+  private async metaAt(key: string, revision: string): Promise<RawEntry['meta'] | 'compacted'> {
+    const metaKey = entryKeys(this.context.prefix, this.context.namespace, key).meta;
+    try {
+      const response = await readCall(`read ${metaKey} at ${revision}`, () => this.context.etcd.kv.range({ key: Buffer.from(metaKey, 'utf8'), revision }));
+      const kv = response.kvs[0];
+      return kv === undefined ? undefined : { value: kv.value.toString('utf8'), modRevision: kv.mod_revision };
+    } catch (error) {
+      if (isCompacted(error)) return 'compacted';
+      throw error;
+    }
+  }
+
+  /** A snapshot read now, yielded as a resync (its revision is above everything queued before it was asked for). */
+  private async resnapshot(reason: ResyncReason): Promise<Change<T> | undefined> {
+    const snapshot = await this.untilRead(() => this.context.snapshot());
+    if (snapshot === 'closed' || compareRevisions(snapshot.revision, this.floor) <= 0) return undefined;
+    return { type: 'resync', revision: snapshot.revision, reason, snapshot };
+  }
+
+  /** Retries a read while etcd is unavailable (with backoff, reported), until it succeeds or the watch closes. */
+  private async untilRead<R>(read: () => Promise<R>): Promise<R | 'closed'> {
+    for (;;) {
+      if (this.closed) return 'closed';
+      try {
+        const result = await read();
+        this.retry.reset();
+        return result;
+      } catch (error) {
+        this.report(error);
+        await new Promise((resolve) => setTimeout(resolve, this.retry.next()));
+      }
+    }
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.context.options.onError?.(toReadError(error, `watch ${this.dataStart}`));
+    } catch {
+      // the caller's onError failed; the watch goes on.
+    }
+  }
+}
