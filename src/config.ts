@@ -121,7 +121,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   return { ...parsed.data, etcdPassword: readPassword(parsed.data.etcdPasswordFile, env), etcdTls: etcdTlsOf(parsed.data) };
 }
 
-function etcdTlsOf(c: { etcdCaFile?: string | undefined; etcdCertFile?: string | undefined; etcdKeyFile?: string | undefined }): EtcdTlsFiles | undefined {
+/** TLS toward etcd from the three file settings, as etcdctl reads its flags (see EtcdTlsFiles). */
+export function etcdTlsOf(c: { etcdCaFile?: string | undefined; etcdCertFile?: string | undefined; etcdKeyFile?: string | undefined }): EtcdTlsFiles | undefined {
   if (c.etcdCaFile === undefined && c.etcdCertFile === undefined && c.etcdKeyFile === undefined) return undefined;
   return { caFile: c.etcdCaFile, certFile: c.etcdCertFile, keyFile: c.etcdKeyFile };
 }

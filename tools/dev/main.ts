@@ -43,12 +43,14 @@ async function run(options: Options): Promise<void> {
   const devDir = resolve(options.dir);
   mkdirSync(devDir, { recursive: true });
   const controlPlane = await startControlPlane({ members: options.members, dir: resolve(devDir, 'cluster'), removeOnStop: true, log });
-  const files = writeDevFiles(devDir, controlPlane.info);
+  const { 'validator-wasm': schemaEngineFile } = await ensureBinaries(['validator-wasm']);
+  const files = writeDevFiles(devDir, controlPlane.info, schemaEngineFile);
   onShutdown(async () => {
     log('stopping the control plane');
     // The files describe a running control plane; a stale env file would point shells at nothing.
     rmSync(files.env, { force: true });
     rmSync(files.kubeconfig, { force: true });
+    rmSync(files.bin, { recursive: true, force: true });
   });
 
   log('installing the ConfigEntry CRD');
@@ -56,7 +58,6 @@ async function run(options: Options): Promise<void> {
   log('installing the finalizer admission policy (deploy/admission/)');
   await installAdmissionPolicy(controlPlane.info);
   log('starting the operator');
-  const { 'validator-wasm': schemaEngineFile } = await ensureBinaries(['validator-wasm']);
   const operator = await startOperatorProcess({
     kubeconfig: controlPlane.info.kubeconfig,
     storeEndpoints: controlPlane.info.storeEndpoints,

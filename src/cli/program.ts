@@ -1,0 +1,92 @@
+/**
+ * The `cairn` command line: global flags (config.ts reads them with the environment and the dev env
+ * file), one subcommand per file. Each action returns its exit code (exit-codes.ts); errors become
+ * one line on stderr and their code, never a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { type CliSettings, type GlobalFlags, OUTPUTS, resolveSettings } from './config.ts';
+import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
+import { runValidate } from './validate/command.ts';
+
+export interface Io {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+type Action = (settings: CliSettings, command: Command) => Promise<ExitCode>;
+
+function globalOptions(program: Command): Command {
+  return program
+    .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUTS).default('table'))
+    .option('--kubeconfig <path>', 'kubeconfig file ($KUBECONFIG)')
+    .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs ($CAIRN_ETCD_ENDPOINTS, $ETCDCTL_ENDPOINTS)')
+    .option('--etcd-ca-file <path>', 'CA bundle for etcd TLS ($CAIRN_ETCD_CA_FILE, $ETCDCTL_CACERT)')
+    .option('--etcd-cert-file <path>', 'client certificate for etcd mTLS ($CAIRN_ETCD_CERT_FILE, $ETCDCTL_CERT)')
+    .option('--etcd-key-file <path>', 'client key for etcd mTLS ($CAIRN_ETCD_KEY_FILE, $ETCDCTL_KEY)')
+    .option('--etcd-username <name>', 'etcd user ($CAIRN_ETCD_USERNAME; password from $CAIRN_ETCD_PASSWORD)')
+    .option('--etcd-password-file <path>', 'file holding the etcd password ($CAIRN_ETCD_PASSWORD_FILE)')
+    .option('--etcd-timeout-ms <ms>', 'deadline of each etcd request ($CAIRN_ETCD_TIMEOUT_MS, default 5000)')
+    .option('--prefix <prefix>', 'etcd key prefix P ($CAIRN_PREFIX, default /cairn)')
+    .option('--schema-engine-file <path>', 'the schema engine, validator.wasm ($CAIRN_SCHEMA_ENGINE_FILE)')
+    .option('--dev-dir <path>', 'where `npm run dev` left its env file ($CAIRN_DEV_DIR, default .cairn/dev)');
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok: every file valid, no difference, every check OK, the value read
+  1  findings: a file invalid, a difference, a failed check, a value that fails its checks
+  2  usage: a bad flag, argument or input file; nothing was done
+  3  unavailable: the apiserver, etcd or the schema engine did not answer (or an unexpected failure)
+  4  not found: the key, schema or field asked for does not exist`;
+
+/** Builds the program; `exit` receives the code of whichever action ran. */
+export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
+  const program = globalOptions(new Command('cairn'))
+    .description('Read and check Cairn configuration: validate manifests offline, compare Kubernetes with etcd, explain schemas, diagnose an installation')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(cairn --help lists the commands and flags)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  const run = (action: Action) => async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const settings = resolveSettings(command.optsWithGlobals<GlobalFlags>(), io.env, io.cwd);
+    exit(await action(settings, command));
+  };
+
+  program
+    .command('validate')
+    .description('check ConfigEntry and ConfigSchema manifests offline, with the engine and messages of admission and the operator')
+    .requiredOption('-f, --filename <path...>', 'a file, a directory (recursed) or - for stdin; repeatable')
+    .option('--cluster', 'also use the ConfigSchemas declared in the cluster')
+    .addHelpText('after', '\nExit 0 only when every document is valid; 1 when one is not; 2 when a file cannot be read.')
+    .action(run((settings, command) => {
+      const opts = command.opts<{ filename: string[]; cluster?: boolean }>();
+      return runValidate({ files: opts.filename, cluster: opts.cluster === true }, settings, io.out);
+    }));
+
+  return program;
+}
+
+/** Runs `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage; // commander already printed the message
+    }
+    if (error instanceof CliError) {
+      io.err(`cairn: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err(`cairn: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.unavailable;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The `cairn` command as a user runs it: a process of its own (src/cli/main.ts on this Node), its
+ * stdout, stderr and exit code. The environment is built from scratch so nothing of the test runner's
+ * shell (a KUBECONFIG, a .cairn/dev of a running `npm run dev`) leaks in.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { controlPlane } from '../../support/cluster.ts';
+import { validatorWasmPath } from '../../support/engine.ts';
+
+export interface CairnRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const MAIN = join(import.meta.dirname, '../../../src/cli/main.ts');
+
+/** Settings for the shared control plane, as variables (flags may be added per test). */
+export function clusterEnv(prefix = '/cairn'): NodeJS.ProcessEnv {
+  const cp = controlPlane();
+  return {
+    KUBECONFIG: cp.kubeconfig,
+    CAIRN_ETCD_ENDPOINTS: cp.storeEndpoints.join(','),
+    CAIRN_SCHEMA_ENGINE_FILE: validatorWasmPath(),
+    CAIRN_PREFIX: prefix,
+  };
+}
+
+export function runCairn(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CairnRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: options.cwd ?? '/',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CAIRN_DEV_DIR: '/nonexistent', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
