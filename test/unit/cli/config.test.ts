@@ -96,3 +96,18 @@ describe('bad settings are usage errors (exit 2) naming the flag', () => {
     });
   }
 });
+
+describe('what npm run dev writes is what cairn reads', () => {
+  it('the env file of writeDevFiles resolves to its kubeconfig, store endpoints and engine, with no flags', async () => {
+    const { writeDevFiles } = await import('../../../tools/dev/env-file.ts');
+    const cwd = mkdtempSync(join(tmpdir(), 'cairn-cli-dev-'));
+    const source = join(cwd, 'source-kubeconfig');
+    writeFileSync(source, 'apiVersion: v1\n');
+    const devDir = join(cwd, ".cairn/dev");
+    mkdirSync(devDir, { recursive: true });
+    const info = { dir: cwd, kubeconfig: source, apiServerUrl: 'https://127.0.0.1:6443', storeEndpoints: ['http://127.0.0.1:2379', 'http://127.0.0.1:2479'], kubectl: '/bin/kubectl', etcdctl: '/bin/etcdctl' };
+    writeDevFiles(devDir, info, "/cache/it's here/validator-wasm");
+    const s = resolveSettings({}, {}, cwd);
+    expect([s.kubeconfig, s.etcd?.endpoints, s.schemaEngineFile]).toEqual([join(devDir, 'kubeconfig'), info.storeEndpoints, "/cache/it's here/validator-wasm"]);
+  });
+});
