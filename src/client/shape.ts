@@ -30,7 +30,7 @@ const MAX_PROBLEMS = 10;
 export function shapeProblems(schema: JsonSchema, value: unknown): ShapeProblem[] {
   const problems: ShapeProblem[] = [];
   check(schema, value, '', problems);
-  return problems;
+  return problems.slice(0, MAX_PROBLEMS);
 }
 
 /** True when `value` conforms to `schema`. */
@@ -109,6 +109,7 @@ function checkObject(schema: JsonSchema, value: Record<string, unknown>, path: s
   const additional = isObject(schema.additionalProperties) ? (schema.additionalProperties as JsonSchema) : undefined;
   const open = schema['x-kubernetes-preserve-unknown-fields'] === true;
   for (const [name, item] of Object.entries(value)) {
+    if (problems.length >= MAX_PROBLEMS) return;
     const declared = Object.hasOwn(properties, name) ? properties[name] : additional;
     if (declared !== undefined && isObject(declared)) check(declared, item, `${path}.${name}`, problems);
     else if (declared === undefined && !open) problems.push({ path: `${path}.${name}`, message: 'is not a field of the schema' });
