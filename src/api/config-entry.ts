@@ -42,39 +42,54 @@ export const KEY_IMMUTABLE_RULE = {
   message: 'key is immutable; create a new ConfigEntry to write under another key',
 };
 
+/** spec.schema of an entry, and of each bundle member. */
+export const SCHEMA_FIELD = z.string().meta({
+  description:
+    'Id of the embedded schema spec.data must satisfy, `name@vN` (for example `database@v1`). ' +
+    'The data is validated, defaults applied, before anything is written to etcd.',
+  maxLength: MAX_SCHEMA_ID_LENGTH,
+  'x-kubernetes-validations': [SCHEMA_ID_RULE],
+});
+
+/** spec.key's text and rules (optional on an entry, required on a bundle member). */
+export const KEY_FIELD = z.string();
+const KEY_META = {
+  maxLength: MAX_KEY_LENGTH,
+  'x-kubernetes-validations': [KEY_RULE],
+};
+const KEY_DESCRIPTION =
+  'etcd key relative to the namespace: the data is stored at `<prefix>/data/<namespace>/<key>`. ' +
+  "Segments of letters, digits, '.', '_' and '-' separated by '/'.";
+
+/** spec.data of an entry, and of each bundle member. */
+export const DATA_FIELD = z.record(z.string(), z.unknown()).meta({
+  description:
+    'The configuration value, a JSON object checked against spec.schema. Stored in etcd as ' +
+    'canonical JSON (sorted keys, no insignificant whitespace) of the validated value.',
+  maxProperties: MAX_DATA_PROPERTIES,
+  'x-kubernetes-preserve-unknown-fields': true,
+});
+
+/** A bundle member's key: required (members have no name to default to). */
+export const MEMBER_KEY_FIELD = KEY_FIELD.meta({ description: `${KEY_DESCRIPTION} Unique within the bundle.`, ...KEY_META });
+
+export const DELETION_POLICY_FIELD = z.enum(DELETION_POLICIES).default('Delete');
+export const DRIFT_POLICY_FIELD = z.enum(DRIFT_POLICIES).default('Correct');
+
 export const ConfigEntrySpecSchema = z
   .object({
-    schema: z.string().meta({
-      description:
-        'Id of the embedded schema spec.data must satisfy, `name@vN` (for example `database@v1`). ' +
-        'The data is validated, defaults applied, before anything is written to etcd.',
-      maxLength: MAX_SCHEMA_ID_LENGTH,
-      'x-kubernetes-validations': [SCHEMA_ID_RULE],
+    schema: SCHEMA_FIELD,
+    key: KEY_FIELD.optional().meta({
+      description: `${KEY_DESCRIPTION} Defaults to metadata.name. Immutable.`,
+      ...KEY_META,
     }),
-    key: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          'etcd key relative to the namespace: the data is stored at `<prefix>/data/<namespace>/<key>`. ' +
-          "Segments of letters, digits, '.', '_' and '-' separated by '/'. Defaults to metadata.name. " +
-          'Immutable.',
-        maxLength: MAX_KEY_LENGTH,
-        'x-kubernetes-validations': [KEY_RULE],
-      }),
-    data: z.record(z.string(), z.unknown()).meta({
-      description:
-        'The configuration value, a JSON object checked against spec.schema. Stored in etcd as ' +
-        'canonical JSON (sorted keys, no insignificant whitespace) of the validated value.',
-      maxProperties: MAX_DATA_PROPERTIES,
-      'x-kubernetes-preserve-unknown-fields': true,
-    }),
-    deletionPolicy: z.enum(DELETION_POLICIES).default('Delete').meta({
+    data: DATA_FIELD,
+    deletionPolicy: DELETION_POLICY_FIELD.meta({
       description:
         'What happens to the value in etcd when this entry is deleted: `Delete` removes data and ' +
         'metadata; `Retain` keeps the value and releases ownership of it.',
     }),
-    driftPolicy: z.enum(DRIFT_POLICIES).default('Correct').meta({
+    driftPolicy: DRIFT_POLICY_FIELD.meta({
       description:
         'What happens when the value in etcd is changed outside Cairn: `Correct` restores the ' +
         'committed value; `Report` leaves it and reports the drift in status.',

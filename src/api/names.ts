@@ -67,3 +67,27 @@ export const SCHEMA_FINALIZER = 'cairn.dev/schema-protection';
 export const SCHEMA_VERSION_PATTERN = '^v[0-9]+$';
 /** Most versions one ConfigSchema may declare. */
 export const MAX_SCHEMA_VERSIONS = 32;
+
+// ---- ConfigBundle (namespaced): several values committed in one etcd transaction ------------------
+
+export const BUNDLE_KIND = 'ConfigBundle';
+export const BUNDLE_LIST_KIND = 'ConfigBundleList';
+export const BUNDLE_PLURAL = 'configbundles';
+export const BUNDLE_SINGULAR = 'configbundle';
+export const BUNDLE_SHORT_NAMES: readonly string[] = ['cb'];
+export const BUNDLE_CRD_NAME = `${BUNDLE_PLURAL}.${GROUP}`;
+/** Name of the ConfigBundle controller in metrics. */
+export const BUNDLE_CONTROLLER_NAME = 'configbundle';
+
+/** etcd's default `--max-txn-ops`: the most compares, the most operations and the most else-reads of one txn (each counted alone). */
+export const DEFAULT_MAX_TXN_OPS = 128;
+/** etcd's default `--max-request-bytes` (1.5 MiB): the largest request, a transaction included. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
+/**
+ * Most members of one bundle, for etcd's default `--max-txn-ops` of 128. A generation's
+ * transaction compares the fence and each member's meta and data key (1 + 2n compares), puts at most
+ * each member's data and meta (2n), and reads back the fence and both keys of each member when a
+ * compare fails (1 + 2n): 1 + 2n <= 128 gives 63. Members removed by a generation count too (see
+ * domain/bundle-limits.ts); the operator checks the configured limit before etcd is asked.
+ */
+export const MAX_BUNDLE_MEMBERS = Math.floor((DEFAULT_MAX_TXN_OPS - 1) / 2);

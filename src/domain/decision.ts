@@ -10,6 +10,7 @@ import type {
 } from '../api/conditions.ts';
 import type { DeclaredSchemaLookup } from './validate.ts';
 import type { EntryKeys } from './keys.ts';
+import type { Owner } from './stored-meta.ts';
 import type { Fence, GuardedTxn, StoredMeta } from './types.ts';
 
 export interface PlanContext {
@@ -25,11 +26,7 @@ export interface PlanContext {
   readonly now: Date;
 }
 
-export interface Owner {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-}
+export type { Owner } from './stored-meta.ts';
 
 export type InvalidReason = typeof INVALID_KEY | typeof UNKNOWN_SCHEMA | typeof SCHEMA_NOT_READY | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
 

@@ -16,7 +16,7 @@
 import type { DeletionDecision, PlanContext } from './decision.ts';
 import { resolveEntryKeys } from './entry-keys.ts';
 import type { PlanEntry } from './plan.ts';
-import { guardAsObserved } from './plan.ts';
+import { guardAsObserved } from './judge-key.ts';
 import { metaRecordOf } from './key-state.ts';
 import type { ObservedKeys, Operation } from './types.ts';
 

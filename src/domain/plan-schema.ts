@@ -17,7 +17,7 @@
  * Errors: none thrown.
  */
 import { canonicalJson, isSameJson } from './canonical.ts';
-import { guardAsObserved } from './plan.ts';
+import { guardAsObserved } from './judge-key.ts';
 import type { Fence, GuardedTxn, KeyState, Operation, Compare } from './types.ts';
 import { schemaKey } from './keys.ts';
 

@@ -24,13 +24,12 @@
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { INVALID_KEY } from '../api/conditions.ts';
-import { isSameJson } from './canonical.ts';
 import type { CommitCause, Decision, PlanContext } from './decision.ts';
 import { resolveEntryKeys } from './entry-keys.ts';
 import type { EntryKeys } from './keys.ts';
-import { metaRecordOf } from './key-state.ts';
-import { describeOwner, formatTime, serializeStoredMeta } from './stored-meta.ts';
-import type { Compare, KeyState, ObservedKeys, StoredMeta } from './types.ts';
+import { guardsAsObserved, judgeKey } from './judge-key.ts';
+import { formatTime, serializeStoredMeta } from './stored-meta.ts';
+import type { Compare, Fence, KeyState, ObservedKeys, StoredMeta } from './types.ts';
 import { validateData, type ValidData } from './validate.ts';
 
 export type PlanEntry = Pick<ConfigEntry, 'metadata' | 'spec' | 'status'>;
@@ -53,55 +52,22 @@ export function plan(entry: PlanEntry, observed: ObservedKeys | undefined, ctx: 
 }
 
 function planFromObserved(entry: PlanEntry, keys: EntryKeys, valid: ValidData, observed: ObservedKeys, ctx: PlanContext): Decision {
-  const { data, meta } = observed;
-  if (!meta.exists) {
-    if (!data.exists) return commit(entry, keys, valid, ctx, observed, 'create', false);
-    if (data.hash === valid.dataHash) return commit(entry, keys, valid, ctx, observed, 'adopt', false);
-    // Another spelling of the same JSON can only be recognised from its bytes, which the view does not keep.
-    if (data.value === undefined) return { kind: 'needsRead', keys };
-    if (isSameJson(data.value, valid.canonical)) return commit(entry, keys, valid, ctx, observed, 'adopt', false);
-    return {
-      kind: 'valueConflict',
-      keys,
-      message:
-        `${keys.data} already holds a value that no ConfigEntry owns and that differs from spec.data; ` +
-        'Cairn adopts only identical values, so it is left as it is. Delete it from etcd or make spec.data equal to it',
-    };
+  const claimant = { uid: entry.metadata.uid, noun: 'this entry', dataField: 'spec.data' };
+  const verdict = judgeKey(claimant, keys, valid, observed, entry.spec.driftPolicy);
+  switch (verdict.kind) {
+    case 'write':
+      return commit(entry, keys, valid, ctx, observed, verdict.cause, false);
+    case 'upToDate':
+      return { kind: 'upToDate', keys, revision: verdict.revision, dataHash: valid.dataHash, schema: valid.schema };
+    case 'needsRead':
+      return { kind: 'needsRead', keys };
+    case 'keyConflict':
+      return { kind: 'keyConflict', keys, owner: verdict.owner, message: verdict.message };
+    case 'valueConflict':
+      return { kind: 'valueConflict', keys, message: verdict.message };
+    case 'driftReported':
+      return { kind: 'driftReported', keys, message: verdict.message };
   }
-
-  const stored = metaRecordOf(meta);
-  if (stored === 'unknown') return { kind: 'needsRead', keys };
-  if (stored === 'unreadable') {
-    return {
-      kind: 'keyConflict',
-      keys,
-      owner: undefined,
-      message: `${keys.meta} holds a record Cairn cannot read; refusing to overwrite a key it cannot prove is this entry's`,
-    };
-  }
-  if (stored.uid !== entry.metadata.uid) {
-    return {
-      kind: 'keyConflict',
-      keys,
-      owner: { namespace: stored.namespace, name: stored.name, uid: stored.uid },
-      message: `${keys.data} is owned by ConfigEntry ${describeOwner(stored)}; its value is left untouched`,
-    };
-  }
-
-  if (stored.dataHash !== valid.dataHash || stored.schema !== valid.schema) {
-    return commit(entry, keys, valid, ctx, observed, 'update', false);
-  }
-  const storedHash = data.exists ? data.hash : undefined;
-  if (data.exists && storedHash === stored.dataHash) {
-    return { kind: 'upToDate', keys, revision: data.modRevision, dataHash: valid.dataHash, schema: valid.schema };
-  }
-  if (entry.spec.driftPolicy === 'Report') {
-    const what = data.exists
-      ? `holds a value changed outside Cairn (${storedHash}, committed ${stored.dataHash})`
-      : 'was deleted outside Cairn';
-    return { kind: 'driftReported', keys, message: `${keys.data} ${what}; driftPolicy is Report, so it is left as it is` };
-  }
-  return commit(entry, keys, valid, ctx, observed, 'correctDrift', false);
 }
 
 function commit(
@@ -132,13 +98,7 @@ function commit(
     schema: valid.schema,
     meta,
     txn: {
-      compares: [
-        { kind: 'modRevision', key: ctx.fence.key, equals: ctx.fence.revision },
-        guardAsObserved(keys.meta, observed.meta),
-        // Adoption too compares the mod_revision the identical value was read at, not the value: a
-        // compare carrying the value would double the request and fail near the size limit.
-        guardAsObserved(keys.data, observed.data),
-      ],
+      compares: [fenceCompare(ctx.fence), ...guardsAsObserved(keys, observed)],
       operations: [
         { kind: 'put', key: keys.data, value: valid.canonical },
         { kind: 'put', key: keys.meta, value: serializeStoredMeta(meta) },
@@ -148,7 +108,7 @@ function commit(
   };
 }
 
-/** The compare that holds only while `key` is still as it was observed. */
-export function guardAsObserved(key: string, state: KeyState): Compare {
-  return state.exists ? { kind: 'modRevision', key, equals: state.modRevision } : { kind: 'absent', key };
+/** The compare every write of this leader carries: the fence is still the one it took over with. */
+export function fenceCompare(fence: Fence): Compare {
+  return { kind: 'modRevision', key: fence.key, equals: fence.revision };
 }

@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 import { canonicalJson } from './canonical.ts';
-import type { StoredMeta } from './types.ts';
+import type { OwnerKind, StoredMeta } from './types.ts';
 
 const StoredMetaSchema = z.object({
+  ownerKind: z.enum(['ConfigEntry', 'ConfigBundle']).optional(),
   schema: z.string(),
   uid: z.string().min(1),
   namespace: z.string(),
@@ -33,9 +34,22 @@ export function serializeStoredMeta(meta: StoredMeta): string {
   return canonicalJson(meta);
 }
 
-/** Who owns a key, for messages: `shop/checkout-db (uid 1234)`. */
-export function describeOwner(owner: { readonly namespace: string; readonly name: string; readonly uid: string }): string {
-  return `${owner.namespace}/${owner.name} (uid ${owner.uid})`;
+/** Who owns a key: kind, namespace, name and uid. */
+export interface Owner {
+  readonly kind: OwnerKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** The owner a meta record names (a record without a kind is a ConfigEntry's). */
+export function ownerOf(meta: StoredMeta): Owner {
+  return { kind: meta.ownerKind ?? 'ConfigEntry', namespace: meta.namespace, name: meta.name, uid: meta.uid };
+}
+
+/** Who owns a key, for messages: `ConfigEntry shop/checkout-db (uid 1234)`. */
+export function describeOwner(owner: Owner): string {
+  return `${owner.kind} ${owner.namespace}/${owner.name} (uid ${owner.uid})`;
 }
 
 /** RFC 3339 at second precision, as the apiserver writes metav1.Time (so round trips compare equal). */

@@ -5,7 +5,7 @@
 import type { EntryKeys } from './keys.ts';
 import type { Owner } from './decision.ts';
 import { metaRecordOf } from './key-state.ts';
-import { describeOwner } from './stored-meta.ts';
+import { describeOwner, ownerOf } from './stored-meta.ts';
 import type { Fence, KeyState, ObservedKeys } from './types.ts';
 
 export type TxnFailure =
@@ -27,29 +27,33 @@ export function fenceLost(readBack: Readonly<Record<string, KeyState>>, fence: F
 }
 
 /**
- * Classifies a failed transaction from its read-back (fence first, then ownership).
- * Assumes the transaction was planned for `keys` with `fence` and read back those keys.
+ * Classifies a failed transaction from its read-back (fence first, then ownership of each key pair
+ * in order). Assumes the transaction was planned for `keys` (one entry's pair, or every member's of a
+ * bundle) with `fence`, and read back those keys.
  */
 export function classifyTxnFailure(
   readBack: Readonly<Record<string, KeyState>>,
   fence: Fence,
-  keys: EntryKeys,
+  keys: EntryKeys | readonly EntryKeys[],
   uid: string,
 ): TxnFailure {
   const lost = fenceLost(readBack, fence);
   if (lost !== undefined) return { kind: 'fencingLost', message: lost };
-  const meta = readBack[keys.meta] ?? ABSENT;
-  if (meta.exists) {
+  const pairs: readonly EntryKeys[] = Array.isArray(keys) ? keys : [keys as EntryKeys];
+  for (const pair of pairs) {
+    const meta = readBack[pair.meta] ?? ABSENT;
+    if (!meta.exists) continue;
     const stored = metaRecordOf(meta);
     if (typeof stored === 'string') {
-      return { kind: 'keyConflict', owner: undefined, message: `${keys.meta} holds a record Cairn cannot read` };
+      return { kind: 'keyConflict', owner: undefined, message: `${pair.meta} holds a record Cairn cannot read` };
     }
     if (stored.uid !== uid) {
-      const owner = { namespace: stored.namespace, name: stored.name, uid: stored.uid };
-      return { kind: 'keyConflict', owner, message: `${keys.data} is owned by ConfigEntry ${describeOwner(owner)}` };
+      const owner = ownerOf(stored);
+      return { kind: 'keyConflict', owner, message: `${pair.data} is owned by ${describeOwner(owner)}` };
     }
   }
-  return { kind: 'concurrentChange', message: `${keys.data} or ${keys.meta} changed since it was read` };
+  const what = pairs.length === 1 ? `${pairs[0]?.data} or ${pairs[0]?.meta}` : `keys of the ${pairs.length} members`;
+  return { kind: 'concurrentChange', message: `${what} changed since they were read` };
 }
 
 /** The read-back of a failed transaction as an observation to plan again from, without another read. */

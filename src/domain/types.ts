@@ -6,15 +6,23 @@
  * JavaScript numbers cannot hold every int64). Compare them with `compareRevisions`, never with `<`.
  */
 
+/** The kind of resource that owns a key. */
+export type OwnerKind = 'ConfigEntry' | 'ConfigBundle';
+
 /** What Cairn stores at `P/meta/<namespace>/<key>`: who owns the data key and what was committed. */
 export interface StoredMeta {
+  /**
+   * Kind of the owner; absent means ConfigEntry (records written before bundles existed, and every
+   * entry's record, which stays byte for byte as it was). Ownership is still decided by uid alone.
+   */
+  readonly ownerKind?: OwnerKind | undefined;
   /** Schema id the data was validated against, `name@vN`. */
   readonly schema: string;
-  /** metadata.uid of the owning ConfigEntry: ownership is decided by uid, never by name. */
+  /** metadata.uid of the owning ConfigEntry or ConfigBundle: ownership is decided by uid, never by name. */
   readonly uid: string;
   readonly namespace: string;
   readonly name: string;
-  /** metadata.generation of the owning entry whose spec produced the stored data. */
+  /** metadata.generation of the owner whose spec produced the stored data (a bundle's: the generation committed). */
   readonly generation: number;
   /** `sha256:<hex>` of the canonical JSON stored at the data key. */
   readonly dataHash: string;

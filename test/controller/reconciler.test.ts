@@ -211,7 +211,7 @@ describe('ownership', () => {
     expect(s.etcd.value(DATA_KEY)).toBe(theirs);
     expect(s.etcd.get(META_KEY)).toEqual({ exists: false });
     expect(conditions(s.status(key))).toEqual(['Ready False ValueConflict', 'Stalled True ValueConflict']);
-    expect(findCondition(s.status(key), 'Stalled')?.message).toContain(`${DATA_KEY} already holds a value that no ConfigEntry owns and that differs from spec.data`);
+    expect(findCondition(s.status(key), 'Stalled')?.message).toContain(`${DATA_KEY} already holds a value that no ConfigEntry or ConfigBundle owns and that differs from spec.data`);
   });
 
   it('reports KeyConflict when another entry took the key behind a stale view, without writing', async () => {

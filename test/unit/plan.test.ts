@@ -89,7 +89,7 @@ describe('plan: unowned values', () => {
   it('refuses a different unowned value', () => {
     const decision = plan(entry(), observed(present('{"host":"other"}', '50'), ABSENT), CTX);
     expect(decision).toMatchObject({ kind: 'valueConflict', keys });
-    if (decision.kind === 'valueConflict') expect(decision.message).toMatch(/^\/cairn\/data\/shop\/checkout\/db already holds a value that no ConfigEntry owns/);
+    if (decision.kind === 'valueConflict') expect(decision.message).toMatch(/^\/cairn\/data\/shop\/checkout\/db already holds a value that no ConfigEntry or ConfigBundle owns/);
   });
 });
 
@@ -99,7 +99,7 @@ describe('plan: owned keys', () => {
     expect(plan(entry(), observed(present(canonical, '60'), meta), CTX)).toEqual({
       kind: 'keyConflict',
       keys,
-      owner: { namespace: 'shop', name: 'other', uid: 'uid-2' },
+      owner: { kind: 'ConfigEntry', namespace: 'shop', name: 'other', uid: 'uid-2' },
       message: '/cairn/data/shop/checkout/db is owned by ConfigEntry shop/other (uid uid-2); its value is left untouched',
     });
   });

@@ -22,7 +22,7 @@ describe('classifyTxnFailure', () => {
     const readBack = { '/cairn/fence': fenceOk, [META_KEY]: present(metaValue({ uid: 'uid-2', name: 'other' }), '8') };
     expect(classifyTxnFailure(readBack, fence, keys, UID)).toEqual({
       kind: 'keyConflict',
-      owner: { namespace: 'shop', name: 'other', uid: 'uid-2' },
+      owner: { kind: 'ConfigEntry', namespace: 'shop', name: 'other', uid: 'uid-2' },
       message: '/cairn/data/shop/checkout/db is owned by ConfigEntry shop/other (uid uid-2)',
     });
   });
