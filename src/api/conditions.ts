@@ -36,6 +36,8 @@ export const KEY_CONFLICT = 'KeyConflict';
 export const VALUE_CONFLICT = 'ValueConflict';
 /** The canonical JSON of the validated data exceeds the configured size limit. */
 export const DATA_TOO_LARGE = 'DataTooLarge';
+/** A bundle's transaction would pass etcd's limits (`--max-txn-ops`, `--max-request-bytes`): too many members, or too much data. */
+export const BUNDLE_TOO_LARGE = 'BundleTooLarge';
 /** etcd holds a value different from the committed one and driftPolicy is Report. */
 export const DRIFT_REPORTED = 'DriftReported';
 
@@ -75,6 +77,7 @@ export const REASONS: readonly string[] = [
   KEY_CONFLICT,
   VALUE_CONFLICT,
   DATA_TOO_LARGE,
+  BUNDLE_TOO_LARGE,
   DRIFT_REPORTED,
   ETCD_UNAVAILABLE,
   COMPARE_FAILED,

@@ -11,9 +11,14 @@ export function resolveEntryKeys(entry: Pick<ConfigEntry, 'metadata' | 'spec'>, 
   const check = checkRelativeKey(relative);
   if (!check.ok) {
     const field = fromSpec ? 'spec.key' : 'metadata.name (the default key)';
-    return { ok: false, message: `${field}: ${check.problem}: ${JSON.stringify(truncate(relative))}` };
+    return { ok: false, message: describeKeyProblem(field, relative, check.problem) };
   }
   return { ok: true, keys: entryKeys(prefix, entry.metadata.namespace, relative) };
+}
+
+/** `<field>: <problem>: "<key>"`, the key cut at 80 characters. */
+export function describeKeyProblem(field: string, key: string, problem: string): string {
+  return `${field}: ${problem}: ${JSON.stringify(truncate(key))}`;
 }
 
 function truncate(text: string): string {

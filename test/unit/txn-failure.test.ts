@@ -27,6 +27,17 @@ describe('classifyTxnFailure', () => {
     });
   });
 
+  it('checks every pair of a bundle, naming the owner of the first key taken', () => {
+    const other = { relative: 'checkout/limits', data: '/cairn/data/shop/checkout/limits', meta: '/cairn/meta/shop/checkout/limits' };
+    const readBack = { '/cairn/fence': fenceOk, [META_KEY]: present(metaValue(), '8'), [other.meta]: present(metaValue({ uid: 'uid-3', name: 'limits', ownerKind: 'ConfigBundle' }), '9') };
+    expect(classifyTxnFailure(readBack, fence, [keys, other], UID)).toEqual({
+      kind: 'keyConflict',
+      owner: { kind: 'ConfigBundle', namespace: 'shop', name: 'limits', uid: 'uid-3' },
+      message: '/cairn/data/shop/checkout/limits is owned by ConfigBundle shop/limits (uid uid-3)',
+    });
+    expect(classifyTxnFailure({ '/cairn/fence': fenceOk }, fence, [keys, other], UID).kind).toBe('concurrentChange');
+  });
+
   it('turns the read-back into an observation to plan again from', () => {
     const data = present('{}', '8');
     expect(observedFromReadBack({ [DATA_KEY]: data }, keys, '9')).toEqual(observed(data, ABSENT, '9'));

@@ -1,0 +1,82 @@
+/**
+ * A bundle's members as the plan needs them: each member's keys (checked as an entry's key is, and
+ * unique within the bundle) and its data validated by the same validator as an entry's; and the
+ * members a new generation removes (committed before, per status, and no longer in the spec).
+ *
+ * Guarantees: the first problem found is reported, naming the member's key, its index and the field
+ * (`member checkout/db (spec.members[1]): spec.members[1].data.port: ...`); a bundle with one invalid
+ * member yields no members at all, so nothing of it can be written.
+ *
+ * Errors: none thrown.
+ */
+import type { BundleMember, ConfigBundle } from '../api/config-bundle.ts';
+import { INVALID_KEY } from '../api/conditions.ts';
+import type { InvalidReason, PlanContext } from './decision.ts';
+import { describeKeyProblem } from './entry-keys.ts';
+import { checkRelativeKey, entryKeys, type EntryKeys, parseStoreKey } from './keys.ts';
+import { validateData, type ValidData } from './validate.ts';
+
+export interface ResolvedMember {
+  readonly index: number;
+  readonly keys: EntryKeys;
+  readonly valid: ValidData;
+}
+
+export type ResolvedMembers =
+  | { readonly ok: true; readonly members: readonly ResolvedMember[] }
+  | { readonly ok: false; readonly reason: InvalidReason; readonly message: string };
+
+type BundleSpec = Pick<ConfigBundle, 'metadata' | 'spec'>;
+
+/** Every member's keys and validated data, or the first problem. */
+export function resolveMembers(bundle: BundleSpec, ctx: Pick<PlanContext, 'prefix' | 'maxBytes' | 'declared'>): ResolvedMembers {
+  const seen = new Map<string, number>();
+  const keyed: { member: BundleMember; index: number; keys: EntryKeys }[] = [];
+  for (const [index, member] of bundle.spec.members.entries()) {
+    const field = `spec.members[${index}].key`;
+    const check = checkRelativeKey(member.key);
+    if (!check.ok) return { ok: false, reason: INVALID_KEY, message: describeKeyProblem(field, member.key, check.problem) };
+    const first = seen.get(member.key);
+    if (first !== undefined) {
+      return { ok: false, reason: INVALID_KEY, message: `${field}: ${JSON.stringify(member.key)} is also the key of spec.members[${first}]; keys are unique within a bundle` };
+    }
+    seen.set(member.key, index);
+    keyed.push({ member, index, keys: entryKeys(ctx.prefix, bundle.metadata.namespace, member.key) });
+  }
+  const members: ResolvedMember[] = [];
+  for (const { member, index, keys } of keyed) {
+    const valid = validateData(member.schema, member.data, { maxBytes: ctx.maxBytes, declared: ctx.declared });
+    if (!valid.ok) {
+      const issues = valid.issues.map((issue) => rootAtMember(issue, index));
+      return { ok: false, reason: valid.reason, message: `member ${member.key}: ${issues.join('; ')}` };
+    }
+    members.push({ index, keys, valid });
+  }
+  return { ok: true, members };
+}
+
+/** An issue rooted at an entry's spec (`spec.schema: ...`, `data.port: ...`, `spec.data.port: ...`) re-rooted at the member. */
+function rootAtMember(issue: string, index: number): string {
+  const member = `spec.members[${index}]`;
+  if (issue.startsWith('spec.')) return `${member}.${issue.slice('spec.'.length)}`;
+  if (issue.startsWith('data')) return `${member}.${issue}`;
+  return `${member}: ${issue}`;
+}
+
+/**
+ * The keys the last committed generation (status.members) holds that the spec no longer names: a
+ * new generation deletes (Delete) or releases (Retain) them in its own transaction. Keys outside the
+ * bundle's namespace or prefix are ignored (status is ours, but never trusted to widen a namespace).
+ */
+export function removedMembers(bundle: Pick<ConfigBundle, 'metadata' | 'status'>, current: readonly EntryKeys[], prefix: string): EntryKeys[] {
+  const wanted = new Set(current.map((keys) => keys.data));
+  const removed: EntryKeys[] = [];
+  for (const committed of bundle.status?.members ?? []) {
+    const parsed = parseStoreKey(prefix, committed.key);
+    if (parsed === undefined || parsed.kind !== 'data' || parsed.namespace !== bundle.metadata.namespace) continue;
+    if (wanted.has(committed.key)) continue;
+    wanted.add(committed.key);
+    removed.push(entryKeys(prefix, parsed.namespace, parsed.key));
+  }
+  return removed;
+}

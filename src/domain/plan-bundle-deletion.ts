@@ -1,0 +1,68 @@
+/**
+ * planBundleDeletion: what to do with etcd when a bundle with Cairn's finalizer is being deleted.
+ *
+ * Guarantees:
+ * - Only keys whose meta names this bundle's uid are touched (the members of the spec and those of
+ *   the last committed generation, per status), in ONE transaction comparing the fence and each
+ *   touched meta key as observed: all of the bundle goes, or none of it.
+ * - `Delete` removes data and meta of each; `Retain` removes meta only (releasing ownership), leaving
+ *   the values for plain etcd readers.
+ * - Nothing ours (never committed, already deleted, owned by someone else, invalid keys): the
+ *   finalizer can go, nothing is written.
+ *
+ * Assumptions: deletion never guesses; without an observation it asks for a read (metas only).
+ *
+ * Errors: none thrown.
+ */
+import type { ConfigBundle } from '../api/config-bundle.ts';
+import { removedMembers } from './bundle-members.ts';
+import { guardAsObserved } from './judge-key.ts';
+import { checkRelativeKey, entryKeys, type EntryKeys } from './keys.ts';
+import { fenceCompare } from './plan.ts';
+import { type ObservedKeySet, ownedBy } from './plan-bundle.ts';
+import type { Fence, GuardedTxn, Operation } from './types.ts';
+
+export type BundleDeletionDecision =
+  | { readonly kind: 'needsRead'; readonly keys: readonly string[] }
+  | { readonly kind: 'nothingOurs'; readonly message: string }
+  /** Run `txn`, then remove the finalizer. `pairs`: the keys it touches (for classifying a failure). */
+  | { readonly kind: 'delete'; readonly txn: GuardedTxn; readonly pairs: readonly EntryKeys[]; readonly retain: boolean };
+
+export function planBundleDeletion(
+  bundle: Pick<ConfigBundle, 'metadata' | 'spec' | 'status'>,
+  observed: ObservedKeySet | undefined,
+  ctx: { readonly prefix: string; readonly fence: Fence },
+): BundleDeletionDecision {
+  const inSpec = bundle.spec.members
+    .filter((m) => checkRelativeKey(m.key).ok)
+    .map((m) => entryKeys(ctx.prefix, bundle.metadata.namespace, m.key));
+  const current = uniqueByData(inSpec);
+  const pairs = [...current, ...removedMembers(bundle, current, ctx.prefix)];
+  if (pairs.length === 0) return { kind: 'nothingOurs', message: 'no member key was ever valid, so nothing was written' };
+  if (observed === undefined) return { kind: 'needsRead', keys: pairs.map((p) => p.meta) };
+
+  const ownership = pairs.map((p) => ownedBy(observed[p.meta] ?? { exists: false }, bundle.metadata.uid));
+  if (ownership.includes('unknown')) return { kind: 'needsRead', keys: pairs.map((p) => p.meta) };
+  const ours = pairs.filter((_, i) => ownership[i] === true);
+  if (ours.length === 0) return { kind: 'nothingOurs', message: 'no member key is owned by this bundle; nothing to delete' };
+
+  const retain = bundle.spec.deletionPolicy === 'Retain';
+  const operations: Operation[] = ours.flatMap((p): Operation[] =>
+    retain ? [{ kind: 'delete', key: p.meta }] : [{ kind: 'delete', key: p.data }, { kind: 'delete', key: p.meta }],
+  );
+  return {
+    kind: 'delete',
+    retain,
+    pairs: ours,
+    txn: {
+      compares: [fenceCompare(ctx.fence), ...ours.map((p) => guardAsObserved(p.meta, observed[p.meta] ?? { exists: false }))],
+      operations,
+      readBackOnFailure: [ctx.fence.key, ...ours.map((p) => p.meta)],
+    },
+  };
+}
+
+function uniqueByData(pairs: readonly EntryKeys[]): EntryKeys[] {
+  const seen = new Set<string>();
+  return pairs.filter((p) => (seen.has(p.data) ? false : (seen.add(p.data), true)));
+}

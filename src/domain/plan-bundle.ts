@@ -1,0 +1,215 @@
+/**
+ * planBundle: desired bundle + observed etcd state -> one BundleDecision. Pure; the bundle reconciler
+ * executes it. Each member is judged by judgeKey (the entry's own rules of ownership, adoption,
+ * conflicts and drift); this file only gathers the verdicts into one transaction.
+ *
+ * Guarantees:
+ * - One invalid member (key, duplicate key, schema, data, size) makes the whole bundle `invalid`,
+ *   naming the member; nothing is written. So does a transaction over etcd's limits (BundleTooLarge),
+ *   checked on the largest transaction this generation could need, before anything is observed.
+ * - Every write is ONE transaction comparing the fence, every member's meta and data key as observed
+ *   and every removed member's meta key as observed: a stale view can only make it fail.
+ * - A new generation (a member added, changed or adopted, or a member removed) puts the data of each
+ *   member that differs from etcd, the meta of every member (each records the generation committed,
+ *   so all of a generation's meta keys carry its one revision), and deletes (Delete) or releases
+ *   (Retain) the removed members. Readers see the whole old set or the whole new set.
+ * - Drift alone (driftPolicy Correct) puts the drifted members' data only: the others are untouched.
+ *   Under Report it is reported, and nothing is written.
+ * - A key owned by anyone else (an entry or another bundle), or an unowned different value, blocks
+ *   the bundle (`keyConflict`, `valueConflict`); nothing is written.
+ * - Everything owned and in place: `upToDate` (nothing written), with the revision from which every
+ *   member holds it (the largest mod_revision of the members' keys).
+ *
+ * Assumptions: `observed` (when given) holds every key of `keysToRead` read at one revision; a key it
+ * lacks is absent. When undefined (the view cannot tell) and status shows no earlier commit, every key
+ * is assumed absent (the compares make a wrong guess fail harmlessly); otherwise a read is asked for.
+ *
+ * Errors: none thrown; every problem is a decision.
+ */
+import type { BundleMemberStatus, ConfigBundle } from '../api/config-bundle.ts';
+import { BUNDLE_TOO_LARGE } from '../api/conditions.ts';
+import { type ResolvedMember, removedMembers, resolveMembers } from './bundle-members.ts';
+import type { InvalidReason, Owner, PlanContext } from './decision.ts';
+import { guardAsObserved, guardsAsObserved, judgeKey, type KeyVerdict } from './judge-key.ts';
+import type { EntryKeys } from './keys.ts';
+import { metaRecordOf } from './key-state.ts';
+import { fenceCompare } from './plan.ts';
+import { formatTime, serializeStoredMeta } from './stored-meta.ts';
+import { txnLimitProblem, type TxnLimits } from './txn-limits.ts';
+import { compareRevisions, type Compare, type GuardedTxn, type KeyState, type Operation, type StoredMeta } from './types.ts';
+
+export type PlanBundle = Pick<ConfigBundle, 'metadata' | 'spec' | 'status'>;
+export type BundlePlanContext = PlanContext & TxnLimits;
+export type ObservedKeySet = Readonly<Record<string, KeyState>>;
+
+export type BundleDecision =
+  /** Terminal: a member, or the bundle as a whole, is wrong. Stalled with `reason`; nothing is written. */
+  | { readonly kind: 'invalid'; readonly reason: InvalidReason | typeof BUNDLE_TOO_LARGE; readonly message: string }
+  /** Read these keys (one read, one revision) and plan again. */
+  | { readonly kind: 'needsRead'; readonly keys: readonly string[] }
+  | { readonly kind: 'keyConflict'; readonly owner: Owner | undefined; readonly message: string }
+  | { readonly kind: 'valueConflict'; readonly message: string }
+  | { readonly kind: 'driftReported'; readonly message: string }
+  | { readonly kind: 'upToDate'; readonly revision: string; readonly members: readonly BundleMemberStatus[] }
+  /**
+   * Run `txn`. On success the txn's revision is the mod_revision of every key it put. On failure
+   * classify with classifyTxnFailure(readBack, fence, pairs, uid) and plan again from the read-back.
+   */
+  | {
+      readonly kind: 'commit';
+      /** `generation`: a new set of members; `correctDrift`: drifted members restored, nothing else written. */
+      readonly cause: 'generation' | 'correctDrift';
+      readonly txn: GuardedTxn;
+      readonly members: readonly BundleMemberStatus[];
+      /** The keys the txn guards: every member's pair and every removed member's. */
+      readonly pairs: readonly EntryKeys[];
+      /** Hash of each data value the txn puts, by key. */
+      readonly dataHashes: ReadonlyMap<string, string>;
+      /** True when a member's value changed outside Cairn is restored by this txn. */
+      readonly driftCorrected: boolean;
+      /** True when planned without observation: the compares assume every key absent. */
+      readonly assumedAbsent: boolean;
+    };
+
+type Judged = { readonly member: ResolvedMember; readonly verdict: KeyVerdict; readonly observed: { data: KeyState; meta: KeyState } };
+
+const ABSENT: KeyState = { exists: false };
+
+/** Every key a plan of `bundle` may need to observe: members' data and meta, removed members' meta. */
+export function keysToRead(members: readonly ResolvedMember[], removed: readonly EntryKeys[]): string[] {
+  return [...members.flatMap((m) => [m.keys.data, m.keys.meta]), ...removed.map((k) => k.meta)];
+}
+
+export function planBundle(bundle: PlanBundle, observed: ObservedKeySet | undefined, ctx: BundlePlanContext): BundleDecision {
+  const resolved = resolveMembers(bundle, ctx);
+  if (!resolved.ok) return { kind: 'invalid', reason: resolved.reason, message: resolved.message };
+  const { members } = resolved;
+  const removed = removedMembers(bundle, members.map((m) => m.keys), ctx.prefix);
+
+  const largest = generationTxn(bundle, members.map((member) => ({ member, write: true, observed: { data: ABSENT, meta: ABSENT } })), removed, () => ABSENT, ctx);
+  const problem = txnLimitProblem(largest, ctx, `this generation's transaction (${members.length} members, ${removed.length} removed)`);
+  if (problem !== undefined) return { kind: 'invalid', reason: BUNDLE_TOO_LARGE, message: `${problem}; split the bundle, or remove members in a generation of their own` };
+
+  let view = observed;
+  const assumedAbsent = view === undefined && !hasCommitted(bundle);
+  if (view === undefined) {
+    if (!assumedAbsent) return { kind: 'needsRead', keys: keysToRead(members, removed) };
+    view = {};
+  }
+  const stateOf = (key: string): KeyState => view[key] ?? ABSENT;
+
+  const judged: Judged[] = members.map((member) => {
+    const pair = { data: stateOf(member.keys.data), meta: stateOf(member.keys.meta) };
+    const claimant = { uid: bundle.metadata.uid, noun: 'this bundle', dataField: `spec.members[${member.index}].data` };
+    return { member, observed: pair, verdict: judgeKey(claimant, member.keys, member.valid, pair, bundle.spec.driftPolicy) };
+  });
+  const ownership = removed.map((keys) => ownedBy(stateOf(keys.meta), bundle.metadata.uid));
+  if (judged.some((j) => j.verdict.kind === 'needsRead') || ownership.includes('unknown')) return { kind: 'needsRead', keys: keysToRead(members, removed) };
+  // Removed members no longer ours (deleted or taken since) are left alone.
+  const releasing = removed.filter((_, i) => ownership[i] === true);
+
+  for (const { verdict } of judged) {
+    if (verdict.kind === 'keyConflict') return { kind: 'keyConflict', owner: verdict.owner, message: verdict.message };
+    if (verdict.kind === 'valueConflict') return { kind: 'valueConflict', message: verdict.message };
+  }
+  const statuses = judged.map(({ member }) => memberStatus(member));
+  const commit = (cause: 'generation' | 'correctDrift', txn: GuardedTxn): BundleDecision => ({
+    kind: 'commit',
+    cause,
+    txn,
+    members: statuses,
+    pairs: [...members.map((m) => m.keys), ...releasing],
+    dataHashes: dataHashesOf(judged, txn),
+    driftCorrected: judged.some((j) => j.verdict.kind === 'write' && j.verdict.cause === 'correctDrift' && txn.operations.some((op) => op.key === j.member.keys.data)),
+    assumedAbsent,
+  });
+
+  const isNewGeneration = releasing.length > 0 || judged.some((j) => j.verdict.kind === 'write' && j.verdict.cause !== 'correctDrift');
+  if (isNewGeneration) {
+    // A new generation is the whole new set: members drifted under Report are written too.
+    const writes = judged.map((j) => ({ member: j.member, observed: j.observed, write: j.verdict.kind === 'write' || j.verdict.kind === 'driftReported' }));
+    return commit('generation', generationTxn(bundle, writes, releasing, stateOf, ctx));
+  }
+  const drifted = judged.filter((j) => j.verdict.kind === 'write');
+  if (drifted.length > 0) return commit('correctDrift', correctionTxn(judged, drifted, ctx));
+  const reported = judged.flatMap((j) => (j.verdict.kind === 'driftReported' ? [j.verdict.message] : []));
+  if (reported.length > 0) return { kind: 'driftReported', message: reported.join('; ') };
+  return { kind: 'upToDate', revision: newestRevision(judged), members: statuses };
+}
+
+/** Whether status shows an earlier commit (then the keys cannot be assumed absent). */
+function hasCommitted(bundle: PlanBundle): boolean {
+  return bundle.status?.revision !== undefined || (bundle.status?.members?.length ?? 0) > 0;
+}
+
+/** true: the record names `uid`; false: absent, unreadable or another owner's; 'unknown': not kept. */
+export function ownedBy(meta: KeyState, uid: string): boolean | 'unknown' {
+  if (!meta.exists) return false;
+  const stored = metaRecordOf(meta);
+  if (stored === 'unknown') return 'unknown';
+  return stored !== 'unreadable' && stored.uid === uid;
+}
+
+function generationTxn(
+  bundle: PlanBundle,
+  members: readonly { member: ResolvedMember; write: boolean; observed: { data: KeyState; meta: KeyState } }[],
+  removed: readonly EntryKeys[],
+  stateOf: (key: string) => KeyState,
+  ctx: BundlePlanContext,
+): GuardedTxn {
+  const compares: Compare[] = [fenceCompare(ctx.fence)];
+  const operations: Operation[] = [];
+  for (const { member, write, observed } of members) {
+    compares.push(...guardsAsObserved(member.keys, observed));
+    if (write) operations.push({ kind: 'put', key: member.keys.data, value: member.valid.canonical });
+    operations.push({ kind: 'put', key: member.keys.meta, value: serializeStoredMeta(metaOf(bundle, member, ctx.now)) });
+  }
+  for (const keys of removed) {
+    compares.push(guardAsObserved(keys.meta, stateOf(keys.meta)));
+    if (bundle.spec.deletionPolicy === 'Delete') operations.push({ kind: 'delete', key: keys.data });
+    operations.push({ kind: 'delete', key: keys.meta });
+  }
+  return { compares, operations, readBackOnFailure: [ctx.fence.key, ...keysToRead(members.map((m) => m.member), removed)] };
+}
+
+function correctionTxn(judged: readonly Judged[], drifted: readonly Judged[], ctx: BundlePlanContext): GuardedTxn {
+  return {
+    compares: [fenceCompare(ctx.fence), ...judged.flatMap((j) => guardsAsObserved(j.member.keys, j.observed))],
+    operations: drifted.map((j) => ({ kind: 'put' as const, key: j.member.keys.data, value: j.member.valid.canonical })),
+    readBackOnFailure: [ctx.fence.key, ...keysToRead(judged.map((j) => j.member), [])],
+  };
+}
+
+/** A member's meta record: owned by the bundle, the generation being committed. */
+function metaOf(bundle: PlanBundle, member: ResolvedMember, now: Date): StoredMeta {
+  return {
+    ownerKind: 'ConfigBundle',
+    schema: member.valid.schema,
+    uid: bundle.metadata.uid,
+    namespace: bundle.metadata.namespace,
+    name: bundle.metadata.name,
+    generation: bundle.metadata.generation ?? 0,
+    dataHash: member.valid.dataHash,
+    committedAt: formatTime(now),
+  };
+}
+
+function memberStatus(member: ResolvedMember): BundleMemberStatus {
+  return { key: member.keys.data, dataHash: member.valid.dataHash, schema: member.valid.schema };
+}
+
+function dataHashesOf(judged: readonly Judged[], txn: GuardedTxn): Map<string, string> {
+  const put = new Set(txn.operations.filter((op) => op.kind === 'put').map((op) => op.key));
+  return new Map(judged.filter((j) => put.has(j.member.keys.data)).map((j) => [j.member.keys.data, j.member.valid.dataHash]));
+}
+
+/** The revision from which every member holds its value: the newest mod_revision of the members' keys. */
+function newestRevision(judged: readonly Judged[]): string {
+  let newest = '0';
+  for (const { observed } of judged) {
+    for (const state of [observed.data, observed.meta]) {
+      if (state.exists && compareRevisions(state.modRevision, newest) > 0) newest = state.modRevision;
+    }
+  }
+  return newest;
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_BUNDLE_MEMBERS } from '../../src/api/names.ts';
+import { planBundle } from '../../src/domain/plan-bundle.ts';
+import { plan } from '../../src/domain/plan.ts';
+import { txnOperationCount } from '../../src/domain/txn-limits.ts';
+import { BCTX, BUNDLE_UID, bundle, bundleMeta, committed, dataKey, member, metaKey, stored, statusOf } from './bundle-fixtures.ts';
+import { CTX, entry, metaValue, observed, present } from './fixtures.ts';
+
+const FENCE = { kind: 'modRevision', key: '/cairn/fence', equals: '7' };
+const db = member('checkout/db');
+const limits = member('checkout/limits');
+const absent = (key: string) => ({ kind: 'absent', key });
+const at = (key: string, revision: string) => ({ kind: 'modRevision', key, equals: revision });
+const put = (key: string, value: string) => ({ kind: 'put', key, value });
+const del = (key: string) => ({ kind: 'delete', key });
+
+/** The meta value planBundle writes for `m` at generation 4 (the bundle fixture's) at CTX.now. */
+const metaPut = (m = db) => put(metaKey(m.key), bundleMeta(m, { generation: 4, committedAt: '2030-01-02T03:04:05Z' }));
+
+describe('planBundle: one invalid member blocks the whole bundle, naming it', () => {
+  it.each([
+    ['invalid data', [db, { ...limits, data: { host: 'db' } }], 'InvalidData', 'member checkout/limits: spec.members[1].data.database: required; spec.members[1].data.user: required'],
+    ['an unknown schema', [{ ...db, schema: 'nope@v1' }, limits], 'UnknownSchema', /^member checkout\/db: spec\.members\[0\]\.schema: no schema "nope@v1"/],
+    ['a bad key', [db, { ...limits, key: 'a/../b' }], 'InvalidKey', `spec.members[1].key: must not contain '.' or '..' segments: "a/../b"`],
+    ['a key twice', [db, limits, { ...db, data: { ...db.data, user: 'x' } }], 'InvalidKey', 'spec.members[2].key: "checkout/db" is also the key of spec.members[0]; keys are unique within a bundle'],
+  ])('%s -> invalid, nothing written', (_, members, reason, message) => {
+    const decision = planBundle(bundle({ members }), {}, BCTX);
+    expect(decision).toMatchObject({ kind: 'invalid', reason });
+    if (decision.kind === 'invalid') expect(decision.message).toMatch(message instanceof RegExp ? message : new RegExp(`^${escape(message)}$`));
+  });
+});
+
+describe("planBundle: etcd's limits, before etcd is asked", () => {
+  const many = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => member(`${prefix}/${i}`, `d${i}`));
+
+  it(`allows exactly ${MAX_BUNDLE_MEMBERS} members with --max-txn-ops 128 (1 + 2n compares and else-reads) and refuses one more`, () => {
+    expect(MAX_BUNDLE_MEMBERS).toBe(63);
+    const fits = planBundle(bundle({ members: many(63) }), {}, BCTX);
+    expect(fits.kind).toBe('commit');
+    if (fits.kind === 'commit') expect(txnOperationCount(fits.txn)).toBe(127);
+    expect(planBundle(bundle({ members: many(64) }), {}, BCTX)).toMatchObject({
+      kind: 'invalid',
+      reason: 'BundleTooLarge',
+      message: expect.stringMatching(/^this generation's transaction \(64 members, 0 removed\) needs 129 operations .*etcd allows 128 \(--max-txn-ops\)/),
+    });
+  });
+
+  it('counts the members a generation removes: 60 kept + 4 removed fit (128 puts and deletes), 60 + 5 do not', () => {
+    const kept = many(60);
+    const withRemoved = (r: number) => bundle({ members: kept, status: statusOf([...kept, ...many(r, 'gone')]) });
+    expect(planBundle(withRemoved(4), undefined, BCTX).kind).toBe('needsRead');
+    expect(planBundle(withRemoved(5), undefined, BCTX)).toMatchObject({ kind: 'invalid', reason: 'BundleTooLarge', message: expect.stringContaining('(60 members, 5 removed) needs 130 operations') });
+  });
+
+  it('follows the configured --max-txn-ops', () => {
+    expect(planBundle(bundle({ members: many(3) }), {}, { ...BCTX, maxTxnOps: 6 })).toMatchObject({ kind: 'invalid', reason: 'BundleTooLarge' });
+    expect(planBundle(bundle({ members: many(3) }), {}, { ...BCTX, maxTxnOps: 7 }).kind).toBe('commit');
+  });
+
+  it('refuses a bundle whose data passes the request limit', () => {
+    const big = (key: string) => ({ key, schema: 'database@v1', data: { host: 'h'.repeat(250), database: 'd', user: 'u' } });
+    const members = Array.from({ length: 8 }, (_, i) => big(`big/${i}`));
+    expect(planBundle(bundle({ members }), {}, { ...BCTX, maxRequestBytes: 4000 })).toMatchObject({
+      kind: 'invalid',
+      reason: 'BundleTooLarge',
+      message: expect.stringMatching(/is about \d+ bytes; etcd accepts requests up to 4000 bytes \(--max-request-bytes\)/),
+    });
+  });
+});
+
+describe('planBundle: a generation is one guarded transaction', () => {
+  it('commits a new bundle: fence, each key absent; data and meta of every member; reads back all on failure', () => {
+    expect(planBundle(bundle(), {}, BCTX)).toEqual({
+      kind: 'commit',
+      cause: 'generation',
+      assumedAbsent: false,
+      driftCorrected: false,
+      members: [
+        { key: dataKey(db.key), dataHash: stored(db).dataHash, schema: 'database@v1' },
+        { key: dataKey(limits.key), dataHash: stored(limits).dataHash, schema: 'database@v1' },
+      ],
+      pairs: [
+        { relative: db.key, data: dataKey(db.key), meta: metaKey(db.key) },
+        { relative: limits.key, data: dataKey(limits.key), meta: metaKey(limits.key) },
+      ],
+      dataHashes: new Map([
+        [dataKey(db.key), stored(db).dataHash],
+        [dataKey(limits.key), stored(limits).dataHash],
+      ]),
+      txn: {
+        compares: [FENCE, absent(metaKey(db.key)), absent(dataKey(db.key)), absent(metaKey(limits.key)), absent(dataKey(limits.key))],
+        operations: [put(dataKey(db.key), stored(db).canonical), metaPut(db), put(dataKey(limits.key), stored(limits).canonical), metaPut(limits)],
+        readBackOnFailure: ['/cairn/fence', dataKey(db.key), metaKey(db.key), dataKey(limits.key), metaKey(limits.key)],
+      },
+    });
+  });
+
+  it('assumes every key absent when the view cannot tell and status shows no commit; asks for a read when it does', () => {
+    expect(planBundle(bundle(), undefined, BCTX)).toMatchObject({ kind: 'commit', assumedAbsent: true });
+    expect(planBundle(bundle({ status: statusOf([db, limits]) }), undefined, BCTX)).toEqual({
+      kind: 'needsRead',
+      keys: [dataKey(db.key), metaKey(db.key), dataKey(limits.key), metaKey(limits.key)],
+    });
+  });
+
+  it('a changed member: its data, and the meta of every member (the generation), guarded by what was seen', () => {
+    const changed = member('checkout/limits', 'other');
+    const decision = planBundle(bundle({ members: [db, changed], status: statusOf([db, limits]) }), committed([db, limits]), BCTX);
+    expect(decision).toMatchObject({ kind: 'commit', cause: 'generation' });
+    if (decision.kind !== 'commit') return;
+    expect(decision.txn.compares).toEqual([FENCE, at(metaKey(db.key), '50'), at(dataKey(db.key), '50'), at(metaKey(limits.key), '50'), at(dataKey(limits.key), '50')]);
+    expect(decision.txn.operations).toEqual([metaPut(db), put(dataKey(changed.key), stored(changed).canonical), metaPut(changed)]);
+  });
+
+  it.each([
+    ['Delete', [del(dataKey(limits.key)), del(metaKey(limits.key))]],
+    ['Retain', [del(metaKey(limits.key))]],
+  ] as const)('a removed member is deleted in the same transaction under %s', (deletionPolicy, removal) => {
+    const decision = planBundle(bundle({ members: [db], spec: { deletionPolicy }, status: statusOf([db, limits]) }), committed([db, limits]), BCTX);
+    expect(decision).toMatchObject({ kind: 'commit', cause: 'generation' });
+    if (decision.kind !== 'commit') return;
+    expect(decision.txn.compares).toEqual([FENCE, at(metaKey(db.key), '50'), at(dataKey(db.key), '50'), at(metaKey(limits.key), '50')]);
+    expect(decision.txn.operations).toEqual([metaPut(db), ...removal]);
+    expect(decision.members.map((m) => m.key)).toEqual([dataKey(db.key)]);
+  });
+
+  it('leaves a removed member alone that is no longer its own', () => {
+    const etcd = { ...committed([db, limits]), [metaKey(limits.key)]: present(metaValue({ uid: 'entry-uid' }), '55') };
+    expect(planBundle(bundle({ members: [db], status: statusOf([db, limits]) }), etcd, BCTX)).toMatchObject({ kind: 'upToDate' });
+  });
+
+  it('writes nothing when every member is in place, reporting the newest revision of their keys', () => {
+    const etcd = { ...committed([db], '50'), ...committed([limits], '52') };
+    expect(planBundle(bundle({ status: statusOf([db, limits]) }), etcd, BCTX)).toEqual({
+      kind: 'upToDate',
+      revision: '52',
+      members: statusOf([db, limits]).members,
+    });
+  });
+
+  it('writes nothing for a change of policy only', () => {
+    const b = bundle({ spec: { driftPolicy: 'Report', deletionPolicy: 'Retain' }, metadata: { generation: 9 }, status: statusOf([db, limits]) });
+    expect(planBundle(b, committed([db, limits]), BCTX).kind).toBe('upToDate');
+  });
+
+  it('adopts identical unowned values as a generation', () => {
+    const etcd = { [dataKey(db.key)]: present(stored(db).canonical, '40') };
+    const decision = planBundle(bundle(), etcd, BCTX);
+    expect(decision).toMatchObject({ kind: 'commit', cause: 'generation' });
+    if (decision.kind === 'commit') expect(decision.txn.compares).toContainEqual(at(dataKey(db.key), '40'));
+  });
+});
+
+describe('planBundle: ownership follows the entry rules', () => {
+  it('a key owned by an entry cannot be taken by a bundle: KeyConflict naming the entry', () => {
+    const etcd = { [dataKey(limits.key)]: present('{}', '40'), [metaKey(limits.key)]: present(metaValue({ uid: 'entry-uid', name: 'limits' }), '40') };
+    expect(planBundle(bundle(), etcd, BCTX)).toEqual({
+      kind: 'keyConflict',
+      owner: { kind: 'ConfigEntry', namespace: 'shop', name: 'limits', uid: 'entry-uid' },
+      message: `${dataKey(limits.key)} is owned by ConfigEntry shop/limits (uid entry-uid); its value is left untouched`,
+    });
+  });
+
+  it('and the other way round: an entry cannot take a bundle member, KeyConflict naming the bundle', () => {
+    const e = entry({ spec: { key: 'checkout/db' } });
+    const decision = plan(e, observed(present(stored(db).canonical, '50'), present(bundleMeta(db), '50')), CTX);
+    expect(decision).toMatchObject({
+      kind: 'keyConflict',
+      owner: { kind: 'ConfigBundle', namespace: 'shop', name: 'checkout', uid: BUNDLE_UID },
+      message: `${dataKey(db.key)} is owned by ConfigBundle shop/checkout (uid ${BUNDLE_UID}); its value is left untouched`,
+    });
+  });
+
+  it('refuses a different unowned value (ValueConflict), writing nothing', () => {
+    expect(planBundle(bundle(), { [dataKey(limits.key)]: present('{"x":1}', '40') }, BCTX)).toMatchObject({ kind: 'valueConflict', message: expect.stringContaining('differs from spec.members[1].data') });
+  });
+
+  it('asks for a read when a removed member meta was not kept by the view', () => {
+    const etcd = { ...committed([db]), [metaKey(limits.key)]: { exists: true as const, hash: 'sha256:x', modRevision: '50', createRevision: '50' } };
+    expect(planBundle(bundle({ members: [db], status: statusOf([db, limits]) }), etcd, BCTX)).toMatchObject({ kind: 'needsRead' });
+  });
+});
+
+describe('planBundle: drift on one member', () => {
+  const drifted = { ...committed([db, limits]), [dataKey(limits.key)]: present('{"edited":true}', '60') };
+
+  it('under Correct restores that member only: one put, every member guarded', () => {
+    const decision = planBundle(bundle({ status: statusOf([db, limits]) }), drifted, BCTX);
+    expect(decision).toMatchObject({ kind: 'commit', cause: 'correctDrift', driftCorrected: true });
+    if (decision.kind !== 'commit') return;
+    expect(decision.txn.operations).toEqual([put(dataKey(limits.key), stored(limits).canonical)]);
+    expect(decision.txn.compares).toEqual([FENCE, at(metaKey(db.key), '50'), at(dataKey(db.key), '50'), at(metaKey(limits.key), '50'), at(dataKey(limits.key), '60')]);
+  });
+
+  it('under Report writes nothing and names the member', () => {
+    const decision = planBundle(bundle({ spec: { driftPolicy: 'Report' }, status: statusOf([db, limits]) }), drifted, BCTX);
+    expect(decision).toMatchObject({ kind: 'driftReported', message: expect.stringMatching(new RegExp(`^${escape(dataKey(limits.key))} holds a value changed outside Cairn`)) });
+  });
+
+  it('a new generation writes a member drifted under Report too: the whole new set', () => {
+    const changed = member('checkout/db', 'other');
+    const decision = planBundle(bundle({ members: [changed, limits], spec: { driftPolicy: 'Report' }, status: statusOf([db, limits]) }), drifted, BCTX);
+    expect(decision).toMatchObject({ kind: 'commit', cause: 'generation' });
+    if (decision.kind === 'commit') expect(decision.txn.operations.map((op) => op.key)).toEqual([dataKey(db.key), metaKey(db.key), dataKey(limits.key), metaKey(limits.key)]);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
