@@ -4,11 +4,18 @@
  * Parsed once with zod; the result is passed in, never read again from process.env.
  */
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_MAX_DATA_BYTES, DEFAULT_PREFIX } from './api/names.ts';
 import { checkPrefix } from './domain/keys.ts';
+
+/**
+ * Where an installation carries the schema engine: `engine/validator.wasm` beside `dist/` (the image's
+ * /app/engine/validator.wasm, next to /app/dist/main.js). A source checkout has none there.
+ */
+export const DEFAULT_SCHEMA_ENGINE_FILE = join(import.meta.dirname, '..', 'engine', 'validator.wasm');
 
 const csv = z
   .string()
@@ -97,7 +104,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     .option('--renew-deadline-seconds <s>', 'a leader that could not renew for this long stops leading', '10')
     .option('--retry-period-seconds <s>', 'how often to try to acquire or renew the Lease', '2')
     .option('--identity <id>', 'this replica in the Lease and the fence ($POD_NAME)', env.POD_NAME ?? `${hostname()}-${process.pid}`)
-    .option('--schema-engine-file <path>', 'the schema engine (validator.wasm); without it ConfigSchemas are not reconciled ($CAIRN_SCHEMA_ENGINE_FILE)', env.CAIRN_SCHEMA_ENGINE_FILE)
+    .option('--schema-engine-file <path>', `the schema engine (validator.wasm); default ${DEFAULT_SCHEMA_ENGINE_FILE} when that file exists; "" turns it off, and ConfigSchemas are then not reconciled ($CAIRN_SCHEMA_ENGINE_FILE)`, env.CAIRN_SCHEMA_ENGINE_FILE)
     .option('--log-level <level>', 'trace|debug|info|warn|error', env.CAIRN_LOG_LEVEL ?? 'info')
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
@@ -118,7 +125,17 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `--${kebab(String(i.path[0]))}: ${i.message}`).join('\n'));
   }
-  return { ...parsed.data, etcdPassword: readPassword(parsed.data.etcdPasswordFile, env), etcdTls: etcdTlsOf(parsed.data) };
+  return { ...parsed.data, schemaEngineFile: schemaEngineFileOf(parsed.data.schemaEngineFile), etcdPassword: readPassword(parsed.data.etcdPasswordFile, env), etcdTls: etcdTlsOf(parsed.data) };
+}
+
+/**
+ * The engine file to load, or undefined for none. Given (flag or env): that file, which must load
+ * (a missing one stops the operator at start-up, as any unreadable file it was told to use). Given
+ * empty: none. Not given: the installation's own (DEFAULT_SCHEMA_ENGINE_FILE) if it is there.
+ */
+export function schemaEngineFileOf(given: string | undefined, installed: string = DEFAULT_SCHEMA_ENGINE_FILE): string | undefined {
+  if (given !== undefined) return given === '' ? undefined : given;
+  return existsSync(installed) ? installed : undefined;
 }
 
 /** TLS toward etcd from the three file settings, as etcdctl reads its flags (see EtcdTlsFiles). */

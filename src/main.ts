@@ -24,7 +24,7 @@ import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
 import { stopOperator } from './shutdown.ts';
-import { type StartedSchemaController, startSchemaController } from './schema-wiring.ts';
+import { SCHEMA_ENGINE_OFF, type StartedSchemaController, startSchemaController, withoutSchemaEngine } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
 /**
@@ -140,10 +140,12 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       metrics,
       onFenced: () => schemas?.queueAll(),
       onSchemaUseChanged: (name) => schemas?.queueSchema(name),
-      declaredSchemas: (id): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? { kind: 'unknown' },
+      declaredSchemas: (id): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? withoutSchemaEngine(id),
     },
   );
-  // Declared schemas need the engine; without --schema-engine-file ConfigSchemas are left alone.
+  // Declared schemas need the engine. Without it this replica leaves ConfigSchemas alone (their status
+  // is not its to write: see withoutSchemaEngine) and says so here and on every entry naming one.
+  if (config.schemaEngineFile === undefined) log.warn(SCHEMA_ENGINE_OFF);
   const schemas: StartedSchemaController | undefined = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
@@ -189,7 +191,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(error instanceof ConfigError ? `cairn-operator: ${error.message}` : error);
     process.exit(2);
   }
-  const stop = await run(config);
+  const stop = await run(config).catch((error: unknown) => {
+    // Start-up failed before the logger could say why in context (an engine file that does not load,
+    // a kubeconfig that cannot be read): one line, then a non-zero exit, so the pod restarts visibly.
+    console.error(`cairn-operator: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

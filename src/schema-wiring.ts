@@ -1,10 +1,13 @@
 /**
- * Wiring of the ConfigSchema controller (main.ts calls it when --schema-engine-file is given): the
- * engine, the registry, the informer, the adapters, and the manager's leadership and entries.
+ * Wiring of the ConfigSchema controller (main.ts calls it when there is a schema engine file: given by
+ * --schema-engine-file, or the installation's own): the engine, the registry, the informer, the
+ * adapters, and the manager's leadership and entries. Without the engine, withoutSchemaEngine answers
+ * for declared schemas instead.
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ConfigSchema } from './api/config-schema.ts';
+import type { DeclaredSchemaLookup } from './domain/validate.ts';
 import type { Config } from './config.ts';
 import type { Manager } from './controller/manager.ts';
 import { SchemaController } from './controller/schema-controller.ts';
@@ -33,11 +36,35 @@ export interface StartedSchemaController {
   stop(): Promise<void>;
 }
 
+export class SchemaEngineUnavailableError extends Error {
+  override name = 'SchemaEngineUnavailableError';
+}
+
+/** Logged at start-up by a replica without the engine. */
+export const SCHEMA_ENGINE_OFF =
+  'no schema engine (--schema-engine-file is empty, or the installation carries none): ConfigSchemas are not reconciled, and entries naming a declared schema are Stalled (SchemaNotReady)';
+
+/**
+ * What a replica without the engine answers for a schema id no embedded schema has. It cannot tell a
+ * declared schema from a misspelt id (it does not watch ConfigSchemas), so it says what is missing.
+ * It writes no ConfigSchema status: another installation (or replica) with the engine may own them,
+ * and two writers of one cluster-scoped status would fight.
+ */
+export function withoutSchemaEngine(id: string): DeclaredSchemaLookup {
+  return { kind: 'notReady', message: `${JSON.stringify(id)} is not embedded in this operator, and it runs without the schema engine, so it cannot use declared schemas (ConfigSchema): give it --schema-engine-file (CAIRN_SCHEMA_ENGINE_FILE)` };
+}
+
 export async function startSchemaController(w: SchemaWiring): Promise<StartedSchemaController> {
+  const file = w.config.schemaEngineFile ?? '';
+  const started = Date.now();
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new SchemaEngineUnavailableError(`cannot read the schema engine ${file} (--schema-engine-file): ${error.code ?? error.message}`, { cause: error });
+  });
   // Loaded here, not imported at the top: node:wasi prints an ExperimentalWarning on stderr when
   // loaded, and an operator without the engine must not (its stderr is JSON log lines only).
   const { loadSchemaEngine } = await import('./schemas/engine/load.ts');
-  const engine = await loadSchemaEngine(await readFile(w.config.schemaEngineFile ?? ''));
+  const engine = await loadSchemaEngine(bytes);
+  w.log.info({ file, bytes: bytes.length, ms: Date.now() - started }, 'schema engine loaded');
   const registry = new SchemaRegistry(engine, (name) => w.manager.queueEntriesNaming(name));
   const client = new ConfigSchemaClient(w.kubeConfig, (error) => {
     w.log.warn({ err: error }, 'configschema watch: event skipped');

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig, schemaEngineFileOf } from '../../src/config.ts';
 
 const ENDPOINT = ['--etcd-endpoints', 'http://127.0.0.1:2379'];
 
@@ -170,5 +170,27 @@ describe('loadConfig: TLS toward etcd, read as etcdctl reads --cacert, --cert an
     ['a key without its certificate', KEY, '--etcd-cert-file: a client key (--etcd-key-file) needs its certificate'],
   ])('refuses %s', (_, argv, message) => {
     expect(errorOf([...ENDPOINT, ...argv]).message).toBe(message);
+  });
+});
+
+describe('loadConfig: the schema engine file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-engine-'));
+  const installed = join(dir, 'validator.wasm');
+  writeFileSync(installed, '');
+  const absent = join(dir, 'absent.wasm');
+
+  it.each([
+    ['not given, the installation carries one: that one', undefined, installed, installed],
+    ['not given, the installation carries none: none', undefined, absent, undefined],
+    ['given empty: none, even where the installation carries one', '', installed, undefined],
+    ['given: that file, even a missing one (loading it then fails at start-up)', '/elsewhere/v.wasm', installed, '/elsewhere/v.wasm'],
+  ])('%s', (_, given, installedFile, expected) => {
+    expect(schemaEngineFileOf(given, installedFile)).toBe(expected);
+  });
+
+  it('reads --schema-engine-file and CAIRN_SCHEMA_ENGINE_FILE (the flag wins; empty turns it off)', () => {
+    expect(loadConfig([...ENDPOINT, '--schema-engine-file', '/flag.wasm'], { CAIRN_SCHEMA_ENGINE_FILE: '/env.wasm' }).schemaEngineFile).toBe('/flag.wasm');
+    expect(loadConfig(ENDPOINT, { CAIRN_SCHEMA_ENGINE_FILE: '/env.wasm' }).schemaEngineFile).toBe('/env.wasm');
+    expect(loadConfig(ENDPOINT, { CAIRN_SCHEMA_ENGINE_FILE: '' }).schemaEngineFile).toBeUndefined();
   });
 });
