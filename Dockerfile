@@ -1,9 +1,16 @@
 # syntax=docker/dockerfile:1
 #
-# The Cairn operator image: src/ compiled by tsc, production dependencies only, on Node 24 slim,
-# running as a non-root user with nothing to write (works with readOnlyRootFilesystem: true).
+# The Cairn operator image: src/ compiled by tsc, production dependencies only, and the schema engine
+# (validator.wasm), on Node 24 slim, running as a non-root user with nothing to write (works with
+# readOnlyRootFilesystem: true).
 #
+#   npm run image -- stage-schema-engine   # .cairn/image/validator.wasm, once per engine version
 #   docker build -t cairn-operator:dev .
+#
+# The engine is not built here: tools/binaries builds it once from the pinned Go module
+# (tools/go/validator, the same bytes every test and the parity run use) and `npm run image` copies it
+# into the build context. A Go stage would need golang's image and the Go module proxy inside the
+# build, which not every builder can reach, and would ship bytes no test ran.
 #
 # `npm run image` builds it with this file as it is (tools/image: Docker, or Podman on a stand-in base
 # where Docker Hub is out of reach); test/integration/deploy/image-container.test.ts runs the image as
@@ -37,6 +44,9 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps --chown=0:0 /app/node_modules ./node_modules
 COPY --from=deps --chown=0:0 /app/package.json ./package.json
+# Where the operator looks for it by default (dist/../engine): declared schemas work without a flag.
+# Before dist/: the engine changes with its Go module only, so its layer is reused across releases.
+COPY --chown=0:0 .cairn/image/validator.wasm ./engine/validator.wasm
 COPY --from=build --chown=0:0 /src/dist ./dist
 # Files are owned by root and not writable by the process; it runs as an unprivileged numeric user
 # (so runAsNonRoot can verify it) and writes nothing: logs go to stdout.

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { cacheRoot } from '../binaries/components.ts';
 import { type Engine, engineCall, run } from './engine.ts';
 import { baseImageName, recipeDigest, standInRecipe } from './recipe.ts';
+import { type StagedEngine, stageSchemaEngine } from './schema-engine.ts';
 import { STAND_IN_LABEL, StandInUnavailableError, assembleStandIn, cachedStandIn, importStandIn } from './stand-in-base.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -100,18 +101,21 @@ export interface BuiltImage {
   readonly tags: readonly string[];
   readonly id: string;
   readonly base: BaseSource;
+  /** The validator.wasm copied into the image. */
+  readonly schemaEngine: StagedEngine;
   readonly buildMs: number;
 }
 
-/** Builds the Dockerfile at the repository root and tags the result. */
+/** Stages the schema engine, builds the Dockerfile at the repository root and tags the result. */
 export async function buildImage(engine: Engine, tags: readonly string[], log: Log): Promise<BuiltImage> {
   const started = Date.now();
+  const schemaEngine = await stageSchemaEngine(log);
   const base = await ensureBase(engine, log);
   const first = tags[0];
   if (first === undefined) throw new Error('buildImage needs at least one tag');
   await engineCall(engine, ['build', ...engine.buildFlags, ...(await npmBuildFlags(engine)), '--file', join(ROOT, 'Dockerfile'), ...tags.flatMap((t) => ['--tag', t]), ROOT], { onLine: log });
   const id = (await engineCall(engine, ['image', 'inspect', '--format', '{{.Id}}', first])).trim();
-  return { tags, id, base, buildMs: Date.now() - started };
+  return { tags, id, base, schemaEngine, buildMs: Date.now() - started };
 }
 
 export interface Layer {

@@ -7,10 +7,12 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCHEMA_ENGINE_FILE } from '../../../src/config.ts';
 import { baseImageName, recipeDigest, standInRecipe } from '../../../tools/image/recipe.ts';
+import { STAGED_ENGINE } from '../../../tools/image/schema-engine.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -71,9 +73,14 @@ describe('the Dockerfile', () => {
     for (const stage of stages) expect(stage.from).toBe('node:${NODE_VERSION}-bookworm-slim');
   });
 
-  it('ships only production dependencies and the compiled operator', () => {
-    const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
-    expect(copies.every((c) => c.startsWith('--from='))).toBe(true);
+  it('ships only production dependencies, the compiled operator and the schema engine', () => {
+    const all = runtime.instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    const copies = all.filter((c) => c.startsWith('--from='));
+    // From the build context: the staged engine only, to where config.ts looks by default (dist/../engine).
+    expect(all.filter((c) => !c.startsWith('--from='))).toEqual(['--chown=0:0 .cairn/image/validator.wasm ./engine/validator.wasm']);
+    expect(runtime.instructions.find((i) => i.keyword === 'WORKDIR')?.args).toBe('/app');
+    // config.ts sits at the top of src/ (dist/ in the image): its default is <top>/engine/validator.wasm.
+    expect(DEFAULT_SCHEMA_ENGINE_FILE).toBe(join(ROOT, 'engine', 'validator.wasm'));
     const deps = stages.find((s) => copies.some((c) => c.startsWith(`--from=${s.name} `) && c.includes('node_modules')));
     expect(deps?.instructions.some((i) => i.keyword === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args))).toBe(true);
     const build = stages.find((s) => copies.some((c) => c.startsWith(`--from=${s.name} `) && c.includes('dist')));
@@ -91,12 +98,16 @@ describe('the Dockerfile', () => {
     expect(runtime.instructions.find((i) => i.keyword === 'EXPOSE')?.args).toBe('8080');
   });
 
+  it('takes the schema engine from where `npm run image` stages it', () => {
+    expect(relative(ROOT, STAGED_ENGINE)).toBe(join('.cairn', 'image', 'validator.wasm'));
+  });
+
   it('copies only what .dockerignore lets into the build context', () => {
     const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('!'))
       .map((l) => l.slice(1).replace(/\/$/, ''));
-    const sources = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).slice(0, -1)));
+    const sources = stages.flatMap((s) => s.instructions.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from')).flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1)));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(allowed, source).toContain(source);
   });
