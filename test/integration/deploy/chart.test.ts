@@ -107,7 +107,8 @@ describe('the chart with default values on the real apiserver', () => {
       ports: [{ name: 'metrics', containerPort: 8080 }],
       resources: { requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } },
     });
-    expect(envOf(container)).toMatchObject({ CAIRN_ETCD_ENDPOINTS: 'http://etcd.cairn-system.svc:2379', CAIRN_PREFIX: '/cairn', WATCH_NAMESPACE: '', CAIRN_METRICS_ADDRESS: '0.0.0.0:8080' });
+    // The engine at the path the Dockerfile copies it to (test/unit/deploy/image.test.ts checks that side).
+    expect(envOf(container)).toMatchObject({ CAIRN_ETCD_ENDPOINTS: 'http://etcd.cairn-system.svc:2379', CAIRN_PREFIX: '/cairn', WATCH_NAMESPACE: '', CAIRN_METRICS_ADDRESS: '0.0.0.0:8080', CAIRN_SCHEMA_ENGINE_FILE: '/app/engine/validator.wasm' });
     expect(find(objects, 'Service')).toMatchObject({ spec: { ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics' }] } });
   });
 

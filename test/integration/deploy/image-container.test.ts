@@ -6,15 +6,19 @@
  * mounts it, and the kubelet's share: a token of the chart's ServiceAccount (its RBAC applied) with
  * the cluster CA at /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST/PORT.
  * Host network reaches the loopback control plane and a TLS etcd with the chart's TLS layout.
+ * The schema engine the image carries loads under those constraints: a ConfigSchema goes Ready and
+ * an entry of it commits with the engine's defaults. Start-up time and the container's memory are
+ * printed (figures, not assertions).
  *
  * Skipped, saying why, where no container can run (no engine) or no base image can be had; a
  * Dockerfile that fails to build fails the test.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { BaseUnavailableError, buildImage, defaultTags } from '../../../tools/image/build.ts';
 import { type Engine, detectEngine, engineCall, run } from '../../../tools/image/engine.ts';
 import { CA_CERT_FILE } from '../../../tools/controlplane/mint-user.ts';
@@ -22,12 +26,26 @@ import { freePorts } from '../../../tools/controlplane/ports.ts';
 import { adminKubeConfig, controlPlane, uniqueName } from '../../support/cluster.ts';
 import { Entries } from '../../support/entries.ts';
 import { eventually } from '../../support/fixture.ts';
+import { conditionOfSchema, configSchema, getSchema } from '../config-schema/support.ts';
 import { containerOf } from './pod-container.ts';
 import { MINIMAL_VALUES, find, helmTemplate, kubectl, kubectlOrThrow, objectsOf, toManifests } from './support.ts';
 import { type TlsEtcd, certifiedClient, hasOpenssl, startTlsEtcd } from './tls-etcd.ts';
 
 const RBAC_KINDS = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 const data = { flags: { checkout: { type: 'boolean', variants: { enabled: true, disabled: false }, defaultVariant: 'disabled' } } };
+/** A declared schema with a default and a rule: the engine compiles the rule and applies the default. */
+const PAYMENTS = {
+  type: 'object',
+  required: ['currency'],
+  properties: { currency: { type: 'string', enum: ['EUR', 'USD'] }, retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 } },
+  'x-kubernetes-validations': [{ rule: "self.retries <= 5 || self.currency == 'USD'", message: 'more than 5 retries only for USD' }],
+};
+
+/** VmRSS and VmHWM (peak) of the container's pid 1, in MiB. */
+function memoryOf(procStatus: string): { rss: number; peak: number } {
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(procStatus)?.[1] ?? Number.NaN);
+  return { rss: Math.round(kib('VmRSS') / 1024), peak: Math.round(kib('VmHWM') / 1024) };
+}
 
 describe('the operator image, run as the chart runs the pod', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-image-'));
@@ -37,7 +55,9 @@ describe('the operator image, run as the chart runs the pod', () => {
   const prefix = `/${uniqueName('image')}`;
   const container = uniqueName('cairn-operator');
   const entries = new Entries(namespace);
+  const schemaName = uniqueName('img-payments');
   let skip: string | undefined;
+  let startedAt = 0;
   let engine: Engine | undefined;
   let etcd: TlsEtcd | undefined;
   let rbac = '';
@@ -102,11 +122,15 @@ describe('the operator image, run as the chart runs the pod', () => {
     });
     gracePeriodSeconds = pod.gracePeriodSeconds;
     leaseName = pod.args.find((a) => a.startsWith('--lease-name='))?.split('=')[1] ?? '';
+    startedAt = Date.now();
     await engineCall(engine, ['run', '--detach', `--name=${container}`, '--network=host', ...pod.flags, image, ...pod.args]);
   }, 20 * 60_000);
 
   afterAll(async () => {
     if (engine) await run(engine.command, ['rm', '--force', '--time=0', container], { env: engine.env });
+    // The operator is gone: its finalizer would hold the schema (and its owned policy) forever.
+    kubectl(['patch', 'configschema', schemaName, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    kubectl(['delete', 'configschema', schemaName, '--ignore-not-found', '--wait=false']);
     await etcd?.process.stop();
     if (rbac) kubectl(['delete', '--ignore-not-found', '-f', '-'], rbac);
     await entries.deleteNamespace();
@@ -129,6 +153,7 @@ describe('the operator image, run as the chart runs the pod', () => {
     const ok = async (path: string) => ((await fetch(`${metricsUrl}${path}`).then((r) => r.status, () => 0)) === 200 ? true : undefined);
     await withLogs(eventually('/healthz of the container', () => ok('/healthz'), 60_000));
     await withLogs(eventually('/readyz of the container', () => ok('/readyz'), 60_000));
+    console.log(`[image] container started to /readyz 200 in ${((Date.now() - startedAt) / 1000).toFixed(1)}s (load average ${loadavg()[0]?.toFixed(1)})`);
   });
 
   it('leads: it holds the Lease the chart names, as the pod', async (ctx) => {
@@ -155,6 +180,34 @@ describe('the operator image, run as the chart runs the pod', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('loads the schema engine it carries: a ConfigSchema goes Ready, and an entry of it commits with its default', async (ctx) => {
+    if (skip) ctx.skip(skip);
+    const logs = await engineCall(engine as Engine, ['logs', container]);
+    expect(logs).toContain('"msg":"schema engine loaded"');
+    expect(logs).toContain('"file":"/app/engine/validator.wasm"');
+    expect(kubectlOrThrow(['apply', '-f', '-'], stringify(configSchema(schemaName, [{ name: 'v1', openAPIV3Schema: PAYMENTS }])))).toContain('created');
+    const ready = await withLogs(
+      eventually('the ConfigSchema Ready', async () => {
+        const condition = conditionOfSchema(getSchema(schemaName), 'Ready');
+        return condition?.status === 'True' ? condition : undefined;
+      }, 60_000),
+    );
+    expect(ready.reason).toBe('SchemaReady');
+    await entries.create('payments', { schema: `${schemaName}@v1`, data: { currency: 'EUR' } });
+    const committed = await withLogs(entries.waitReady('payments', 40_000));
+    const reader = certifiedClient(etcd as TlsEtcd);
+    try {
+      const response = await reader.get(`${prefix}/data/${namespace}/payments`).exec();
+      expect(response.kvs[0]?.mod_revision).toBe(committed.status?.revision);
+      // The apiserver's defaulting, as the engine applies it: the absent `retries` gets its default.
+      expect(response.kvs[0]?.value.toString()).toBe('{"currency":"EUR","retries":3}');
+    } finally {
+      reader.close();
+    }
+    const memory = memoryOf(await engineCall(engine as Engine, ['exec', container, 'cat', '/proc/1/status']));
+    console.log(`[image] operator memory with the engine loaded and one schema compiled: RSS ${memory.rss} MiB, peak ${memory.peak} MiB`);
   });
 
   it("stops on SIGTERM within the chart's grace period, exit code 0, and releases the Lease", async (ctx) => {

@@ -56,7 +56,7 @@ describe('deploy/ moved into another namespace by an overlay, on the real apiser
   it('binds the RBAC to the ServiceAccount in the new namespace', () => {
     expect(find(objects, 'ClusterRoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'cairn-operator', namespace }]);
     expect(find(objects, 'RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'cairn-operator', namespace }]);
-    expect(find(objects, 'ConfigMap').data).toMatchObject({ CAIRN_ETCD_ENDPOINTS: 'https://etcd-0.example:2379,https://etcd-1.example:2379', CAIRN_PREFIX: '/cairn' });
+    expect(find(objects, 'ConfigMap').data).toMatchObject({ CAIRN_ETCD_ENDPOINTS: 'https://etcd-0.example:2379,https://etcd-1.example:2379', CAIRN_PREFIX: '/cairn', CAIRN_SCHEMA_ENGINE_FILE: '/app/engine/validator.wasm' });
   });
 
   it('is accepted as a whole by a server-side dry run', () => {
