@@ -42,6 +42,10 @@ function readPem(path: string | undefined): string | undefined {
 
 export async function run(config: Config): Promise<() => Promise<void>> {
   const log = createLogger(config.logLevel);
+  // Node's own warnings (node:wasi's ExperimentalWarning when the schema engine loads) as JSON log
+  // lines instead of free text on stderr: log pipelines parse every line. run() owns the process.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log.warn({ err: warning }, 'node warning'));
   const metrics = new Metrics();
   const kubeConfig = loadKubeConfig(config.kubeconfig);
   const entries = new ConfigEntryClient(kubeConfig, config.watchNamespace, (error) => {

@@ -60,8 +60,8 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new SchemaEngineUnavailableError(`cannot read the schema engine ${file} (--schema-engine-file): ${error.code ?? error.message}`, { cause: error });
   });
-  // Loaded here, not imported at the top: node:wasi prints an ExperimentalWarning on stderr when
-  // loaded, and an operator without the engine must not (its stderr is JSON log lines only).
+  // Loaded here, not imported at the top: an operator without the engine loads no node:wasi (and
+  // logs none of its ExperimentalWarning).
   const { loadSchemaEngine } = await import('./schemas/engine/load.ts');
   const engine = await loadSchemaEngine(bytes);
   w.log.info({ file, bytes: bytes.length, ms: Date.now() - started }, 'schema engine loaded');
