@@ -8,10 +8,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm';
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm' | 'bench-probe' | 'bench-reference';
 
 export interface Component {
-  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus' | 'validator';
+  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus' | 'validator' | 'bench';
   readonly version: string;
   readonly binaries: readonly { readonly name: BinaryName; readonly goPackage: string }[];
   /** `-X` stamps, so the programs report the version they were built at instead of a placeholder. */
@@ -34,6 +34,11 @@ export const HELM3_VERSION = 'v3.22.0';
 export const KSTATUS_VERSION = 'v0.37.2';
 /** k8s.io/apiextensions-apiserver, the version Kubernetes v1.37.2 uses: the schema engine's source. */
 export const APIEXTENSIONS_VERSION = 'v0.37.2';
+/**
+ * k8s.io/client-go, the version Kubernetes v1.37.2 ships (with etcd's clientv3 ETCD_VERSION and
+ * controller-runtime v0.25.2, which is built on it): the benchmark's Go programs.
+ */
+export const CLIENT_GO_VERSION = 'v0.37.2';
 
 function kubernetesStamps(version: string): string[] {
   const [major, minor] = version.replace(/^v/, '').split('.');
@@ -98,6 +103,18 @@ export const COMPONENTS: readonly Component[] = [
     binaries: [{ name: 'validator-wasm', goPackage: 'cairn.dev/tools/validator' }],
     versionStamps: [],
     target: { goos: 'wasip1', goarch: 'wasm', buildMode: 'c-shared' },
+    ownSources: true,
+  },
+  {
+    // The benchmark's Go side (bench/, issue 13): the floor measured with client-go and clientv3, and
+    // a controller-runtime reference operator doing Cairn's visible work. Built only by `npm run bench`.
+    name: 'bench',
+    version: CLIENT_GO_VERSION,
+    binaries: [
+      { name: 'bench-probe', goPackage: 'cairn.dev/tools/bench/probe' },
+      { name: 'bench-reference', goPackage: 'cairn.dev/tools/bench/reference' },
+    ],
+    versionStamps: [],
     ownSources: true,
   },
 ];

@@ -7,16 +7,17 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BinaryName, Component } from './components.ts';
 
 export const GO_MODULES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'go');
 
-/** sha256 over the module's go.mod, go.sum and non-test Go files, by name. */
+/** sha256 over the module's go.mod, go.sum and non-test Go files (in its packages too), by relative path. */
 function sourceDigest(component: Component): string {
   const dir = join(GO_MODULES_DIR, component.name);
-  const files = readdirSync(dir)
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => f.split(sep).join('/'))
     .filter((f) => f === 'go.mod' || f === 'go.sum' || (f.endsWith('.go') && !f.endsWith('_test.go')))
     .sort();
   const hash = createHash('sha256');
