@@ -1,7 +1,14 @@
 /**
- * `npm run bench`: Cairn against the raw parts, in one run, on one machine. Prints a table and writes
- * bench/results/latest.json (and a dated copy). Fails only on errors or wrong results: an entry that
- * never becomes Ready, or a value in etcd that differs from what was applied. No target is asserted.
+ * `npm run bench`: Cairn against the floor and against a Go reference operator, in one run, on one
+ * machine (issue 13). Prints a table and writes bench/results/latest.json (and a dated copy). Fails
+ * only on errors or wrong results: an entry that never becomes Ready, or a value in etcd that differs
+ * from what was applied (for either operator). No target is asserted.
+ *
+ * Order: the floors (Go probe, then Node), the admission cost, the raw pipeline, then the Go
+ * reference and then Cairn, each through operator-run.ts with the other stopped. Cairn runs last, so
+ * whatever running second costs (a larger store, a warmer or more fragmented machine) falls on Cairn,
+ * never on the reference. The load average is recorded before each part: on a shared machine the
+ * figures are only as good as the conditions they were taken in.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,14 +23,16 @@ import { installCrds } from '../tools/controlplane/install-crds.ts';
 import { startOperatorProcess } from '../tools/controlplane/operator-process.ts';
 import { trimForCache } from '../src/kube/trim.ts';
 import { measureAdmissionCost } from './admission.ts';
-import { applyToReady, bulkCreate, updateChurn } from './cairn.ts';
 import { WARMUP, measureFloorLatency, measureRawPipeline } from './floor.ts';
+import { measureGoFloor } from './floor-go.ts';
 import { stageFigures } from './operator-metrics.ts';
+import { type RunFigures, runOperator } from './operator-run.ts';
+import { loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
-import { round, slope, summarize, until } from './stats.ts';
-import { WatchTracker } from './watch-tracker.ts';
-import { canonicalOf, dataFor, entriesPath } from './workload.ts';
-import { formatTable } from './report.ts';
+import { startReferenceProcess } from './reference-process.ts';
+import { round, slope } from './stats.ts';
+import { entriesPath } from './workload.ts';
+import { type Results, formatTable } from './report.ts';
 import { rawReadAsProcess } from './raw-read.ts';
 
 const options = new Command('bench')
@@ -32,18 +41,20 @@ const options = new Command('bench')
   .option('--members <n>', 'etcd store members (1 or 3)', (v) => Number(v), 3)
   .option('--latency-samples <n>', 'creates in the apply -> Ready run', (v) => Number(v), 200)
   .option('--rate <n>', 'arrivals per second for the open-loop runs', (v) => Number(v), 20)
-  .option('--concurrency <n>', "the operator's --concurrency (and the raw pipeline's)", (v) => Number(v), 8)
+  .option('--concurrency <n>', "the operators' --concurrency (and the raw pipeline's)", (v) => Number(v), 8)
   .option('--creators <n>', 'concurrent clients creating entries in bulk', (v) => Number(v), 32)
-  .option('--profile <dir>', "write the operator's CPU profile (node --cpu-prof) into this directory")
+  .option('--profile <dir>', "write Cairn's CPU profile (node --cpu-prof) into this directory")
   .parse()
   .opts<{ entries: number; large?: boolean; members: number; latencySamples: number; rate: number; concurrency: number; creators: number; profile?: string }>();
 
 const total = options.large ? 10_000 : options.entries;
 const checkpoints = [...new Set([Math.min(1000, total), ...(total >= 5000 ? [5000] : []), total])].filter((c) => c > 0).sort((a, b) => a - b);
 const log = (line: string): void => console.log(`[bench] ${line}`);
-const PREFIX = '/bench';
+const CAIRN = { namespace: 'bench-cairn', prefix: '/bench' };
+const REFERENCE = { namespace: 'bench-go', prefix: '/bench-go' };
 const RAW_PREFIX = '/bench-raw';
 
+const load: Record<string, [number, number, number]> = { start: loadAverage() };
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
 const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints], grpcOptions: { 'grpc.max_receive_message_length': -1 } });
@@ -51,14 +62,17 @@ const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
 let failed = false;
 try {
   await installCrds(cp.info);
-  // The fast path as shipped: the apiserver adds the finalizer at CREATE (floor and Cairn alike).
+  // The fast path as shipped: the apiserver adds the finalizer at CREATE (floors and both operators alike).
   await installAdmissionPolicy(cp.info);
-  for (const ns of ['bench-floor', 'bench-raw', 'bench-cairn']) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+  for (const ns of ['bench-floor', 'bench-floor-go', 'bench-raw', CAIRN.namespace, REFERENCE.namespace]) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
   const fencePut = await etcd.put(`${RAW_PREFIX}/fence`).value('bench').exec();
   const parts = { kube, etcd, fence: { key: `${RAW_PREFIX}/fence`, revision: fencePut.header.revision }, prefix: RAW_PREFIX };
 
-  log(`floor: ${options.latencySamples} sequential creates, transactions and status patches`);
-  const floor = await measureFloorLatency(parts, 'bench-floor', options.latencySamples);
+  load.floor = loadAverage();
+  log(`floor (Go probe: client-go + clientv3): ${options.latencySamples} sequential creates, transactions and status patches`);
+  const goFloor = measureGoFloor({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, namespace: 'bench-floor-go', prefix: RAW_PREFIX, fenceRevision: parts.fence.revision, warmup: WARMUP, samples: options.latencySamples, dir });
+  log(`floor (Node: undici + etcd3): ${options.latencySamples} sequential creates, transactions and status patches`);
+  const nodeFloor = await measureFloorLatency(parts, 'bench-floor', options.latencySamples);
 
   log(`schema admission policy: ${options.latencySamples} dry-run creates with and as many without it bound, interleaved`);
   const admission = await measureAdmissionCost(kube, options.latencySamples);
@@ -71,115 +85,99 @@ try {
     done += count;
   }
 
-  log('starting the operator');
-  const operatorArgs = ['--watch-namespace=bench-cairn', `--prefix=${PREFIX}`, '--no-leader-elect', `--concurrency=${options.concurrency}`, '--log-level=warn'];
-  let operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: operatorArgs, nodeArgs: ['--expose-gc', ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`] : [])] });
-  const heap = async (): Promise<number> => ((await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as { heapUsed: number }).heapUsed;
-  const tracker = await WatchTracker.start(kube, 'bench-cairn');
-  // Heap after a forced GC, by how many entries the operator holds.
-  const heapPoints: { entries: number; heap: number }[] = [{ entries: 0, heap: await heap() }];
+  const settings = { latencySamples: options.latencySamples, rate: options.rate, creators: options.creators, checkpoints, log };
+  const common = (ns: { namespace: string; prefix: string }): string[] => [`--watch-namespace=${ns.namespace}`, `--prefix=${ns.prefix}`, `--concurrency=${options.concurrency}`];
 
-  log(`apply -> Ready: ${options.latencySamples} creates at ${options.rate}/s (after ${WARMUP} not counted)`);
-  const warmNames = Array.from({ length: WARMUP }, (_, i) => `warm-${i}`);
-  await applyToReady(kube, tracker, 'bench-cairn', warmNames, options.rate, 200_000);
-  const latencyNames = Array.from({ length: options.latencySamples }, (_, i) => `lat-${i}`);
-  const applyReady = summarize(await applyToReady(kube, tracker, 'bench-cairn', latencyNames, options.rate, 100_000));
-  heapPoints.push({ entries: WARMUP + options.latencySamples, heap: await heap() });
+  load.reference = loadAverage();
+  const reference = await runOperator(
+    { label: 'Go reference', ...REFERENCE, start: () => startReferenceProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: common(REFERENCE) }) },
+    kube,
+    etcd,
+    settings,
+  );
 
-  log(`bulk: ${total} entries by ${options.creators} clients`);
-  let bulkSeconds = 0;
-  const bulkNames: string[] = [];
-  for (let done = 0, c = 0; c < checkpoints.length; c++) {
-    const upTo = checkpoints[c] as number;
-    const names = Array.from({ length: upTo - done }, (_, k) => `bulk-${done + k}`);
-    bulkSeconds += await bulkCreate(kube, tracker, 'bench-cairn', names, options.creators, done);
-    bulkNames.push(...names);
-    heapPoints.push({ entries: WARMUP + options.latencySamples + upTo, heap: await heap() });
-    done = upTo;
-  }
+  load.cairn = loadAverage();
+  let starts = 0;
+  const cairn = await runOperator(
+    {
+      label: 'Cairn',
+      ...CAIRN,
+      // Profiled on its first start only: the restart is measured as it runs in production.
+      start: () => {
+        const profile = options.profile && starts++ === 0 ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`] : [];
+        return startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(CAIRN), '--no-leader-elect', '--log-level=warn'], nodeArgs: ['--expose-gc', ...profile] });
+      },
+      heap: async (operator) => ((await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as { heapUsed: number }).heapUsed,
+    },
+    kube,
+    etcd,
+    settings,
+  );
+  load.end = loadAverage();
 
-  log(`update churn: ${options.latencySamples} updates at ${options.rate}/s`);
-  const churnNames = bulkNames.slice(0, options.latencySamples);
-  const churn = summarize(await updateChurn(kube, tracker, 'bench-cairn', churnNames, (n) => Number(n.slice(5)), options.rate));
-  const stages = stageFigures(await operator.metrics());
-
-  log('checking every value in etcd');
-  const all = [...warmNames.map((n, i) => [n, dataFor(200_000 + i)] as const), ...latencyNames.map((n, i) => [n, dataFor(100_000 + i)] as const), ...bulkNames.map((n, i) => [n, dataFor(i, churnNames.includes(n) ? 2 : 1)] as const)];
-  const stored = new Map(Object.entries(await etcd.getAll().prefix(`${PREFIX}/data/bench-cairn/`).strings()));
-  const wrong = all.filter(([name, data]) => stored.get(`${PREFIX}/data/bench-cairn/${name}`) !== canonicalOf(data) || !tracker.isReadyAt(name, churnNames.includes(name) ? 2 : 1));
-  if (wrong.length > 0) {
+  for (const [who, figures] of [['Go reference', reference], ['Cairn', cairn]] as const) {
+    if (figures.wrong.length === 0) continue;
     failed = true;
-    console.error(`[bench] WRONG RESULTS: ${wrong.length} entries not Ready or not as applied in etcd, e.g. ${wrong.slice(0, 5).map(([n]) => n).join(', ')}`);
+    console.error(`[bench] WRONG RESULTS (${who}): ${figures.wrong.length} entries not Ready or not as applied in etcd, e.g. ${figures.wrong.slice(0, 5).join(', ')}`);
   }
 
-  log('restart: the operator over every committed entry');
-  await operator.stop();
-  const revisionBefore = (await etcd.get('/').exec()).header.revision;
-  const restartStart = performance.now();
-  operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: operatorArgs });
-  const readyAfter = (performance.now() - restartStart) / 1000;
-  const success = 'controller_runtime_reconcile_total{controller="configentry",result="success"}';
-  await until('re-confirmation of every entry', async () => (await operator.metric(success)) >= all.length, 300_000);
-  const restartSeconds = (performance.now() - restartStart) / 1000;
-  const restartCommits = await operator.metric('cairn_etcd_txn_total{result="committed"}');
-  const revisionDelta = Number(BigInt((await etcd.get('/').exec()).header.revision) - BigInt(revisionBefore));
-  await operator.stop();
-  // The raw re-read, measured both ways: as a fresh process with the fastest clients (what a restart
-  // of anything costs: Node and its client libraries load first), and inside this warm process.
-  const rawProcessSeconds = rawReadAsProcess(cp.info.kubeconfig, cp.info.storeEndpoints, entriesPath('bench-cairn'), `${PREFIX}/`);
+  // The raw re-read, measured both ways: as a fresh process with the fastest Node clients (what a
+  // restart of anything in Node costs: Node and its client libraries load first), and in this process.
+  const rawProcessSeconds = rawReadAsProcess(cp.info.kubeconfig, cp.info.storeEndpoints, entriesPath(CAIRN.namespace), `${CAIRN.prefix}/`);
   const t0 = performance.now();
-  await kube.send('GET', entriesPath('bench-cairn'));
-  await etcd.getAll().prefix(`${PREFIX}/`).strings();
+  await kube.send('GET', entriesPath(CAIRN.namespace));
+  await etcd.getAll().prefix(`${CAIRN.prefix}/`).strings();
   const rawReconfirmSeconds = (performance.now() - t0) / 1000;
 
   // What one entry weighs: as the apiserver serves it, and as the operator caches it.
-  const sample = (await kube.send('GET', `${entriesPath('bench-cairn')}/bulk-0`)) as object;
+  const sample = (await kube.send('GET', `${entriesPath(CAIRN.namespace)}/bulk-0`)) as object;
   const jsonBytes = Buffer.byteLength(JSON.stringify(sample));
   const cachedBytes = Buffer.byteLength(JSON.stringify(trimForCache(structuredClone(sample))));
   // Bytes per entry: the slope of heap against entries (least squares over every point), so neither
   // fixed costs nor one noisy measurement decide it.
-  const heapBytesPerEntry = round(slope(heapPoints), 0);
-  const heapAt = Object.fromEntries(heapPoints.map((p) => [p.entries, p.heap]));
-  const bulkThroughput = total / bulkSeconds;
+  const heapBytesPerEntry = round(slope(cairn.heapPoints), 0);
   const rawThroughput = total / rawSeconds;
+  const floorOf = (f: typeof goFloor) => ({ createToWatchMs: f.create, txnMs: f.txn, statusPatchToWatchMs: f.statusPatch, p50Ms: round(f.p50), p99Ms: round(f.p99) });
+  const figuresOf = ({ metricsText: _m, wrong: _w, heapPoints: _h, ...figures }: RunFigures) => figures;
 
-  const results = {
+  const results: Results = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), kernel: release(), node: process.version },
+    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn'] },
     versions: { cairn: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(), kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, node: process.version, storeMembers: options.members },
     settings: { entries: total, latencySamples: options.latencySamples, ratePerSecond: options.rate, concurrency: options.concurrency, creators: options.creators },
-    floor: { createToWatchMs: floor.create, txnMs: floor.txn, statusPatchToWatchMs: floor.statusPatch, p50Ms: round(floor.p50), p99Ms: round(floor.p99), rawPipelineEntriesPerSecond: round(rawThroughput) },
-    cairn: { applyReadyMs: applyReady, updateReadyMs: churn, bulkEntriesPerSecond: round(bulkThroughput), bulkSeconds: round(bulkSeconds) },
+    floor: { go: floorOf(goFloor), node: floorOf(nodeFloor), rawPipelineEntriesPerSecond: round(rawThroughput) },
+    cairn: figuresOf(cairn),
+    reference: figuresOf(reference),
     ratios: {
-      applyReadyP50: round(applyReady.p50 / floor.p50),
-      applyReadyP99: round(applyReady.p99 / floor.p99),
-      updateReadyP50: round(churn.p50 / floor.p50),
-      bulkThroughput: round(bulkThroughput / rawThroughput),
+      applyReadyP50: round(cairn.applyReadyMs.p50 / goFloor.p50),
+      applyReadyP99: round(cairn.applyReadyMs.p99 / goFloor.p99),
+      updateReadyP50: round(cairn.updateReadyMs.p50 / goFloor.p50),
+      bulkThroughput: round(cairn.bulkEntriesPerSecond / rawThroughput),
+      vsNodeFloor: { applyReadyP50: round(cairn.applyReadyMs.p50 / nodeFloor.p50), applyReadyP99: round(cairn.applyReadyMs.p99 / nodeFloor.p99) },
+      referenceVsGoFloor: { applyReadyP50: round(reference.applyReadyMs.p50 / goFloor.p50), applyReadyP99: round(reference.applyReadyMs.p99 / goFloor.p99) },
+      vsGo: {
+        applyReadyP50: round(cairn.applyReadyMs.p50 / reference.applyReadyMs.p50),
+        applyReadyP99: round(cairn.applyReadyMs.p99 / reference.applyReadyMs.p99),
+        bulk: round(cairn.bulkEntriesPerSecond / reference.bulkEntriesPerSecond),
+        cpuPerReconcile: round(cairn.cpuSecondsPer1000Reconciles / reference.cpuSecondsPer1000Reconciles),
+        rss: round(cairn.rssBytesAfterBulk / reference.rssBytesAfterBulk),
+        restart: round(cairn.restart.seconds / reference.restart.seconds),
+        startup: round(cairn.restart.readySeconds / reference.restart.readySeconds),
+      },
     },
-    memory: { heapBytesPerEntry, heapBytesAt: heapAt, jsonBytesPerEntry: jsonBytes, cachedJsonBytesPerEntry: cachedBytes, heapToJsonRatio: round(heapBytesPerEntry / jsonBytes) },
-    restart: {
-      entries: all.length,
-      etcdWrites: restartCommits,
-      storeRevisionDelta: revisionDelta,
-      seconds: round(restartSeconds),
-      readySeconds: round(readyAfter),
-      rawProcessSeconds: round(rawProcessSeconds, 3),
-      rawInProcessSeconds: round(rawReconfirmSeconds, 3),
-      ratio: round(restartSeconds / rawProcessSeconds),
-    },
-    schemas: {
-      admissionCreateRatio: admission.admissionCreateRatio,
-      admissionCreateMs: { withoutPolicy: admission.withoutPolicyMs, withPolicy: admission.withPolicyMs },
-    },
-    stages,
-    wrongResults: wrong.length,
+    memory: { heapBytesPerEntry, heapBytesAt: Object.fromEntries(cairn.heapPoints.map((p) => [p.entries, p.heap])), jsonBytesPerEntry: jsonBytes, cachedJsonBytesPerEntry: cachedBytes, heapToJsonRatio: round(heapBytesPerEntry / jsonBytes) },
+    restart: { ...cairn.restart, rawProcessSeconds: round(rawProcessSeconds, 3), rawInProcessSeconds: round(rawReconfirmSeconds, 3), ratio: round(cairn.restart.seconds / rawProcessSeconds) },
+    schemas: { admissionCreateRatio: admission.admissionCreateRatio, admissionCreateMs: { withoutPolicy: admission.withoutPolicyMs, withPolicy: admission.withPolicyMs } },
+    stages: stageFigures(cairn.metricsText),
+    referenceStages: stageFigures(reference.metricsText, 'controller_runtime_reconcile_time_seconds', 'controller'),
+    wrongResults: cairn.wrong.length + reference.wrong.length,
   };
   const out = resolve('bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(out, `${results.when.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${formatTable(results)}\n\nwritten to bench/results/latest.json`);
-  tracker.close();
 } catch (error) {
   failed = true;
   console.error('[bench] failed:', error);

@@ -62,6 +62,11 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     }
     await sleep(50);
   }
+  return operatorHandle(proc, metricsUrl, logFile);
+}
+
+/** The handle of an operator process serving Prometheus text at `metricsUrl`/metrics (Cairn's, or the benchmark's Go reference). */
+export function operatorHandle(proc: ManagedProcess, metricsUrl: string, logFile: string): OperatorProcess {
   const metrics = async (): Promise<string> => (await fetch(`${metricsUrl}/metrics`)).text();
   return {
     metricsUrl,

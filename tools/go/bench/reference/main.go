@@ -28,7 +28,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -44,7 +43,7 @@ import (
 )
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", "", "kubeconfig file")
+	// --kubeconfig is controller-runtime's own flag (pkg/client/config), read by ctrl.GetConfig.
 	endpoints := flag.String("etcd-endpoints", "", "comma-separated etcd client URLs")
 	namespace := flag.String("watch-namespace", "", "reconcile entries of this namespace only")
 	prefix := flag.String("prefix", "/cairn", "etcd key prefix P")
@@ -54,15 +53,15 @@ func main() {
 	identity := flag.String("identity", "", "this process in the fence record")
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.Level(zapcore.WarnLevel))) // warnings and errors, as Cairn at --log-level=warn
-	if err := run(*kubeconfig, strings.Split(*endpoints, ","), *namespace, *prefix, *concurrency, *metricsAddress, *healthAddress, *identity); err != nil {
+	if err := run(strings.Split(*endpoints, ","), *namespace, *prefix, *concurrency, *metricsAddress, *healthAddress, *identity); err != nil {
 		fmt.Fprintln(os.Stderr, "reference:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig string, endpoints []string, namespace, prefix string, concurrency int, metricsAddress, healthAddress, identity string) error {
+func run(endpoints []string, namespace, prefix string, concurrency int, metricsAddress, healthAddress, identity string) error {
 	ctx := ctrl.SetupSignalHandler()
-	config, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	config, err := ctrl.GetConfig()
 	if err != nil {
 		return err
 	}
