@@ -75,6 +75,11 @@ export const ConfigBundleStatusSchema = z
       .array(BundleMemberStatusSchema)
       .optional()
       .meta({ description: 'The members committed, in spec order.' }),
+    memberCount: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'How many members are committed (the MEMBERS column).', format: 'int32', minimum: 0 }),
   })
   .meta({ description: 'Observed state: conditions and what was last committed to etcd.' });
 

@@ -1,13 +1,21 @@
 /**
  * The CustomResourceDefinitions of Cairn's API, each built from its zod source in src/api (one source
- * per CRD): ConfigEntry from config-entry.ts, ConfigSchema from config-schema.ts.
+ * per CRD): ConfigEntry from config-entry.ts, ConfigSchema from config-schema.ts, ConfigBundle from
+ * config-bundle.ts.
  * Rendering is deterministic: same source, same bytes.
  */
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigEntrySpecSchema, ConfigEntryStatusSchema } from '../../src/api/config-entry.ts';
 import { ConfigSchemaSpecSchema, ConfigSchemaStatusSchema } from '../../src/api/config-schema.ts';
+import { ConfigBundleSpecSchema, ConfigBundleStatusSchema } from '../../src/api/config-bundle.ts';
 import {
+  BUNDLE_CRD_NAME,
+  BUNDLE_KIND,
+  BUNDLE_LIST_KIND,
+  BUNDLE_PLURAL,
+  BUNDLE_SHORT_NAMES,
+  BUNDLE_SINGULAR,
   CRD_NAME,
   GROUP,
   KIND,
@@ -97,6 +105,29 @@ const CONFIG_SCHEMA: CrdSource = {
   ],
 };
 
+const CONFIG_BUNDLE: CrdSource = {
+  name: BUNDLE_CRD_NAME,
+  kind: BUNDLE_KIND,
+  listKind: BUNDLE_LIST_KIND,
+  plural: BUNDLE_PLURAL,
+  singular: BUNDLE_SINGULAR,
+  shortNames: BUNDLE_SHORT_NAMES,
+  scope: 'Namespaced',
+  sourceFile: 'src/api/config-bundle.ts',
+  description:
+    'ConfigBundle is several typed configuration values that must change together: each member is ' +
+    'validated like a ConfigEntry, and all of a generation\'s members are committed to etcd in one transaction, or none is.',
+  spec: ConfigBundleSpecSchema,
+  status: ConfigBundleStatusSchema,
+  printerColumns: [
+    { name: 'Members', type: 'integer', jsonPath: '.status.memberCount', description: 'Members committed.' },
+    { name: 'Ready', type: 'string', jsonPath: `${READY_PATH}.status`, description: 'Ready condition status.' },
+    { name: 'Reason', type: 'string', jsonPath: `${READY_PATH}.reason`, description: 'Ready condition reason.' },
+    { name: 'Revision', type: 'string', jsonPath: '.status.revision', description: 'etcd revision from which every member holds this generation.' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};
+
 function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): SchemaNode {
   // io 'input': fields with defaults are optional to the writer; the apiserver applies the defaults.
   return toStructural(z.toJSONSchema(schema, { io, unrepresentable: 'throw' }) as SchemaNode);
@@ -169,7 +200,12 @@ export const buildSchemaCrd = (): Record<string, unknown> => buildCrdOf(CONFIG_S
 /** The ConfigSchema CRD file's exact content. */
 export const renderSchemaCrd = (): string => render(CONFIG_SCHEMA);
 
+/** The ConfigBundle CRD's file, relative to the repository root. */
+export const BUNDLE_CRD_FILE = fileOf(CONFIG_BUNDLE);
+/** The ConfigBundle CRD as a plain object. */
+export const buildBundleCrd = (): Record<string, unknown> => buildCrdOf(CONFIG_BUNDLE);
+
 /** Every CRD crdgen writes: its file relative to the repository root, and its exact content. */
 export function renderAllCrds(): { readonly file: string; readonly content: string }[] {
-  return [CONFIG_ENTRY, CONFIG_SCHEMA].map((source) => ({ file: fileOf(source), content: render(source) }));
+  return [CONFIG_ENTRY, CONFIG_SCHEMA, CONFIG_BUNDLE].map((source) => ({ file: fileOf(source), content: render(source) }));
 }

@@ -63,7 +63,7 @@ describe('helm template', () => {
   });
 
   it('carries the generated CRDs byte for byte', () => {
-    for (const file of ['cairn.dev_configentries.yaml', 'cairn.dev_configschemas.yaml']) {
+    for (const file of ['cairn.dev_configentries.yaml', 'cairn.dev_configschemas.yaml', 'cairn.dev_configbundles.yaml']) {
       expect(readFileSync(join(CHART, 'crds', file), 'utf8'), file).toBe(readFileSync(join(CHART, '..', '..', 'crds', file), 'utf8'));
     }
   });

@@ -22,7 +22,7 @@ describe('kubectl kustomize deploy/', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       [
         'ClusterRole/cairn-operator', 'ClusterRoleBinding/cairn-operator', 'ClusterRole/cairn-operator-schemas', 'ClusterRoleBinding/cairn-operator-schemas', 'ConfigMap/' + find(objects, 'ConfigMap').metadata.name, 'CustomResourceDefinition/configentries.cairn.dev',
-        'CustomResourceDefinition/configschemas.cairn.dev',
+        'CustomResourceDefinition/configschemas.cairn.dev', 'CustomResourceDefinition/configbundles.cairn.dev',
         'Deployment/cairn-operator', 'MutatingAdmissionPolicy/cairn-finalizer', 'MutatingAdmissionPolicyBinding/cairn-finalizer', 'Namespace/cairn-system',
         'Role/cairn-operator-leader-election', 'RoleBinding/cairn-operator-leader-election', 'Service/cairn-operator-metrics', 'ServiceAccount/cairn-operator',
       ].sort(),
@@ -36,7 +36,7 @@ describe('kubectl kustomize deploy/', () => {
   });
 
   it('carries the generated CRDs byte for byte (deploy/crds is a copy of crds/)', () => {
-    for (const file of ['cairn.dev_configentries.yaml', 'cairn.dev_configschemas.yaml']) {
+    for (const file of ['cairn.dev_configentries.yaml', 'cairn.dev_configschemas.yaml', 'cairn.dev_configbundles.yaml']) {
       expect(readFileSync(join(DEPLOY, 'crds', file), 'utf8'), file).toBe(readFileSync(join(DEPLOY, '..', 'crds', file), 'utf8'));
     }
   });

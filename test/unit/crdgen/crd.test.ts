@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { KEY_PATTERN, SCHEMA_ID_PATTERN } from '../../../src/api/names.ts';
-import { CRD_FILE, SCHEMA_CRD_FILE, buildCrd, buildSchemaCrd, renderCrd, renderSchemaCrd } from '../../../tools/crdgen/crd.ts';
+import { KEY_PATTERN, MAX_BUNDLE_MEMBERS, SCHEMA_ID_PATTERN } from '../../../src/api/names.ts';
+import { BUNDLE_CRD_FILE, CRD_FILE, SCHEMA_CRD_FILE, buildBundleCrd, buildCrd, buildSchemaCrd, renderAllCrds, renderCrd, renderSchemaCrd } from '../../../tools/crdgen/crd.ts';
 import { structuralProblems, toStructural, type SchemaNode } from '../../../tools/crdgen/structural.ts';
 
 type Version = { subresources: unknown; additionalPrinterColumns: { name: string; jsonPath: string }[]; schema: { openAPIV3Schema: SchemaNode } };
@@ -146,6 +146,45 @@ describe('generated ConfigSchema CRD', () => {
   it('describes every spec and status field, for kubectl explain', () => {
     for (const part of ['spec', 'status']) {
       walk((schemaRoot.properties as Record<string, SchemaNode>)[part] as SchemaNode, (node, path) => {
+        expect(typeof node.description, `${part}${path}`).toBe('string');
+      });
+    }
+  });
+});
+
+describe('generated ConfigBundle CRD', () => {
+  const bundleCrd = buildBundleCrd() as { spec: { versions: Version[]; names: Record<string, unknown>; scope: string } };
+  const bundleVersion = bundleCrd.spec.versions[0] as Version;
+  const bundleRoot = bundleVersion.schema.openAPIV3Schema;
+  const bundleSpec = (bundleRoot.properties as Record<string, SchemaNode>).spec as SchemaNode;
+  const members = (bundleSpec.properties as Record<string, SchemaNode>).members as SchemaNode;
+
+  it('is structural and matches the committed file (what crdgen:check verifies)', () => {
+    expect(structuralProblems(bundleRoot)).toEqual([]);
+    const rendered = renderAllCrds().find((c) => c.file === BUNDLE_CRD_FILE)?.content;
+    expect(readFileSync(new URL(`../../../${BUNDLE_CRD_FILE}`, import.meta.url), 'utf8')).toBe(rendered);
+  });
+
+  it('is namespaced with short name cb, the status subresource and the columns MEMBERS, READY, REASON, REVISION, AGE', () => {
+    expect(bundleCrd.spec.names).toMatchObject({ kind: 'ConfigBundle', plural: 'configbundles', shortNames: ['cb'] });
+    expect(bundleCrd.spec.scope).toBe('Namespaced');
+    expect(bundleVersion.subresources).toEqual({ status: {} });
+    expect(bundleVersion.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual(['MEMBERS', 'READY', 'REASON', 'REVISION', 'AGE']);
+  });
+
+  it(`keeps members between 1 and ${MAX_BUNDLE_MEMBERS}, unique by key (a list-map), each with the entry's key and schema rules`, () => {
+    expect(members).toMatchObject({ type: 'array', minItems: 1, maxItems: MAX_BUNDLE_MEMBERS, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['key'] });
+    const item = members.items as SchemaNode;
+    expect(item.required).toEqual(['key', 'schema', 'data']);
+    const fields = item.properties as Record<string, SchemaNode>;
+    expect(fields.key?.['x-kubernetes-validations']).toEqual(specFields.key?.['x-kubernetes-validations']);
+    expect(fields.schema).toEqual(specFields.schema);
+    expect(fields.data).toEqual(specFields.data);
+  });
+
+  it('describes every spec and status field, for kubectl explain', () => {
+    for (const part of ['spec', 'status']) {
+      walk((bundleRoot.properties as Record<string, SchemaNode>)[part] as SchemaNode, (node, path) => {
         expect(typeof node.description, `${part}${path}`).toBe('string');
       });
     }
