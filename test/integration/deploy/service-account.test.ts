@@ -66,12 +66,16 @@ describe("the operator as the chart's ServiceAccount", () => {
     expect(leaseName).not.toBe('');
     // The chart's settings, but scoped to this test's namespace and etcd prefix: a cluster-wide
     // operator would reconcile the other test files' entries. The ClusterRole covers one namespace too.
+    // Without the schema engine (the chart's path is the image's): ConfigSchemas are cluster-scoped, and
+    // this operator would reconcile the other test files' schemas. The image test runs the engine with
+    // this RBAC (a ConfigSchema Ready as the chart's ServiceAccount).
+    expect(env.CAIRN_SCHEMA_ENGINE_FILE).toBe('/app/engine/validator.wasm');
     operator = await startOperatorProcess({
       kubeconfig: tokenKubeconfig,
       storeEndpoints: controlPlane().storeEndpoints,
       dir: mkdtempSync(join(tmpdir(), 'cairn-op-')),
       args,
-      env: { ...env, WATCH_NAMESPACE: namespace, CAIRN_PREFIX: prefix, CAIRN_LOG_LEVEL: 'debug' },
+      env: { ...env, WATCH_NAMESPACE: namespace, CAIRN_PREFIX: prefix, CAIRN_LOG_LEVEL: 'debug', CAIRN_SCHEMA_ENGINE_FILE: '' },
     });
   });
   afterAll(async () => {
