@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import type { Manager } from './controller/manager.ts';
 import { SchemaController } from './controller/schema-controller.ts';
 import { SchemaRegistry } from './controller/schema-registry.ts';
+import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
 import type { EtcdStore } from './etcd/store.ts';
 import { AdmissionPolicyClient } from './kube/admission-policies.ts';
 import { ConfigSchemaClient } from './kube/config-schemas.ts';
@@ -84,8 +85,8 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
     policies: new AdmissionPolicyClient(w.kubeConfig),
     registry,
     entriesUsing: (name) => w.manager.entriesUsing(name),
-    fence: () => w.manager.currentFence(),
-    onFencingLost: (lost) => w.manager.fencingLost(lost),
+    fencing: w.manager.fencing,
+    isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
     store: w.store,
     prefix: w.config.prefix,
     now: () => new Date(),

@@ -4,15 +4,21 @@
  * view cannot tell or a commit's outcome is unknown.
  *
  * Guarantees: at most one transaction per attempt, every one guarded by the fence and the keys as
- * observed; a timed-out commit is followed by a read, and counts as committed when etcd already holds
- * exactly its value owned by this entry (so a retry never applies a change twice).
+ * observed; a timed-out commit is followed by a move of this leader's fence and then a read, and
+ * counts as committed when etcd already holds exactly its value owned by this entry (so a retry never
+ * applies a change twice). Because the fence moved first, the timed-out transaction either shows in
+ * that read or can never apply: it cannot come back later, after its keys were created and deleted
+ * again, to recreate them ("absent" compares hold again: ABA, chaos seed 953901). A transaction
+ * refused because this leader moved its fence meanwhile (another reconcile's unknown outcome) is
+ * planned again under the new fence.
  *
  * A correction of drift (driftPolicy Correct) is first asked of the drift fight (drift-fight.ts): an
  * entry whose value keeps being changed outside Cairn waits out a backoff, as a transient DriftFight
  * outcome that says when it may run again, instead of committing.
  *
- * Errors: returns an Outcome for every expected situation. Throws FencingLostError (after telling
- * the manager) when etcd says another leader took over, and the store's own errors otherwise.
+ * Errors: returns an Outcome for every expected situation. Throws FencingLostError when etcd says
+ * another leader took over (reported through deps.fencing) or the fence could not be moved, and the
+ * store's own errors otherwise.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
@@ -34,7 +40,7 @@ type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
 
 export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps, driftFight: DriftFight): Promise<Outcome> {
   const entryKey = `${entry.metadata.namespace}/${entry.metadata.name}`;
-  const ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), declared: deps.declaredSchemas };
+  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), declared: deps.declaredSchemas };
   // Plan from the drift watch's view when it can tell; plan() itself decides when it must read.
   const resolved = resolveEntryKeys(entry, deps.prefix);
   let observed = resolved.ok ? deps.view.observe(resolved.keys.data, resolved.keys.meta) : undefined;
@@ -64,9 +70,10 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
             return { kind: 'transient', reason: DRIFT_FIGHT, message: `${decision.keys.data} keeps changing outside Cairn: ${driftFight.describe()}`, requeueAfterMs: verdict.waitMs };
           }
         }
-        const result = await execute(entry, fence, decision, observed, deps);
+        const result = await execute(entry, ctx.fence, decision, observed, deps);
         if (result.kind === 'replan') {
           observed = result.observed;
+          ctx = { ...ctx, fence: result.fence };
           continue;
         }
         if (result.outcome.kind === 'committed' && result.outcome.driftCorrected === true) driftFight.corrected(entryKey);
@@ -81,7 +88,8 @@ function read(deps: ReconcileDeps, dataKey: string, metaKey: string): Promise<Ob
   return timed(deps.metrics, 'etcd_read', () => deps.store.read(dataKey, metaKey));
 }
 
-type Executed = { readonly kind: 'outcome'; readonly outcome: Outcome } | { readonly kind: 'replan'; readonly observed: ObservedKeys };
+/** What one transaction came to: an outcome, or a plan again from `observed` under `fence`. */
+type Executed = { readonly kind: 'outcome'; readonly outcome: Outcome } | { readonly kind: 'replan'; readonly observed: ObservedKeys; readonly fence: Fence };
 
 async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'commit'>, before: ObservedKeys | undefined, deps: ReconcileDeps): Promise<Executed> {
   const { keys } = decision;
@@ -100,10 +108,11 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
     settle();
     if (!deps.isOutcomeUnknown(error)) throw error;
     deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
-    deps.log.warn({ key: keys.data }, 'commit outcome unknown; reading etcd before any retry');
+    deps.log.warn({ key: keys.data, fence: fence.revision }, 'commit outcome unknown; moving the fence, then reading etcd before any retry');
+    const moved = await deps.fencing.supersede(fence);
     const observed = await read(deps, keys.data, keys.meta);
     const revision = isAlreadyApplied(observed, entry.metadata.uid, decision.dataHash);
-    return revision !== undefined ? committed(revision) : { kind: 'replan', observed };
+    return revision !== undefined ? committed(revision) : { kind: 'replan', observed, fence: moved };
   }
   if (result.succeeded) {
     deps.metrics.etcdTxns.inc({ result: 'committed' });
@@ -116,13 +125,15 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
   const failure = classifyTxnFailure(result.readBack, fence, keys, entry.metadata.uid);
   switch (failure.kind) {
-    case 'fencingLost':
-      deps.onFencingLost(fence);
-      throw new FencingLostError(failure.message);
+    case 'fencingLost': {
+      const moved = await deps.fencing.afterRefusal(fence);
+      if (moved === undefined) throw new FencingLostError(failure.message);
+      return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision), fence: moved };
+    }
     case 'keyConflict':
       return { kind: 'outcome', outcome: { kind: 'terminal', reason: KEY_CONFLICT, message: failure.message } };
     case 'concurrentChange':
-      return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision) };
+      return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision), fence };
   }
 }
 

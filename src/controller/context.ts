@@ -1,9 +1,8 @@
 /** Everything a reconcile needs, wired once by the manager. */
 import type { Logger } from 'pino';
 import type { Metrics, Stage } from '../observability/metrics.ts';
-import type { Fence } from '../domain/types.ts';
 import type { DeclaredSchemaLookup } from '../domain/validate.ts';
-import type { EntryCache, EntryEventSink, EntryWriter, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
+import type { EntryCache, EntryEventSink, EntryWriter, Fencing, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
 
 export interface ReconcileDeps {
   readonly cache: EntryCache;
@@ -13,10 +12,8 @@ export interface ReconcileDeps {
   readonly store: Pick<Store, 'read' | 'commit'>;
   readonly view: StoreView;
   readonly isOutcomeUnknown: OutcomeUnknownTest;
-  /** This leader's fencing token; undefined while not leading (then nothing is reconciled). */
-  readonly fence: () => Fence | undefined;
-  /** Called when etcd says another leader took over: the manager steps down and fences again. */
-  readonly onFencingLost: (lost: Fence) => void;
+  /** This leader's fence (undefined while not leading: then nothing is reconciled), moved after unknown outcomes. */
+  readonly fencing: Fencing;
   readonly prefix: string;
   readonly maxBytes: number;
   /** Declared schemas (the ConfigSchema controller's registry), when it runs. */

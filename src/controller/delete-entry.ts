@@ -8,8 +8,12 @@
  * whose meta names this entry's uid are touched. Idempotent: after a crash between the transaction
  * and the finalizer removal, the next run finds nothing ours and just releases.
  *
+ * A delete whose outcome is unknown moves this leader's fence before the read that decides (see
+ * commit-entry.ts), and one refused because this leader moved its fence meanwhile is planned again
+ * under the new fence.
+ *
  * Errors: returns 'released' when the finalizer may go, or a transient outcome to retry; throws
- * FencingLostError when another leader took over.
+ * FencingLostError when another leader took over or the fence could not be moved.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { COMPARE_FAILED } from '../api/conditions.ts';
@@ -24,7 +28,8 @@ const MAX_ATTEMPTS = 5;
 
 export type Cleanup = { readonly kind: 'released'; readonly message: string } | { readonly kind: 'retry'; readonly outcome: Outcome };
 
-export async function cleanUpEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps): Promise<Cleanup> {
+export async function cleanUpEntry(entry: ConfigEntry, heldFence: Fence, deps: ReconcileDeps): Promise<Cleanup> {
+  let fence = heldFence;
   let observed: ObservedKeys | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const decision = planDeletion(entry, observed, { prefix: deps.prefix, fence });
@@ -38,6 +43,7 @@ export async function cleanUpEntry(entry: ConfigEntry, fence: Fence, deps: Recon
       result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(decision.txn));
     } catch (error) {
       if (!deps.isOutcomeUnknown(error)) throw error;
+      fence = await deps.fencing.supersede(fence);
       observed = undefined; // read again: planDeletion sees whether the delete happened
       continue;
     }
@@ -50,8 +56,9 @@ export async function cleanUpEntry(entry: ConfigEntry, fence: Fence, deps: Recon
     deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
     const failure = classifyTxnFailure(result.readBack, fence, decision.keys, entry.metadata.uid);
     if (failure.kind === 'fencingLost') {
-      deps.onFencingLost(fence);
-      throw new FencingLostError(failure.message);
+      const moved = await deps.fencing.afterRefusal(fence);
+      if (moved === undefined) throw new FencingLostError(failure.message);
+      fence = moved;
     }
     observed = observedFromReadBack(result.readBack, decision.keys, result.revision);
   }

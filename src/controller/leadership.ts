@@ -11,6 +11,16 @@
  * is fencing lost: the epoch stops writing at once and, if it still holds the Lease a Lease duration
  * later, fences again.
  *
+ * After a write whose outcome is unknown, the leader moves its own fence (`supersede`): a put of the
+ * fence conditional on the fence it holds, within the same epoch. Once that put is in etcd, no
+ * transaction sent under the old fence can apply any more (each compares the old revision), so a
+ * read that follows sees every such transaction that will ever apply. Without it, a transaction a
+ * paused member held could apply after its keys were created and deleted again: its "absent"
+ * compares hold again (ABA; chaos seed 953901). The fences of one takeover and its moves form one
+ * lineage, held without interruption: writes and status under any of them still speak for this
+ * leader (`stillHolds`), and a transaction refused because the fence moved to a later fence of the
+ * lineage is retried under it (`afterRefusal`), not taken for fencing lost.
+ *
  * Guarantees:
  * - `fence` is defined only within an epoch (this replica holds the Lease), and only while no newer
  *   fence than the one it holds has been seen.
@@ -21,7 +31,15 @@
  *   conditional on the fence last seen, a delayed put of an ended epoch cannot move a fence another
  *   replica took after it was sent.
  * - `onLeadingChanged(true)` once a fence is held, `(false)` when it is dropped (fencing lost, Lease
- *   lost, stop); `onFenced` once per completed takeover.
+ *   lost, stop, a move that failed); `onFenced` once per completed takeover (not per move).
+ * - Moves are coalesced: callers whose transactions were sent under the same fence share one move;
+ *   a caller whose fence was already moved past gets the newer fence at once. The new fence is
+ *   adopted before anything the watch says about the fence key is judged: a fence change seen while
+ *   a move is in flight (perhaps the move itself, its answer still on the way) is judged once the
+ *   move's answer is in. A move etcd refuses (another process moved the fence) is fencing lost; a
+ *   move that fails or whose own outcome is unknown drops the fence, and the epoch takes over again
+ *   from the fence it held, as after a failed acquisition (nothing is written meanwhile: a
+ *   transaction under the old fence could still apply).
  * - `stalled()` says when the Lease has been held longer than `fenceDeadlineMs` without a fence and
  *   without etcd failing a fence attempt meanwhile: liveness reports it, so a replica that could fence
  *   but does not stops blocking one that could. Time in which etcd refuses (transient errors) is not a
@@ -31,7 +49,7 @@
  * every change of the fence key, and every full read, to observeStoreChange/observeStoreSnapshot.
  */
 import type { Logger } from 'pino';
-import { classifyError } from '../domain/errors.ts';
+import { classifyError, FencingLostError } from '../domain/errors.ts';
 import { compareRevisions, type Fence, type FenceAcquisition, type KeyState } from '../domain/types.ts';
 import { type Clock, systemClock } from './clock.ts';
 
@@ -72,11 +90,30 @@ export interface LeadershipOptions {
   readonly random?: () => number;
 }
 
+/** A fence taken by a takeover, and the fences it moved to since: one lineage, held without interruption. */
+class Held {
+  fence: Fence;
+  /** The takeover's fence revision: every fence of this lineage is at or after it (revisions only grow). */
+  readonly since: string;
+  /** The move in flight from `fence`, which every caller joins; it settles to the new fence or undefined. */
+  moving: Promise<Fence | undefined> | undefined;
+
+  constructor(fence: Fence) {
+    this.fence = fence;
+    this.since = fence.revision;
+  }
+
+  /** Whether `fence` is this lineage's fence now or was one of it before a move. */
+  includes(fence: Fence): boolean {
+    return fence.key === this.fence.key && compareRevisions(fence.revision, this.since) >= 0 && compareRevisions(fence.revision, this.fence.revision) <= 0;
+  }
+}
+
 /** One Lease held: cancelled when the Lease is lost. */
 class Epoch {
   private readonly controller = new AbortController();
   private cancelTimer: (() => void) | undefined;
-  fence: Fence | undefined;
+  held: Held | undefined;
   /** Since when this epoch has held the Lease without a fence, or since etcd last failed a fence attempt (clock ms). */
   unfencedSince: number;
   /** Consecutive failures to fence, for the backoff. */
@@ -129,7 +166,43 @@ export class Leadership {
 
   /** This replica's fencing token while it leads and no newer fence has been seen. */
   get fence(): Fence | undefined {
-    return this.epoch?.fence;
+    return this.epoch?.held?.fence;
+  }
+
+  /** Whether this replica has held a fence without interruption since `fence` (it, or a later move of it). */
+  stillHolds(fence: Fence): boolean {
+    return this.epoch?.held?.includes(fence) === true;
+  }
+
+  /**
+   * After a write under `stale` whose outcome is unknown, before etcd is read again: moves this
+   * leader's fence past `stale` (or joins the move in flight), so that no transaction comparing it
+   * can apply any more, and returns the fence to write under from now on.
+   * Errors: FencingLostError when this replica does not hold `stale`'s lineage any more or the move
+   * did not hold (refused: fencing lost; failed: the epoch fences again and queues every entry).
+   */
+  async supersede(stale: Fence): Promise<Fence> {
+    const epoch = this.epoch;
+    const held = epoch?.held;
+    if (epoch === undefined || held === undefined || !held.includes(stale)) throw new FencingLostError(`${stale.key} at revision ${stale.revision} is no longer this replica's fence`);
+    if (compareRevisions(held.fence.revision, stale.revision) > 0) return held.fence; // moved since: nothing comparing `stale` can apply
+    held.moving ??= this.move(epoch, held);
+    const moved = await held.moving;
+    if (moved === undefined) throw new FencingLostError(`could not move ${stale.key} past revision ${stale.revision} after an unknown outcome; fencing again`);
+    return moved;
+  }
+
+  /**
+   * A transaction under `fence` failed its fence compare: the later fence of the same lineage this
+   * replica moved to (once a move in flight has settled), under which the caller plans again; or
+   * undefined when the fence is not ours any more (fencing lost, to be reported by the caller).
+   */
+  async afterRefusal(fence: Fence): Promise<Fence | undefined> {
+    const held = this.epoch?.held;
+    if (held === undefined || !held.includes(fence)) return undefined;
+    if (held.moving !== undefined) await held.moving;
+    if (this.epoch?.held !== held) return undefined;
+    return compareRevisions(held.fence.revision, fence.revision) > 0 ? held.fence : undefined;
   }
 
   /** The elector says this replica holds the Lease: a fresh epoch and its takeover. */
@@ -150,7 +223,9 @@ export class Leadership {
   /** A commit found the fence moved past `lost`: fencing lost, if `lost` is the fence we hold. */
   fencingLost(lost: Fence): void {
     const epoch = this.epoch;
-    if (epoch?.fence === undefined || epoch.fence.revision !== lost.revision) return;
+    const held = epoch?.held;
+    if (epoch === undefined || held === undefined || held.fence.revision !== lost.revision) return;
+    if (held.moving !== undefined) return; // perhaps our own move, its answer on the way: the move decides
     this.loseFence(epoch, 'a commit found the fence moved');
   }
 
@@ -175,7 +250,7 @@ export class Leadership {
   /** Why this replica is stuck (Lease held too long without a fence), or undefined. */
   stalled(): string | undefined {
     const epoch = this.epoch;
-    if (epoch === undefined || epoch.fence !== undefined) return undefined;
+    if (epoch === undefined || epoch.held !== undefined) return undefined;
     const unfencedMs = this.clock.now() - epoch.unfencedSince;
     if (unfencedMs <= this.timing.fenceDeadlineMs) return undefined;
     return `held the lease for ${Math.round(unfencedMs / 1000)}s without a fence`;
@@ -211,25 +286,69 @@ export class Leadership {
       this.retakeLater(epoch, `the fence moved past ours (${fence.revision}) before we held it`);
       return;
     }
-    epoch.fence = fence;
+    const held = new Held(fence);
+    epoch.held = held;
+    this.sawOwnFence(fence);
     this.options.view.requireRevision(fence.revision);
     this.options.onLeadingChanged(true);
-    const caughtUp = await this.viewSees(epoch, fence);
-    if (epoch.cancelled || epoch.fence !== fence) return;
+    const caughtUp = await this.viewSees(epoch, held);
+    if (epoch.cancelled || epoch.held !== held) return;
     epoch.failures = 0;
-    this.options.log.info({ epoch: epoch.number, fence: fence.revision, viewCaughtUp: caughtUp }, 'leading: fence acquired');
-    this.options.onFenced(fence);
+    this.options.log.info({ epoch: epoch.number, fence: held.fence.revision, viewCaughtUp: caughtUp }, 'leading: fence acquired');
+    this.options.onFenced(held.fence);
+  }
+
+  /**
+   * Puts the fence again, conditional on `held.fence`: the move `supersede` waits for. Adopts the new
+   * fence on success; on a refusal (someone else moved it) fencing is lost; on an error (etcd down,
+   * or the move's own outcome unknown) the fence is dropped and the epoch takes over again from it.
+   */
+  private async move(epoch: Epoch, held: Held): Promise<Fence | undefined> {
+    const from = held.fence;
+    let acquisition: FenceAcquisition;
+    try {
+      acquisition = await this.options.acquireFence(from.revision);
+    } catch (error) {
+      held.moving = undefined;
+      if (epoch.cancelled || epoch.held !== held) return undefined;
+      const delay = this.backoff(epoch);
+      this.options.log.warn({ err: error, epoch: epoch.number, fence: from.revision, retryInMs: delay }, 'could not move the fence after an unknown outcome; writing nothing until fenced again');
+      this.dropFence(epoch); // the stall count starts now
+      epoch.later(this.clock, delay, () => void this.takeOver(epoch));
+      return undefined;
+    }
+    held.moving = undefined;
+    if (epoch.cancelled || epoch.held !== held) return undefined;
+    if (!acquisition.acquired) {
+      if (compareRevisions(acquisition.current, this.fenceSeen) > 0) this.fenceSeen = acquisition.current;
+      this.loseFence(epoch, `the fence moved to revision ${acquisition.current} before this replica could move it`);
+      return undefined;
+    }
+    const fence = acquisition.fence;
+    held.fence = fence;
+    this.sawOwnFence(fence);
+    if (compareRevisions(this.newestFence, fence.revision) > 0) {
+      this.loseFence(epoch, `the etcd watch saw the fence move to revision ${this.newestFence}, past ours (${fence.revision})`);
+      return undefined;
+    }
+    this.options.log.info({ epoch: epoch.number, from: from.revision, fence: fence.revision }, 'moved the fence after an unknown outcome: nothing sent under the old one can apply');
+    return fence;
+  }
+
+  /** etcd put our fence at `fence`: the fence key is at least there (a later acquisition compares it). */
+  private sawOwnFence(fence: Fence): void {
+    if (compareRevisions(fence.revision, this.fenceSeen) > 0) this.fenceSeen = fence.revision;
   }
 
   /**
    * Waits (bounded) until the store view has seen `fence`; planning from a caught-up view costs no
    * reads, and until then each entry reads etcd (still correct). False when the wait timed out.
    */
-  private async viewSees(epoch: Epoch, fence: Fence): Promise<boolean> {
+  private async viewSees(epoch: Epoch, held: Held): Promise<boolean> {
     const deadline = this.clock.now() + this.timing.catchUpMs;
     while (!this.options.view.isCaughtUp && this.clock.now() < deadline) {
       await new Promise<void>((resolve) => this.clock.after(this.timing.catchUpPollMs, resolve));
-      if (epoch.cancelled || epoch.fence !== fence) return false;
+      if (epoch.cancelled || epoch.held !== held) return false;
     }
     return this.options.view.isCaughtUp;
   }
@@ -237,12 +356,14 @@ export class Leadership {
   private observeFence(revision: string, holder: string): void {
     if (compareRevisions(revision, this.newestFence) > 0) this.newestFence = revision;
     const epoch = this.epoch;
-    if (epoch?.fence === undefined || compareRevisions(revision, epoch.fence.revision) <= 0) return;
+    const held = epoch?.held;
+    if (epoch === undefined || held === undefined || compareRevisions(revision, held.fence.revision) <= 0) return;
+    if (held.moving !== undefined) return; // perhaps our own move, its answer on the way: the move judges it
     this.loseFence(epoch, `the etcd watch saw the fence move to revision ${revision} (holder ${holder})`);
   }
 
   private loseFence(epoch: Epoch, why: string): void {
-    this.options.log.warn({ epoch: epoch.number, fence: epoch.fence?.revision, why }, 'fencing lost: another process took over the store');
+    this.options.log.warn({ epoch: epoch.number, fence: epoch.held?.fence.revision, why }, 'fencing lost: another process took over the store');
     this.dropFence(epoch);
     this.retakeLater(epoch, why);
   }
@@ -274,8 +395,8 @@ export class Leadership {
   }
 
   private dropFence(epoch: Epoch): void {
-    if (epoch.fence === undefined) return;
-    epoch.fence = undefined;
+    if (epoch.held === undefined) return;
+    epoch.held = undefined;
     epoch.unfencedSince = this.clock.now();
     this.options.onLeadingChanged(false);
   }

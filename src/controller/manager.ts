@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ReconcileDeps } from './context.ts';
 import { KeyIndex } from './key-index.ts';
-import type { EntryCache, EntryEventSink, EntryWriter, KeySnapshot, OutcomeUnknownTest, Store, StoredKeyValue } from './ports.ts';
+import type { EntryCache, EntryEventSink, EntryWriter, Fencing, KeySnapshot, OutcomeUnknownTest, Store, StoredKeyValue } from './ports.ts';
 import { Reconciler } from './reconciler.ts';
 import { StoreMirror } from './store-mirror.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -90,6 +90,17 @@ export class Manager {
   private readonly queue: WorkQueue;
   private readonly log: Logger;
   private readonly leadership: Leadership;
+  /** This leader's fence, for the reconcilers of entries and schemas (which write under the same leadership). */
+  readonly fencing: Fencing = {
+    current: () => this.leadership.fence,
+    stillHolds: (fence) => this.leadership.stillHolds(fence),
+    supersede: (fence) => this.leadership.supersede(fence),
+    afterRefusal: async (fence) => {
+      const moved = await this.leadership.afterRefusal(fence);
+      if (moved === undefined) this.fencingLost(fence);
+      return moved;
+    },
+  };
   private readonly metrics: Metrics;
   private resyncTimer: NodeJS.Timeout | undefined;
   /** A full read that arrived before the informer's first list: applied once the claims are known. */
@@ -141,8 +152,7 @@ export class Manager {
       store: parts.store,
       view: this.mirror,
       isOutcomeUnknown: parts.isOutcomeUnknown,
-      fence: () => this.fence,
-      onFencingLost: (lost) => this.fencingLost(lost),
+      fencing: this.fencing,
       prefix: options.prefix,
       maxBytes: options.maxBytes,
       declaredSchemas: parts.declaredSchemas,
@@ -212,13 +222,8 @@ export class Manager {
     return this.leadership.fence;
   }
 
-  /** This leader's fence, for the schema controller (which writes under the same leadership). */
-  currentFence(): Fence | undefined {
-    return this.leadership.fence;
-  }
-
   /** etcd refused a write of ours because another leader took over (a reconcile or the schema controller saw it): count it, step down, fence again. */
-  fencingLost(lost: Fence): void {
+  private fencingLost(lost: Fence): void {
     this.metrics.fencingLost.inc();
     this.leadership.fencingLost(lost);
   }

@@ -4,7 +4,7 @@
  * Cairn's own (domain/errors.ts classes, or adapter errors that extend them).
  */
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
-import type { FenceAcquisition, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
+import type { Fence, FenceAcquisition, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
 
 /** The informer's cache of ConfigEntries, keyed `namespace/name`. */
 export interface EntryCache {
@@ -111,6 +111,33 @@ export interface StoreView {
    */
   expect(key: string, hash: string): void;
   settle(key: string): void;
+}
+
+/**
+ * This replica's fence, as its leadership holds it (controller/leadership.ts; the manager wires it):
+ * every write to etcd is made under one, and says so through here when it cannot tell what happened.
+ */
+export interface Fencing {
+  /** The fence to write under now; undefined while this replica does not lead. */
+  current(): Fence | undefined;
+  /**
+   * Whether this replica has held a fence without interruption since `fence` (it, or a later move of
+   * it): what was decided under `fence` may still be written, status included.
+   */
+  stillHolds(fence: Fence): boolean;
+  /**
+   * After a write under `fence` whose outcome is unknown, and before etcd is read to decide what to
+   * do: moves the fence past it (one move for every caller in the same situation), so nothing sent
+   * under `fence` can apply any more; returns the fence to write under from now on.
+   * Errors: FencingLostError when this replica does not lead any more or the move did not hold.
+   */
+  supersede(fence: Fence): Promise<Fence>;
+  /**
+   * A transaction under `fence` failed its fence compare: the fence this replica moved to meanwhile
+   * (plan again under it, from the transaction's read-back), or undefined when another process moved
+   * it, which this call reports (fencing lost: stop writing).
+   */
+  afterRefusal(fence: Fence): Promise<Fence | undefined>;
 }
 
 /** Whether an error means "the write may or may not have happened" (a timed-out commit). */

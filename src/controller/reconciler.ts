@@ -45,7 +45,7 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<ProcessResult> {
     const { deps } = this;
-    const fence = deps.fence();
+    const fence = deps.fencing.current();
     if (fence === undefined) return DONE; // not leading: whoever leads reconciles everything on takeover
     const cached = deps.cache.get(key);
     if (cached === undefined) {

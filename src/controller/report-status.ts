@@ -12,14 +12,14 @@ import type { Fence } from '../domain/types.ts';
 
 /**
  * Writes the status `outcome` deserves, if it changed, and only while this replica still holds
- * `fence` (a deposed leader writes nothing, status included) and only over the version of the entry
- * it read (the apiserver refuses the patch otherwise).
+ * `fence` or a later move of it (a deposed leader writes nothing, status included) and only over the
+ * version of the entry it read (the apiserver refuses the patch otherwise).
  */
 export async function reportStatus(entry: ConfigEntry, outcome: Outcome, deps: ReconcileDeps, log: Logger, fence: Fence): Promise<void> {
   const { name, namespace } = entry.metadata;
   const next = nextStatus(entry.status, outcome, { generation: entry.metadata.generation ?? 0, now: deps.now() });
   if (statusEquals(entry.status, next)) return;
-  if (deps.fence() !== fence) return;
+  if (!deps.fencing.stillHolds(fence)) return;
   const updated = await timed(deps.metrics, 'status_patch', () => deps.writer.patchStatus(namespace, name, next, entry.metadata.resourceVersion ?? ''));
   // So a reconcile that runs before the watch delivers our write does not write the same status again.
   deps.cache.replaceIfUnchanged(`${namespace}/${name}`, entry.metadata.resourceVersion, updated);

@@ -45,7 +45,6 @@ export interface SchemaReconcileDeps extends PublishDeps {
   readonly policies: AdmissionPolicies;
   readonly registry: SchemaRegistry;
   readonly entriesUsing: EntriesUsing;
-  readonly fence: () => Fence | undefined;
   readonly now: () => Date;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -60,7 +59,7 @@ export class SchemaReconciler {
 
   async reconcile(name: string): Promise<ProcessResult> {
     const { deps } = this;
-    const fence = deps.fence();
+    const fence = deps.fencing.current();
     if (fence === undefined) return DONE;
     const cached = deps.cache.get(name);
     if (cached === undefined) {
@@ -146,7 +145,7 @@ export class SchemaReconciler {
     return parsed.ok ? parsed.schema : schema;
   }
 
-  /** Writes the status `outcome` deserves, if it changed and this replica still holds `fence`. */
+  /** Writes the status `outcome` deserves, if it changed and this replica still holds `fence` (or a later move of it). */
   private async report(schema: ConfigSchema, outcome: SchemaOutcome, fence: Fence): Promise<void> {
     const { name, resourceVersion, generation } = schema.metadata;
     const users = this.deps.entriesUsing(name);
@@ -155,7 +154,7 @@ export class SchemaReconciler {
       servedVersions: schema.spec.versions.filter((v) => v.served !== false).map((v) => v.name).join(','),
     };
     const next = nextSchemaStatus(schema.status, outcome, observed, { generation: generation ?? 0, now: this.deps.now() });
-    if (statusEquals(schema.status, next) || this.deps.fence() !== fence) return;
+    if (statusEquals(schema.status, next) || !this.deps.fencing.stillHolds(fence)) return;
     const updated = await this.deps.writer.patchStatus(name, next, resourceVersion ?? '');
     this.deps.cache.replaceIfUnchanged(name, resourceVersion, updated);
   }

@@ -19,12 +19,13 @@ import { pino } from 'pino';
 import type { ConfigEntry, ConfigEntryStatus } from '../../src/api/config-entry.ts';
 import { FINALIZER } from '../../src/api/names.ts';
 import type { ReconcileDeps } from '../../src/controller/context.ts';
-import type { EntryCache, EntryEventSink, EntryWriter, Store } from '../../src/controller/ports.ts';
+import type { EntryCache, EntryEventSink, EntryWriter, Fencing, Store } from '../../src/controller/ports.ts';
 import { DriftFight } from '../../src/controller/drift-fight.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
 import { presentKey } from '../../src/domain/key-state.ts';
+import { FencingLostError } from '../../src/domain/errors.ts';
 import { dataPrefix, fenceKey, metaPrefix } from '../../src/domain/keys.ts';
 import type { Compare, Fence, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../../src/domain/types.ts';
 import { EtcdOutcomeUnknownError, EtcdUnavailableError } from '../../src/etcd/errors.ts';
@@ -42,6 +43,7 @@ export type Call =
   | { readonly kind: 'kube.setFinalizers'; readonly entry: string; readonly finalizers: readonly string[]; readonly resourceVersion: string; readonly result: 'ok' | 'conflict' }
   | { readonly kind: 'kube.patchStatus'; readonly entry: string; readonly status: ConfigEntryStatus; readonly result: 'ok' | 'unavailable' | 'conflict' }
   | { readonly kind: 'event'; readonly entry: string; readonly type: 'Normal' | 'Warning'; readonly reason: string; readonly message: string }
+  | { readonly kind: 'fence.move'; readonly from: string; readonly result: 'moved' | 'refused' | 'failed'; readonly revision: string }
   | { readonly kind: 'onFencingLost' };
 
 type CallOf<K extends Call['kind']> = Extract<Call, { kind: K }>;
@@ -76,6 +78,8 @@ export class CallLog {
           return c.result === 'ok' ? 'kube.patchStatus' : `kube.patchStatus: ${c.result}`;
         case 'event':
           return `event ${c.type} ${c.reason}`;
+        case 'fence.move':
+          return `fence.move: ${c.result}`;
         case 'onFencingLost':
           return 'onFencingLost';
       }
@@ -413,6 +417,70 @@ export class RecordingEventSink implements EntryEventSink {
   }
 }
 
+// ---- the fence, as one epoch of leadership holds it ------------------------------------------------------
+
+/**
+ * The Fencing port as leadership implements it for one epoch, over FakeEtcd: a move is a put of the
+ * fence conditional on the fence held (logged `fence.move`), coalesced like the real one (a fence
+ * already moved past is returned at once); a refusal under a fence this fake moved past is retried
+ * under the newer one, any other is fencing lost (logged `onFencingLost`, and nothing is held after).
+ * leadership.test.ts tests the real state machine; this fake serves the reconciler's scenarios.
+ */
+export class FakeFencing implements Fencing {
+  private readonly log: CallLog;
+  private readonly etcd: FakeEtcd;
+  private fence: Fence;
+  /** The revision the held lineage began at (the takeover's fence). */
+  private readonly since: string;
+  /** Whether this replica holds the fence; fencing lost clears it. */
+  leading = true;
+  /** The next move fails as a timed-out put would (nothing applied); the epoch drops its fence. */
+  failNextMove = false;
+
+  constructor(log: CallLog, etcd: FakeEtcd, fence: Fence) {
+    this.log = log;
+    this.etcd = etcd;
+    this.fence = fence;
+    this.since = fence.revision;
+  }
+
+  current(): Fence | undefined {
+    return this.leading ? this.fence : undefined;
+  }
+
+  stillHolds(fence: Fence): boolean {
+    return this.leading && Number(fence.revision) >= Number(this.since) && Number(fence.revision) <= Number(this.fence.revision);
+  }
+
+  async supersede(stale: Fence): Promise<Fence> {
+    if (!this.stillHolds(stale)) throw new FencingLostError(`not holding ${stale.revision}`);
+    if (Number(this.fence.revision) > Number(stale.revision)) return this.fence;
+    const from = this.fence.revision;
+    if (this.failNextMove) {
+      this.failNextMove = false;
+      this.leading = false;
+      this.log.push({ kind: 'fence.move', from, result: 'failed', revision: this.etcd.revision });
+      throw new FencingLostError('could not move the fence');
+    }
+    const now = this.etcd.get(this.fence.key);
+    if (!now.exists || now.modRevision !== from) {
+      this.leading = false;
+      this.log.push({ kind: 'fence.move', from, result: 'refused', revision: this.etcd.revision });
+      throw new FencingLostError('the fence moved to another holder');
+    }
+    this.fence = this.etcd.acquireFence(this.fence.key, 'cairn-0');
+    this.log.push({ kind: 'fence.move', from, result: 'moved', revision: this.fence.revision });
+    return this.fence;
+  }
+
+  async afterRefusal(fence: Fence): Promise<Fence | undefined> {
+    if (this.stillHolds(fence) && Number(this.fence.revision) > Number(fence.revision)) return this.fence;
+    this.log.push({ kind: 'onFencingLost' });
+    this.leading = false;
+    return undefined;
+  }
+}
+
 // ---- one scenario: every fake wired into ReconcileDeps ---------------------------------------------------
 
 export const PREFIX = '/cairn';
@@ -435,9 +503,9 @@ export class Scenario {
   readonly api = new FakeApiServer(this.calls, this.cache);
   readonly events = new RecordingEventSink(this.calls);
   readonly metrics = new Metrics(false);
+  /** The fence this replica took over with (moves after unknown outcomes are the fencing's). */
   readonly fence: Fence;
-  /** Whether this replica holds the fence; onFencingLost clears it, as the manager does. */
-  leading = true;
+  fencing!: FakeFencing;
   /** Milliseconds since NOW on the scenario's clock; `advance` moves it. */
   private elapsedMs = 0;
   private readonly maxBytes: number;
@@ -459,7 +527,7 @@ export class Scenario {
   restart(options: Pick<ScenarioOptions, 'synced'> = {}): void {
     this.mirror = newMirror();
     if (options.synced !== false) this.syncMirror();
-    this.leading = true;
+    this.fencing = new FakeFencing(this.calls, this.etcd, this.fencing?.current() ?? this.fence);
     this.deps = {
       cache: this.cache,
       writer: this.api,
@@ -467,11 +535,7 @@ export class Scenario {
       store: this.etcd,
       view: this.mirror,
       isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
-      fence: () => (this.leading ? this.fence : undefined),
-      onFencingLost: () => {
-        this.calls.push({ kind: 'onFencingLost' });
-        this.leading = false;
-      },
+      fencing: this.fencing,
       prefix: PREFIX,
       maxBytes: this.maxBytes,
       now: () => new Date(NOW.getTime() + this.elapsedMs),
@@ -479,6 +543,15 @@ export class Scenario {
       metrics: this.metrics,
     };
     this.reconciler = new Reconciler(this.deps, { driftFight: new DriftFight({ now: () => this.elapsedMs }) });
+  }
+
+  /** Whether this replica holds the fence (fencing lost clears it; a restart holds it again). */
+  get leading(): boolean {
+    return this.fencing.leading;
+  }
+
+  set leading(leading: boolean) {
+    this.fencing.leading = leading;
   }
 
   /** Moves the scenario's clock (the reconciler's and the drift fight's) forward. */

@@ -11,7 +11,7 @@ import { TransientError } from '../../src/domain/errors.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
 import { DATA_KEY, META_KEY, NOW, UID, desired, entry, metaValue, storedMeta } from '../unit/fixtures.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
-import { Scenario, liveEntry, newMirror } from './fakes.ts';
+import { CallLog, FakeFencing, Scenario, liveEntry, newMirror } from './fakes.ts';
 
 const FENCE_KEY = '/cairn/fence';
 const { canonical, dataHash } = desired();
@@ -281,30 +281,75 @@ describe('an update', () => {
 });
 
 describe('a commit whose outcome is unknown', () => {
-  it('when etcd applied it: reads, writes nothing more, and reports Ready at the applied revision', async () => {
+  it('when etcd applied it: moves the fence, reads, writes nothing more, and reports Ready at the applied revision', async () => {
     const s = new Scenario();
     const key = s.create(liveEntry());
     s.etcd.failNextCommit('outcomeUnknownAfterApply');
 
     expect(await s.reconcile(key)).toEqual({ kind: 'done' });
 
-    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, applied', 'etcd.read', 'kube.patchStatus', 'event Normal Committed']);
+    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, applied', 'fence.move: moved', 'etcd.read', 'kube.patchStatus', 'event Normal Committed']);
     expect(s.etcd.applied).toHaveLength(1);
     const applied = s.etcd.get(DATA_KEY) as { modRevision: string };
     expect(s.status(key)).toMatchObject({ revision: applied.modRevision, dataHash });
     expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
   });
 
-  it('when etcd never saw it: reads, then applies it exactly once', async () => {
+  it('when etcd never saw it: moves the fence, reads, then applies it exactly once under the moved fence', async () => {
     const s = new Scenario();
     const key = s.create(liveEntry());
     s.etcd.failNextCommit('outcomeUnknownBeforeApply');
 
     expect(await s.reconcile(key)).toEqual({ kind: 'done' });
 
-    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, not applied', 'etcd.read', 'etcd.commit: committed', 'kube.patchStatus', 'event Normal Committed']);
+    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, not applied', 'fence.move: moved', 'etcd.read', 'etcd.commit: committed', 'kube.patchStatus', 'event Normal Committed']);
     expect(s.etcd.applied).toHaveLength(1);
+    const [move] = s.calls.of('fence.move');
+    expect(s.calls.of('etcd.commit')[1]?.txn.compares).toContainEqual({ kind: 'modRevision', key: FENCE_KEY, equals: move?.revision });
     expect(s.status(key)?.revision).toBe(s.calls.of('etcd.commit')[1]?.revision);
+  });
+
+  it('leaves nothing the timed-out transaction could still apply: replayed after the entry was deleted, it is refused (no ABA)', async () => {
+    const s = new Scenario();
+    const key = s.create(liveEntry());
+    s.etcd.failNextCommit('outcomeUnknownBeforeApply'); // a paused member holds it
+    await s.reconcile(key);
+    const held = s.calls.of('etcd.commit')[0]?.txn;
+    s.api.markDeleted(key);
+    await s.reconcile(key);
+    expect(s.etcd.get(META_KEY)).toEqual({ exists: false });
+
+    const late = await s.etcd.commit(held ?? { compares: [], operations: [], readBackOnFailure: [] }); // the member resumes
+    expect(late.succeeded).toBe(false);
+    expect(s.etcd.get(META_KEY)).toEqual({ exists: false });
+    expect(s.etcd.get(DATA_KEY)).toEqual({ exists: false });
+  });
+
+  it('plans again under the moved fence, without fencing lost, when another reconcile\'s move refused its transaction', async () => {
+    const s = new Scenario();
+    const key = s.create(liveEntry());
+    s.etcd.beforeCommit = () => {
+      s.etcd.beforeCommit = undefined;
+      void s.fencing.supersede(s.fence); // another reconcile's commit timed out meanwhile
+    };
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual(['fence.move: moved', 'etcd.commit: compare failed', 'etcd.commit: committed', 'kube.patchStatus', 'event Normal Committed']);
+    expect(s.leading).toBe(true);
+    expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
+  });
+
+  it('writes nothing more, status included, when the fence cannot be moved', async () => {
+    const s = new Scenario();
+    const key = s.create(liveEntry());
+    s.etcd.failNextCommit('outcomeUnknownBeforeApply');
+    s.fencing.failNextMove = true;
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, not applied', 'fence.move: failed']);
+    expect(s.status(key)?.observedGeneration).toBeUndefined();
   });
 });
 
@@ -327,7 +372,7 @@ describe('fencing', () => {
     const s = new Scenario();
     const key = s.create(liveEntry());
     const newFence = s.etcd.acquireFence(FENCE_KEY, 'cairn-1');
-    const newLeader = new Reconciler({ ...s.deps, view: newMirror(), fence: () => newFence, onFencingLost: () => {} });
+    const newLeader = new Reconciler({ ...s.deps, view: newMirror(), fencing: new FakeFencing(new CallLog(), s.etcd, newFence) });
     await newLeader.reconcile(key);
     expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
 
@@ -473,7 +518,7 @@ describe('deletion', () => {
     expect(s.etcd.snapshot(['/cairn/'])).toEqual(before);
   });
 
-  it('whose delete had an unknown outcome but was applied reads again and does not delete twice', async () => {
+  it('whose delete had an unknown outcome but was applied moves the fence, reads again and does not delete twice', async () => {
     const s = new Scenario();
     const key = await s.committed();
     s.api.markDeleted(key);
@@ -481,7 +526,7 @@ describe('deletion', () => {
 
     expect(await s.reconcile(key)).toEqual({ kind: 'done' });
 
-    expect(s.calls.summary()).toEqual(['etcd.read', 'etcd.commit: outcome unknown, applied', 'etcd.read', 'kube.setFinalizers []']);
+    expect(s.calls.summary()).toEqual(['etcd.read', 'etcd.commit: outcome unknown, applied', 'fence.move: moved', 'etcd.read', 'kube.setFinalizers []']);
     expect(s.etcd.get(DATA_KEY)).toEqual({ exists: false });
   });
 

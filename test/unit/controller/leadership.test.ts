@@ -8,8 +8,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/controller/clock.ts';
 import { Leadership, type LeadershipTiming } from '../../../src/controller/leadership.ts';
+import { FencingLostError } from '../../../src/domain/errors.ts';
 import { presentKey } from '../../../src/domain/key-state.ts';
-import type { FenceAcquisition } from '../../../src/domain/types.ts';
+import type { Fence, FenceAcquisition } from '../../../src/domain/types.ts';
 
 const FENCE_KEY = '/cairn/fence';
 const TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs: 8_000, refenceAfterMs: 15_000, catchUpMs: 10_000, catchUpPollMs: 20, fenceDeadlineMs: 60_000 };
@@ -502,5 +503,247 @@ describe('Leadership epochs', () => {
     expect(s.leadership.stalled()).toBeUndefined();
     await s.clock.advance(TIMING.fenceDeadlineMs + 1);
     expect(s.leadership.stalled()).toBeDefined();
+  });
+});
+
+/** A scenario whose epoch holds its fence (taken over and caught up); returns it with the fence revision. */
+async function leadingScenario(): Promise<{ s: Scenario; ours: Fence }> {
+  const s = new Scenario();
+  s.leadership.leaseAcquired();
+  const revision = await s.fencedNow();
+  return { s, ours: { key: FENCE_KEY, revision } };
+}
+
+/** Settles `promise` into what it came to, without letting a rejection escape. */
+function outcomeOf<T>(promise: Promise<T>): { value?: T; error?: unknown; settled: boolean } {
+  const result: { value?: T; error?: unknown; settled: boolean } = { settled: false };
+  promise.then(
+    (value) => Object.assign(result, { value, settled: true }),
+    (error: unknown) => Object.assign(result, { error, settled: true }),
+  );
+  return result;
+}
+
+describe('Moving the fence after an unknown outcome (supersede)', () => {
+  it('puts the fence conditional on the one held and writes under the new one, still leading, without a new takeover', async () => {
+    const { s, ours } = await leadingScenario();
+    const moved = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    expect(s.store.requests.map((r) => r.seen)).toEqual([ours.revision]);
+    const next = await s.fenceGranted();
+
+    expect(moved.value).toEqual({ key: FENCE_KEY, revision: next });
+    expect(s.leadership.fence?.revision).toBe(next);
+    expect(s.leadingChanges).toEqual([true]);
+    expect(s.fenced).toEqual([ours.revision]); // entries are not queued again: nothing was lost
+  });
+
+  it('is not deposed by its own move when the watch reports the new fence before the move\'s answer arrives', async () => {
+    const { s, ours } = await leadingScenario();
+    const moved = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    const request = s.store.requests.shift();
+    const next = String(++s.store.revision);
+    s.watchSeesFence(next, 'replica-a'); // the watch is faster than the put's reply
+    expect(s.leadingChanges).toEqual([true]);
+    request?.resolve(next);
+    await settle();
+
+    expect(moved.value?.revision).toBe(next);
+    expect(s.leadership.fence?.revision).toBe(next);
+    expect(s.leadingChanges).toEqual([true]);
+  });
+
+  it('ignores the watch reporting the move after its answer, and the takeover fence arriving late', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours);
+    await settle();
+    const next = await s.fenceGranted();
+    s.watchSeesFence(ours.revision, 'replica-a');
+    s.watchSeesFence(next, 'replica-a');
+    expect(s.leadership.fence?.revision).toBe(next);
+    expect(s.leadingChanges).toEqual([true]);
+  });
+
+  it('moves once for every caller whose transaction was sent under the same fence', async () => {
+    const { s, ours } = await leadingScenario();
+    const first = outcomeOf(s.leadership.supersede(ours));
+    const second = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    const third = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    expect(s.store.requests).toHaveLength(1);
+    const next = await s.fenceGranted();
+
+    expect([first.value?.revision, second.value?.revision, third.value?.revision]).toEqual([next, next, next]);
+    expect(s.store.requests).toHaveLength(0);
+  });
+
+  it('answers at once, without a put, a caller whose fence was already moved past', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours);
+    await settle();
+    const next = await s.fenceGranted();
+
+    expect(await s.leadership.supersede(ours)).toEqual({ key: FENCE_KEY, revision: next });
+    expect(s.store.requests).toHaveLength(0);
+  });
+
+  it('refuses a fence of an earlier lineage, and any fence once the Lease is lost, without a put', async () => {
+    const { s, ours } = await leadingScenario();
+    s.watchSeesFence(s.store.putByAnother());
+    await s.clock.advance(TIMING.refenceAfterMs);
+    const again = await s.fencedNow();
+    await expect(s.leadership.supersede(ours)).rejects.toBeInstanceOf(FencingLostError);
+    expect(s.store.requests).toHaveLength(0);
+
+    s.leadership.leaseLost();
+    await expect(s.leadership.supersede({ key: FENCE_KEY, revision: again })).rejects.toBeInstanceOf(FencingLostError);
+    expect(s.store.requests).toHaveLength(0);
+  });
+
+  it('is fencing lost when etcd refuses the move because another process moved the fence, and fences again a Lease duration later', async () => {
+    const { s, ours } = await leadingScenario();
+    const moved = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    const theirs = s.store.putByAnother();
+    s.store.requests.shift()?.stale(theirs);
+    await settle();
+
+    expect(moved.error).toBeInstanceOf(FencingLostError);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([true, false]);
+    await s.clock.advance(TIMING.refenceAfterMs - 1);
+    expect(s.store.requests).toHaveLength(0);
+    await s.clock.advance(1);
+    expect(s.store.requests.map((r) => r.seen)).toEqual([theirs]);
+  });
+
+  it('is fencing lost when the watch saw another fence during the move, past the one the move took', async () => {
+    const { s, ours } = await leadingScenario();
+    const moved = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    const request = s.store.requests.shift();
+    const next = String(++s.store.revision);
+    s.watchSeesFence(s.store.putByAnother()); // another replica fenced right after our move
+    request?.resolve(next);
+    await settle();
+
+    expect(moved.error).toBeInstanceOf(FencingLostError);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([true, false]);
+  });
+
+  it('writes nothing when the move fails, then takes over again from the fence it held and queues every entry', async () => {
+    const { s, ours } = await leadingScenario();
+    const moved = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    await s.fenceRefused(); // etcd down, or the move's own outcome unknown
+
+    expect(moved.error).toBeInstanceOf(FencingLostError);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([true, false]);
+    await s.clock.advance(TIMING.retryBaseMs);
+    expect(s.store.requests.map((r) => r.seen)).toEqual([ours.revision]);
+    const again = await s.fencedNow();
+    expect(s.leadership.fence?.revision).toBe(again);
+    expect(s.fenced).toEqual([ours.revision, again]);
+  });
+
+  it('after a move whose outcome was unknown and which applied, fences again from the fence that move left', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours).catch(() => undefined);
+    await settle();
+    const lost = s.store.requests.shift();
+    const applied = String(++s.store.revision); // the move applied; its answer never came
+    lost?.reject(new Error('DEADLINE_EXCEEDED'));
+    await s.clock.advance(TIMING.retryBaseMs);
+    s.store.requests.shift()?.stale(applied);
+    await s.clock.advance(TIMING.retryBaseMs * 2); // the second failure in a row: the backoff doubled
+
+    expect(s.store.requests.map((r) => r.seen)).toEqual([applied]);
+    const again = await s.fencedNow();
+    expect(s.leadership.fence?.revision).toBe(again);
+  });
+
+  it('ignores the answer of a move once the Lease was lost meanwhile', async () => {
+    const { s, ours } = await leadingScenario();
+    const moved = outcomeOf(s.leadership.supersede(ours));
+    await settle();
+    s.leadership.leaseLost();
+    await s.fenceGranted();
+
+    expect(moved.error).toBeInstanceOf(FencingLostError);
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadingChanges).toEqual([true, false]);
+  });
+
+  it('does not take a commit refused during its own move for fencing lost; the move decides', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours);
+    await settle();
+    s.leadership.fencingLost(ours); // a commit under `ours` read back the fence the move is putting
+    expect(s.leadership.fence?.revision).toBe(ours.revision);
+    const next = await s.fenceGranted();
+    s.leadership.fencingLost(ours); // reported again after the move: an older fence, ignored
+    expect(s.leadership.fence?.revision).toBe(next);
+    expect(s.leadingChanges).toEqual([true]);
+  });
+
+  it('on a refusal, answers the fence moved to (waiting for a move in flight), or nothing when the fence was not moved by this replica', async () => {
+    const { s, ours } = await leadingScenario();
+    expect(await s.leadership.afterRefusal(ours)).toBeUndefined(); // not moved by us: another process did
+
+    void s.leadership.supersede(ours);
+    await settle();
+    const waiting = outcomeOf(s.leadership.afterRefusal(ours));
+    await settle();
+    expect(waiting.settled).toBe(false);
+    const next = await s.fenceGranted();
+    expect(waiting.value?.revision).toBe(next);
+    expect((await s.leadership.afterRefusal(ours))?.revision).toBe(next);
+    expect(await s.leadership.afterRefusal({ key: FENCE_KEY, revision: next })).toBeUndefined();
+  });
+
+  it('on a refusal during a move that then fails, answers nothing', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours).catch(() => undefined);
+    await settle();
+    const waiting = outcomeOf(s.leadership.afterRefusal(ours));
+    await s.fenceRefused();
+    expect(waiting.settled).toBe(true);
+    expect(waiting.value).toBeUndefined();
+  });
+
+  it('still holds a fence it moved past (its writes and status still count), but not one of an earlier lineage or after the Lease is lost', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours);
+    await settle();
+    const next: Fence = { key: FENCE_KEY, revision: await s.fenceGranted() };
+    expect([s.leadership.stillHolds(ours), s.leadership.stillHolds(next)]).toEqual([true, true]);
+
+    s.watchSeesFence(s.store.putByAnother());
+    expect(s.leadership.stillHolds(next)).toBe(false);
+    await s.clock.advance(TIMING.refenceAfterMs);
+    const again: Fence = { key: FENCE_KEY, revision: await s.fencedNow() };
+    expect([s.leadership.stillHolds(ours), s.leadership.stillHolds(next), s.leadership.stillHolds(again)]).toEqual([false, false, true]);
+    s.leadership.leaseLost();
+    expect(s.leadership.stillHolds(again)).toBe(false);
+  });
+
+  it('completes its takeover, queueing every entry once, when a move happens while the view catches up', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    const taken = await s.fenceGranted();
+    void s.leadership.supersede({ key: FENCE_KEY, revision: taken });
+    await settle();
+    const next = await s.fenceGranted();
+    s.watchSeesFence(taken, 'replica-a');
+    s.watchSeesFence(next, 'replica-a');
+    await s.clock.advance(TIMING.catchUpPollMs);
+
+    expect(s.fenced).toEqual([next]);
+    expect(s.leadingChanges).toEqual([true]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { liveEntry } from '../../controller/fakes.ts';
-import { ManagerHarness, unavailable } from './manager-harness.ts';
+import { FENCE_KEY, ManagerHarness, unavailable } from './manager-harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -102,6 +102,23 @@ describe('Manager leadership', () => {
     expect(h.manager.isLeading).toBe(false);
     expect(await h.leaderGauge()).toBe(0);
     expect((await h.metrics.fencingLost.get()).values[0]?.value).toBe(1);
+  });
+
+  it('moves its own fence after a commit whose outcome is unknown, retries under it, and keeps leading (its own move, echoed by the watch before the put\'s reply, is not fencing lost)', async () => {
+    const { h, key } = await leading();
+    h.etcd.failNextCommit('outcomeUnknownBeforeApply');
+    h.updateSpec(key, CHANGED);
+    await h.advance(1_000);
+
+    const fences = h.steps.filter((s) => s.startsWith('fence.'));
+    expect(fences).toEqual(['fence.acquire', expect.stringMatching(/^fence\.acquired /), 'fence.acquire', expect.stringMatching(/^fence\.acquired /)]);
+    const moved = fences[3]?.split(' ')[1];
+    const commits = h.log.of('etcd.commit');
+    expect(commits.map((c) => c.result)).toEqual(['committed', 'outcome unknown, not applied', 'committed']);
+    expect(commits[2]?.txn.compares).toContainEqual({ kind: 'modRevision', key: FENCE_KEY, equals: moved });
+    expect(h.manager.isLeading).toBe(true);
+    expect(await h.leaderGauge()).toBe(1);
+    expect((await h.metrics.fencingLost.get()).values[0]?.value ?? 0).toBe(0);
   });
 
   it('takes over from a fence it had not seen (a deposed leader\'s), fencing again from the revision etcd holds', async () => {
