@@ -6,6 +6,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type CliSettings, type GlobalFlags, OUTPUTS, resolveSettings } from './config.ts';
 import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
+import { runGet } from './read/get.ts';
+import { runTypes } from './read/types.ts';
+import { runWatch } from './read/watch.ts';
 import { runValidate } from './validate/command.ts';
 
 export interface Io {
@@ -66,6 +69,29 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
       const opts = command.opts<{ filename: string[]; cluster?: boolean }>();
       return runValidate({ files: opts.filename, cluster: opts.cluster === true }, settings, io.out);
     }));
+
+  program
+    .command('get')
+    .description('read one committed value from etcd, checked as an application reads it (cairn/client)')
+    .argument('<namespace/key>', 'the entry\'s namespace and key, e.g. cairn-demo/checkout/db')
+    .option('--at-least <revision>', 'wait until the store has reached this revision (read your commit: status.revision)')
+    .option('--serializable', 'read the member\'s local state (faster, may be stale) instead of a linearizable read')
+    .option('--timeout-ms <ms>', 'how long --at-least waits (default 10000)')
+    .action(run((settings, command) => runGet(command.args[0] as string, command.opts(), settings, io.out)));
+
+  program
+    .command('watch')
+    .description('stream the typed changes under a namespace (and key prefix) until Ctrl-C')
+    .argument('<namespace[/prefix]>', 'e.g. cairn-demo or cairn-demo/checkout/')
+    .option('--after-revision <revision>', 'start with the changes after this revision instead of the current state')
+    .action(run((settings, command) => runWatch(command.args[0] as string, command.opts(), settings, io.out)));
+
+  program
+    .command('types')
+    .description('print a TypeScript module (type, ValueSchema, guard) for the values of a schema')
+    .argument('<name@vN>', 'a declared (published) or embedded schema id')
+    .option('--from <package>', 'the package the module imports the client from', 'cairn/client')
+    .action(run((settings, command) => runTypes(command.args[0] as string, command.opts(), settings, io.out)));
 
   return program;
 }

@@ -27,6 +27,31 @@ export function clusterEnv(prefix = '/cairn'): NodeJS.ProcessEnv {
   };
 }
 
+/** A long-running `cairn` (watch): its output so far, and a way to stop it by pid with a signal. */
+export interface RunningCairn {
+  readonly pid: number;
+  stdout(): string;
+  stop(signal?: NodeJS.Signals): Promise<CairnRun>;
+}
+
+export function startCairn(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): RunningCairn {
+  const child = spawn(process.execPath, [MAIN, ...args], { cwd: '/', env: { PATH: process.env.PATH, HOME: process.env.HOME, CAIRN_DEV_DIR: '/nonexistent', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    pid: child.pid ?? -1,
+    stdout: () => stdout,
+    async stop(signal = 'SIGINT') {
+      if (child.exitCode === null) process.kill(child.pid ?? -1, signal);
+      const code = await closed;
+      return { code, stdout, stderr };
+    },
+  };
+}
+
 export function runCairn(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CairnRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {

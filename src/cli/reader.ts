@@ -1,0 +1,56 @@
+/**
+ * The reader client (`cairn/client`) for the commands that read etcd (get, watch, types), made from
+ * the command's settings, and the client's errors turned into the command's exit codes:
+ *   NotFound -> 4, SchemaMismatch and IntegrityError (a value that fails its checks) -> 1,
+ *   Unavailable and Timeout -> 3; a namespace or key that cannot name an entry -> 2.
+ */
+import { readFileSync } from 'node:fs';
+import { createClient, type Client, ReadError } from '../client/index.ts';
+import { type CliSettings, requireEtcd } from './config.ts';
+import { CliError, EXIT, type ExitCode, usageError } from './exit-codes.ts';
+
+function pem(flag: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw usageError(`--${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+}
+
+export function openReader(settings: CliSettings): Client {
+  const etcd = requireEtcd(settings);
+  const tls = etcd.tls === undefined ? undefined : { ca: pem('etcd-ca-file', etcd.tls.caFile), cert: pem('etcd-cert-file', etcd.tls.certFile), key: pem('etcd-key-file', etcd.tls.keyFile) };
+  return createClient({
+    endpoints: etcd.endpoints,
+    prefix: settings.prefix,
+    requestTimeoutMs: etcd.timeoutMs,
+    ...(tls === undefined ? {} : { tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) }),
+    ...(etcd.username === undefined ? {} : { auth: { username: etcd.username, password: etcd.password ?? '' } }),
+  });
+}
+
+const EXIT_OF: Record<ReadError['code'], ExitCode> = {
+  NotFound: EXIT.notFound,
+  SchemaMismatch: EXIT.findings,
+  IntegrityError: EXIT.findings,
+  Unavailable: EXIT.unavailable,
+  Timeout: EXIT.unavailable,
+};
+
+/** A client failure as the command's error (its code in the message: `IntegrityError: ...`). */
+export function asCliError(error: unknown): unknown {
+  if (error instanceof ReadError) return new CliError(EXIT_OF[error.code], `${error.code}: ${error.message}`, { cause: error });
+  if (error instanceof RangeError) return usageError(error.message, { cause: error });
+  return error;
+}
+
+/** `NS/KEY` (or `NS` alone when `keyRequired` is false) -> its parts; a usage error otherwise. */
+export function parseEntryName(text: string, keyRequired: boolean): { namespace: string; key: string } {
+  const slash = text.indexOf('/');
+  const namespace = slash < 0 ? text : text.slice(0, slash);
+  const key = slash < 0 ? '' : text.slice(slash + 1);
+  if (namespace === '') throw usageError(`${JSON.stringify(text)}: a namespace comes first, as NAMESPACE/KEY`);
+  if (keyRequired && key === '') throw usageError(`${JSON.stringify(text)}: name an entry as NAMESPACE/KEY (for example cairn-demo/checkout/db)`);
+  return { namespace, key };
+}
