@@ -24,7 +24,7 @@ import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
 import { stopOperator } from './shutdown.ts';
-import { SCHEMA_ENGINE_OFF, type StartedSchemaController, startSchemaController, withoutSchemaEngine } from './schema-wiring.ts';
+import { SCHEMA_ENGINE_OFF, type StartedSchemaController, startSchemaController, WITHOUT_SCHEMA_ENGINE } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
 /**
@@ -144,11 +144,11 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       metrics,
       onFenced: () => schemas?.queueAll(),
       onSchemaUseChanged: (name) => schemas?.queueSchema(name),
-      declaredSchemas: (id): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? withoutSchemaEngine(id),
+      declaredSchemas: (id): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? WITHOUT_SCHEMA_ENGINE,
     },
   );
   // Declared schemas need the engine. Without it this replica leaves ConfigSchemas alone (their status
-  // is not its to write: see withoutSchemaEngine) and says so here and on every entry naming one.
+  // is not its to write: see WITHOUT_SCHEMA_ENGINE) and says so here and on every entry naming one.
   if (config.schemaEngineFile === undefined) log.warn(SCHEMA_ENGINE_OFF);
   const schemas: StartedSchemaController | undefined = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
 

@@ -43,17 +43,18 @@ export class SchemaEngineUnavailableError extends Error {
 
 /** Logged at start-up by a replica without the engine. */
 export const SCHEMA_ENGINE_OFF =
-  'no schema engine (--schema-engine-file is empty, or the installation carries none): ConfigSchemas are not reconciled, and entries naming a declared schema are Stalled (SchemaNotReady)';
+  'no schema engine (--schema-engine-file is empty, or the installation carries none): ConfigSchemas are not reconciled, and entries naming a declared schema are Stalled (UnknownSchema, saying the engine is missing)';
 
 /**
- * What a replica without the engine answers for a schema id no embedded schema has. It cannot tell a
- * declared schema from a misspelt id (it does not watch ConfigSchemas), so it says what is missing.
- * It writes no ConfigSchema status: another installation (or replica) with the engine may own them,
- * and two writers of one cluster-scoped status would fight.
+ * What a replica without the engine answers for a schema id no embedded schema has: unknown to it
+ * (it does not watch ConfigSchemas, so it cannot tell a declared schema from a misspelt id), with a
+ * message saying what is missing. It writes no ConfigSchema status: another installation (or
+ * replica) with the engine may own them, and two writers of one cluster-scoped status would fight.
  */
-export function withoutSchemaEngine(id: string): DeclaredSchemaLookup {
-  return { kind: 'notReady', message: `${JSON.stringify(id)} is not embedded in this operator, and it runs without the schema engine, so it cannot use declared schemas (ConfigSchema): give it --schema-engine-file (CAIRN_SCHEMA_ENGINE_FILE)` };
-}
+export const WITHOUT_SCHEMA_ENGINE: DeclaredSchemaLookup = {
+  kind: 'unknown',
+  why: 'and it runs without the schema engine, so it knows no declared schemas (ConfigSchema): give it --schema-engine-file (CAIRN_SCHEMA_ENGINE_FILE)',
+};
 
 export async function startSchemaController(w: SchemaWiring): Promise<StartedSchemaController> {
   const file = w.config.schemaEngineFile ?? '';

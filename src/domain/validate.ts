@@ -15,7 +15,8 @@ const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
 export type DeclaredSchemaLookup =
   | { readonly kind: 'ready'; readonly schema: CompiledSchema }
   | { readonly kind: 'notReady'; readonly message: string }
-  | { readonly kind: 'unknown' };
+  /** `why`: what the message says instead of "or declared by a ConfigSchema" (e.g. no engine to know any). */
+  | { readonly kind: 'unknown'; readonly why?: string };
 
 export interface ValidationOptions {
   /** Largest canonical JSON accepted, in UTF-8 bytes (DEFAULT_MAX_DATA_BYTES unless configured). */
@@ -66,7 +67,7 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
   let value: unknown;
   if (definition === undefined) {
     const declared = options.declared?.(schemaId) ?? { kind: 'unknown' };
-    if (declared.kind === 'unknown') return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId)]);
+    if (declared.kind === 'unknown') return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId, declared.why)]);
     if (declared.kind === 'notReady') return failure(SCHEMA_NOT_READY, [`spec.schema: ${declared.message}`]);
     const validated = declared.schema.validate(data);
     if (!validated.ok) return failure(INVALID_DATA, validated.issues.map((issue) => issue.message));
@@ -92,12 +93,12 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
   return { ok: true, schema: schemaId, value, canonical, dataHash: sha256(canonical), bytes };
 }
 
-function unknownSchemaProblem(schemaId: string): string {
+function unknownSchemaProblem(schemaId: string, why: string | undefined): string {
   const known = `known schemas: ${schemaIds().join(', ')}`;
   if (!SCHEMA_ID.test(schemaId)) {
     return `spec.schema: ${JSON.stringify(schemaId)} is not a schema id of the form name@vN; ${known}`;
   }
-  return `spec.schema: no schema ${JSON.stringify(schemaId)} is embedded in this operator or declared by a ConfigSchema; ${known}`;
+  return `spec.schema: no schema ${JSON.stringify(schemaId)} is embedded in this operator ${why ?? 'or declared by a ConfigSchema'}; ${known}`;
 }
 
 function kib(bytes: number): string {

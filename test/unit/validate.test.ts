@@ -171,6 +171,7 @@ describe('validateData for a declared schema (an id no embedded schema has)', ()
 
   it.each([
     ['unknown to the registry', { kind: 'unknown' } as const, 'UnknownSchema', 'no schema "pay@v1" is embedded in this operator or declared by a ConfigSchema'],
+    ['unknown, and why (no engine)', { kind: 'unknown', why: 'and it runs without the schema engine' } as const, 'UnknownSchema', 'spec.schema: no schema "pay@v1" is embedded in this operator and it runs without the schema engine; known schemas: '],
     ['declared but not Ready', { kind: 'notReady', message: 'ConfigSchema pay is not Ready yet' } as const, 'SchemaNotReady', 'spec.schema: ConfigSchema pay is not Ready yet'],
     [
       'Ready, and the engine refuses the data',

@@ -1,8 +1,8 @@
 /**
  * An operator without the schema engine (`--schema-engine-file=` empty: what the chart's
  * `operator.schemaEngineFile: ""` sets) does not ignore declared schemas silently: it says so at
- * start-up, and an entry naming a schema no embedded one has is Stalled (SchemaNotReady) with a
- * message naming the missing engine and the flag, and writes nothing. It writes no ConfigSchema
+ * start-up, and an entry naming a schema no embedded one has is Stalled (UnknownSchema: unknown to
+ * it) with a message naming the missing engine and the flag, and writes nothing. It writes no ConfigSchema
  * status (another operator, with the engine, may own them).
  */
 import { describe, expect, it } from 'vitest';
@@ -18,9 +18,9 @@ describe('an operator without the schema engine', () => {
     expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'warn' });
   });
 
-  it('stalls an entry naming a declared schema with a message naming the missing engine, and writes nothing', async () => {
+  it('stalls an entry naming a declared schema, UnknownSchema, with a message naming the missing engine, and writes nothing', async () => {
     await f.entries.create('declared', { schema: 'payments@v1', key: 'declared', data: { currency: 'EUR' } });
-    const stalled = await f.entries.waitFor('declared', 'Stalled SchemaNotReady', (e) => e.status?.conditions?.some((c) => c.type === 'Stalled' && c.reason === 'SchemaNotReady') === true);
+    const stalled = await f.entries.waitFor('declared', 'Stalled UnknownSchema', (e) => e.status?.conditions?.some((c) => c.type === 'Stalled' && c.reason === 'UnknownSchema') === true);
     const message = stalled.status?.conditions?.find((c) => c.type === 'Stalled')?.message ?? '';
     expect(message).toContain('"payments@v1"');
     expect(message).toContain('without the schema engine');
