@@ -87,6 +87,7 @@ function commit(
     generation: entry.metadata.generation ?? 0,
     dataHash: valid.dataHash,
     committedAt: formatTime(ctx.now),
+    fence: ctx.fence.revision,
   };
   return {
     kind: 'commit',

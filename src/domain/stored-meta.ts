@@ -15,6 +15,9 @@ const StoredMetaSchema = z.object({
   generation: z.number().int(),
   dataHash: z.string(),
   committedAt: z.string(),
+  // Provenance only: records written before it was recorded stay readable (older readers drop it),
+  // and a malformed one is dropped rather than making the owner record unreadable.
+  fence: z.string().regex(/^[1-9][0-9]*$/).optional().catch(undefined),
 });
 
 /** The record in a meta key's value, or undefined when the value is not a Cairn meta record. */

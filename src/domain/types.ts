@@ -28,6 +28,12 @@ export interface StoredMeta {
   readonly dataHash: string;
   /** RFC 3339 time of the commit (provenance only; never compared). */
   readonly committedAt: string;
+  /**
+   * The fence revision the writing transaction compared (`mod_revision(P/fence)`, the writer's
+   * fencing token): with etcd's history, whoever reads the record can check it was written by the
+   * leader of that moment. Absent in records written before it was recorded; never compared by plan.
+   */
+  readonly fence?: string;
 }
 
 /**

@@ -42,7 +42,7 @@ describe('a new entry', () => {
     ]);
     const revision = commit?.revision;
     expect(s.etcd.get(DATA_KEY)).toEqual({ exists: true, value: canonical, hash: dataHash, createRevision: revision, modRevision: revision });
-    expect(parseStoredMeta(s.etcd.value(META_KEY) ?? '')).toEqual(storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z' }));
+    expect(parseStoredMeta(s.etcd.value(META_KEY) ?? '')).toEqual(storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z', fence: s.fence.revision }));
     const status = s.status(key);
     expect(status).toMatchObject({ observedGeneration: 3, key: DATA_KEY, revision, dataHash, schema: 'database@v1' });
     expect(conditions(status)).toEqual(['Ready True Committed']);

@@ -5,11 +5,11 @@ import { ABSENT, CTX, DATA_KEY, META_KEY, UID, desired, entry, metaValue, observ
 const keys = { relative: 'checkout/db', data: DATA_KEY, meta: META_KEY };
 const fenceCompare = { kind: 'modRevision', key: '/cairn/fence', equals: '7' };
 const { canonical, dataHash } = desired();
-const expectedMeta = storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z' });
+const expectedMeta = storedMeta({ dataHash, committedAt: '2030-01-02T03:04:05Z', fence: CTX.fence.revision });
 const metaPut = {
   kind: 'put',
   key: META_KEY,
-  value: `{"committedAt":"2030-01-02T03:04:05Z","dataHash":"${dataHash}","generation":3,"name":"checkout-db","namespace":"shop","schema":"database@v1","uid":"${UID}"}`,
+  value: `{"committedAt":"2030-01-02T03:04:05Z","dataHash":"${dataHash}","fence":"7","generation":3,"name":"checkout-db","namespace":"shop","schema":"database@v1","uid":"${UID}"}`,
 };
 const puts = [{ kind: 'put', key: DATA_KEY, value: canonical }, metaPut];
 const readBack = ['/cairn/fence', META_KEY, DATA_KEY];

@@ -10,6 +10,8 @@ export interface MetaRecord {
   readonly uid: string;
   readonly generation: number;
   readonly dataHash: string;
+  /** The fence revision the writing transaction compared; undefined when the record names none. */
+  readonly fence: number | undefined;
 }
 
 /** Cairn's meta record, read with the checker's own parser (not src/domain/stored-meta.ts). */
@@ -18,7 +20,8 @@ export function parseMeta(value: string | undefined): MetaRecord | undefined {
   try {
     const v = JSON.parse(value) as Record<string, unknown>;
     if (typeof v.uid !== 'string' || typeof v.generation !== 'number' || typeof v.dataHash !== 'string') return undefined;
-    return { uid: v.uid, generation: v.generation, dataHash: v.dataHash };
+    const fence = typeof v.fence === 'string' && /^[1-9][0-9]*$/.test(v.fence) ? Number(v.fence) : undefined;
+    return { uid: v.uid, generation: v.generation, dataHash: v.dataHash, fence };
   } catch {
     return undefined;
   }

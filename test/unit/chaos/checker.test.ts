@@ -18,8 +18,9 @@ function gen(uid: string, name: string, generation: number, data: RateLimits, op
   return { uid, namespace: 'ns', name, generation, dataKey: dataKey(options.key ?? name), valid, canonical: text, hash: hashOf(text), at: generation * 10 };
 }
 
-function commit(revision: number, g: GenerationWritten, value = g.canonical): EtcdChange[] {
-  const meta = canonical({ uid: g.uid, generation: g.generation, dataHash: hashOf(value), namespace: 'ns', name: g.name, schema: 'rate-limits@v1', committedAt: 'x' });
+/** A commit of `g` at `revision`, its meta naming the fence revision its transaction compared (2: the clean history's; null: none). */
+function commit(revision: number, g: GenerationWritten, value = g.canonical, fenceRevision: number | null = 2): EtcdChange[] {
+  const meta = canonical({ uid: g.uid, generation: g.generation, dataHash: hashOf(value), namespace: 'ns', name: g.name, schema: 'rate-limits@v1', committedAt: 'x', ...(fenceRevision === null ? {} : { fence: String(fenceRevision) }) });
   return [
     { revision, key: g.dataKey, type: 'put', value },
     { revision, key: g.dataKey.replace('/data/', '/meta/'), type: 'put', value: meta },
@@ -48,7 +49,6 @@ function cleanHistory(): History {
     statuses: [ready(a1, 3), ready(a2, 4)],
     etcd: [fence(2, 'replica-1'), ...commit(3, a1), ...commit(4, a2)],
     driftEdits: [],
-    replicas: [{ identity: 'replica-1', commits: [3, 4] }],
     final: { entries: [settled(a2, ready(a2, 4))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: commit(4, a2)[1]?.value ?? '' }, leakedPids: [] },
   };
 }
@@ -85,7 +85,7 @@ describe('chaos checker', () => {
       const b1 = gen('uid-b', 'b', 1, limits(20), { key: 'a' });
       const h = cleanHistory();
       const etcd = [fence(2, 'replica-1'), ...commit(3, a1), ...commit(4, b1)];
-      const found = violationsOf({ ...h, generations: [a1, a2, b1], etcd, final: undefined, replicas: [] });
+      const found = violationsOf({ ...h, generations: [a1, a2, b1], etcd, final: undefined });
       expect(found.some((v) => v.rule === 1 && /meta names uid-b/.test(v.message))).toBe(true);
     });
 
@@ -121,12 +121,22 @@ describe('chaos checker', () => {
       expectOnly({ ...h, generations: [a1, a2, b1], etcd: [...h.etcd, ...commit(5, b1)], final: undefined }, 2, /wrote over a key owned by ns\/a/);
     });
 
-    it("fails a commit claimed by a replica that no longer held the fence", () => {
+    it('fails, from etcd alone, a write under a fence that was no longer the current one (a deposed leader\'s)', () => {
       const h = cleanHistory();
-      const etcd = [fence(2, 'replica-1'), ...commit(3, a1), fence(4, 'replica-2'), ...commit(5, a2)];
+      const late = commit(5, a2); // its meta names fence 2, but replica-2 fenced at 4
+      const etcd = [fence(2, 'replica-1'), ...commit(3, a1), fence(4, 'replica-2'), ...late];
       const statuses = [ready(a1, 3), ready(a2, 5)];
-      const final = { ...h.final!, entries: [settled(a2, ready(a2, 5))] };
-      expectOnly({ ...h, etcd, statuses, final, replicas: [{ identity: 'replica-1', commits: [3, 5] }] }, 2, /replica-1 committed while the fence \(rev 4\) was held by replica-2/);
+      const final = { ...h.final!, entries: [settled(a2, ready(a2, 5))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: late[1]?.value ?? '' } };
+      expectOnly({ ...h, etcd, statuses, final }, 2, /written under fence rev 2 while the fence was at rev 4 \(held by replica-2\): a write by a deposed leader/);
+    });
+
+    it('passes writes under each fence the leader moved to, and fails a meta record that names no fence', () => {
+      const h = cleanHistory();
+      const moved = [fence(2, 'replica-1'), ...commit(3, a1), fence(4, 'replica-1'), ...commit(5, a2, a2.canonical, 4)];
+      const final = { ...h.final!, entries: [settled(a2, ready(a2, 5))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: moved.at(-1)?.value ?? '' } };
+      expect(violationsOf({ ...h, etcd: moved, statuses: [ready(a1, 3), ready(a2, 5)], final })).toEqual([]);
+
+      expectOnly({ ...h, etcd: [fence(2, 'replica-1'), ...commit(3, a1, a1.canonical, null), ...commit(4, a2)], final: undefined }, 2, /names no fence revision/);
     });
 
     it('fails a meta change without its data key', () => {
