@@ -9,6 +9,7 @@ import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
 import { runGet } from './read/get.ts';
 import { runTypes } from './read/types.ts';
 import { runWatch } from './read/watch.ts';
+import { runExplain, runSchemas } from './schemas/command.ts';
 import { runValidate } from './validate/command.ts';
 
 export interface Io {
@@ -69,6 +70,19 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
       const opts = command.opts<{ filename: string[]; cluster?: boolean }>();
       return runValidate({ files: opts.filename, cluster: opts.cluster === true }, settings, io.out);
     }));
+
+  program
+    .command('schemas')
+    .description('list every schema id an entry may name: embedded, and declared in the cluster (or in -f manifests, offline)')
+    .option('-f, --filename <path...>', 'read declared schemas from these manifests instead of the cluster')
+    .action(run((settings, command) => runSchemas(command.opts(), settings, io.out)));
+
+  program
+    .command('explain')
+    .description('describe a schema or one of its fields: type, description, defaults, constraints, rules, fields')
+    .argument('<name@vN[.field.path]>', 'e.g. database@v1 or database@v1.pool.max')
+    .option('-f, --filename <path...>', 'read declared schemas from these manifests instead of the cluster')
+    .action(run((settings, command) => runExplain(command.args[0] as string, command.opts(), settings, io.out)));
 
   program
     .command('get')
