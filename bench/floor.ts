@@ -4,6 +4,8 @@
  *  - create -> watch event (apiserver), sequential;
  *  - one etcd transaction of Cairn's shape (three compares, two puts), sequential;
  *  - status patch -> watch event (apiserver), sequential;
+ *  - etcd watch event: from the transaction's answer to its put reaching a plain etcd watch on the
+ *    data prefix (the reader's floor is create -> watch event + etcd txn + etcd watch event);
  *  - the raw pipeline: for N created objects, at the operator's concurrency, exactly one etcd
  *    transaction and one status patch each, from the first create to the last status event.
  */
@@ -22,6 +24,11 @@ export interface FloorLatency {
   readonly p99: number;
 }
 
+/** The Node floor also times the etcd watch event, the last part of the reader's floor. */
+export interface NodeFloorLatency extends FloorLatency {
+  readonly etcdWatch: Summary;
+}
+
 export interface BenchParts {
   readonly kube: RawKube;
   readonly etcd: Etcd3;
@@ -32,14 +39,18 @@ export interface BenchParts {
 /** Iterations run first and not counted: connections, caches and the JIT warm up. */
 export const WARMUP = 20;
 
-export async function measureFloorLatency(parts: BenchParts, namespace: string, samples: number): Promise<FloorLatency> {
+export async function measureFloorLatency(parts: BenchParts, namespace: string, samples: number): Promise<NodeFloorLatency> {
   const tracker = await WatchTracker.start(parts.kube, namespace);
+  const etcdEvents = new Map<string, (at: number) => void>();
+  const dataWatch = await parts.etcd.watch().prefix(`${parts.prefix}/data/${namespace}/`).create();
+  dataWatch.on('put', (kv) => etcdEvents.get(kv.key.toString())?.(performance.now()));
   let create: number[] = [];
   let txn: number[] = [];
   let statusPatch: number[] = [];
+  let etcdWatch: number[] = [];
   try {
     for (let i = 0; i < WARMUP + samples; i++) {
-      if (i === WARMUP) [create, txn, statusPatch] = [[], [], []];
+      if (i === WARMUP) [create, txn, statusPatch, etcdWatch] = [[], [], [], []];
       const name = `floor-${i}`;
       const data = dataFor(i);
       const added = tracker.whenAdded(name);
@@ -47,10 +58,16 @@ export async function measureFloorLatency(parts: BenchParts, namespace: string, 
       await parts.kube.send('POST', entriesPath(namespace), entryBody(namespace, name, data));
       create.push((await added) - t0);
 
+      const dataKey = `${parts.prefix}/data/${namespace}/${name}`;
+      const watched = new Promise<number>((resolve) => etcdEvents.set(dataKey, resolve));
       const t1 = performance.now();
       const result = await parts.etcd.kv.txn(toEtcdTxn(txnOfCairnShape(parts.prefix, namespace, name, parts.fence, canonicalOf(data))));
-      txn.push(performance.now() - t1);
+      const answered = performance.now();
+      txn.push(answered - t1);
       if (!result.succeeded) throw new Error(`floor transaction for ${name} failed its compares`);
+      // The event may arrive before the answer: then the watch added nothing to the transaction.
+      etcdWatch.push(Math.max(0, (await watched) - answered));
+      etcdEvents.delete(dataKey);
 
       const revision = result.header.revision;
       const patched = tracker.when(name, (e) => e.type === 'MODIFIED' && (e.object.status as { revision?: string } | undefined)?.revision === revision);
@@ -60,8 +77,9 @@ export async function measureFloorLatency(parts: BenchParts, namespace: string, 
     }
   } finally {
     tracker.close();
+    await dataWatch.cancel();
   }
-  const summaries = { create: summarize(create), txn: summarize(txn), statusPatch: summarize(statusPatch) };
+  const summaries = { create: summarize(create), txn: summarize(txn), statusPatch: summarize(statusPatch), etcdWatch: summarize(etcdWatch) };
   return {
     ...summaries,
     p50: summaries.create.p50 + summaries.txn.p50 + summaries.statusPatch.p50,

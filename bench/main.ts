@@ -25,6 +25,7 @@ import { trimForCache } from '../src/kube/trim.ts';
 import { measureAdmissionCost } from './admission.ts';
 import { WARMUP, measureFloorLatency, measureRawPipeline } from './floor.ts';
 import { measureGoFloor } from './floor-go.ts';
+import { measureReader } from './reader.ts';
 import { stageFigures } from './operator-metrics.ts';
 import { type RunFigures, runOperator } from './operator-run.ts';
 import { loadAverage } from './process-stats.ts';
@@ -52,6 +53,7 @@ const checkpoints = [...new Set([Math.min(1000, total), ...(total >= 5000 ? [500
 const log = (line: string): void => console.log(`[bench] ${line}`);
 const CAIRN = { namespace: 'bench-cairn', prefix: '/bench' };
 const REFERENCE = { namespace: 'bench-go', prefix: '/bench-go' };
+const READER = { namespace: 'bench-reader', prefix: '/bench-reader' };
 const RAW_PREFIX = '/bench-raw';
 
 const load: Record<string, [number, number, number]> = { start: loadAverage() };
@@ -64,7 +66,7 @@ try {
   await installCrds(cp.info);
   // The fast path as shipped: the apiserver adds the finalizer at CREATE (floors and both operators alike).
   await installAdmissionPolicy(cp.info);
-  for (const ns of ['bench-floor', 'bench-floor-go', 'bench-raw', CAIRN.namespace, REFERENCE.namespace]) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+  for (const ns of ['bench-floor', 'bench-floor-go', 'bench-raw', CAIRN.namespace, REFERENCE.namespace, READER.namespace]) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
   const fencePut = await etcd.put(`${RAW_PREFIX}/fence`).value('bench').exec();
   const parts = { kube, etcd, fence: { key: `${RAW_PREFIX}/fence`, revision: fencePut.header.revision }, prefix: RAW_PREFIX };
 
@@ -113,6 +115,24 @@ try {
     etcd,
     settings,
   );
+
+  load.reader = loadAverage();
+  log(`reader: apply -> a cairn/client watch yields the typed value, ${options.latencySamples} creates at ${options.rate}/s (after ${WARMUP} not counted), Cairn on its own namespace and prefix`);
+  const reader = await measureReader(
+    () => startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(READER), '--no-leader-elect', '--log-level=warn'] }),
+    kube,
+    { endpoints: cp.info.storeEndpoints, ...READER },
+    { samples: options.latencySamples, rate: options.rate },
+  );
+  if (reader.wrong.length > 0) {
+    failed = true;
+    console.error(`[bench] WRONG RESULTS (reader): the watch yielded ${reader.wrong.length} values other than applied, e.g. ${reader.wrong.slice(0, 5).join(', ')}`);
+  }
+  // The reader's floor: create -> watch event + etcd txn (the Go probe's, as every ratio divides by)
+  // + etcd watch event (timed in the Node floor: the Go probe does not watch etcd).
+  const readerFloor = (f: typeof goFloor) => ({ p50: f.create.p50 + f.txn.p50 + nodeFloor.etcdWatch.p50, p99: f.create.p99 + f.txn.p99 + nodeFloor.etcdWatch.p99 });
+  const readerFloorGo = readerFloor(goFloor);
+  const readerFloorNode = readerFloor(nodeFloor);
   load.end = loadAverage();
 
   for (const [who, figures] of [['Go reference', reference], ['Cairn', cairn]] as const) {
@@ -143,18 +163,31 @@ try {
   const results: Results = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), kernel: release(), node: process.version },
-    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn'] },
+    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn', 'reader'] },
     versions: { cairn: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(), kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, node: process.version, storeMembers: options.members },
     settings: { entries: total, latencySamples: options.latencySamples, ratePerSecond: options.rate, concurrency: options.concurrency, creators: options.creators },
-    floor: { go: floorOf(goFloor), node: floorOf(nodeFloor), rawPipelineEntriesPerSecond: round(rawThroughput) },
+    floor: {
+      go: floorOf(goFloor),
+      node: { ...floorOf(nodeFloor), etcdWatchEventMs: nodeFloor.etcdWatch },
+      reader: { p50Ms: round(readerFloorGo.p50), p99Ms: round(readerFloorGo.p99), nodeP50Ms: round(readerFloorNode.p50), nodeP99Ms: round(readerFloorNode.p99) },
+      rawPipelineEntriesPerSecond: round(rawThroughput),
+    },
     cairn: figuresOf(cairn),
     reference: figuresOf(reference),
+    reader: { applyToReaderMs: reader.applyToReaderMs },
     ratios: {
       applyReadyP50: round(cairn.applyReadyMs.p50 / goFloor.p50),
       applyReadyP99: round(cairn.applyReadyMs.p99 / goFloor.p99),
       updateReadyP50: round(cairn.updateReadyMs.p50 / goFloor.p50),
       bulkThroughput: round(cairn.bulkEntriesPerSecond / rawThroughput),
-      vsNodeFloor: { applyReadyP50: round(cairn.applyReadyMs.p50 / nodeFloor.p50), applyReadyP99: round(cairn.applyReadyMs.p99 / nodeFloor.p99) },
+      applyToReaderP50: round(reader.applyToReaderMs.p50 / readerFloorGo.p50),
+      applyToReaderP99: round(reader.applyToReaderMs.p99 / readerFloorGo.p99),
+      vsNodeFloor: {
+        applyReadyP50: round(cairn.applyReadyMs.p50 / nodeFloor.p50),
+        applyReadyP99: round(cairn.applyReadyMs.p99 / nodeFloor.p99),
+        applyToReaderP50: round(reader.applyToReaderMs.p50 / readerFloorNode.p50),
+        applyToReaderP99: round(reader.applyToReaderMs.p99 / readerFloorNode.p99),
+      },
       referenceVsGoFloor: { applyReadyP50: round(reference.applyReadyMs.p50 / goFloor.p50), applyReadyP99: round(reference.applyReadyMs.p99 / goFloor.p99) },
       vsGo: {
         applyReadyP50: round(cairn.applyReadyMs.p50 / reference.applyReadyMs.p50),
@@ -171,7 +204,7 @@ try {
     schemas: { admissionCreateRatio: admission.admissionCreateRatio, admissionCreateMs: { withoutPolicy: admission.withoutPolicyMs, withPolicy: admission.withPolicyMs } },
     stages: stageFigures(cairn.metricsText),
     referenceStages: stageFigures(reference.metricsText, 'controller_runtime_reconcile_time_seconds', 'controller'),
-    wrongResults: cairn.wrong.length + reference.wrong.length,
+    wrongResults: cairn.wrong.length + reference.wrong.length + reader.wrong.length,
   };
   const out = resolve('bench', 'results');
   mkdirSync(out, { recursive: true });

@@ -32,7 +32,16 @@ export interface Results {
   versions: { cairn: string; kubernetes: string; etcd: string; node: string; storeMembers: number };
   settings: { entries: number; latencySamples: number; ratePerSecond: number; concurrency: number; creators: number };
   /** go: compiled client-go + clientv3 (the floor every ratio divides by); node: undici + etcd3, what a Node client costs. */
-  floor: { go: FloorFigures; node: FloorFigures; rawPipelineEntriesPerSecond: number };
+  floor: {
+    go: FloorFigures;
+    /** etcdWatchEventMs: from a transaction's answer to its put on a plain etcd watch (the reader floor's last part). */
+    node: FloorFigures & { etcdWatchEventMs?: Summary };
+    /** The reader's floor, create -> watch event + etcd txn + etcd watch event: with the Go probe's create and txn, and with Node's. */
+    reader?: { p50Ms: number; p99Ms: number; nodeP50Ms: number; nodeP99Ms: number };
+    rawPipelineEntriesPerSecond: number;
+  };
+  /** apply -> a cairn/client watch yields the typed value (bench/reader.ts). */
+  reader?: { applyToReaderMs: Summary };
   cairn: OperatorFigures;
   reference: OperatorFigures;
   ratios: {
@@ -40,7 +49,9 @@ export interface Results {
     applyReadyP99: number;
     updateReadyP50: number;
     bulkThroughput: number;
-    vsNodeFloor: { applyReadyP50: number; applyReadyP99: number };
+    applyToReaderP50?: number;
+    applyToReaderP99?: number;
+    vsNodeFloor: { applyReadyP50: number; applyReadyP99: number; applyToReaderP50?: number; applyToReaderP99?: number };
     referenceVsGoFloor: { applyReadyP50: number; applyReadyP99: number };
     vsGo: { applyReadyP50: number; applyReadyP99: number; bulk: number; cpuPerReconcile: number; rss: number; restart: number; startup: number };
   };
@@ -88,6 +99,9 @@ export function formatTable(r: Results): string {
       [`Go reference: update → Ready (${rate})`, ...s(r.reference.updateReadyMs)],
       [`Cairn: apply → Ready (${rate})`, ...s(r.cairn.applyReadyMs)],
       [`Cairn: update → Ready (${rate})`, ...s(r.cairn.updateReadyMs)],
+      ...(r.floor.node.etcdWatchEventMs ? [['floor, Node: etcd txn answered → etcd watch event', ...s(r.floor.node.etcdWatchEventMs)]] : []),
+      ...(r.floor.reader ? [['reader floor: create → watch + txn (Go) + etcd watch event', ms(r.floor.reader.p50Ms), '', ms(r.floor.reader.p99Ms)]] : []),
+      ...(r.reader ? [[`Cairn: apply → cairn/client watch yields the value (${rate})`, ...s(r.reader.applyToReaderMs)]] : []),
     ],
   );
   const c = r.cairn;
@@ -114,6 +128,9 @@ export function formatTable(r: Results): string {
       ['Cairn apply → Ready p99 ÷ Go floor p99', x(r.ratios.applyReadyP99), ''],
       ['Go reference apply → Ready p50 ÷ Go floor p50', x(r.ratios.referenceVsGoFloor.applyReadyP50), ''],
       ['Cairn apply → Ready p50 ÷ Node floor p50 (what a Node client costs is inside that floor)', x(r.ratios.vsNodeFloor.applyReadyP50), ''],
+      ...(r.ratios.applyToReaderP50 !== undefined ? [['apply → reader p50 ÷ reader floor p50', x(r.ratios.applyToReaderP50), '≤ 1.5']] : []),
+      ...(r.ratios.applyToReaderP99 !== undefined ? [['apply → reader p99 ÷ reader floor p99', x(r.ratios.applyToReaderP99), '']] : []),
+      ...(r.ratios.vsNodeFloor.applyToReaderP50 !== undefined ? [['apply → reader p50 ÷ reader floor p50 (Node create and txn)', x(r.ratios.vsNodeFloor.applyToReaderP50), '']] : []),
       [`Cairn bulk ${r.settings.entries} entries/s ÷ raw pipeline (Node)`, `${x(r.ratios.bulkThroughput)} (${c.bulkEntriesPerSecond} vs ${r.floor.rawPipelineEntriesPerSecond}/s)`, ''],
       ['Cairn heap per cached entry ÷ entry JSON', `${x(r.memory.heapToJsonRatio)} (${r.memory.heapBytesPerEntry} B vs ${r.memory.jsonBytesPerEntry} B)`, '≤ 2'],
       ...(r.schemas ? [['schema admission policy: dry-run create p50 with ÷ without', `${x(r.schemas.admissionCreateRatio)} (${ms(r.schemas.admissionCreateMs.withPolicy.p50)} vs ${ms(r.schemas.admissionCreateMs.withoutPolicy.p50)})`, '≤ 1.10']] : []),
