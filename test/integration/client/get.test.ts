@@ -9,16 +9,8 @@ import { createClient, database, declaredSchema, featureFlags, IntegrityError, N
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { validatorWasmPath } from '../../support/engine.ts';
 import { eventually, withOperator } from '../../support/fixture.ts';
-import { apply, conditionOfSchema, configSchema, getSchema, kubectl } from '../config-schema/support.ts';
+import { apply, conditionOfSchema, configSchema, getSchema, kubectl, PAYMENTS } from '../config-schema/support.ts';
 
-const PAYMENTS = {
-  type: 'object',
-  required: ['currency'],
-  properties: {
-    currency: { type: 'string', enum: ['EUR', 'USD'] },
-    retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
-  },
-};
 interface Payments {
   currency: 'EUR' | 'USD';
   retries: number;

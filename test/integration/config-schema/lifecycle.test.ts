@@ -11,16 +11,7 @@ import { canonical } from '../../../tools/chaos/expected.ts';
 import { uniqueName } from '../../support/cluster.ts';
 import { validatorWasmPath } from '../../support/engine.ts';
 import { eventually, withOperator } from '../../support/fixture.ts';
-import { apply, conditionOfSchema, configSchema, getSchema, kubectl } from './support.ts';
-
-const PAYMENTS = {
-  type: 'object',
-  required: ['currency'],
-  properties: {
-    currency: { type: 'string', enum: ['EUR', 'USD'] },
-    retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
-  },
-};
+import { apply, conditionOfSchema, configSchema, getSchema, kubectl, PAYMENTS } from './support.ts';
 
 const created: string[] = [];
 afterAll(() => {

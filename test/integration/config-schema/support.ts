@@ -4,6 +4,16 @@ import { stringify } from 'yaml';
 import type { ConfigSchema } from '../../../src/api/config-schema.ts';
 import { controlPlane } from '../../support/cluster.ts';
 
+/** The payments schema of the README: a required enum and a defaulted, bounded integer. */
+export const PAYMENTS = {
+  type: 'object',
+  required: ['currency'],
+  properties: {
+    currency: { type: 'string', enum: ['EUR', 'USD'] },
+    retries: { type: 'integer', minimum: 0, maximum: 10, default: 3 },
+  },
+};
+
 export interface Kubectl {
   readonly ok: boolean;
   readonly stdout: string;
