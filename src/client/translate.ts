@@ -21,10 +21,19 @@ export async function readCall<T>(action: string, call: () => Promise<T>): Promi
   }
 }
 
-/** True when etcd refused a read at a revision that was compacted (the caller reads again, newer). */
-export function isCompacted(error: unknown): boolean {
+function mentions(error: unknown, text: string): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.message.includes('required revision has been compacted')) return true;
+    if (e.message.includes(text)) return true;
   }
   return false;
+}
+
+/** True when etcd refused a read at a revision that was compacted (the caller reads again, newer). */
+export function isCompacted(error: unknown): boolean {
+  return mentions(error, 'required revision has been compacted');
+}
+
+/** True when the member asked has not applied the revision read at yet (a serializable read on a lagging member). */
+export function isFutureRevision(error: unknown): boolean {
+  return mentions(error, 'required revision is a future revision');
 }

@@ -25,7 +25,7 @@ import { PrefixWatcher } from '../etcd/watcher.ts';
 import type { WatchEvent } from '../etcd/watch-events.ts';
 import { ReadError } from './errors.ts';
 import { entriesPrefix } from './read.ts';
-import { isCompacted, readCall, toReadError } from './translate.ts';
+import { isCompacted, isFutureRevision, readCall, toReadError } from './translate.ts';
 import type { Change, Entry, ResyncReason, Snapshot, Watch, WatchOptions } from './types.ts';
 import type { RawEntry } from './verify-entry.ts';
 
@@ -158,11 +158,18 @@ class ReaderWatch<T> implements Watch<T> {
     return { type: 'put', revision: event.modRevision, entry: judged };
   }
 
-  /** The meta key of `key` as it was at `revision`, or 'compacted' when etcd no longer has that revision. */
+  /**
+   * The meta key of `key` as it was at `revision`, or 'compacted' when etcd no longer has that revision.
+   * History at a fixed revision never changes, so any member that has applied it answers alike: the
+   * read is serializable (the member's own state, no round to the leader), and linearizable only when
+   * the member asked has not applied that revision yet.
+   */
   private async metaAt(key: string, revision: string): Promise<RawEntry['meta'] | 'compacted'> {
     const metaKey = entryKeys(this.context.prefix, this.context.namespace, key).meta;
+    const read = (serializable: boolean) =>
+      readCall(`read ${metaKey} at ${revision}`, () => this.context.etcd.kv.range({ key: Buffer.from(metaKey, 'utf8'), revision, serializable }));
     try {
-      const response = await readCall(`read ${metaKey} at ${revision}`, () => this.context.etcd.kv.range({ key: Buffer.from(metaKey, 'utf8'), revision }));
+      const response = await read(true).catch((error: unknown) => (isFutureRevision(error) ? read(false) : Promise.reject(error)));
       const kv = response.kvs[0];
       return kv === undefined ? undefined : { value: kv.value.toString('utf8'), modRevision: kv.mod_revision };
     } catch (error) {

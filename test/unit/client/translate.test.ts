@@ -1,0 +1,37 @@
+import { GRPCUnavailableError } from 'etcd3';
+import { describe, expect, it } from 'vitest';
+import { IntegrityError, ReadError, UnavailableError } from '../../../src/client/errors.ts';
+import { isCompacted, isFutureRevision, toReadError } from '../../../src/client/translate.ts';
+
+describe('toReadError', () => {
+  it('turns what etcd3 throws into UnavailableError, keeping the failure as cause', () => {
+    const original = new GRPCUnavailableError('14 UNAVAILABLE: No connection established');
+    const error = toReadError(original, 'read /cairn/data/shop/x');
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.code).toBe('Unavailable');
+    expect(error.message).toContain('read /cairn/data/shop/x');
+    expect((error.cause as Error).cause).toBe(original);
+  });
+
+  it('passes a ReadError through unchanged', () => {
+    const integrity = new IntegrityError('changed');
+    expect(toReadError(integrity, 'x')).toBe(integrity);
+  });
+
+  it('never returns anything but a ReadError', () => {
+    expect(toReadError('a string', 'x')).toBeInstanceOf(ReadError);
+  });
+});
+
+describe('revision refusals, found anywhere in the cause chain', () => {
+  const wrapped = (message: string): Error => new UnavailableError('read at 5', { cause: new Error(`9 FAILED_PRECONDITION: ${message}`) });
+
+  it.each([
+    ['etcdserver: mvcc: required revision has been compacted', true, false],
+    ['etcdserver: mvcc: required revision is a future revision', false, true],
+    ['etcdserver: no leader', false, false],
+  ])('%s', (message, compacted, future) => {
+    expect(isCompacted(wrapped(message))).toBe(compacted);
+    expect(isFutureRevision(wrapped(message))).toBe(future);
+  });
+});
