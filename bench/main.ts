@@ -121,6 +121,7 @@ try {
   const reader = await measureReader(
     () => startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(READER), '--no-leader-elect', '--log-level=warn'] }),
     kube,
+    etcd,
     { endpoints: cp.info.storeEndpoints, ...READER },
     { samples: options.latencySamples, rate: options.rate },
   );
@@ -174,7 +175,7 @@ try {
     },
     cairn: figuresOf(cairn),
     reference: figuresOf(reference),
-    reader: { applyToReaderMs: reader.applyToReaderMs },
+    reader: { applyToReaderMs: reader.applyToReaderMs, applyToEtcdWatchMs: reader.applyToEtcdWatchMs },
     ratios: {
       applyReadyP50: round(cairn.applyReadyMs.p50 / goFloor.p50),
       applyReadyP99: round(cairn.applyReadyMs.p99 / goFloor.p99),

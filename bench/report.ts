@@ -41,7 +41,7 @@ export interface Results {
     rawPipelineEntriesPerSecond: number;
   };
   /** apply -> a cairn/client watch yields the typed value (bench/reader.ts). */
-  reader?: { applyToReaderMs: Summary };
+  reader?: { applyToReaderMs: Summary; applyToEtcdWatchMs?: Summary };
   cairn: OperatorFigures;
   reference: OperatorFigures;
   ratios: {
@@ -101,6 +101,7 @@ export function formatTable(r: Results): string {
       [`Cairn: update → Ready (${rate})`, ...s(r.cairn.updateReadyMs)],
       ...(r.floor.node.etcdWatchEventMs ? [['floor, Node: etcd txn answered → etcd watch event', ...s(r.floor.node.etcdWatchEventMs)]] : []),
       ...(r.floor.reader ? [['reader floor: create → watch + txn (Go) + etcd watch event', ms(r.floor.reader.p50Ms), '', ms(r.floor.reader.p99Ms)]] : []),
+      ...(r.reader?.applyToEtcdWatchMs ? [[`Cairn: apply → its commit on a plain etcd watch (${rate})`, ...s(r.reader.applyToEtcdWatchMs)]] : []),
       ...(r.reader ? [[`Cairn: apply → cairn/client watch yields the value (${rate})`, ...s(r.reader.applyToReaderMs)]] : []),
     ],
   );
