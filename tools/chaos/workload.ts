@@ -126,23 +126,36 @@ export class Workload {
     this.options.log.note(patched);
   }
 
+  /**
+   * Deletes the entry. Whatever the answer, the slot counts as deleting until recreate() has seen the
+   * apiserver's object: an error reply does not prove the delete was refused (a 500 when the
+   * apiserver's etcd timed out may follow a delete that applied; the driver once took such a delete
+   * for refused, kept updating the entry and drift-editing its key after the operator had removed
+   * its keys, and left a value no entry owned: seed 953901).
+   */
   private async remove(slot: Slot): Promise<void> {
     if (slot.uid === undefined) return;
     this.deletions.push({ uid: slot.uid, namespace: this.options.namespace, name: slot.name, at: Date.now() });
     slot.deleting = true;
-    try {
-      await this.api.deleteNamespacedCustomObject({ ...this.params(slot.name), body: { preconditions: { uid: slot.uid } } });
-    } catch (error) {
-      // Refused (apiserver down): the entry lives on. A lost reply after the delete applied is found by recreate().
-      if ((error as { code?: number }).code !== undefined) slot.deleting = false;
-      throw error;
-    }
+    await this.api.deleteNamespacedCustomObject({ ...this.params(slot.name), body: { preconditions: { uid: slot.uid } } });
   }
 
-  /** After a delete: once the object is gone (its finalizer released), the name is used again (a new uid). */
+  /**
+   * After a delete: once the object is gone (its finalizer released), the name is used again (a new
+   * uid); an object still there and not being deleted means the delete never applied: it lives on.
+   */
   private async recreate(slot: Slot): Promise<void> {
-    const gone = await this.api.getNamespacedCustomObject(this.params(slot.name)).then(() => false, (e: { code?: number }) => e.code === 404);
-    if (!gone) return;
+    const object = await this.api.getNamespacedCustomObject(this.params(slot.name)).then(
+      (found) => found as EntryObject,
+      (error: { code?: number }) => {
+        if (error.code === 404) return undefined;
+        throw error;
+      },
+    );
+    if (object !== undefined) {
+      if (object.metadata.uid === slot.uid && object.metadata.deletionTimestamp === undefined) slot.deleting = false;
+      return;
+    }
     slot.deleting = false;
     slot.uid = undefined;
     await this.create(slot);
