@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_MAX_DATA_BYTES, DEFAULT_PREFIX } from './api/names.ts';
+import { DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS, DEFAULT_PREFIX } from './api/names.ts';
 import { checkPrefix } from './domain/keys.ts';
 
 /**
@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
     if (!check.ok) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(prefix)} ${check.problem}` });
   }),
   maxDataBytes: z.coerce.number({ error: 'must be a whole number of bytes' }).int('must be a whole number of bytes').min(1).max(1_400_000, 'etcd refuses requests over 1.5 MiB; keep the limit below 1,400,000 bytes'),
+  etcdMaxTxnOps: z.coerce.number().int().min(3, 'one entry needs 3 operations'),
+  etcdMaxRequestBytes: z.coerce.number().int().min(1024),
   concurrency: z.coerce.number().int().min(1).max(256),
   resyncSeconds: z.coerce.number().int().min(0),
   metricsAddress: z.string().regex(/^[^:]*:\d+$/, 'metrics address is host:port, e.g. 0.0.0.0:8080'),
@@ -93,6 +95,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     .option('--etcd-timeout-ms <ms>', 'deadline of each etcd request', env.CAIRN_ETCD_TIMEOUT_MS ?? '5000')
     .option('--prefix <prefix>', 'etcd key prefix P ($CAIRN_PREFIX)', env.CAIRN_PREFIX ?? DEFAULT_PREFIX)
     .option('--max-data-bytes <n>', 'largest canonical JSON value accepted ($CAIRN_MAX_DATA_BYTES)', env.CAIRN_MAX_DATA_BYTES ?? String(DEFAULT_MAX_DATA_BYTES))
+    .option('--etcd-max-txn-ops <n>', "etcd's --max-txn-ops: a ConfigBundle's transaction must fit ($CAIRN_ETCD_MAX_TXN_OPS)", env.CAIRN_ETCD_MAX_TXN_OPS ?? String(DEFAULT_MAX_TXN_OPS))
+    .option('--etcd-max-request-bytes <n>', "etcd's --max-request-bytes: a ConfigBundle's transaction must fit ($CAIRN_ETCD_MAX_REQUEST_BYTES)", env.CAIRN_ETCD_MAX_REQUEST_BYTES ?? String(DEFAULT_MAX_REQUEST_BYTES))
     .option('--concurrency <n>', 'reconciles in flight at once', env.CAIRN_CONCURRENCY ?? '8')
     .option('--resync-seconds <s>', 'reconcile every entry this often (0: never)', env.CAIRN_RESYNC_SECONDS ?? '600')
     .option('--metrics-address <host:port>', 'address of /metrics, /healthz and /readyz', env.CAIRN_METRICS_ADDRESS ?? '0.0.0.0:8080')

@@ -24,6 +24,7 @@ import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
 import { stopOperator } from './shutdown.ts';
+import { startBundleController } from './bundle-wiring.ts';
 import { SCHEMA_ENGINE_OFF, type StartedSchemaController, startSchemaController, WITHOUT_SCHEMA_ENGINE } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
@@ -73,6 +74,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   const etcdWatchBeat = new Heartbeat();
   let etcdWatch: PrefixWatcher | undefined;
   const leaseDurationMs = config.leaseDurationSeconds * 1000;
+  const declared = (id: string): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? { kind: 'unknown' };
   const manager = new Manager(
     {
       prefix: config.prefix,
@@ -152,6 +154,10 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   if (config.schemaEngineFile === undefined) log.warn(SCHEMA_ENGINE_OFF);
   const schemas: StartedSchemaController | undefined = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
 
+  // Bundles share the manager's leadership, view and key index; listed before the manager starts so
+  // their claims are known when the first full read of etcd is applied.
+  const bundles = await startBundleController({ config, kubeConfig, store, manager, recorder, declaredSchemas: declared, log, metrics });
+
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {
     notLive: () =>
@@ -165,7 +171,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       }),
     notReady: async () => {
       const failing: string[] = [];
-      if (!manager.isSynced) failing.push('informer or etcd view not synced');
+      if (!manager.isSynced || !bundles.hasSynced) failing.push('informer or etcd view not synced');
       await store.revision().catch(() => failing.push('etcd unreachable'));
       return failing;
     },
@@ -176,6 +182,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   return () =>
     stopOperator({
       schemas,
+      bundles,
       manager,
       events: recorder,
       closeServer: () => new Promise((resolve) => server.close(() => resolve())),

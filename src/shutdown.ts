@@ -1,6 +1,7 @@
 /**
  * The operator's stop order, as main.ts wires it: stop taking work and let in-flight reconciles
- * finish (the ConfigSchema controller, then the manager, which releases the Lease last), write the
+ * finish (the ConfigSchema controller, the ConfigBundle controller, then the manager, which releases the
+ * Lease last), write the
  * Events those reconciles recorded, then close the health server and the connections.
  *
  * Guarantees: Events still waiting when the queue has drained are written before the Kubernetes
@@ -15,6 +16,8 @@ export const EVENT_FLUSH_LIMIT_MS = 3_000;
 
 export interface StoppableParts {
   readonly schemas: { stop(): Promise<void> } | undefined;
+  /** The ConfigBundle controller: drained before the manager, which releases the Lease. */
+  readonly bundles?: { stop(): Promise<void> } | undefined;
   readonly manager: { stop(): Promise<void> };
   readonly events: { flushed(): Promise<void> };
   readonly closeServer: () => Promise<void>;
@@ -26,6 +29,7 @@ export interface StoppableParts {
 export async function stopOperator(parts: StoppableParts, eventFlushLimitMs = EVENT_FLUSH_LIMIT_MS): Promise<void> {
   parts.log.info('shutting down');
   await parts.schemas?.stop();
+  await parts.bundles?.stop();
   await parts.manager.stop();
   if (!(await within(parts.events.flushed(), eventFlushLimitMs))) parts.log.warn({ limitMs: eventFlushLimitMs }, 'events still waiting at shutdown were not written');
   await parts.closeServer();

@@ -22,9 +22,7 @@
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
-import { sha256 } from '../domain/canonical.ts';
 import { FencingLostError } from '../domain/errors.ts';
-import { presentKey } from '../domain/key-state.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { plan } from '../domain/plan.ts';
 import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -33,6 +31,7 @@ import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import type { Fence, ObservedKeys } from '../domain/types.ts';
 import { type ReconcileDeps, timed } from './context.ts';
 import type { DriftFight } from './drift-fight.ts';
+import { announcePuts, recordTxn } from './record-txn.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -98,9 +97,8 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
     outcome: { kind: 'committed', key: keys.data, revision, dataHash: decision.dataHash, schema: decision.schema, wrote: true, driftCorrected: decision.cause === 'correctDrift' },
   });
   // Announce our puts so the drift watch does not mistake their events for someone else's change.
-  const puts = decision.txn.operations.filter((op) => op.kind === 'put');
-  for (const op of puts) deps.view.expect(op.key, hashOfPut(decision, op));
-  const settle = (): void => puts.forEach((op) => deps.view.settle(op.key));
+  const known = new Map([[keys.data, decision.dataHash]]);
+  const settle = announcePuts(deps.view, decision.txn, known);
   let result;
   try {
     result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(decision.txn));
@@ -117,7 +115,7 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   if (result.succeeded) {
     deps.metrics.etcdTxns.inc({ result: 'committed' });
     if (decision.cause === 'correctDrift') deps.metrics.drift.inc({ action: 'corrected' });
-    recordCommit(deps, decision, before, result.revision);
+    recordTxn(deps.view, decision.txn, result.revision, (key) => (key === keys.data ? before?.data : before?.meta), known);
     settle();
     return committed(result.revision);
   }
@@ -134,24 +132,5 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
       return { kind: 'outcome', outcome: { kind: 'terminal', reason: KEY_CONFLICT, message: failure.message } };
     case 'concurrentChange':
       return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision), fence };
-  }
-}
-
-/** The hash of what a put of this commit writes (the data's hash is already known: not hashed again). */
-function hashOfPut(decision: DecisionOf<'commit'>, op: { readonly key: string; readonly value: string }): string {
-  return op.key === decision.keys.data && op.value === decision.value ? decision.dataHash : sha256(op.value);
-}
-
-/** Tells the store view what the transaction wrote, so the next plan needs neither the watch nor a read. */
-function recordCommit(deps: ReconcileDeps, decision: DecisionOf<'commit'>, before: ObservedKeys | undefined, revision: string): void {
-  for (const op of decision.txn.operations) {
-    if (op.kind === 'delete') {
-      deps.view.record(op.key, { exists: false }, revision);
-      continue;
-    }
-    const prior = op.key === decision.keys.data ? before?.data : before?.meta;
-    const createRevision = prior?.exists ? prior.createRevision : revision;
-    const state = op.key === decision.keys.data ? { exists: true as const, hash: decision.dataHash, modRevision: revision, createRevision } : presentKey(op.value, revision, createRevision);
-    deps.view.record(op.key, state, revision);
   }
 }

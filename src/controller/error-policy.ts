@@ -25,13 +25,13 @@
  *   anything else (a bug, a library)   none (no reason to show)       retry
  */
 import { CairnError, FencingLostError, classifyError } from '../domain/errors.ts';
-import type { Outcome } from '../domain/outcome.ts';
+import type { BundleOutcome, Outcome } from '../domain/outcome.ts';
 import type { ProcessResult } from './work-queue.ts';
 
 const DONE: ProcessResult = { kind: 'done' };
 const RETRY: ProcessResult = { kind: 'retry' };
 
-export function afterOutcome(outcome: Outcome): ProcessResult {
+export function afterOutcome(outcome: Outcome | BundleOutcome): ProcessResult {
   switch (outcome.kind) {
     case 'committed':
     case 'terminal':

@@ -1,11 +1,12 @@
 /**
- * Which entries claim which data key, from the informer's cache. Two entries may claim one key (the
+ * Which owners claim which data keys, from the informers' caches: an entry claims one key, a bundle
+ * one per member (and those of its last committed generation). Two owners may claim one key (the
  * second is Stalled with KeyConflict); both are listed, so when the owner lets go (deletion), the
  * drift watch's event for that key reconciles the other one, which can then take it.
  */
 export class KeyIndex {
   private readonly byDataKey = new Map<string, Set<string>>();
-  private readonly byEntry = new Map<string, string>();
+  private readonly byClaimant = new Map<string, ReadonlySet<string>>();
   private readonly onClaimed: (dataKey: string) => void;
 
   /** `onClaimed` hears of each data key that gains its first claimant. */
@@ -13,26 +14,28 @@ export class KeyIndex {
     this.onClaimed = onClaimed;
   }
 
-  /** Records that `entryKey` claims `dataKey` (undefined: it claims nothing, e.g. an invalid key). */
-  set(entryKey: string, dataKey: string | undefined): void {
-    const previous = this.byEntry.get(entryKey);
-    if (previous === dataKey) return;
-    if (previous !== undefined) this.remove(entryKey);
-    if (dataKey === undefined) return;
-    this.byEntry.set(entryKey, dataKey);
-    let claimants = this.byDataKey.get(dataKey);
-    if (claimants === undefined) this.byDataKey.set(dataKey, (claimants = new Set()));
-    claimants.add(entryKey);
-    if (claimants.size === 1) this.onClaimed(dataKey);
+  /**
+   * Records that `claimant` claims `dataKeys` and nothing else (undefined or empty: it claims
+   * nothing, e.g. an invalid key).
+   */
+  set(claimant: string, dataKeys: string | readonly string[] | undefined): void {
+    const wanted = new Set(dataKeys === undefined ? [] : typeof dataKeys === 'string' ? [dataKeys] : dataKeys);
+    const previous = this.byClaimant.get(claimant) ?? new Set<string>();
+    if (previous.size === wanted.size && [...wanted].every((k) => previous.has(k))) return;
+    for (const dataKey of previous) if (!wanted.has(dataKey)) this.drop(claimant, dataKey);
+    if (wanted.size === 0) this.byClaimant.delete(claimant);
+    else this.byClaimant.set(claimant, wanted);
+    for (const dataKey of wanted) {
+      if (previous.has(dataKey)) continue;
+      let claimants = this.byDataKey.get(dataKey);
+      if (claimants === undefined) this.byDataKey.set(dataKey, (claimants = new Set()));
+      claimants.add(claimant);
+      if (claimants.size === 1) this.onClaimed(dataKey);
+    }
   }
 
-  remove(entryKey: string): void {
-    const dataKey = this.byEntry.get(entryKey);
-    if (dataKey === undefined) return;
-    this.byEntry.delete(entryKey);
-    const claimants = this.byDataKey.get(dataKey);
-    claimants?.delete(entryKey);
-    if (claimants?.size === 0) this.byDataKey.delete(dataKey);
+  remove(claimant: string): void {
+    this.set(claimant, undefined);
   }
 
   claimants(dataKey: string): readonly string[] {
@@ -43,4 +46,9 @@ export class KeyIndex {
     return this.byDataKey.has(dataKey);
   }
 
+  private drop(claimant: string, dataKey: string): void {
+    const claimants = this.byDataKey.get(dataKey);
+    claimants?.delete(claimant);
+    if (claimants?.size === 0) this.byDataKey.delete(dataKey);
+  }
 }

@@ -48,6 +48,16 @@ export interface StoreWatch extends Runnable {
   resync(): Promise<void>;
 }
 
+/**
+ * Another kind's controller under this manager's leadership and store view (ConfigBundle): its
+ * claimants in the key index start with `claimPrefix`; it is queued on takeover and after full reads.
+ */
+export interface Follower {
+  readonly claimPrefix: string;
+  queue(key: string): void;
+  queueAll(): void;
+}
+
 export interface ManagerOptions {
   readonly prefix: string;
   readonly maxBytes: number;
@@ -106,6 +116,7 @@ export class Manager {
   /** A full read that arrived before the informer's first list: applied once the claims are known. */
   private heldResync: Parameters<StoreWatchHandlers['onResync']>[0] | undefined;
   private readonly onSchemaUseChanged: ((schemaName: string) => void) | undefined;
+  private readonly followers: Follower[] = [];
 
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
@@ -248,8 +259,27 @@ export class Manager {
     }
   }
 
+  /** Adds a follower (before start: its claims must be known when the first full read is applied). */
+  follow(follower: Follower): void {
+    this.followers.push(follower);
+  }
+
+  /** Records the data keys `claimant` claims (a follower's object), so the view keeps them and their changes queue it. */
+  claim(claimant: string, dataKeys: readonly string[] | undefined): void {
+    this.index.set(claimant, dataKeys);
+  }
+
+  /** Every entry, and every follower's every object. */
   private queueAll(): void {
     for (const key of this.informer.keys()) this.queue.add(key);
+    for (const follower of this.followers) follower.queueAll();
+  }
+
+  /** Queues whoever claims a changed key: an entry, or a follower's object. */
+  private queueClaimant(claimant: string): void {
+    const follower = this.followers.find((f) => claimant.startsWith(f.claimPrefix));
+    if (follower === undefined) this.queue.add(claimant);
+    else follower.queue(claimant.slice(follower.claimPrefix.length));
   }
 
   private scheduleResync(): void {
@@ -283,7 +313,7 @@ export class Manager {
     if (!this.mirror.apply(event.key, state, event.modRevision)) return; // not news: ours, or already read
     const parsed = parseStoreKey(this.options.prefix, event.key);
     if (parsed === undefined) return;
-    for (const owner of this.index.claimants(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data)) this.queue.add(owner);
+    for (const owner of this.index.claimants(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data)) this.queueClaimant(owner);
   }
 
   private applyHeldResync(): void {

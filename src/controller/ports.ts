@@ -6,6 +6,12 @@
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
 import type { Fence, FenceAcquisition, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
 
+/** Several keys read at one revision. */
+export interface ObservedKeySet {
+  readonly keys: Readonly<Record<string, KeyState>>;
+  readonly revision: string;
+}
+
 /** The informer's cache of ConfigEntries, keyed `namespace/name`. */
 export interface EntryCache {
   get(key: string): ConfigEntry | undefined;
@@ -60,6 +66,12 @@ export interface Store {
   read(dataKey: string, metaKey: string): Promise<ObservedKeys>;
 
   /**
+   * Reads `keys` in one linearizable read at one revision (a bundle's members). A key absent from
+   * etcd is `{ exists: false }` in the answer. At most etcd's `--max-txn-ops` keys.
+   */
+  readKeys(keys: readonly string[]): Promise<ObservedKeySet>;
+
+  /**
    * Applies `txn` as one etcd transaction: if every compare holds, all operations apply at one new
    * revision; otherwise nothing applies and the `readBackOnFailure` keys are read in the same
    * transaction.
@@ -103,6 +115,8 @@ export interface Store {
 export interface StoreView {
   /** The keys as last seen, or undefined when the view cannot tell (not synced, or keys it does not hold). */
   observe(dataKey: string, metaKey: string): ObservedKeys | undefined;
+  /** Several keys as last seen, or undefined when the view cannot tell any one of them. */
+  observeKeys(keys: readonly string[]): Readonly<Record<string, KeyState>> | undefined;
   /** Records the state a successful transaction produced, before the watch reports it. */
   record(key: string, state: KeyState, revision: string): void;
   /**

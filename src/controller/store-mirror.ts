@@ -160,6 +160,11 @@ export class StoreMirror implements StoreView {
     return { data: this.held.get(dataKey)?.state ?? ABSENT, meta: this.held.get(metaKey)?.state ?? ABSENT, revision: this.revision };
   }
 
+  observeKeys(keys: readonly string[]): Readonly<Record<string, KeyState>> | undefined {
+    if (!this.isCaughtUp || keys.some((key) => this.unknown.has(key))) return undefined;
+    return Object.fromEntries(keys.map((key) => [key, this.held.get(key)?.state ?? ABSENT]));
+  }
+
   /** The state the view holds for `key` (absent when it holds none). */
   get(key: string): KeyState {
     return this.held.get(key)?.state ?? ABSENT;

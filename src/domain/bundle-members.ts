@@ -80,3 +80,19 @@ export function removedMembers(bundle: Pick<ConfigBundle, 'metadata' | 'status'>
   }
   return removed;
 }
+
+/**
+ * Every key pair a bundle may touch: its members' (valid keys only, each once) and those of its last
+ * committed generation that the spec no longer names. The keys a reconcile observes and the claims
+ * that keep them in the store view.
+ */
+export function bundlePairs(bundle: Pick<ConfigBundle, 'metadata' | 'spec' | 'status'>, prefix: string): EntryKeys[] {
+  const seen = new Set<string>();
+  const current: EntryKeys[] = [];
+  for (const member of bundle.spec.members) {
+    if (seen.has(member.key) || !checkRelativeKey(member.key).ok) continue;
+    seen.add(member.key);
+    current.push(entryKeys(prefix, bundle.metadata.namespace, member.key));
+  }
+  return [...current, ...removedMembers(bundle, current, prefix)];
+}

@@ -27,7 +27,8 @@ import {
 } from '../api/conditions.ts';
 import { MAX_CONDITION_MESSAGE_LENGTH } from '../api/names.ts';
 import { canonicalJson } from './canonical.ts';
-import type { Outcome } from './outcome.ts';
+import type { BundleOutcome, Outcome } from './outcome.ts';
+import type { ConfigBundleStatus } from '../api/config-bundle.ts';
 import { formatTime } from './stored-meta.ts';
 
 export type { Outcome } from './outcome.ts';
@@ -96,13 +97,25 @@ export function nextStatus(current: ConfigEntryStatus | undefined, outcome: Outc
   return status;
 }
 
-function conditionsFor(outcome: Outcome): { set: Wanted[]; remove: string[] } {
+/** A ConfigBundle's status after `outcome`: conditions as an entry's; a commit records the revision and every member. */
+export function nextBundleStatus(current: ConfigBundleStatus | undefined, outcome: BundleOutcome, ctx: StatusContext): ConfigBundleStatus {
+  const { set, remove } = conditionsFor(outcome);
+  const status: ConfigBundleStatus = { ...(current ?? {}), conditions: applyConditions(current?.conditions ?? [], set, remove, ctx) };
+  if (outcome.kind !== 'transient') status.observedGeneration = ctx.generation;
+  if (outcome.kind === 'committed') {
+    status.revision = outcome.revision;
+    status.members = outcome.members.map((m) => ({ ...m }));
+    status.memberCount = outcome.members.length;
+  }
+  return status;
+}
+
+function conditionsFor(outcome: Outcome | BundleOutcome): { set: Wanted[]; remove: string[] } {
   switch (outcome.kind) {
-    case 'committed':
-      return {
-        set: [want(READY, 'True', COMMITTED, `committed to ${outcome.key} at revision ${outcome.revision}`)],
-        remove: [RECONCILING, STALLED],
-      };
+    case 'committed': {
+      const what = 'key' in outcome ? `committed to ${outcome.key}` : `committed ${outcome.members.length} members`;
+      return { set: [want(READY, 'True', COMMITTED, `${what} at revision ${outcome.revision}`)], remove: [RECONCILING, STALLED] };
+    }
     case 'terminal':
       return {
         set: [want(READY, 'False', outcome.reason, outcome.message), want(STALLED, 'True', outcome.reason, outcome.message)],
@@ -158,12 +171,14 @@ export function truncateMessage(message: string, max: number = MAX_CONDITION_MES
   return `${out}...`;
 }
 
+type AnyStatus = ConfigEntryStatus | ConfigSchemaStatus | ConfigBundleStatus;
+
 /** True when the two statuses are the same JSON (so no patch is needed). */
-export function statusEquals(a: ConfigEntryStatus | ConfigSchemaStatus | undefined, b: ConfigEntryStatus | ConfigSchemaStatus | undefined): boolean {
+export function statusEquals(a: AnyStatus | undefined, b: AnyStatus | undefined): boolean {
   return canonicalJson(a ?? {}) === canonicalJson(b ?? {});
 }
 
 /** The condition of `type`, if present. */
-export function findCondition(status: ConfigEntryStatus | ConfigSchemaStatus | undefined, type: string): Condition | undefined {
+export function findCondition(status: AnyStatus | undefined, type: string): Condition | undefined {
   return status?.conditions?.find((c) => c.type === type);
 }

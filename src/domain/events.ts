@@ -5,7 +5,8 @@
 import type { ConfigEntryStatus } from '../api/config-entry.ts';
 import { COMMITTED, DRIFT_CORRECTED, DRIFT_REPORTED, READY } from '../api/conditions.ts';
 import { findCondition, truncateMessage } from './conditions.ts';
-import type { Outcome } from './outcome.ts';
+import type { BundleOutcome, Outcome } from './outcome.ts';
+import type { ConfigBundleStatus } from '../api/config-bundle.ts';
 
 export interface EntryEvent {
   readonly type: 'Normal' | 'Warning';
@@ -21,7 +22,7 @@ export interface EntryEvent {
  * - terminal, transient, driftReported: Warning with the outcome's reason when Ready's status, reason
  *   or message changed.
  */
-export function eventFor(before: ConfigEntryStatus | undefined, after: ConfigEntryStatus, outcome: Outcome): EntryEvent | undefined {
+export function eventFor<S extends ConfigEntryStatus | ConfigBundleStatus>(before: S | undefined, after: S, outcome: Outcome | BundleOutcome): EntryEvent | undefined {
   const was = findCondition(before, READY);
   const is = findCondition(after, READY);
   if (is === undefined) return undefined;

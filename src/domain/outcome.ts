@@ -1,4 +1,6 @@
-/** What one reconcile of a live entry came to: the input of nextStatus() and eventFor(). */
+/** What one reconcile of a live entry (or bundle) came to: the input of nextStatus() and eventFor(). */
+import type { BundleMemberStatus } from '../api/config-bundle.ts';
+
 
 export type Outcome =
   /**
@@ -24,3 +26,15 @@ export type Outcome =
   | { readonly kind: 'transient'; readonly reason: string; readonly message: string; readonly requeueAfterMs?: number }
   /** etcd differs from the committed value and driftPolicy is Report. */
   | { readonly kind: 'driftReported'; readonly message: string };
+
+/** What one reconcile of a live bundle came to: as an entry's, committed names every member. */
+export type BundleOutcome =
+  | {
+      readonly kind: 'committed';
+      /** The revision from which every member holds this generation's value. */
+      readonly revision: string;
+      readonly members: readonly BundleMemberStatus[];
+      readonly wrote: boolean;
+      readonly driftCorrected?: boolean;
+    }
+  | Exclude<Outcome, { readonly kind: 'committed' }>;

@@ -15,11 +15,11 @@
  * Errors: none thrown.
  */
 import type { ConfigBundle } from '../api/config-bundle.ts';
-import { removedMembers } from './bundle-members.ts';
+import { bundlePairs } from './bundle-members.ts';
 import { guardAsObserved } from './judge-key.ts';
-import { checkRelativeKey, entryKeys, type EntryKeys } from './keys.ts';
+import type { EntryKeys } from './keys.ts';
 import { fenceCompare } from './plan.ts';
-import { type ObservedKeySet, ownedBy } from './plan-bundle.ts';
+import { type KeyStates, ownedBy } from './plan-bundle.ts';
 import type { Fence, GuardedTxn, Operation } from './types.ts';
 
 export type BundleDeletionDecision =
@@ -30,14 +30,10 @@ export type BundleDeletionDecision =
 
 export function planBundleDeletion(
   bundle: Pick<ConfigBundle, 'metadata' | 'spec' | 'status'>,
-  observed: ObservedKeySet | undefined,
+  observed: KeyStates | undefined,
   ctx: { readonly prefix: string; readonly fence: Fence },
 ): BundleDeletionDecision {
-  const inSpec = bundle.spec.members
-    .filter((m) => checkRelativeKey(m.key).ok)
-    .map((m) => entryKeys(ctx.prefix, bundle.metadata.namespace, m.key));
-  const current = uniqueByData(inSpec);
-  const pairs = [...current, ...removedMembers(bundle, current, ctx.prefix)];
+  const pairs = bundlePairs(bundle, ctx.prefix);
   if (pairs.length === 0) return { kind: 'nothingOurs', message: 'no member key was ever valid, so nothing was written' };
   if (observed === undefined) return { kind: 'needsRead', keys: pairs.map((p) => p.meta) };
 
@@ -60,9 +56,4 @@ export function planBundleDeletion(
       readBackOnFailure: [ctx.fence.key, ...ours.map((p) => p.meta)],
     },
   };
-}
-
-function uniqueByData(pairs: readonly EntryKeys[]): EntryKeys[] {
-  const seen = new Set<string>();
-  return pairs.filter((p) => (seen.has(p.data) ? false : (seen.add(p.data), true)));
 }

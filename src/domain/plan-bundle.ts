@@ -40,7 +40,7 @@ import { compareRevisions, type Compare, type GuardedTxn, type KeyState, type Op
 
 export type PlanBundle = Pick<ConfigBundle, 'metadata' | 'spec' | 'status'>;
 export type BundlePlanContext = PlanContext & TxnLimits;
-export type ObservedKeySet = Readonly<Record<string, KeyState>>;
+export type KeyStates = Readonly<Record<string, KeyState>>;
 
 export type BundleDecision =
   /** Terminal: a member, or the bundle as a whole, is wrong. Stalled with `reason`; nothing is written. */
@@ -80,7 +80,7 @@ export function keysToRead(members: readonly ResolvedMember[], removed: readonly
   return [...members.flatMap((m) => [m.keys.data, m.keys.meta]), ...removed.map((k) => k.meta)];
 }
 
-export function planBundle(bundle: PlanBundle, observed: ObservedKeySet | undefined, ctx: BundlePlanContext): BundleDecision {
+export function planBundle(bundle: PlanBundle, observed: KeyStates | undefined, ctx: BundlePlanContext): BundleDecision {
   const resolved = resolveMembers(bundle, ctx);
   if (!resolved.ok) return { kind: 'invalid', reason: resolved.reason, message: resolved.message };
   const { members } = resolved;

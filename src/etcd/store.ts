@@ -4,8 +4,8 @@
  * the client: whoever created it (main.ts) closes it.
  */
 import type { Etcd3, IRangeResponse } from 'etcd3';
-import type { Store, StoredKeyValue } from '../controller/ports.ts';
-import type { FenceAcquisition, GuardedTxn, ObservedKeys, TxnResult } from '../domain/types.ts';
+import type { ObservedKeySet, Store, StoredKeyValue } from '../controller/ports.ts';
+import type { FenceAcquisition, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../domain/types.ts';
 import { etcdCall, translateEtcdError } from './translate-error.ts';
 import { keyStateOfRange, prefixRangeEnd, readKey, toEtcdTxn, toTxnResult } from './txn-request.ts';
 
@@ -51,6 +51,15 @@ export class EtcdStore implements Store {
       meta: keyStateOfRange(response.responses[1]?.response_range),
       revision: response.header.revision,
     };
+  }
+
+  async readKeys(keys: readonly string[]): Promise<ObservedKeySet> {
+    const response = await etcdCall(`read ${keys.length} keys`, 'read', () => this.client.kv.txn({ compare: [], success: keys.map(readKey), failure: [] }));
+    const states: Record<string, KeyState> = {};
+    keys.forEach((key, i) => {
+      states[key] = keyStateOfRange(response.responses[i]?.response_range);
+    });
+    return { keys: states, revision: response.header.revision };
   }
 
   async commit(txn: GuardedTxn): Promise<TxnResult> {

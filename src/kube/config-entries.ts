@@ -1,9 +1,11 @@
 /**
- * The ConfigEntry resource on the apiserver: list and watch for the informer, status and finalizer
- * patches for the reconciler. Every call goes through the pooled KubeConfig and translates failures.
+ * A namespaced Cairn resource on the apiserver (ConfigEntry, ConfigBundle): list and watch for the
+ * informer, status and finalizer patches for the reconciler. Every call goes through the pooled
+ * KubeConfig and translates failures.
  */
+import type { ConfigBundle, ConfigBundleStatus } from '../api/config-bundle.ts';
 import type { ConfigEntry, ConfigEntryStatus } from '../api/config-entry.ts';
-import { FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
+import { BUNDLE_PLURAL, FIELD_MANAGER, GROUP, PLURAL, VERSION } from '../api/names.ts';
 import { kubeCall } from './errors.ts';
 import { sendJson } from './json-request.ts';
 import { type BadWatchEventError, watchStream } from './watch-stream.ts';
@@ -17,13 +19,14 @@ const MERGE_PATCH = 'application/merge-patch+json';
  */
 const WATCH_SILENCE_MS = 90_000;
 
-export interface ConfigEntryList {
-  readonly items: ConfigEntry[];
+export interface ResourceList<T> {
+  readonly items: T[];
   readonly resourceVersion: string;
 }
+export type ConfigEntryList = ResourceList<ConfigEntry>;
 
-export class ConfigEntryClient implements InformerSource<ConfigEntry> {
-
+class NamespacedResourceClient<T, S> implements InformerSource<T> {
+  private readonly plural: string;
   private readonly namespace: string;
   private readonly kubeConfig: PooledKubeConfig;
   private readonly onBadEvent: (error: BadWatchEventError) => void;
@@ -32,15 +35,16 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
    * `namespace`: list and watch that namespace only; empty for all namespaces. `onBadEvent`: told of
    * every watch event skipped (not JSON, or its handler threw); see watch-stream.ts.
    */
-  constructor(kubeConfig: PooledKubeConfig, namespace: string, onBadEvent: (error: BadWatchEventError) => void) {
+  constructor(plural: string, kubeConfig: PooledKubeConfig, namespace: string, onBadEvent: (error: BadWatchEventError) => void) {
+    this.plural = plural;
     this.namespace = namespace;
     this.kubeConfig = kubeConfig;
     this.onBadEvent = onBadEvent;
   }
 
-  async list(): Promise<ConfigEntryList> {
-    const list = (await kubeCall('list configentries', () => sendJson(this.kubeConfig, 'GET', this.collectionPath(), undefined))) as {
-      items: ConfigEntry[];
+  async list(): Promise<ResourceList<T>> {
+    const list = (await kubeCall(`list ${this.plural}`, () => sendJson(this.kubeConfig, 'GET', this.collectionPath(), undefined))) as {
+      items: T[];
       metadata?: { resourceVersion?: string };
     };
     return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
@@ -61,28 +65,42 @@ export class ConfigEntryClient implements InformerSource<ConfigEntry> {
    * a replica working from an older view (a deposed leader, a lagging cache) gets a 409 instead of
    * overwriting a newer status.
    */
-  async patchStatus(namespace: string, name: string, status: ConfigEntryStatus, resourceVersion: string): Promise<ConfigEntry> {
-    return (await kubeCall(`patch status of configentry ${namespace}/${name}`, () =>
+  async patchStatus(namespace: string, name: string, status: S, resourceVersion: string): Promise<T> {
+    return (await kubeCall(`patch status of ${this.plural} ${namespace}/${name}`, () =>
       sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}/status?fieldManager=${FIELD_MANAGER}`, { metadata: { resourceVersion }, status }, MERGE_PATCH),
-    )) as ConfigEntry;
+    )) as T;
   }
 
   /**
    * Sets metadata.finalizers, only if the object is still at `resourceVersion` (optimistic
    * concurrency: a 409 means someone else changed it; the reconciler reads again).
    */
-  async setFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string): Promise<ConfigEntry> {
-    return (await kubeCall(`update finalizers of configentry ${namespace}/${name}`, () =>
+  async setFinalizers(namespace: string, name: string, finalizers: readonly string[], resourceVersion: string): Promise<T> {
+    return (await kubeCall(`update finalizers of ${this.plural} ${namespace}/${name}`, () =>
       sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}?fieldManager=${FIELD_MANAGER}`, { metadata: { finalizers, resourceVersion } }, MERGE_PATCH),
-    )) as ConfigEntry;
+    )) as T;
   }
 
-  /** All entries, or the watched namespace's. */
+  /** All objects, or the watched namespace's. */
   private collectionPath(): string {
-    return this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${PLURAL}`;
+    return this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${this.plural}` : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${this.plural}`;
   }
 
   private objectPath(namespace: string, name: string): string {
-    return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}/${encodeURIComponent(name)}`;
+    return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${this.plural}/${encodeURIComponent(name)}`;
+  }
+}
+
+/** ConfigEntries (see NamespacedResourceClient). */
+export class ConfigEntryClient extends NamespacedResourceClient<ConfigEntry, ConfigEntryStatus> {
+  constructor(kubeConfig: PooledKubeConfig, namespace: string, onBadEvent: (error: BadWatchEventError) => void) {
+    super(PLURAL, kubeConfig, namespace, onBadEvent);
+  }
+}
+
+/** ConfigBundles (see NamespacedResourceClient). */
+export class ConfigBundleClient extends NamespacedResourceClient<ConfigBundle, ConfigBundleStatus> {
+  constructor(kubeConfig: PooledKubeConfig, namespace: string, onBadEvent: (error: BadWatchEventError) => void) {
+    super(BUNDLE_PLURAL, kubeConfig, namespace, onBadEvent);
   }
 }

@@ -18,6 +18,8 @@ import { sendJson } from './json-request.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
 export interface EventTarget {
+  /** The involved object's kind; ConfigEntry when absent. */
+  readonly kind?: string | undefined;
   readonly metadata: { readonly name: string; readonly namespace: string; readonly uid: string };
 }
 
@@ -75,7 +77,7 @@ export class EventRecorder {
 
   record(target: EventTarget, event: EventToRecord): void {
     const { name, namespace, uid } = target.metadata;
-    const correlation = this.correlator.correlate({ apiVersion: API_VERSION, kind: KIND, namespace, name, uid }, event);
+    const correlation = this.correlator.correlate({ apiVersion: API_VERSION, kind: target.kind ?? KIND, namespace, name, uid }, event);
     if (correlation.kind === 'spam') return this.options.onDropped?.('spam');
     const { key } = correlation.event;
     if (!this.pending.has(key) && this.pending.size >= (this.options.maxPending ?? 1000)) return this.options.onDropped?.('queue_full');

@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import type { ConfigEntry, ConfigEntryStatus } from '../../src/api/config-entry.ts';
 import { FINALIZER } from '../../src/api/names.ts';
 import type { ReconcileDeps } from '../../src/controller/context.ts';
-import type { EntryCache, EntryEventSink, EntryWriter, Fencing, Store } from '../../src/controller/ports.ts';
+import type { EntryCache, EntryEventSink, EntryWriter, Fencing, ObservedKeySet, Store } from '../../src/controller/ports.ts';
 import { DriftFight } from '../../src/controller/drift-fight.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
@@ -103,7 +103,7 @@ export type CommitFault =
   /** etcd refuses the request before proposing it (no leader): nothing is applied. */
   | 'unavailable';
 
-export class FakeEtcd implements Pick<Store, 'read' | 'commit'> {
+export class FakeEtcd implements Pick<Store, 'read' | 'readKeys' | 'commit'> {
   private readonly log: CallLog;
   private readonly kv = new Map<string, StoredKey>();
   private current = 1;
@@ -176,6 +176,12 @@ export class FakeEtcd implements Pick<Store, 'read' | 'commit'> {
     }
     this.log.push({ kind: 'etcd.read', dataKey, metaKey, result: 'ok' });
     return { data: this.get(dataKey), meta: this.get(metaKey), revision: this.revision };
+  }
+
+  /** Several keys at one revision (a bundle's members), logged as one read. */
+  async readKeys(keys: readonly string[]): Promise<ObservedKeySet> {
+    this.log.push({ kind: 'etcd.read', dataKey: keys[0] ?? '', metaKey: `(${keys.length} keys)`, result: 'ok' });
+    return { keys: Object.fromEntries(keys.map((key) => [key, this.get(key)])), revision: this.revision };
   }
 
   async commit(txn: GuardedTxn): Promise<TxnResult> {

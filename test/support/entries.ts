@@ -1,7 +1,8 @@
-/** ConfigEntries on the real apiserver, for integration tests: create, change, delete, wait. */
+/** ConfigEntries and ConfigBundles on the real apiserver, for integration tests: create, change, delete, wait. */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { ConfigEntry } from '../../src/api/config-entry.ts';
-import { GROUP, PLURAL, VERSION } from '../../src/api/names.ts';
+import type { ConfigBundle, ConfigBundleSpec } from '../../src/api/config-bundle.ts';
+import type { ConfigEntry, Condition } from '../../src/api/config-entry.ts';
+import { BUNDLE_KIND, BUNDLE_PLURAL, GROUP, KIND, PLURAL, VERSION } from '../../src/api/names.ts';
 import { adminKubeConfig } from './cluster.ts';
 
 export interface EntrySpec {
@@ -12,13 +13,20 @@ export interface EntrySpec {
   readonly driftPolicy?: 'Correct' | 'Report';
 }
 
-export class Entries {
+type Watched = { metadata: { generation?: number | undefined }; status?: { observedGeneration?: number | undefined; conditions?: Condition[] | undefined } | undefined };
+
+/** One namespaced kind of Cairn's: `S` its spec as a test writes it, `T` the object as served. */
+class Objects<T extends Watched, S> {
   readonly namespace: string;
   private readonly api: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly plural: string;
+  private readonly kind: string;
 
-  constructor(namespace: string, kc: KubeConfig = adminKubeConfig()) {
+  constructor(namespace: string, kind: string, plural: string, kc: KubeConfig) {
     this.namespace = namespace;
+    this.kind = kind;
+    this.plural = plural;
     this.api = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
   }
@@ -32,24 +40,24 @@ export class Entries {
   }
 
   private params(name: string) {
-    return { group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, name };
+    return { group: GROUP, version: VERSION, namespace: this.namespace, plural: this.plural, name };
   }
 
-  async create(name: string, spec: EntrySpec): Promise<ConfigEntry> {
-    const body = { apiVersion: `${GROUP}/${VERSION}`, kind: 'ConfigEntry', metadata: { name, namespace: this.namespace }, spec };
-    return (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: PLURAL, body })) as ConfigEntry;
+  async create(name: string, spec: S): Promise<T> {
+    const body = { apiVersion: `${GROUP}/${VERSION}`, kind: this.kind, metadata: { name, namespace: this.namespace }, spec };
+    return (await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: this.plural, body })) as T;
   }
 
-  async get(name: string): Promise<ConfigEntry> {
-    return (await this.api.getNamespacedCustomObject(this.params(name))) as ConfigEntry;
+  async get(name: string): Promise<T> {
+    return (await this.api.getNamespacedCustomObject(this.params(name))) as T;
   }
 
   async exists(name: string): Promise<boolean> {
     return this.get(name).then(() => true, (e: { code?: number }) => (e.code === 404 ? false : Promise.reject(e)));
   }
 
-  async patchSpec(name: string, spec: Partial<EntrySpec>): Promise<ConfigEntry> {
-    return (await this.api.patchNamespacedCustomObject({ ...this.params(name), body: { spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as ConfigEntry;
+  async patchSpec(name: string, spec: Partial<S>): Promise<T> {
+    return (await this.api.patchNamespacedCustomObject({ ...this.params(name), body: { spec } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as T;
   }
 
   async delete(name: string): Promise<void> {
@@ -57,9 +65,9 @@ export class Entries {
   }
 
   /** Polls until `check` accepts the entry; returns it. Fails with the last status seen. */
-  async waitFor(name: string, what: string, check: (entry: ConfigEntry) => boolean, timeoutMs = 20_000): Promise<ConfigEntry> {
+  async waitFor(name: string, what: string, check: (entry: T) => boolean, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    let last: ConfigEntry | undefined;
+    let last: T | undefined;
     while (Date.now() < deadline) {
       last = await this.get(name).catch(() => undefined);
       if (last !== undefined && check(last)) return last;
@@ -69,12 +77,12 @@ export class Entries {
   }
 
   /** Ready=True for the entry's current generation. */
-  waitReady(name: string, timeoutMs?: number): Promise<ConfigEntry> {
+  waitReady(name: string, timeoutMs?: number): Promise<T> {
     return this.waitFor(name, 'Ready', (e) => conditionOf(e, 'Ready')?.status === 'True' && e.status?.observedGeneration === e.metadata.generation, timeoutMs);
   }
 
   /** Stalled=True for the entry's current generation, with `reason`. */
-  waitStalled(name: string, reason: string, timeoutMs?: number): Promise<ConfigEntry> {
+  waitStalled(name: string, reason: string, timeoutMs?: number): Promise<T> {
     return this.waitFor(name, `Stalled (${reason})`, (e) => conditionOf(e, 'Stalled')?.status === 'True' && conditionOf(e, 'Stalled')?.reason === reason && e.status?.observedGeneration === e.metadata.generation, timeoutMs);
   }
 
@@ -88,6 +96,20 @@ export class Entries {
   }
 }
 
-export function conditionOf(entry: ConfigEntry, type: string) {
+export class Entries extends Objects<ConfigEntry, EntrySpec> {
+  constructor(namespace: string, kc: KubeConfig = adminKubeConfig()) {
+    super(namespace, KIND, PLURAL, kc);
+  }
+}
+
+export type BundleSpec = Omit<ConfigBundleSpec, 'deletionPolicy' | 'driftPolicy'> & Partial<Pick<ConfigBundleSpec, 'deletionPolicy' | 'driftPolicy'>>;
+
+export class Bundles extends Objects<ConfigBundle, BundleSpec> {
+  constructor(namespace: string, kc: KubeConfig = adminKubeConfig()) {
+    super(namespace, BUNDLE_KIND, BUNDLE_PLURAL, kc);
+  }
+}
+
+export function conditionOf(entry: Watched, type: string): Condition | undefined {
   return entry.status?.conditions?.find((c) => c.type === type);
 }

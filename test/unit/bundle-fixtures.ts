@@ -1,7 +1,7 @@
 /** Builders for the bundle tables: a bundle of database@v1 members, their keys, etcd states that show a committed generation. */
 import type { BundleMember, ConfigBundle } from '../../src/api/config-bundle.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
-import type { BundlePlanContext, ObservedKeySet } from '../../src/domain/plan-bundle.ts';
+import type { BundlePlanContext, KeyStates } from '../../src/domain/plan-bundle.ts';
 import type { KeyState, StoredMeta } from '../../src/domain/types.ts';
 import { validateData } from '../../src/domain/validate.ts';
 import { CTX, present } from './fixtures.ts';
@@ -62,4 +62,4 @@ export function statusOf(members: readonly BundleMember[], revision = '50'): Non
   return { revision, members: members.map((m) => ({ key: dataKey(m.key), dataHash: stored(m).dataHash, schema: m.schema })) };
 }
 
-export type { ObservedKeySet };
+export type { KeyStates };

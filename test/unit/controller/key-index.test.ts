@@ -38,3 +38,21 @@ describe('KeyIndex', () => {
     expect(index.claimants(K1)).toEqual(['shop/a']);
   });
 });
+
+describe('KeyIndex: a bundle claims one key per member', () => {
+  it('claims several keys, moves to a new set, and drops them all on remove', () => {
+    const index = new KeyIndex();
+    const claimed: string[] = [];
+    const watching = new KeyIndex((k) => claimed.push(k));
+    for (const i of [index, watching]) i.set('ConfigBundle:shop/b', [K1, K2]);
+    expect(index.claimants(K1)).toEqual(['ConfigBundle:shop/b']);
+    expect(index.claimants(K2)).toEqual(['ConfigBundle:shop/b']);
+    watching.set('ConfigBundle:shop/b', [K2, '/cairn/data/shop/new']);
+    expect(claimed).toEqual([K1, K2, '/cairn/data/shop/new']);
+    expect(watching.isClaimed(K1)).toBe(false);
+    index.set('shop/entry', K1);
+    index.remove('ConfigBundle:shop/b');
+    expect(index.claimants(K1)).toEqual(['shop/entry']);
+    expect(index.isClaimed(K2)).toBe(false);
+  });
+});

@@ -62,6 +62,7 @@ export class ManagerHarness {
         this.steps.push('etcd.commit done');
         return result;
       },
+      readKeys: (keys: readonly string[]) => etcd.readKeys(keys),
       acquireFence: (key: string, holder: string, seen: string) => this.acquireFence(key, holder, seen),
       revision: async () => etcd.revision,
       scanPrefix: async (prefix: string, visit: (kv: StoredKeyValue) => void) => {

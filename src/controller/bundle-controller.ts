@@ -1,0 +1,89 @@
+/**
+ * The ConfigBundle controller: its own informer and work queue (the same WorkQueue, so the same rate
+ * limiting) feeding the BundleReconciler, under the entry manager's leadership, store view and drift
+ * watch. Each bundle claims its members' keys in the manager's key index (so the view keeps them and
+ * a change made outside Cairn queues the bundle), and the manager queues every bundle when it fences
+ * and after each full read of etcd.
+ *
+ * Queued: a bundle whose spec, finalizers or deletion changed (not its status: our own writes), a
+ * bundle whose member key changed in etcd, and every bundle on takeover and resync.
+ */
+import type { Logger } from 'pino';
+import type { ConfigBundle } from '../api/config-bundle.ts';
+import { BUNDLE_CONTROLLER_NAME } from '../api/names.ts';
+import { bundlePairs } from '../domain/bundle-members.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { BundleReconciler } from './bundle-reconciler.ts';
+import type { BundleCache, BundleReconcileDeps } from './bundle-ports.ts';
+import { metadataChanged } from './changed-for-reconcile.ts';
+import type { Runnable } from './manager.ts';
+import { WorkQueue } from './work-queue.ts';
+
+/** How a bundle is named among the key index's claimants (entries are `namespace/name`). */
+export const BUNDLE_CLAIM_PREFIX = 'ConfigBundle:';
+
+export interface BundleControllerParts extends Omit<BundleReconcileDeps, 'cache'> {
+  readonly createInformer: (onChange: (key: string, before: ConfigBundle | undefined, after: ConfigBundle | undefined) => void) => BundleCache & Runnable & { readonly hasSynced: boolean };
+  /** Records the data keys a bundle claims (undefined: none) in the manager's key index. */
+  readonly claim: (claimant: string, dataKeys: readonly string[] | undefined) => void;
+  readonly concurrency: number;
+  readonly backoffBaseMs?: number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+export class BundleController implements Runnable {
+  private readonly informer: BundleCache & Runnable & { readonly hasSynced: boolean };
+  private readonly work: WorkQueue;
+
+  constructor(parts: BundleControllerParts) {
+    this.informer = parts.createInformer((key, before, after) => {
+      parts.claim(`${BUNDLE_CLAIM_PREFIX}${key}`, after === undefined ? undefined : bundlePairs(after, parts.prefix).map((p) => p.data));
+      if (after === undefined || before === undefined || metadataChanged(before.metadata, after.metadata) || before.metadata.uid !== after.metadata.uid) this.work.add(key);
+    });
+    const reconciler = new BundleReconciler({ ...parts, cache: this.informer });
+    const m = parts.metrics;
+    const name = BUNDLE_CONTROLLER_NAME;
+    m.maxConcurrent.set({ controller: name }, parts.concurrency);
+    this.work = new WorkQueue({
+      concurrency: parts.concurrency,
+      process: (key) => reconciler.reconcile(key),
+      backoffBaseMs: parts.backoffBaseMs ?? 100,
+      backoffMaxMs: 60_000,
+      onUnexpectedError: (key, error) => parts.log.error({ key, err: error }, 'bundle reconcile threw'),
+      hooks: {
+        depth: (d) => m.queueDepth.set({ name }, d),
+        added: () => m.queueAdds.inc({ name }),
+        retried: () => m.queueRetries.inc({ name }),
+        waited: (s) => m.queueLatency.observe({ name }, s),
+        worked: (s) => m.workDuration.observe({ name }, s),
+        active: (n) => m.activeWorkers.set({ controller: name }, n),
+      },
+    });
+  }
+
+  get hasSynced(): boolean {
+    return this.informer.hasSynced;
+  }
+
+  /** Lists the bundles (their claims reach the key index) before the manager's first full read is applied. */
+  async start(): Promise<void> {
+    await this.informer.start();
+  }
+
+  /** Stops taking work and drains in-flight reconciles (they still hold the fence), then stops the informer. */
+  async stop(): Promise<void> {
+    await this.work.shutdown();
+    await this.informer.stop();
+  }
+
+  /** Every bundle: on takeover, and after a full read of etcd. */
+  queueAll(): void {
+    for (const key of this.informer.keys()) this.work.add(key);
+  }
+
+  /** One bundle by key (a member key changed in etcd). */
+  queue(key: string): void {
+    this.work.add(key);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The commit step of a live bundle: plan from the store view, execute the one guarded transaction,
+ * and on a failed compare plan again from what it read back; a read happens only when the view
+ * cannot tell or a commit's outcome is unknown. The bundle's counterpart of commit-entry.ts, through
+ * the same domain judgement of each key (domain/plan-bundle.ts).
+ *
+ * Guarantees: at most one transaction per attempt, each guarded by the fence and every key as
+ * observed, so a generation is written whole or not at all. A timed-out commit moves this leader's
+ * fence (nothing sent under the old one can apply any more, see commit-entry.ts), then reads every
+ * key and plans again under the new fence: when the commit did apply, that plan finds everything in place and
+ * writes nothing (so a retry never applies a generation twice). A correction of drift is first asked
+ * of the drift fight, as an entry's is.
+ *
+ * Errors: returns an outcome for every expected situation; throws FencingLostError when another
+ * leader took over or the fence could not be moved, and the store's own errors otherwise.
+ */
+import type { ConfigBundle } from '../api/config-bundle.ts';
+import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { bundlePairs } from '../domain/bundle-members.ts';
+import { FencingLostError } from '../domain/errors.ts';
+import type { BundleOutcome } from '../domain/outcome.ts';
+import { type BundleDecision, type KeyStates, planBundle } from '../domain/plan-bundle.ts';
+import { classifyTxnFailure } from '../domain/txn-failure.ts';
+import type { Fence } from '../domain/types.ts';
+import type { BundleReconcileDeps } from './bundle-ports.ts';
+import { timed } from './context.ts';
+import type { DriftFight } from './drift-fight.ts';
+import { announcePuts, recordTxn } from './record-txn.ts';
+
+const MAX_ATTEMPTS = 5;
+
+type Commit = Extract<BundleDecision, { kind: 'commit' }>;
+/** What one transaction came to: an outcome, or a plan again from `observed` under `fence`. */
+type Executed = { readonly kind: 'outcome'; readonly outcome: BundleOutcome } | { readonly kind: 'replan'; readonly observed: KeyStates; readonly fence: Fence };
+
+export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: BundleReconcileDeps, driftFight: DriftFight): Promise<BundleOutcome> {
+  const bundleKey = `${bundle.metadata.namespace}/${bundle.metadata.name}`;
+  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), declared: deps.declaredSchemas, ...deps.limits };
+  const keys = bundlePairs(bundle, deps.prefix).flatMap((p) => [p.data, p.meta]);
+  let observed = keys.length === 0 ? undefined : deps.view.observeKeys(keys);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const decision = planBundle(bundle, observed, ctx);
+    switch (decision.kind) {
+      case 'invalid':
+        return { kind: 'terminal', reason: decision.reason, message: decision.message };
+      case 'keyConflict':
+        return { kind: 'terminal', reason: KEY_CONFLICT, message: decision.message };
+      case 'valueConflict':
+        return { kind: 'terminal', reason: VALUE_CONFLICT, message: decision.message };
+      case 'driftReported':
+        deps.metrics.drift.inc({ action: 'reported' });
+        return { kind: 'driftReported', message: decision.message };
+      case 'upToDate':
+        deps.metrics.etcdTxns.inc({ result: 'unchanged' });
+        return { kind: 'committed', revision: decision.revision, members: decision.members, wrote: false };
+      case 'needsRead':
+        observed = await read(deps, decision.keys);
+        continue;
+      case 'commit': {
+        if (decision.cause === 'correctDrift') {
+          const verdict = driftFight.check(bundleKey);
+          if (verdict.kind === 'wait') {
+            deps.metrics.drift.inc({ action: 'deferred' });
+            return { kind: 'transient', reason: DRIFT_FIGHT, message: `members of ${bundleKey} keep changing outside Cairn: ${driftFight.describe()}`, requeueAfterMs: verdict.waitMs };
+          }
+        }
+        const result = await execute(bundle, ctx.fence, decision, observed, deps);
+        if (result.kind === 'replan') {
+          observed = result.observed;
+          ctx = { ...ctx, fence: result.fence };
+          continue;
+        }
+        if (result.outcome.kind === 'committed' && result.outcome.driftCorrected === true) driftFight.corrected(bundleKey);
+        return result.outcome;
+      }
+    }
+  }
+  return { kind: 'transient', reason: COMPARE_FAILED, message: `the members' keys kept changing during ${MAX_ATTEMPTS} attempts; retrying` };
+}
+
+async function read(deps: BundleReconcileDeps, keys: readonly string[]): Promise<KeyStates> {
+  return (await timed(deps.metrics, 'etcd_read', () => deps.store.readKeys(keys))).keys;
+}
+
+async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, before: KeyStates | undefined, deps: BundleReconcileDeps): Promise<Executed> {
+  const { txn } = decision;
+  const settle = announcePuts(deps.view, txn, decision.dataHashes);
+  let result;
+  try {
+    result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(txn));
+  } catch (error) {
+    settle();
+    if (!deps.isOutcomeUnknown(error)) throw error;
+    deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
+    deps.log.warn({ members: decision.members.length, fence: fence.revision }, 'bundle commit outcome unknown; moving the fence, then reading etcd before any retry');
+    const moved = await deps.fencing.supersede(fence);
+    return { kind: 'replan', observed: await read(deps, txn.readBackOnFailure.slice(1)), fence: moved };
+  }
+  if (result.succeeded) {
+    deps.metrics.etcdTxns.inc({ result: 'committed' });
+    if (decision.driftCorrected) deps.metrics.drift.inc({ action: 'corrected' });
+    recordTxn(deps.view, txn, result.revision, (key) => before?.[key], decision.dataHashes);
+    settle();
+    return { kind: 'outcome', outcome: { kind: 'committed', revision: result.revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected } };
+  }
+  settle();
+  deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
+  const failure = classifyTxnFailure(result.readBack, fence, decision.pairs, bundle.metadata.uid);
+  switch (failure.kind) {
+    case 'fencingLost': {
+      const moved = await deps.fencing.afterRefusal(fence);
+      if (moved === undefined) throw new FencingLostError(failure.message);
+      return { kind: 'replan', observed: result.readBack, fence: moved };
+    }
+    case 'keyConflict':
+      return { kind: 'outcome', outcome: { kind: 'terminal', reason: KEY_CONFLICT, message: failure.message } };
+    case 'concurrentChange':
+      return { kind: 'replan', observed: result.readBack, fence };
+  }
+}

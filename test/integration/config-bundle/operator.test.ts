@@ -1,0 +1,207 @@
+/**
+ * ConfigBundle end to end on the real control plane, against an etcd of the test's own (so the store
+ * revision counts this operator's writes only): one transaction per generation, an invalid member
+ * blocks all, conflicts with entries both ways, drift on one member corrected with the others
+ * untouched, deletion under both policies, a restart that writes nothing, and a reader watching the
+ * members while bundles change under load that never sees a mixed state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BundleMember, ConfigBundle } from '../../../src/api/config-bundle.ts';
+import { uniqueName } from '../../support/cluster.ts';
+import { Bundles, conditionOf, Entries } from '../../support/entries.ts';
+import { eventually } from '../../support/fixture.ts';
+import { type RunningOperator, startOperator } from '../../support/operator.ts';
+import { StoreReader, startOwnStore } from '../../support/store.ts';
+
+const namespace = uniqueName('bundles');
+const prefix = `/${uniqueName('bundles')}`;
+const bundles = new Bundles(namespace);
+const entries = new Entries(namespace);
+let ownStore: Awaited<ReturnType<typeof startOwnStore>>;
+let store: StoreReader;
+let operator: RunningOperator | undefined;
+
+const member = (key: string, database: string): BundleMember => ({ key, schema: 'database@v1', data: { host: 'db.shop.svc', database, user: 'app' } });
+const dataKey = (key: string): string => `${prefix}/data/${namespace}/${key}`;
+const metaKey = (key: string): string => `${prefix}/meta/${namespace}/${key}`;
+const revision = async (): Promise<bigint> => BigInt(await store.revision());
+const meta = async (key: string): Promise<{ generation: number; ownerKind?: string; uid: string } | undefined> => {
+  const stored = await store.get(metaKey(key));
+  return stored === undefined ? undefined : (JSON.parse(stored.value) as { generation: number; ownerKind?: string; uid: string });
+};
+
+beforeAll(async () => {
+  await entries.createNamespace();
+  ownStore = await startOwnStore('bundles');
+  store = new StoreReader(ownStore.endpoints);
+  operator = await startOperator({ namespace, prefix, storeEndpoints: ownStore.endpoints });
+  // Leading (fenced) before any test counts revisions.
+  await bundles.create('warm-up', { members: [member('warm/up', 'warm')] });
+  await bundles.waitReady('warm-up');
+});
+afterAll(async () => {
+  await operator?.stop();
+  await entries.deleteNamespace();
+  store?.close();
+  await ownStore?.stop();
+});
+
+describe('a ConfigBundle generation is one etcd transaction', () => {
+  it('commits every member at one revision: the store revision moves by exactly one', async () => {
+    const before = await revision();
+    await bundles.create('gen', { members: [member('gen/a', 'a'), member('gen/b', 'b'), member('gen/c', 'c')] });
+    const ready = await bundles.waitReady('gen');
+    expect((await revision()) - before).toBe(1n);
+    const committedAt = String(before + 1n);
+    expect(ready.status?.revision).toBe(committedAt);
+    expect(ready.status?.memberCount).toBe(3);
+    for (const key of ['gen/a', 'gen/b', 'gen/c']) {
+      expect((await store.get(dataKey(key)))?.modRevision).toBe(committedAt);
+      expect((await store.get(metaKey(key)))?.modRevision).toBe(committedAt);
+      expect(await meta(key)).toMatchObject({ ownerKind: 'ConfigBundle', uid: ready.metadata.uid, generation: 1 });
+    }
+  });
+
+  it('a later generation that adds, changes and removes members is again one transaction', async () => {
+    const before = await revision();
+    const unchangedData = (await store.get(dataKey('gen/a')))?.modRevision;
+    await bundles.patchSpec('gen', { members: [member('gen/a', 'a'), member('gen/b', 'b2'), member('gen/d', 'd')] });
+    const ready = await bundles.waitFor('gen', 'Ready at generation 2', (b) => b.status?.observedGeneration === 2 && conditionOf(b, 'Ready')?.status === 'True');
+    expect((await revision()) - before).toBe(1n);
+    const committedAt = String(before + 1n);
+    expect(ready.status?.revision).toBe(committedAt);
+    expect(await store.get(dataKey('gen/c'))).toBeUndefined();
+    expect(await store.get(metaKey('gen/c'))).toBeUndefined();
+    // The unchanged member's value is not rewritten; its meta records the new generation, at the one revision.
+    expect((await store.get(dataKey('gen/a')))?.modRevision).toBe(unchangedData);
+    for (const key of ['gen/a', 'gen/b', 'gen/d']) {
+      expect((await store.get(metaKey(key)))?.modRevision).toBe(committedAt);
+      expect((await meta(key))?.generation).toBe(2);
+    }
+    expect(ready.status?.members?.map((m) => m.key)).toEqual([dataKey('gen/a'), dataKey('gen/b'), dataKey('gen/d')]);
+  });
+});
+
+describe('validation and ownership', () => {
+  it('an invalid member blocks the whole bundle: Stalled naming the member and the field, nothing written', async () => {
+    const before = await revision();
+    await bundles.create('invalid', { members: [member('inv/ok', 'ok'), { key: 'inv/bad', schema: 'database@v1', data: { host: 'db', database: 'x', user: 'u', port: 'x' } }] });
+    const stalled = await bundles.waitStalled('invalid', 'InvalidData');
+    expect(conditionOf(stalled, 'Stalled')?.message).toMatch(/^member inv\/bad: spec\.members\[1\]\.data\.port: /);
+    expect(await store.get(dataKey('inv/ok'))).toBeUndefined();
+    expect((await revision()) - before).toBe(0n);
+  });
+
+  it('a key owned by an entry cannot be taken by a bundle, nor a bundle member by an entry (KeyConflict naming the owner)', async () => {
+    await entries.create('owner', { schema: 'database@v1', key: 'own/entry', data: member('x', 'e').data });
+    const entry = await entries.waitReady('owner');
+    const entryValue = await store.get(dataKey('own/entry'));
+    await bundles.create('taker', { members: [member('own/free', 'f'), member('own/entry', 'other')] });
+    const stalled = await bundles.waitStalled('taker', 'KeyConflict');
+    expect(conditionOf(stalled, 'Stalled')?.message).toContain(`${dataKey('own/entry')} is owned by ConfigEntry ${namespace}/owner (uid ${entry.metadata.uid})`);
+    expect(await store.get(dataKey('own/free'))).toBeUndefined();
+    expect(await store.get(dataKey('own/entry'))).toEqual(entryValue);
+
+    const bundle = await bundles.get('gen');
+    await entries.create('intruder', { schema: 'database@v1', key: 'gen/a', data: member('x', 'intruder').data });
+    const refused = await entries.waitStalled('intruder', 'KeyConflict');
+    expect(conditionOf(refused, 'Stalled')?.message).toContain(`is owned by ConfigBundle ${namespace}/gen (uid ${bundle.metadata.uid})`);
+  });
+});
+
+describe('drift', () => {
+  it('a member changed outside Cairn is restored; the other members are untouched', async () => {
+    await bundles.create('drift', { members: [member('drift/a', 'a'), member('drift/b', 'b')] });
+    await bundles.waitReady('drift');
+    const a = { data: await store.get(dataKey('drift/a')), meta: await store.get(metaKey('drift/a')) };
+    const committed = (await store.get(dataKey('drift/b')))?.value;
+    const bMeta = await store.get(metaKey('drift/b'));
+    await store.put(dataKey('drift/b'), '{"edited":"outside"}');
+    await eventually('drift/b restored', async () => ((await store.get(dataKey('drift/b')))?.value === committed ? true : undefined));
+    expect(await store.get(dataKey('drift/a'))).toEqual(a.data);
+    expect(await store.get(metaKey('drift/a'))).toEqual(a.meta);
+    expect(await store.get(metaKey('drift/b'))).toEqual(bMeta);
+  });
+});
+
+describe('deletion', () => {
+  it.each([
+    ['Delete', false],
+    ['Retain', true],
+  ] as const)('under %s, every member in one transaction', async (deletionPolicy, kept) => {
+    const name = `del-${deletionPolicy.toLowerCase()}`;
+    const keys = [`${name}/a`, `${name}/b`];
+    await bundles.create(name, { deletionPolicy, members: keys.map((k) => member(k, 'x')) });
+    await bundles.waitReady(name);
+    const values = await Promise.all(keys.map((k) => store.get(dataKey(k))));
+    const before = await revision();
+    await bundles.delete(name);
+    await bundles.waitGone(name);
+    expect((await revision()) - before).toBe(1n);
+    for (const [i, key] of keys.entries()) {
+      expect(await store.get(metaKey(key))).toBeUndefined();
+      expect(await store.get(dataKey(key))).toEqual(kept ? values[i] : undefined);
+    }
+  });
+});
+
+describe('an operator restarted over committed bundles', () => {
+  it('re-confirms every bundle without any etcd write', async () => {
+    const ready = (b: ConfigBundle) => conditionOf(b, 'Ready')?.status === 'True';
+    await Promise.all(['warm-up', 'gen', 'drift'].map((n) => bundles.waitFor(n, 'Ready', ready)));
+    await operator?.stop();
+    const before = await revision();
+    operator = await startOperator({ namespace, prefix, storeEndpoints: ownStore.endpoints });
+    const current = operator;
+    await eventually('bundles re-confirmed', async () => ((await current.metric('controller_runtime_reconcile_total{controller="configbundle",result="success"}')) >= 3 ? true : undefined));
+    expect(await current.metric('cairn_etcd_txn_total{result="committed"}')).toBe(0);
+    // The fence takeover is the one write a new leader makes.
+    expect((await revision()) - before).toBe(1n);
+  });
+});
+
+describe('a reader watching the members while bundles change under load', () => {
+  it('never observes a mixed state: every member of one generation carries the same mod_revision', async () => {
+    const BUNDLES = 3;
+    const MEMBERS = 5;
+    const GENERATIONS = 8;
+    const names = Array.from({ length: BUNDLES }, (_, b) => `load-${b}`);
+    const keysOf = (b: number) => Array.from({ length: MEMBERS }, (_, m) => `load/${b}/${m}`);
+    const watchPrefix = `${prefix}/meta/${namespace}/load/`;
+    const seen: { key: string; modRevision: string; generation: number; uid: string }[] = [];
+    const watcher = await store.client.watch().prefix(watchPrefix).create();
+    watcher.on('put', (kv) => {
+      const record = JSON.parse(kv.value.toString()) as { generation: number; uid: string };
+      seen.push({ key: kv.key.toString(), modRevision: kv.mod_revision, generation: record.generation, uid: record.uid });
+    });
+    const specOf = (b: number, g: number) => ({ members: keysOf(b).map((k, m) => member(k, `g${g}m${m}`)) });
+    await Promise.all(names.map((n, b) => bundles.create(n, specOf(b, 1))));
+    for (let g = 2; g <= GENERATIONS; g++) await Promise.all(names.map((n, b) => bundles.patchSpec(n, specOf(b, g))));
+    await Promise.all(names.map((n) => bundles.waitFor(n, `Ready at generation ${GENERATIONS}`, (o) => o.status?.observedGeneration === GENERATIONS && conditionOf(o, 'Ready')?.status === 'True')));
+    await eventually('the watch caught up', async () => {
+      const last = await store.revision();
+      return seen.length > 0 && BigInt(seen[seen.length - 1]?.modRevision ?? '0') <= BigInt(last) ? true : undefined;
+    });
+    await watcher.cancel();
+
+    // Independent of the operator's code: group what the watch saw by (owner, generation).
+    const byGeneration = new Map<string, { keys: Set<string>; revisions: Set<string> }>();
+    for (const s of seen) {
+      const id = `${s.uid}@${s.generation}`;
+      const group = byGeneration.get(id) ?? { keys: new Set(), revisions: new Set() };
+      group.keys.add(s.key);
+      group.revisions.add(s.modRevision);
+      byGeneration.set(id, group);
+    }
+    expect(byGeneration.size).toBeGreaterThanOrEqual(BUNDLES);
+    for (const [id, group] of byGeneration) {
+      expect(group.keys.size, id).toBe(MEMBERS);
+      expect([...group.revisions], id).toHaveLength(1);
+    }
+    // And the final set, read at one revision (one range), is the last generation throughout.
+    for (const b of names.keys()) {
+      const records = Object.values(await store.client.getAll().prefix(`${prefix}/meta/${namespace}/load/${b}/`).strings());
+      expect(records.map((r) => (JSON.parse(r) as { generation: number }).generation)).toEqual(Array(MEMBERS).fill(GENERATIONS));
+    }
+  });
+});
