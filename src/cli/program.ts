@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type CliSettings, type GlobalFlags, OUTPUTS, resolveSettings } from './config.ts';
 import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
+import { runDiff } from './diff/command.ts';
 import { runGet } from './read/get.ts';
 import { runTypes } from './read/types.ts';
 import { runWatch } from './read/watch.ts';
@@ -70,6 +71,13 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
       const opts = command.opts<{ filename: string[]; cluster?: boolean }>();
       return runValidate({ files: opts.filename, cluster: opts.cluster === true }, settings, io.out);
     }));
+
+  program
+    .command('diff')
+    .description('compare what Kubernetes declares (ConfigEntries) with what etcd holds, key by key, as kubectl diff reads')
+    .argument('[namespace]', 'one namespace (default: every namespace)')
+    .addHelpText('after', '\nStates: in-sync, missing, different, drifted (edited outside Cairn), foreign (in etcd, declared by no entry), invalid (the spec cannot be stored).\nExit 0 when every key is in sync, 1 when any is not.')
+    .action(run((settings, command) => runDiff(command.args[0], settings, io.out)));
 
   program
     .command('schemas')

@@ -18,16 +18,20 @@ function pem(flag: string, path: string | undefined): Buffer | undefined {
   }
 }
 
-export function openReader(settings: CliSettings): Client {
+/** The etcd connection settings with certificate files read (PEM contents), as both clients take them. */
+export function etcdConnection(settings: CliSettings): { endpoints: readonly string[]; requestTimeoutMs: number; tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }; auth?: { username: string; password: string } } {
   const etcd = requireEtcd(settings);
-  const tls = etcd.tls === undefined ? undefined : { ca: pem('etcd-ca-file', etcd.tls.caFile), cert: pem('etcd-cert-file', etcd.tls.certFile), key: pem('etcd-key-file', etcd.tls.keyFile) };
-  return createClient({
+  const files = etcd.tls === undefined ? undefined : { ca: pem('etcd-ca-file', etcd.tls.caFile), cert: pem('etcd-cert-file', etcd.tls.certFile), key: pem('etcd-key-file', etcd.tls.keyFile) };
+  return {
     endpoints: etcd.endpoints,
-    prefix: settings.prefix,
     requestTimeoutMs: etcd.timeoutMs,
-    ...(tls === undefined ? {} : { tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) }),
+    ...(files === undefined ? {} : { tls: Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined)) }),
     ...(etcd.username === undefined ? {} : { auth: { username: etcd.username, password: etcd.password ?? '' } }),
-  });
+  };
+}
+
+export function openReader(settings: CliSettings): Client {
+  return createClient({ ...etcdConnection(settings), prefix: settings.prefix });
 }
 
 const EXIT_OF: Record<ReadError['code'], ExitCode> = {

@@ -4,12 +4,11 @@
  * A declared name shadows nothing: embedded ids are listed first, declared ones after, each once.
  */
 import { type ConfigSchema, parseConfigSchema } from '../../api/config-schema.ts';
-import { API_VERSION, SCHEMA_KIND, SCHEMA_PLURAL } from '../../api/names.ts';
+import { SCHEMA_KIND } from '../../api/names.ts';
 import { exportOpenAPIV3Schema } from '../../schemas/json-schema.ts';
 import { lookupSchema, schemaIds } from '../../schemas/index.ts';
 import type { CliSettings } from '../config.ts';
-import { unavailableError } from '../exit-codes.ts';
-import { KubeAnswerError, openKube } from '../kube.ts';
+import { listConfigSchemas, withKube } from '../cluster-objects.ts';
 import { loadManifests } from '../validate/files.ts';
 
 export interface SchemaVersionInfo {
@@ -55,19 +54,8 @@ export function schemasFromFiles(paths: readonly string[]): SchemaVersionInfo[] 
 }
 
 export async function schemasFromCluster(settings: CliSettings): Promise<SchemaVersionInfo[]> {
-  const kube = openKube(settings);
-  try {
-    const list = await kube.get<{ items: unknown[] }>(`/apis/${API_VERSION}/${SCHEMA_PLURAL}`);
-    return list.items.flatMap((item) => {
-      const parsed = parseConfigSchema(item);
-      return parsed.ok ? versionsOf(parsed.schema, 'cluster', true) : [];
-    });
-  } catch (error) {
-    if (error instanceof KubeAnswerError) throw unavailableError(`listing ConfigSchemas failed (HTTP ${error.status}): ${error.message}`, { cause: error });
-    throw error;
-  } finally {
-    await kube.close();
-  }
+  const schemas = await withKube(settings, listConfigSchemas);
+  return schemas.flatMap((schema) => versionsOf(schema, 'cluster', true));
 }
 
 /** Embedded schemas, then the declared ones from `files` (offline) or, without files, from the cluster. */

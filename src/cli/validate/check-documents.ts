@@ -18,10 +18,10 @@ import { ConfigEntrySpecSchema } from '../../api/config-entry.ts';
 import { type ConfigSchema, parseConfigSchema } from '../../api/config-schema.ts';
 import { SchemaRegistry } from '../../controller/schema-registry.ts';
 import { resolveEntryKeys } from '../../domain/entry-keys.ts';
-import { judgeVersions } from '../../domain/judge-schema.ts';
 import { validateData } from '../../domain/validate.ts';
 import type { SchemaEngine } from '../../schemas/engine/engine.ts';
 import { lookupSchema } from '../../schemas/index.ts';
+import { registerSchema } from '../declared-schemas.ts';
 import type { LoadedDocument } from './documents.ts';
 
 export interface Finding {
@@ -134,14 +134,8 @@ export function checkDocuments(documents: readonly LoadedDocument[], options: Ch
   }
 
   for (const { document, schema } of declared.values()) {
-    const verdict = judgeVersions(schema, (id, openAPIV3Schema) => registry.compile(id, openAPIV3Schema));
-    const name = schema.metadata.name;
-    if (verdict.refusal === undefined) {
-      registry.setReady(name, verdict.versions.filter((v) => v.admission !== undefined).map((v) => v.name));
-      continue;
-    }
-    registry.setNotReady(name, verdict.refusal.message);
-    if (document === undefined) continue;
+    const verdict = registerSchema(registry, schema);
+    if (verdict.refusal === undefined || document === undefined) continue;
     const problems = verdict.versions.flatMap((v) => {
       if (v.state !== 'Invalid') return [];
       const i = schema.spec.versions.findIndex((s) => s.name === v.name);
