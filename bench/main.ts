@@ -30,7 +30,7 @@ import { stageFigures } from './operator-metrics.ts';
 import { type RunFigures, runOperator } from './operator-run.ts';
 import { loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
-import { startReferenceProcess } from './reference-process.ts';
+import { referenceBinary, startReferenceProcess } from './reference-process.ts';
 import { round, slope } from './stats.ts';
 import { entriesPath } from './workload.ts';
 import { type Results, formatTable } from './report.ts';
@@ -57,6 +57,7 @@ const READER = { namespace: 'bench-reader', prefix: '/bench-reader' };
 const RAW_PREFIX = '/bench-raw';
 
 const load: Record<string, [number, number, number]> = { start: loadAverage() };
+const referencePath = referenceBinary();
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
 const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints], grpcOptions: { 'grpc.max_receive_message_length': -1 } });
@@ -92,7 +93,7 @@ try {
 
   load.reference = loadAverage();
   const reference = await runOperator(
-    { label: 'Go reference', ...REFERENCE, start: () => startReferenceProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: common(REFERENCE) }) },
+    { label: 'Go reference', ...REFERENCE, start: () => startReferenceProcess({ binary: referencePath, kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: common(REFERENCE) }) },
     kube,
     etcd,
     settings,

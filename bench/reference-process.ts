@@ -12,6 +12,8 @@ import { ManagedProcess, sleep } from '../tools/controlplane/processes.ts';
 import { resolveBinary } from '../tools/binaries/resolve.ts';
 
 export interface ReferenceProcessOptions {
+  /** The program (referenceBinary(), resolved once per run: an edit of its sources mid-run must not make a restart fail). */
+  readonly binary: string;
   readonly kubeconfig: string;
   readonly storeEndpoints: readonly string[];
   readonly dir: string;
@@ -32,7 +34,7 @@ export async function startReferenceProcess(options: ReferenceProcessOptions): P
   writeFileSync(logFile, '');
   const proc = ManagedProcess.start({
     name: 'go-reference',
-    command: referenceBinary(),
+    command: options.binary,
     args: [`--kubeconfig=${options.kubeconfig}`, `--etcd-endpoints=${options.storeEndpoints.join(',')}`, `--metrics-address=127.0.0.1:${metricsPort}`, `--health-address=127.0.0.1:${healthPort}`, ...options.args],
     logFile,
     pidFile: join(options.dir, 'pids'),
