@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,7 +86,7 @@ func (r *entryReconciler) commit(ctx context.Context, entry *ConfigEntry) (outco
 	}
 	value, problems := validateDatabase(entry.Spec.Data)
 	if problems != nil {
-		return outcome{kind: "terminal", reason: "InvalidData", message: joinProblems(problems)}, nil
+		return outcome{kind: "terminal", reason: "InvalidData", message: strings.Join(problems, "; ")}, nil
 	}
 	canonical := shape.Canonical(value)
 	dataHash := shape.Hash(canonical)
@@ -209,15 +210,4 @@ func (r *entryReconciler) finalize(ctx context.Context, entry *ConfigEntry) erro
 	base := entry.DeepCopy()
 	controllerutil.RemoveFinalizer(entry, finalizer)
 	return r.Patch(ctx, entry, client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{}))
-}
-
-func joinProblems(problems []string) string {
-	out := ""
-	for i, p := range problems {
-		if i > 0 {
-			out += "; "
-		}
-		out += p
-	}
-	return out
 }
