@@ -110,7 +110,7 @@ try {
         const profile = options.profile && starts++ === 0 ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`] : [];
         return startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(CAIRN), '--no-leader-elect', '--log-level=warn'], nodeArgs: ['--expose-gc', ...profile] });
       },
-      heap: async (operator) => ((await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as { heapUsed: number }).heapUsed,
+      heap: async (operator) => (await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as NodeJS.MemoryUsage,
     },
     kube,
     etcd,

@@ -25,8 +25,8 @@ export interface Subject {
   readonly namespace: string;
   readonly prefix: string;
   start(): Promise<OperatorProcess>;
-  /** Heap after a forced GC (Cairn under --expose-gc); its CPU is not counted. */
-  readonly heap?: (operator: OperatorProcess) => Promise<number>;
+  /** process.memoryUsage() after a forced GC (Cairn under --expose-gc); its CPU is not counted. */
+  readonly heap?: (operator: OperatorProcess) => Promise<NodeJS.MemoryUsage>;
 }
 
 export interface RunSettings {
@@ -52,6 +52,8 @@ export interface RunFigures {
   readonly rssBytesAt: Record<number, number>;
   readonly rssBytesAfterBulk: number;
   readonly heapPoints: readonly { entries: number; heap: number }[];
+  /** Where the resident memory is, after bulk (Cairn: rss, heapTotal, heapUsed, external, arrayBuffers). */
+  readonly memoryUsageAfterBulk?: NodeJS.MemoryUsage;
   readonly restart: { readonly entries: number; readonly etcdWrites: number; readonly storeRevisionDelta: number; readonly seconds: number; readonly readySeconds: number; readonly rssBytes: number };
   /** The operator's /metrics at the end of the churn. */
   readonly metricsText: string;
@@ -82,13 +84,15 @@ export async function runOperator(subject: Subject, kube: RawKube, etcd: Etcd3, 
   const tracker = await WatchTracker.start(kube, namespace);
   try {
     const heapPoints: { entries: number; heap: number }[] = [];
+    let memoryUsage: NodeJS.MemoryUsage | undefined;
     const rssBytesAt: Record<number, number> = {};
     let notCounted = 0; // CPU of the forced GCs behind heap(): the benchmark's, not the operator's
     const sample = async (entries: number): Promise<void> => {
       rssBytesAt[entries] = residentBytes(pid());
       if (!subject.heap) return;
       const before = cpuSeconds(pid());
-      heapPoints.push({ entries, heap: await subject.heap(operator) });
+      memoryUsage = await subject.heap(operator);
+      heapPoints.push({ entries, heap: memoryUsage.heapUsed });
       notCounted += cpuSeconds(pid()) - before;
     };
     await sample(0);
@@ -154,6 +158,7 @@ export async function runOperator(subject: Subject, kube: RawKube, etcd: Etcd3, 
       rssBytesAt,
       rssBytesAfterBulk,
       heapPoints,
+      ...(memoryUsage ? { memoryUsageAfterBulk: memoryUsage } : {}),
       restart: { entries: all.length, etcdWrites, storeRevisionDelta, seconds: round(restartSeconds, 3), readySeconds: round(readySeconds, 3), rssBytes: restartRss },
       metricsText,
       wrong,

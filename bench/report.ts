@@ -21,6 +21,7 @@ export interface OperatorFigures {
   startupSeconds: number;
   rssBytesAt: Record<number, number>;
   rssBytesAfterBulk: number;
+  memoryUsageAfterBulk?: NodeJS.MemoryUsage;
   restart: { entries: number; etcdWrites: number; storeRevisionDelta: number; seconds: number; readySeconds: number; rssBytes: number };
 }
 
@@ -146,6 +147,7 @@ export function formatTable(r: Results): string {
   const memory = [
     `Cairn heap after GC by entries held: ${Object.entries(r.memory.heapBytesAt).map(([n, b]) => `${n}: ${mib(b)}`).join(', ')} -> ${r.memory.heapBytesPerEntry} B per entry (slope); entry JSON ${r.memory.jsonBytesPerEntry} B as served, ${r.memory.cachedJsonBytesPerEntry} B as cached (trimmed)`,
     `resident memory by entries held: Cairn ${rss(c)}; Go reference ${rss(g)}`,
+    ...(c.memoryUsageAfterBulk ? [`Cairn after bulk, process.memoryUsage(): rss ${mib(c.memoryUsageAfterBulk.rss)}, V8 heap ${mib(c.memoryUsageAfterBulk.heapTotal)} (${mib(c.memoryUsageAfterBulk.heapUsed)} used), external ${mib(c.memoryUsageAfterBulk.external)} (array buffers ${mib(c.memoryUsageAfterBulk.arrayBuffers)})`] : []),
   ].join('\n');
   return [`Machine: ${machine}`, load, '', latency, '', vsGo, '', headline, '', stages, '', memory].join('\n');
 }
