@@ -23,6 +23,7 @@ import { installCrds } from '../tools/controlplane/install-crds.ts';
 import { startOperatorProcess } from '../tools/controlplane/operator-process.ts';
 import { trimForCache } from '../src/kube/trim.ts';
 import { measureAdmissionCost } from './admission.ts';
+import { buildCairn } from './build-cairn.ts';
 import { WARMUP, measureFloorLatency, measureRawPipeline } from './floor.ts';
 import { measureGoFloor } from './floor-go.ts';
 import { measureReader } from './reader.ts';
@@ -45,8 +46,9 @@ const options = new Command('bench')
   .option('--concurrency <n>', "the operators' --concurrency (and the raw pipeline's)", (v) => Number(v), 8)
   .option('--creators <n>', 'concurrent clients creating entries in bulk', (v) => Number(v), 32)
   .option('--profile <dir>', "write Cairn's CPU profile (node --cpu-prof) into this directory")
+  .option('--from-source', 'run Cairn from src/*.ts (Node strips the types at each start) instead of compiled as the image runs it')
   .parse()
-  .opts<{ entries: number; large?: boolean; members: number; latencySamples: number; rate: number; concurrency: number; creators: number; profile?: string }>();
+  .opts<{ entries: number; large?: boolean; members: number; latencySamples: number; rate: number; concurrency: number; creators: number; profile?: string; fromSource?: boolean }>();
 
 const total = options.large ? 10_000 : options.entries;
 const checkpoints = [...new Set([Math.min(1000, total), ...(total >= 5000 ? [5000] : []), total])].filter((c) => c > 0).sort((a, b) => a - b);
@@ -58,6 +60,8 @@ const RAW_PREFIX = '/bench-raw';
 
 const load: Record<string, [number, number, number]> = { start: loadAverage() };
 const referencePath = referenceBinary();
+if (!options.fromSource) log('compiling Cairn as the image does (tsc -p tsconfig.build.json)');
+const cairnMain = options.fromSource ? undefined : buildCairn();
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
 const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints], grpcOptions: { 'grpc.max_receive_message_length': -1 } });
@@ -108,7 +112,9 @@ try {
       // Profiled on its first start only: the restart is measured as it runs in production.
       start: () => {
         const profile = options.profile && starts++ === 0 ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`] : [];
-        return startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(CAIRN), '--no-leader-elect', '--log-level=warn'], nodeArgs: ['--expose-gc', ...profile] });
+        // Without the schema engine: the reference has none (it validates database@v1 natively).
+        const args = [...common(CAIRN), '--no-leader-elect', '--log-level=warn', '--schema-engine-file='];
+        return startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: ['--expose-gc', ...profile], ...(cairnMain ? { main: cairnMain } : {}) });
       },
       heap: async (operator) => (await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as NodeJS.MemoryUsage,
     },
@@ -120,7 +126,7 @@ try {
   load.reader = loadAverage();
   log(`reader: apply -> a cairn/client watch yields the typed value, ${options.latencySamples} creates at ${options.rate}/s (after ${WARMUP} not counted), Cairn on its own namespace and prefix`);
   const reader = await measureReader(
-    () => startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(READER), '--no-leader-elect', '--log-level=warn'] }),
+    () => startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(READER), '--no-leader-elect', '--log-level=warn'], ...(cairnMain ? { main: cairnMain } : {}) }),
     kube,
     etcd,
     { endpoints: cp.info.storeEndpoints, ...READER },
@@ -165,7 +171,7 @@ try {
   const results: Results = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), kernel: release(), node: process.version },
-    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn', 'reader'] },
+    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn', 'reader'], cairnRunsFrom: options.fromSource ? 'src/main.ts' : 'compiled (tsc -p tsconfig.build.json)' },
     versions: { cairn: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(), kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, node: process.version, storeMembers: options.members },
     settings: { entries: total, latencySamples: options.latencySamples, ratePerSecond: options.rate, concurrency: options.concurrency, creators: options.creators },
     floor: {

@@ -29,7 +29,7 @@ export interface Results {
   when: string;
   machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string; node: string };
   /** Load averages (1, 5, 15 min) before each part, and the order the parts ran in. */
-  conditions: { loadAverage: Record<string, [number, number, number]>; order: string[] };
+  conditions: { loadAverage: Record<string, [number, number, number]>; order: string[]; cairnRunsFrom: string };
   versions: { cairn: string; kubernetes: string; etcd: string; node: string; storeMembers: number };
   settings: { entries: number; latencySamples: number; ratePerSecond: number; concurrency: number; creators: number };
   /** go: compiled client-go + clientv3 (the floor every ratio divides by); node: undici + etcd3, what a Node client costs. */
@@ -89,7 +89,7 @@ function floorRows(label: string, f: FloorFigures): string[][] {
 export function formatTable(r: Results): string {
   const s = (x: Summary): [string, string, string] => [ms(x.p50), ms(x.p90), ms(x.p99)];
   const machine = `${r.machine.cpus} × ${r.machine.cpuModel}, ${Math.round(r.machine.memoryBytes / 2 ** 30)} GiB; Node ${r.machine.node}; Kubernetes ${r.versions.kubernetes}, etcd ${r.versions.etcd} (${r.versions.storeMembers} members); Cairn ${r.versions.cairn}`;
-  const load = `Load average (1/5/15 min) before each part: ${Object.entries(r.conditions.loadAverage).map(([part, l]) => `${part} ${l.map((v) => v.toFixed(2)).join('/')}`).join('; ')}. Order: ${r.conditions.order.join(', ')}.`;
+  const load = `Load average (1/5/15 min) before each part: ${Object.entries(r.conditions.loadAverage).map(([part, l]) => `${part} ${l.map((v) => v.toFixed(2)).join('/')}`).join('; ')}. Order: ${r.conditions.order.join(', ')}. Cairn runs ${r.conditions.cairnRunsFrom}.`;
   const rate = `${r.settings.ratePerSecond}/s open loop`;
   const latency = table(
     ['what', 'p50', 'p90', 'p99'],
