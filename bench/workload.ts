@@ -31,7 +31,7 @@ export function canonicalOf(data: Record<string, unknown>): string {
 export function txnOfCairnShape(prefix: string, namespace: string, key: string, fence: { key: string; revision: string }, value: string): GuardedTxn {
   const data = `${prefix}/data/${namespace}/${key}`;
   const meta = `${prefix}/meta/${namespace}/${key}`;
-  const metaValue = JSON.stringify({ committedAt: new Date().toISOString(), dataHash: 'sha256:0', generation: 1, name: key, namespace, schema: SCHEMA, uid: key });
+  const metaValue = JSON.stringify({ committedAt: new Date().toISOString(), dataHash: 'sha256:0', fence: fence.revision, generation: 1, name: key, namespace, schema: SCHEMA, uid: key });
   return {
     compares: [{ kind: 'modRevision', key: fence.key, equals: fence.revision }, { kind: 'absent', key: meta }, { kind: 'absent', key: data }],
     operations: [{ kind: 'put', key: data, value }, { kind: 'put', key: meta, value: metaValue }],

@@ -114,7 +114,7 @@ func run(kubeconfig string, endpoints []string, workloadFile string) error {
 
 		keys := shape.EntryKeys(w.Prefix, w.Namespace, item.Name)
 		dataHash := shape.Hash(item.Canonical)
-		meta := shape.StoredMeta{CommittedAt: shape.FormatTime(time.Now()), DataHash: dataHash, Generation: created.GetGeneration(), Name: item.Name, Namespace: w.Namespace, Schema: "database@v1", UID: string(created.GetUID())}
+		meta := shape.StoredMeta{CommittedAt: shape.FormatTime(time.Now()), DataHash: dataHash, Fence: fmt.Sprint(w.FenceRevision), Generation: created.GetGeneration(), Name: item.Name, Namespace: w.Namespace, Schema: "database@v1", UID: string(created.GetUID())}
 		t1 := time.Now()
 		txn, err := shape.Commit(etcd.Txn(ctx), fenceKey, w.FenceRevision, keys, shape.KeyState{}, shape.KeyState{}, item.Canonical, meta.JSON()).Commit()
 		if err != nil {

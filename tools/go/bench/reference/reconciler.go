@@ -114,7 +114,7 @@ func (r *entryReconciler) commit(ctx context.Context, entry *ConfigEntry) (outco
 			}
 			drift = true
 		}
-		record := shape.StoredMeta{CommittedAt: shape.FormatTime(r.now()), DataHash: dataHash, Generation: entry.Generation, Name: entry.Name, Namespace: entry.Namespace, Schema: schemaID, UID: string(entry.UID)}
+		record := shape.StoredMeta{CommittedAt: shape.FormatTime(r.now()), DataHash: dataHash, Fence: fmt.Sprint(r.view.fence), Generation: entry.Generation, Name: entry.Name, Namespace: entry.Namespace, Schema: schemaID, UID: string(entry.UID)}
 		metaJSON := record.JSON()
 		metaHash := shape.Hash(metaJSON)
 		r.view.expect(keys.Data, dataHash)

@@ -33,6 +33,7 @@ func FenceKey(prefix string) string { return prefix + "/fence" }
 type StoredMeta struct {
 	CommittedAt string `json:"committedAt"`
 	DataHash    string `json:"dataHash"`
+	Fence       string `json:"fence,omitempty"` // the fence revision the writing transaction compared
 	Generation  int64  `json:"generation"`
 	Name        string `json:"name"`
 	Namespace   string `json:"namespace"`

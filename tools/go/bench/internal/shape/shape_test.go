@@ -5,8 +5,8 @@ import "testing"
 // The expected strings are Cairn's own output (src/domain/stored-meta.ts serializeStoredMeta and
 // canonical.ts sha256, run in Node), not this package's: the meta value must be byte-identical.
 func TestMetaJSONIsCairnsCanonicalRecord(t *testing.T) {
-	got := StoredMeta{Schema: "database@v1", UID: "u-1", Namespace: "ns", Name: "n", Generation: 2, DataHash: "sha256:ab", CommittedAt: "2026-11-29T12:00:00Z"}.JSON()
-	want := `{"committedAt":"2026-11-29T12:00:00Z","dataHash":"sha256:ab","generation":2,"name":"n","namespace":"ns","schema":"database@v1","uid":"u-1"}`
+	got := StoredMeta{Schema: "database@v1", UID: "u-1", Namespace: "ns", Name: "n", Generation: 2, DataHash: "sha256:ab", CommittedAt: "2026-11-29T12:00:00Z", Fence: "41"}.JSON()
+	want := `{"committedAt":"2026-11-29T12:00:00Z","dataHash":"sha256:ab","fence":"41","generation":2,"name":"n","namespace":"ns","schema":"database@v1","uid":"u-1"}`
 	if got != want {
 		t.Fatalf("meta JSON\n got %s\nwant %s", got, want)
 	}
