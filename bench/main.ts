@@ -60,6 +60,8 @@ const RAW_PREFIX = '/bench-raw';
 
 const load: Record<string, [number, number, number]> = { start: loadAverage() };
 const referencePath = referenceBinary();
+// Read now: the commit measured is the one checked out when the run starts.
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 if (!options.fromSource) log('compiling Cairn as the image does (tsc -p tsconfig.build.json)');
 const cairnMain = options.fromSource ? undefined : buildCairn();
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
@@ -172,7 +174,7 @@ try {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), kernel: release(), node: process.version },
     conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn', 'reader'], cairnRunsFrom: options.fromSource ? 'src/main.ts' : 'compiled (tsc -p tsconfig.build.json)' },
-    versions: { cairn: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim(), kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, node: process.version, storeMembers: options.members },
+    versions: { cairn: commit, kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, node: process.version, storeMembers: options.members },
     settings: { entries: total, latencySamples: options.latencySamples, ratePerSecond: options.rate, concurrency: options.concurrency, creators: options.creators },
     floor: {
       go: floorOf(goFloor),
