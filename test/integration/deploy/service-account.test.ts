@@ -2,7 +2,7 @@
  * Least privilege, proven both ways on the real apiserver. The chart's ServiceAccount and RBAC are
  * created in a test namespace; the operator runs with a token the TokenRequest API issued for that
  * ServiceAccount (not as admin), configured by the chart's own Deployment env and args, and
- * reconciles entries end to end: the RBAC is enough. Then every other request that token could try
+ * reconciles entries and bundles end to end: the RBAC is enough. Then every other request that token could try
  * is refused: the RBAC is not more than enough.
  */
 import { mkdtempSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../../src/api/names.ts';
 import { type OperatorProcess, startOperatorProcess } from '../../../tools/controlplane/operator-process.ts';
 import { adminKubeConfig, controlPlane, uniqueName } from '../../support/cluster.ts';
-import { Entries, conditionOf } from '../../support/entries.ts';
+import { Bundles, Entries, conditionOf } from '../../support/entries.ts';
 import { StoreReader } from '../../support/store.ts';
 import { type K8sObject, MINIMAL_VALUES, find, helmTemplate, kubectl, kubectlOrThrow, objectsOf, serviceAccountKubeconfig, toManifests } from './support.ts';
 
@@ -42,6 +42,7 @@ describe("the operator as the chart's ServiceAccount", () => {
   const prefix = `/${uniqueName('rbac')}`;
   const podName = `${release}-cairn-7d9f-x2x4q`;
   const entries = new Entries(namespace);
+  const bundles = new Bundles(namespace);
   const store = new StoreReader();
   let rbac = '';
   let serviceAccount = '';
@@ -111,6 +112,17 @@ describe("the operator as the chart's ServiceAccount", () => {
     await expect.poll(async () => eventReasons(namespace), { timeout: 10_000 }).toContain('Committed');
   });
 
+  it('commits a bundle (finalizer, every member at the status revision) and deletes it', async () => {
+    const members = ['checkout/a', 'checkout/b'].map((key) => ({ key, schema: 'database@v1', data: database }));
+    await bundles.create('checkout', { members });
+    const ready = await bundles.waitReady('checkout');
+    expect(ready.metadata.finalizers).toContain(FINALIZER);
+    for (const { key } of members) expect((await store.get(`${prefix}/meta/${namespace}/${key}`))?.modRevision).toBe(ready.status?.revision);
+    await bundles.delete('checkout');
+    await bundles.waitGone('checkout');
+    expect(await store.get(`${prefix}/data/${namespace}/checkout/a`)).toBeUndefined();
+  });
+
   it('reports bad data as Stalled, with a Warning event', async () => {
     await entries.create('bad-port', { schema: 'database@v1', data: { ...database, port: '5432' } });
     const stalled = await entries.waitStalled('bad-port', 'InvalidData');
@@ -141,8 +153,10 @@ describe("the operator as the chart's ServiceAccount", () => {
     const verbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
     for (const ns of [namespace, elsewhere]) {
       for (const verb of verbs) {
-        asks.push([verb, 'cairn.dev', 'configentries', '', '', ns]);
-        for (const sub of ['status', 'finalizers']) asks.push([verb, 'cairn.dev', 'configentries', sub, '', ns]);
+        for (const resource of ['configentries', 'configbundles']) {
+          asks.push([verb, 'cairn.dev', resource, '', '', ns]);
+          for (const sub of ['status', 'finalizers']) asks.push([verb, 'cairn.dev', resource, sub, '', ns]);
+        }
         asks.push([verb, '', 'events', '', '', ns]);
         asks.push([verb, 'events.k8s.io', 'events', '', '', ns]);
         asks.push([verb, 'coordination.k8s.io', 'leases', '', '', ns]);
@@ -174,6 +188,8 @@ describe("the operator as the chart's ServiceAccount", () => {
         'list cairn.dev/configentries', 'watch cairn.dev/configentries', 'patch cairn.dev/configentries', 'patch cairn.dev/configentries/status', 'create core/events', 'patch core/events',
         'list cairn.dev/configentries (other namespace)', 'watch cairn.dev/configentries (other namespace)', 'patch cairn.dev/configentries (other namespace)',
         'patch cairn.dev/configentries/status (other namespace)', 'create core/events (other namespace)', 'patch core/events (other namespace)',
+        'list cairn.dev/configbundles', 'watch cairn.dev/configbundles', 'patch cairn.dev/configbundles', 'patch cairn.dev/configbundles/status',
+        'list cairn.dev/configbundles (other namespace)', 'watch cairn.dev/configbundles (other namespace)', 'patch cairn.dev/configbundles (other namespace)', 'patch cairn.dev/configbundles/status (other namespace)',
         // ClusterRole -schemas: declared schemas and the admission policies generated from them (cluster-scoped).
         'list cairn.dev/configschemas (cluster)', 'watch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas/status (cluster)',
         ...['validatingadmissionpolicies', 'validatingadmissionpolicybindings'].flatMap((r) => ['list', 'create', 'patch', 'delete'].map((verb) => `${verb} admissionregistration.k8s.io/${r} (cluster)`)),
