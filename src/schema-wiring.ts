@@ -59,14 +59,21 @@ export const WITHOUT_SCHEMA_ENGINE: DeclaredSchemaLookup = {
 export async function startSchemaController(w: SchemaWiring): Promise<StartedSchemaController> {
   const file = w.config.schemaEngineFile ?? '';
   const started = Date.now();
-  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new SchemaEngineUnavailableError(`cannot read the schema engine ${file} (--schema-engine-file): ${error.code ?? error.message}`, { cause: error });
-  });
+  let bytes = 0;
+  // A reader, not the bytes: the loader drops them once compiled, before Go's initialisation (71 MB
+  // less resident memory and peak than holding them here).
+  const read = async (): Promise<Uint8Array> => {
+    const read = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new SchemaEngineUnavailableError(`cannot read the schema engine ${file} (--schema-engine-file): ${error.code ?? error.message}`, { cause: error });
+    });
+    bytes = read.length;
+    return read;
+  };
   // Loaded here, not imported at the top: an operator without the engine loads no node:wasi (and
   // logs none of its ExperimentalWarning).
   const { loadSchemaEngine } = await import('./schemas/engine/load.ts');
-  const engine = await loadSchemaEngine(bytes);
-  w.log.info({ file, bytes: bytes.length, ms: Date.now() - started }, 'schema engine loaded');
+  const engine = await loadSchemaEngine(read);
+  w.log.info({ file, bytes, ms: Date.now() - started }, 'schema engine loaded');
   const registry = new SchemaRegistry(engine, (name) => w.manager.queueEntriesNaming(name));
   const client = new ConfigSchemaClient(w.kubeConfig, (error) => {
     w.log.warn({ err: error }, 'configschema watch: event skipped');

@@ -26,7 +26,7 @@ const controlPlane = await startControlPlane({ members: 1, log: (line) => consol
 let failed = true;
 try {
   await installCrds(controlPlane.info); // the ConfigEntry CRD, for the admission judge
-  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(await readFile(wasm ?? ''))), admissionJudge(controlPlane.info.kubeconfig)];
+  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(() => readFile(wasm ?? ''))), admissionJudge(controlPlane.info.kubeconfig)];
   const started = Date.now();
   const report = await runParity({ judges, corpus: parityCorpus(), cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });
   for (const judge of judges) await judge.close();

@@ -14,5 +14,5 @@ export function validatorWasmPath(): string {
 }
 
 export async function loadTestEngine(): Promise<SchemaEngine> {
-  return loadSchemaEngine(await readFile(validatorWasmPath()));
+  return loadSchemaEngine(() => readFile(validatorWasmPath()));
 }
