@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { GROUP, PLURAL, VERSION } from '../../api/names.ts';
 import { stringLiteral } from './cel.ts';
 import { type Problem, readSchema } from './schema-node.ts';
-import { DATA } from './sites.ts';
 import { joinValidations, type Validation, validationsOf } from './validations.ts';
 
 export type { Problem } from './schema-node.ts';
@@ -44,7 +43,7 @@ export const MAX_EXPRESSION_CHARS = 50_000;
 export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionPolicyResult {
   const read = readSchema(input.openAPIV3Schema);
   if (!read.ok) return { ok: false, problems: read.problems };
-  const { validations, problems } = validationsOf(read.node);
+  const { validations, variables, problems } = validationsOf(read.node);
   if (problems.length > 0) return { ok: false, problems };
 
   const id = `${input.name}@${input.version}`;
@@ -69,8 +68,8 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
         resourceRules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] }],
       },
       matchConditions: [{ name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` }],
-      variables: [{ name: DATA.slice('variables.'.length), expression: 'object.spec.data' }],
-      validations: [...warnings, ...joinValidations(validations, MAX_EXPRESSION_CHARS)].map(({ expression, message, messageExpression, reason }) => ({ expression, message, messageExpression, reason })),
+      variables,
+      validations: [...warnings, ...joinValidations(validations, MAX_EXPRESSION_CHARS)].map(({ expression, message, messageExpression, reason }) => ({ expression, message, ...(messageExpression === undefined ? {} : { messageExpression }), reason })),
     },
   };
   const binding: KubeObject = {

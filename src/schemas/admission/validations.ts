@@ -1,38 +1,54 @@
 /**
- * From a schema tree to the policy's validations: one per node that has schema checks, one per CEL
- * rule, each quantified over every value of its node inside spec.data and each with a message
- * expression that names the failing field (`spec.data.routes[2].burst: should be ...`).
+ * From a schema tree to the policy's validations, each naming the failing field
+ * (`spec.data.routes[2].burst: should be ...`):
+ * - at a node reached through fields only (one value), one validation per required property, one for
+ *   its other schema checks and one per CEL rule, each with a static message (a rule's
+ *   messageExpression is kept);
+ * - at a node inside a list or map (one value per item), one validation for all of the node's checks,
+ *   and one per rule, quantified over every value, with a message expression naming the first
+ *   failing index or key. These are `joinable` (see joinValidations).
  *
- * Guarantees: schema-check validations come before rule validations (a denial names a type or range
- * problem before a rule that reads the same field); an untranslatable rule is a Problem naming its
- * schema path, never an approximation.
+ * Why static messages where they can be: the apiserver evaluates every messageExpression of a policy
+ * on every request it matches, valid or not (validating/validator.go runs the message filter before it
+ * looks at the verdicts), so a message expression that finds the failing check costs as much as the
+ * check itself, on the valid requests too.
+ *
+ * Guarantees: schema-check validations come before rule validations (the apiserver reports the first
+ * denial: a type or range problem is named before a rule that reads the same field); a check that
+ * assumes the node's type holds when the value has another type (the type check denies it, once); an
+ * untranslatable rule is a Problem naming its schema path, never an approximation.
  */
+import { Bindings, type PolicyVariable } from './bindings.ts';
 import { and, stringLiteral } from './cel.ts';
 import { type Check, nodeChecks, typeCheck } from './checks.ts';
 import type { Problem, Rule, SchemaNode } from './schema-node.ts';
-import { child, DATA_PATH, failingPath, forEvery, ROOT_SITE, type Site } from './sites.ts';
+import { child, DATA_PATH, failingPath, forEvery, isSingleValued, ROOT_SITE, type Site } from './sites.ts';
 import { fieldsReadFromSelf, Untranslatable, viewOf } from './view.ts';
 
 export interface Validation {
   readonly expression: string;
   readonly message: string;
-  readonly messageExpression: string;
+  readonly messageExpression?: string;
   readonly reason: 'Invalid';
+  /** Quantified over list items or map values, with a message expression: may be joined with others. */
+  readonly joinable?: boolean;
 }
 
 /** Identifiers of the admission environment that a CRD rule cannot mean (they are not declared there). */
 const ADMISSION_ONLY = /\b(object|oldObject|request|params|namespaceObject|authorizer|variables)\b/;
 
-export function validationsOf(root: SchemaNode): { validations: Validation[]; problems: Problem[] } {
+/** The validations, the policy variables they read (in order: each may read those before it), and problems. */
+export function validationsOf(root: SchemaNode): { validations: Validation[]; variables: readonly PolicyVariable[]; problems: Problem[] } {
+  const bindings = new Bindings();
   const schemaChecks: Validation[] = [];
   const rules: Validation[] = [];
   const problems: Problem[] = [];
   const visit = (node: SchemaNode, site: Site): void => {
     const checks = nodeChecks(node, '_', site === ROOT_SITE);
-    if (checks.length > 0) schemaChecks.push(checkValidation(node, site));
+    if (checks.length > 0) schemaChecks.push(...(isSingleValued(site) ? checkValidations(node, site, bindings) : [checkValidation(node, site, bindings)]));
     for (const rule of node.rules) {
       try {
-        rules.push(ruleValidation(node, site, rule));
+        rules.push(ruleValidation(node, site, rule, bindings));
       } catch (error) {
         if (!(error instanceof Untranslatable)) throw error;
         problems.push({ path: rule.path, message: `${error.message} (at ${error.path})` });
@@ -43,23 +59,29 @@ export function validationsOf(root: SchemaNode): { validations: Validation[]; pr
     if (node.items !== undefined) visit(node.items, child(site, { kind: 'item' }, node.items));
   };
   visit(root, ROOT_SITE);
-  return { validations: [...schemaChecks, ...rules], problems };
+  // Joinable ones last in each group, so that they form one run (joinValidations).
+  const inOrder = (vs: Validation[]): Validation[] => [...vs.filter((v) => !v.joinable), ...vs.filter((v) => v.joinable)];
+  return { validations: [...inOrder(schemaChecks), ...inOrder(rules)], variables: bindings.variables, problems };
 }
 
 /**
- * Validations joined into as few as possible (each expression at most `maxChars`): the apiserver's
- * cost per validation, not per term, dominates a create (measured: 18 separate validations of
- * database@v1 took a dry-run create from 2.7 to 4.1 ms p50). The verdict is unchanged: CEL's && is
- * false when any term is false, even if another errs; the message is that of the first failing term.
+ * Consecutive joinable validations joined into as few as possible (each expression at most
+ * `maxChars`); the others are kept as they are. A joined message expression is one message filter
+ * evaluation instead of one per validation, each of which re-evaluates its checks to find the
+ * failing index. The verdict is unchanged: CEL's && is false when any term is false, even if another
+ * errs; the message is that of the first failing term.
  */
 export function joinValidations(validations: readonly Validation[], maxChars: number): Validation[] {
   const groups: Validation[][] = [];
   let size = Infinity;
+  let joining = false;
   for (const v of validations) {
-    if (size + v.expression.length > maxChars) {
+    const joinable = v.joinable === true && v.messageExpression !== undefined;
+    if (!joinable || !joining || size + v.expression.length > maxChars) {
       groups.push([]);
       size = 0;
     }
+    joining = joinable;
     (groups[groups.length - 1] as Validation[]).push(v);
     size += v.expression.length;
   }
@@ -71,19 +93,47 @@ export function joinValidations(validations: readonly Validation[], maxChars: nu
       messageExpression: group.slice(0, -1).reduceRight((otherwise, v) => `(!(${v.expression}) ? (${v.messageExpression}) : ${otherwise})`, `(${last.messageExpression})`),
       message: `${DATA_PATH}: is invalid`,
       reason: 'Invalid',
+      joinable: true,
     };
   });
 }
 
-function checkValidation(node: SchemaNode, site: Site): Validation {
+/**
+ * The validations of a single-valued node: one per required property (`spec.data.a.b: Required
+ * value`), and one for all its other checks, whose static message lists them after the field path
+ * (`spec.data.port: must be of type integer; should be less than or equal to 65535`). One per check
+ * would repeat the node's guards in each, which costs more than it saves (measured).
+ */
+function checkValidations(node: SchemaNode, site: Site, bindings: Bindings): Validation[] {
+  const root = site === ROOT_SITE;
+  const required = (c: Check): boolean => c.suffix.endsWith(': Required value') && !c.suffix.startsWith(':');
+  const type = root ? undefined : typeCheck(node, '_');
+  // A required check reads the object's fields: only on a value that is an object.
+  const guarded = (x: string, holds: string): string => (type === undefined ? holds : `!(${(typeCheck(node, x) as Check).holds}) || (${holds})`);
+  const validations: Validation[] = [];
+  nodeChecks(node, '_', root).forEach((check, k) => {
+    if (!required(check)) return;
+    const holds = (x: string): string => guarded(x, (nodeChecks(node, x, root)[k] as Check).holds);
+    validations.push({ expression: forEvery(site, holds, { bindings }), message: `${staticPath(site)}${check.suffix}`, reason: 'Invalid' });
+  });
+  const others = nodeChecks(node, '_', root).filter((c) => !required(c));
+  if (others.length > 0) {
+    const holds = (x: string): string => and(nodeChecks(node, x, root).filter((c) => !required(c)).map((c) => c.holds));
+    validations.push({ expression: forEvery(site, holds, { bindings }), message: `${staticPath(site)}: ${others.map((c) => c.suffix.replace(/^: /, '')).join('; ')}`, reason: 'Invalid' });
+  }
+  return validations;
+}
+
+function checkValidation(node: SchemaNode, site: Site, bindings: Bindings): Validation {
   const root = site === ROOT_SITE;
   const holds = (x: string): string => and(nodeChecks(node, x, root).map((c) => c.holds));
   const firstFailure = (x: string): string => chain(nodeChecks(node, x, root));
   return {
-    expression: forEvery(site, holds),
-    messageExpression: failingPath(site, holds, firstFailure),
+    expression: forEvery(site, holds, { bindings }),
+    messageExpression: failingPath(site, holds, firstFailure, { bindings }),
     message: `${staticPath(site)}: is invalid`,
     reason: 'Invalid',
+    joinable: true,
   };
 }
 
@@ -93,7 +143,7 @@ function chain(checks: readonly Check[]): string {
   return checks.slice(0, -1).reduceRight((otherwise, c) => `(!(${c.holds}) ? ${stringLiteral(c.suffix)} : ${otherwise})`, stringLiteral(last.suffix));
 }
 
-function ruleValidation(node: SchemaNode, site: Site, rule: Rule): Validation {
+function ruleValidation(node: SchemaNode, site: Site, rule: Rule, bindings: Bindings): Validation {
   if (node.type === undefined && !node.intOrString) throw new Untranslatable(node.path, 'the apiserver compiles no rule on a node without a type');
   if (ADMISSION_ONLY.test(rule.rule) || (rule.messageExpression !== undefined && ADMISSION_ONLY.test(rule.messageExpression))) {
     throw new Untranslatable(node.path, 'a rule names an identifier of the admission environment (object, request, variables, ...)');
@@ -105,16 +155,23 @@ function ruleValidation(node: SchemaNode, site: Site, rule: Rule): Validation {
     return type === undefined ? inner : `!(${type.holds}) || (${inner})`;
   };
   const read = fieldsReadFromSelf([rule.rule, rule.messageExpression ?? '']);
-  const holds = (x: string): string => applies(x, `[${viewOf(node, x, 0, read)}].all(self, ${rule.rule})`);
+  // At a single-valued site the view is one value, read by the rule and its message: a variable. It
+  // is only evaluated where the type check allows (variables are lazy), as the inline view was.
+  const view = (x: string): string => (isSingleValued(site) ? bindings.bind(viewOf(node, x, 0, read)) : viewOf(node, x, 0, read));
+  const holds = (x: string): string => applies(x, `[${view(x)}].all(self, ${rule.rule})`);
   const message = rule.messageExpression !== undefined
-    ? (x: string) => `[${viewOf(node, x, 0, read)}].map(self, ${rule.messageExpression})[0]`
+    ? (x: string) => `[${view(x)}].map(self, ${rule.messageExpression})[0]`
     : () => stringLiteral(rule.message ?? `failed rule: ${rule.rule}`);
   const fieldPath = rule.fieldPath ?? '';
+  const expression = forEvery(site, holds, { skipNull: true, bindings });
+  const staticMessage = `${staticPath(site)}${fieldPath}: ${rule.message ?? `failed rule: ${rule.rule}`}`;
+  if (isSingleValued(site) && rule.messageExpression === undefined) return { expression, message: staticMessage, reason: 'Invalid' };
   return {
-    expression: forEvery(site, holds, true),
-    messageExpression: failingPath(site, holds, (x) => `${stringLiteral(`${fieldPath}: `)} + ${message(x)}`, true),
-    message: `${staticPath(site)}${fieldPath}: ${rule.message ?? `failed rule: ${rule.rule}`}`,
+    expression,
+    messageExpression: failingPath(site, holds, (x) => `${stringLiteral(`${fieldPath}: `)} + ${message(x)}`, { skipNull: true, bindings }),
+    message: staticMessage,
     reason: 'Invalid',
+    joinable: !isSingleValued(site),
   };
 }
 

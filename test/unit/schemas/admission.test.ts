@@ -9,13 +9,27 @@ import { readSchema } from '../../../src/schemas/admission/schema-node.ts';
 import { joinValidations, type Validation, validationsOf } from '../../../src/schemas/admission/validations.ts';
 import { fieldsReadFromSelf } from '../../../src/schemas/admission/view.ts';
 
-/** The validations of a schema, one per node with checks and one per rule (before joining). */
-function validations(openAPIV3Schema: unknown): Validation[] {
+/** The generator's output for a schema (before joining). */
+function generated(openAPIV3Schema: unknown) {
   const read = readSchema(openAPIV3Schema);
   if (!read.ok) throw new Error(JSON.stringify(read.problems));
-  const { validations, problems } = validationsOf(read.node);
-  if (problems.length > 0) throw new Error(JSON.stringify(problems));
-  return validations;
+  const result = validationsOf(read.node);
+  if (result.problems.length > 0) throw new Error(JSON.stringify(result.problems));
+  return result;
+}
+
+/**
+ * The validations of a schema (before joining), with every policy variable written out where it is
+ * read: the CEL each validation evaluates, whatever the generator chose to bind.
+ */
+function validations(openAPIV3Schema: unknown): Validation[] {
+  const { validations, variables } = generated(openAPIV3Schema);
+  const byName = new Map(variables.map((v) => [v.name, v.expression]));
+  const inline = (text: string): string => {
+    const next = text.replace(/\bvariables\.(v\d+)\b/g, (_, name: string) => byName.get(name) ?? `variables.${name}`);
+    return next === text ? text : inline(next);
+  };
+  return validations.map((v) => ({ ...v, expression: inline(v.expression), ...(v.messageExpression === undefined ? {} : { messageExpression: inline(v.messageExpression) }) }));
 }
 
 function problems(openAPIV3Schema: unknown): { path: string; message: string }[] {
@@ -27,45 +41,45 @@ const object = (properties: Record<string, unknown>, extra: Record<string, unkno
 
 describe('the CEL written for one property', () => {
   const cases: [string, unknown, string][] = [
-    ['integer with bounds', { type: 'integer', minimum: 1, maximum: 10 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int) && (variables.data.p >= 1) && (variables.data.p <= 10))'],
-    ['exclusive number bounds compare as doubles', { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 2.5 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == double) && (double(variables.data.p) > 0.0) && (double(variables.data.p) <= 2.5))'],
-    ['string lengths (runes) and pattern', { type: 'string', minLength: 1, maxLength: 3, pattern: '^a"b$' }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == string) && (size(variables.data.p) >= 1) && (size(variables.data.p) <= 3) && (variables.data.p.matches("^a\\"b$")))'],
-    ['enum', { type: 'string', enum: ['a', 'b'] }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == string) && (variables.data.p in ["a", "b"]))'],
-    ['boolean', { type: 'boolean' }, '!has(variables.data.p) || !(variables.data.p != null) || (type(variables.data.p) == bool)'],
-    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == string) && ((type(variables.data.p) != int && type(variables.data.p) != double) || (variables.data.p <= 5)) && (type(variables.data.p) != string || (size(variables.data.p) <= 2)))'],
-    ['int-or-string with anyOf branches of either kind', { 'x-kubernetes-int-or-string': true, anyOf: [{ minimum: 0 }, { pattern: '^[0-9]+%$' }] }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int || type(variables.data.p) == string) && ((((type(variables.data.p) != int && type(variables.data.p) != double) || (variables.data.p >= 0)) || (type(variables.data.p) != string || (variables.data.p.matches("^[0-9]+%$"))))))'],
-    ['integer multipleOf', { type: 'integer', multipleOf: 5 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == int) && (variables.data.p % 5 == 0))'],
-    ['a set list', { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set', maxItems: 3 }, '!has(variables.data.p) || !(variables.data.p != null) || ((type(variables.data.p) == list) && (size(variables.data.p) <= 3) && (variables.data.p.all(a, variables.data.p.exists_one(b, b == a))))'],
+    ['integer with bounds', { type: 'integer', minimum: 1, maximum: 10 }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == int) && (object.spec.data.p >= 1) && (object.spec.data.p <= 10))'],
+    ['exclusive number bounds compare as doubles', { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 2.5 }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == int || type(object.spec.data.p) == double) && (double(object.spec.data.p) > 0.0) && (double(object.spec.data.p) <= 2.5))'],
+    ['string lengths (runes) and pattern', { type: 'string', minLength: 1, maxLength: 3, pattern: '^a"b$' }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == string) && (size(object.spec.data.p) >= 1) && (size(object.spec.data.p) <= 3) && (object.spec.data.p.matches("^a\\"b$")))'],
+    ['enum', { type: 'string', enum: ['a', 'b'] }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == string) && (object.spec.data.p in ["a", "b"]))'],
+    ['boolean', { type: 'boolean' }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || (type(object.spec.data.p) == bool)'],
+    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == int || type(object.spec.data.p) == string) && ((type(object.spec.data.p) != int && type(object.spec.data.p) != double) || (object.spec.data.p <= 5)) && (type(object.spec.data.p) != string || (size(object.spec.data.p) <= 2)))'],
+    ['int-or-string with anyOf branches of either kind', { 'x-kubernetes-int-or-string': true, anyOf: [{ minimum: 0 }, { pattern: '^[0-9]+%$' }] }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == int || type(object.spec.data.p) == string) && ((((type(object.spec.data.p) != int && type(object.spec.data.p) != double) || (object.spec.data.p >= 0)) || (type(object.spec.data.p) != string || (object.spec.data.p.matches("^[0-9]+%$"))))))'],
+    ['integer multipleOf', { type: 'integer', multipleOf: 5 }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == int) && (object.spec.data.p % 5 == 0))'],
+    ['a set list', { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set', maxItems: 3 }, '!has(object.spec.data.p) || !(object.spec.data.p != null) || ((type(object.spec.data.p) == list) && (size(object.spec.data.p) <= 3) && (object.spec.data.p.all(a, object.spec.data.p.exists_one(b, b == a))))'],
   ];
   it.each(cases)('%s', (_name, schema, expected) => {
     expect(validations(object({ p: schema }))[0]?.expression).toBe(expected);
   });
 
   it('a property name that is not a CEL identifier is selected by index', () => {
-    expect(validations(object({ 'max-conns': { type: 'integer' } }))[0]?.expression).toBe('!("max-conns" in variables.data) || !(variables.data["max-conns"] != null) || (type(variables.data["max-conns"]) == int)');
+    expect(validations(object({ 'max-conns': { type: 'integer' } }))[0]?.expression).toBe('!("max-conns" in object.spec.data) || !(object.spec.data["max-conns"] != null) || (type(object.spec.data["max-conns"]) == int)');
   });
 });
 
 describe('required, defaults and nulls', () => {
   it('a required field without default must be present and not null', () => {
-    expect(validations(object({ a: { type: 'string' } }, { required: ['a'] }))[0]?.expression).toBe('has(variables.data.a) && variables.data.a != null');
+    expect(validations(object({ a: { type: 'string' } }, { required: ['a'] }))[0]?.expression).toBe('has(object.spec.data.a) && object.spec.data.a != null');
   });
   it('a required field with a default is satisfied by defaulting: no check, and an absent value is checked as its default', () => {
     const all = validations(object({ a: { type: 'string', default: 'x' } }, { required: ['a'] }));
-    expect(all.map((v) => v.expression)).toEqual(['!((has(variables.data.a) && variables.data.a != null ? variables.data.a : dyn("x")) != null) || (type((has(variables.data.a) && variables.data.a != null ? variables.data.a : dyn("x"))) == string)']);
+    expect(all.map((v) => v.expression)).toEqual(['!((has(object.spec.data.a) && object.spec.data.a != null ? object.spec.data.a : dyn("x")) != null) || (type((has(object.spec.data.a) && object.spec.data.a != null ? object.spec.data.a : dyn("x"))) == string)']);
   });
   it('a required nullable field may be null', () => {
-    expect(validations(object({ a: { type: 'string', nullable: true } }, { required: ['a'] }))[0]?.expression).toBe('has(variables.data.a)');
+    expect(validations(object({ a: { type: 'string', nullable: true } }, { required: ['a'] }))[0]?.expression).toBe('has(object.spec.data.a)');
   });
   it('a null list item is a type error unless the items are nullable or defaulted', () => {
     const plain = validations(object({ l: { type: 'array', items: { type: 'integer' } } }))[1]?.expression;
-    expect(plain).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, type(i1) == int))');
+    expect(plain).toBe('!has(object.spec.data.l) || !(type(object.spec.data.l) == list) || (object.spec.data.l.all(i1, type(i1) == int))');
     const defaulted = validations(object({ l: { type: 'array', items: { type: 'integer', default: 1 } } }))[1]?.expression;
-    expect(defaulted).toBe('!has(variables.data.l) || !(type(variables.data.l) == list) || (variables.data.l.all(i1, !((i1 == null ? dyn(1) : i1) != null) || (type((i1 == null ? dyn(1) : i1)) == int)))');
+    expect(defaulted).toBe('!has(object.spec.data.l) || !(type(object.spec.data.l) == list) || (object.spec.data.l.all(i1, !((i1 == null ? dyn(1) : i1) != null) || (type((i1 == null ? dyn(1) : i1)) == int)))');
   });
   it('maxProperties counts properties after pruning and defaulting', () => {
     const expression = validations(object({ a: { type: 'string', default: 'x' }, b: { type: 'string' }, c: { type: 'string', nullable: true } }, { maxProperties: 2 }))[0]?.expression;
-    expect(expression).toBe('(1 + (has(variables.data.b) && variables.data.b != null ? 1 : 0) + (has(variables.data.c) ? 1 : 0)) <= 2');
+    expect(expression).toBe('(1 + (has(object.spec.data.b) && object.spec.data.b != null ? 1 : 0) + (has(object.spec.data.c) ? 1 : 0)) <= 2');
   });
 });
 
@@ -75,39 +89,61 @@ describe('x-kubernetes-validations rules', () => {
   it('run on the defaulted value, bound to self, with the rule message after the field path', () => {
     const rule = validations(object({ pool }, {})).at(-1);
     expect(rule?.expression).toBe(
-      '!has(variables.data.pool) || !(variables.data.pool != null) || (!(type(variables.data.pool) == map) || ([{' +
-        '?"min": (has(variables.data.pool.min) && variables.data.pool.min != null ? optional.of(dyn(variables.data.pool.min)) : optional.of(dyn(0))), ' +
-        '?"max": (has(variables.data.pool.max) && variables.data.pool.max != null ? optional.of(dyn(variables.data.pool.max)) : optional.of(dyn(10)))' +
+      '!has(object.spec.data.pool) || !(object.spec.data.pool != null) || (!(type(object.spec.data.pool) == map) || ([{' +
+        '?"min": (has(object.spec.data.pool.min) && object.spec.data.pool.min != null ? optional.of(dyn(object.spec.data.pool.min)) : optional.of(dyn(0))), ' +
+        '?"max": (has(object.spec.data.pool.max) && object.spec.data.pool.max != null ? optional.of(dyn(object.spec.data.pool.max)) : optional.of(dyn(10)))' +
         '}].all(self, self.min <= self.max)))',
     );
-    expect(rule?.messageExpression).toBe('"spec.data.pool" + ".min: " + "min must not exceed max"');
+    // One value: a static message, no message expression (the apiserver evaluates every one on every request).
+    expect(rule?.messageExpression).toBeUndefined();
     expect(rule?.message).toBe('spec.data.pool.min: min must not exceed max');
+  });
+
+  it('at one value, read defaulted values and the view through policy variables, each written once', () => {
+    const { validations: all, variables } = generated(object({ pool }, {}));
+    expect(variables.map((v) => v.expression)).toEqual([
+      '{?"min": (has(object.spec.data.pool.min) && object.spec.data.pool.min != null ? optional.of(dyn(object.spec.data.pool.min)) : optional.of(dyn(0))), ?"max": (has(object.spec.data.pool.max) && object.spec.data.pool.max != null ? optional.of(dyn(object.spec.data.pool.max)) : optional.of(dyn(10)))}',
+      '(has(object.spec.data.pool.min) && object.spec.data.pool.min != null ? object.spec.data.pool.min : dyn(0))',
+      '(has(object.spec.data.pool.max) && object.spec.data.pool.max != null ? object.spec.data.pool.max : dyn(10))',
+    ]);
+    expect(all.map((v) => v.expression)).toEqual([
+      '!has(object.spec.data.pool) || !(object.spec.data.pool != null) || (type(object.spec.data.pool) == map)',
+      '!has(object.spec.data.pool) || !(type(object.spec.data.pool) == map) || (!(variables.v1 != null) || (type(variables.v1) == int))',
+      '!has(object.spec.data.pool) || !(type(object.spec.data.pool) == map) || (!(variables.v2 != null) || (type(variables.v2) == int))',
+      '!has(object.spec.data.pool) || !(object.spec.data.pool != null) || (!(type(object.spec.data.pool) == map) || ([variables.v0].all(self, self.min <= self.max)))',
+    ]);
+  });
+
+  it('a defaulted object is one variable, and the values below it read that variable', () => {
+    const { variables } = generated(object({ pool: { ...pool, default: {} } }, {}));
+    expect(variables[0]?.expression).toBe('(has(object.spec.data.pool) && object.spec.data.pool != null ? object.spec.data.pool : dyn({}))');
+    expect(variables.slice(1).every((v) => !v.expression.includes('object.spec.data.pool'))).toBe(true);
   });
 
   it('are quantified over list items, and the message names the first failing index', () => {
     const rule = validations(object({ l: { type: 'array', items: pool } })).at(-1);
-    expect(rule?.expression).toContain('variables.data.l.all(i1, !(i1 != null) || (!(type(i1) == map) || ([{');
-    expect(rule?.messageExpression).toMatch(/^"spec\.data\.l\[" \+ string\(variables\.data\.l\.indexOf\(variables\.data\.l\.filter\(i1, /);
+    expect(rule?.expression).toContain('object.spec.data.l.all(i1, !(i1 != null) || (!(type(i1) == map) || ([{');
+    expect(rule?.messageExpression).toMatch(/^"spec\.data\.l\[" \+ string\(object\.spec\.data\.l\.indexOf\(object\.spec\.data\.l\.filter\(i1, /);
   });
 
   it('see numbers as doubles and undeclared fields pruned', () => {
     const rule = validations(object({ r: object({ rate: { type: 'number' } }, { 'x-kubernetes-validations': [{ rule: 'self.rate > 1.5' }] }) })).at(-1);
-    expect(rule?.expression).toContain('[{?"rate": (has(variables.data.r.rate) && variables.data.r.rate != null ? optional.of(dyn(double(variables.data.r.rate))) : optional.none())}]');
+    expect(rule?.expression).toContain('[{?"rate": (has(object.spec.data.r.rate) && object.spec.data.r.rate != null ? optional.of(dyn(double(object.spec.data.r.rate))) : optional.none())}]');
     expect(rule?.message).toBe('spec.data.r: failed rule: self.rate > 1.5');
   });
 
   it('see only the fields they read: a map they do not read is no reason to refuse', () => {
     const schema = object({ n: { type: 'integer' }, m: { type: 'object', additionalProperties: { type: 'string' } } }, { 'x-kubernetes-validations': [{ rule: 'self.?n.orValue(0) < 5' }] });
-    expect(validations(schema).at(-1)?.expression).toBe('!(type(variables.data) == map) || ([{?"n": (has(variables.data.n) && variables.data.n != null ? optional.of(dyn(variables.data.n)) : optional.none())}].all(self, self.?n.orValue(0) < 5))');
+    expect(validations(schema).at(-1)?.expression).toBe('!(type(object.spec.data) == map) || ([{?"n": (has(object.spec.data.n) && object.spec.data.n != null ? optional.of(dyn(object.spec.data.n)) : optional.none())}].all(self, self.?n.orValue(0) < 5))');
     const readsAll = object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'self == self' }] });
     expect(problems(readsAll)[0]?.message).toMatch(/escapes/);
   });
 
   it('see a map without its null values (pruned), or with them defaulted', () => {
     const view = (values: Record<string, unknown>) => validations(object({ m: { type: 'object', additionalProperties: values, 'x-kubernetes-validations': [{ rule: 'size(self) < 3' }] } })).at(-1)?.expression;
-    expect(view({ type: 'integer' })).toContain('[variables.data.m.transformMap(vk0, vv0, vv0 != null, dyn(vv0))].all(self, size(self) < 3)');
-    expect(view({ type: 'integer', default: 1 })).toContain('[variables.data.m.transformMap(vk0, vv0, vv0 == null ? dyn(1) : dyn(vv0))]');
-    expect(view({ type: 'integer', nullable: true })).toContain('[variables.data.m].all(self');
+    expect(view({ type: 'integer' })).toContain('[object.spec.data.m.transformMap(vk0, vv0, vv0 != null, dyn(vv0))].all(self, size(self) < 3)');
+    expect(view({ type: 'integer', default: 1 })).toContain('[object.spec.data.m.transformMap(vk0, vv0, vv0 == null ? dyn(1) : dyn(vv0))]');
+    expect(view({ type: 'integer', nullable: true })).toContain('[object.spec.data.m].all(self');
   });
 
   it.each([
@@ -124,15 +160,16 @@ describe('x-kubernetes-validations rules', () => {
   it('use the messageExpression on the same self', () => {
     const rule = validations(object({}, { 'x-kubernetes-validations': [{ rule: 'false', messageExpression: '"got " + string(size(self))' }] })).at(-1);
     expect(rule?.messageExpression).toBe('"spec.data" + ": " + [{}].map(self, "got " + string(size(self)))[0]');
-    expect(rule?.expression).toBe('!(type(variables.data) == map) || ([{}].all(self, false))');
+    expect(rule?.expression).toBe('!(type(object.spec.data) == map) || ([{}].all(self, false))');
   });
 });
 
 describe('joining validations', () => {
-  const v = (n: number): Validation => ({ expression: `e${n}`, messageExpression: `m${n}`, message: `s${n}`, reason: 'Invalid' });
+  const v = (n: number): Validation => ({ expression: `e${n}`, messageExpression: `m${n}`, message: `s${n}`, reason: 'Invalid', joinable: true });
+  const fixed = (n: number): Validation => ({ expression: `f${n}`, message: `s${n}`, reason: 'Invalid' });
 
-  it('one expression for all, and the message of the first that fails', () => {
-    expect(joinValidations([v(1), v(2), v(3)], 100)).toEqual([{ expression: '(e1) && (e2) && (e3)', messageExpression: '(!(e1) ? (m1) : (!(e2) ? (m2) : (m3)))', message: 'spec.data: is invalid', reason: 'Invalid' }]);
+  it('quantified ones into one expression, with the message of the first that fails', () => {
+    expect(joinValidations([v(1), v(2), v(3)], 100)).toEqual([{ expression: '(e1) && (e2) && (e3)', messageExpression: '(!(e1) ? (m1) : (!(e2) ? (m2) : (m3)))', message: 'spec.data: is invalid', reason: 'Invalid', joinable: true }]);
   });
 
   it('no expression longer than the limit unless one alone is', () => {
@@ -140,12 +177,19 @@ describe('joining validations', () => {
     expect(joinValidations([v(1)], 1)).toEqual([v(1)]);
   });
 
-  it('the policy carries the joined validations', () => {
-    const result = generateAdmissionPolicy({ name: 'p', version: 'v1', openAPIV3Schema: object({ a: { type: 'integer' }, b: { type: 'string' } }), owner: { uid: 'u' } });
+  it('validations with a static message stay as they are, in order', () => {
+    expect(joinValidations([fixed(1), fixed(2), v(3), v(4), fixed(5)], 100).map((j) => j.expression)).toEqual(['f1', 'f2', '(e3) && (e4)', 'f5']);
+  });
+
+  it('the policy: one validation per single-valued node with its checks in a static message, quantified ones joined', () => {
+    const schema = object({ a: { type: 'integer', minimum: 1 }, b: { type: 'string' }, l: { type: 'array', items: { type: 'integer', maximum: 3 } }, m: { type: 'object', additionalProperties: { type: 'string' } } }, { required: ['b'] });
+    const result = generateAdmissionPolicy({ name: 'p', version: 'v1', openAPIV3Schema: schema, owner: { uid: 'u' } });
     if (!result.ok) throw new Error('refused');
-    const joined = (result.policy.spec as { validations: Validation[] }).validations;
-    expect(joined).toHaveLength(1);
-    expect(joined[0]?.expression).toBe(validations(object({ a: { type: 'integer' }, b: { type: 'string' } })).map((x) => `(${x.expression})`).join(' && '));
+    const policy = (result.policy.spec as { validations: Validation[] }).validations;
+    expect(policy.map((x) => x.message)).toEqual(['spec.data.b: Required value', 'spec.data.a: must be of type integer; should be greater than or equal to 1', 'spec.data.b: must be of type string', 'spec.data.l: must be of type array', 'spec.data.m: must be of type object', 'spec.data: is invalid']);
+    expect(policy.slice(0, 5).every((x) => x.messageExpression === undefined)).toBe(true);
+    expect(policy[5]?.messageExpression).toMatch(/^\(!\(/);
+    expect(policy[5]?.expression).toBe(validations(schema).filter((x) => x.joinable).map((x) => `(${x.expression})`).join(' && '));
   });
 });
 
