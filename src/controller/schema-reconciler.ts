@@ -8,7 +8,8 @@
  *   needsFinalizer    add the finalizer, then as active
  *   active            judge every version (compile, generate the policy); a refusal is Stalled with
  *                     the path; else apply each served version's policy and binding (server-side
- *                     apply, owned by the ConfigSchema), refuse on a type-check warning, publish the
+ *                     apply, owned by the ConfigSchema), refuse on a type-check warning or an apply
+ *                     the apiserver refuses for good (Stalled with its message), publish the
  *                     served versions (one guarded txn), mark them Ready in the registry (which
  *                     queues the entries that waited), then Ready. A removed version entries still
  *                     name stays published, and the schema is Stalled SchemaInUse until they move.
@@ -22,7 +23,7 @@ import { type ConfigSchema, parseConfigSchema } from '../api/config-schema.ts';
 import { POLICY_REFUSED, SCHEMA_IN_USE } from '../api/conditions.ts';
 import { SCHEMA_CONTROLLER_NAME, SCHEMA_FINALIZER } from '../api/names.ts';
 import { type SchemaOutcome, nextSchemaStatus, statusEquals } from '../domain/conditions.ts';
-import { TerminalError } from '../domain/errors.ts';
+import { CairnError, TerminalError } from '../domain/errors.ts';
 import { finalizerState, withFinalizer, withoutFinalizer } from '../domain/finalizer.ts';
 import { judgeVersions } from '../domain/judge-schema.ts';
 import { schemaKey } from '../domain/keys.ts';
@@ -97,15 +98,18 @@ export class SchemaReconciler {
     }
     const served = verdict.versions.filter((v) => v.admission !== undefined);
     for (const v of served) {
-      const policy = await this.deps.policies.apply(v.admission!.policy);
-      const warnings = typeCheckWarnings(policy);
-      if (warnings.length > 0) {
-        const message = `${v.name}: the apiserver's type check of the admission policy warns: ${warnings.join('; ')}`;
+      const refuse = async (why: string): Promise<ProcessResult> => {
+        const message = `${v.name}: ${why}`;
         this.deps.registry.setNotReady(name, message);
         await this.report(schema, { kind: 'terminal', reason: POLICY_REFUSED, message, versions }, fence);
         return DONE;
-      }
-      await this.deps.policies.apply(v.admission!.binding);
+      };
+      const policy = await this.deps.policies.apply(v.admission!.policy).catch((error: unknown) => refusedBy(error));
+      if ('refused' in policy) return refuse(`the apiserver refused the admission policy: ${policy.refused}`);
+      const warnings = typeCheckWarnings(policy);
+      if (warnings.length > 0) return refuse(`the apiserver's type check of the admission policy warns: ${warnings.join('; ')}`);
+      const binding = await this.deps.policies.apply(v.admission!.binding).catch((error: unknown) => refusedBy(error));
+      if ('refused' in binding) return refuse(`the apiserver refused the admission policy's binding: ${binding.refused}`);
     }
     await this.deps.policies.deleteOtherVersions(name, served.map((v) => v.name));
     const declared = new Set(schema.spec.versions.map((v) => v.name));
@@ -165,6 +169,17 @@ function describeUsers(users: ReadonlyMap<string, readonly string[]>): string {
   const all = [...users].flatMap(([version, entries]) => entries.map((e) => `ConfigEntry ${e} (@${version})`)).sort();
   const named = all.slice(0, NAMED_ENTRIES).join(', ');
   return all.length > NAMED_ENTRIES ? `${named} and ${all.length - NAMED_ENTRIES} more` : named;
+}
+
+/**
+ * An apply the apiserver refused for good (a 4xx but 409 and 429: 422 for a policy whose CEL it does
+ * not compile, 403 without the RBAC) as `{ refused: message }`: retrying cannot help until the schema
+ * or the cluster changes, so the schema is Stalled with the apiserver's message (the error policy
+ * writes no status for a failed Kubernetes request). Any other error is rethrown (503: retried).
+ */
+function refusedBy(error: unknown): { refused: string } {
+  if (error instanceof CairnError && error.fromKubernetesApi && error.failureClass === 'terminal') return { refused: error.message };
+  throw error;
 }
 
 /** The apiserver's type-check warnings on a policy (status.typeChecking.expressionWarnings). */

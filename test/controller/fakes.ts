@@ -44,6 +44,9 @@ export type Call =
   | { readonly kind: 'kube.patchStatus'; readonly entry: string; readonly status: ConfigEntryStatus; readonly result: 'ok' | 'unavailable' | 'conflict' }
   | { readonly kind: 'event'; readonly entry: string; readonly type: 'Normal' | 'Warning'; readonly reason: string; readonly message: string }
   | { readonly kind: 'fence.move'; readonly from: string; readonly result: 'moved' | 'refused' | 'failed'; readonly revision: string }
+  | { readonly kind: 'etcd.scan'; readonly prefix: string }
+  /** A call to another port's fake (schema-fakes.ts), already in words. */
+  | { readonly kind: 'call'; readonly line: string }
   | { readonly kind: 'onFencingLost' };
 
 type CallOf<K extends Call['kind']> = Extract<Call, { kind: K }>;
@@ -80,6 +83,10 @@ export class CallLog {
           return `event ${c.type} ${c.reason}`;
         case 'fence.move':
           return `fence.move: ${c.result}`;
+        case 'etcd.scan':
+          return `etcd.scan ${c.prefix}`;
+        case 'call':
+          return c.line;
         case 'onFencingLost':
           return 'onFencingLost';
       }
@@ -103,7 +110,7 @@ export type CommitFault =
   /** etcd refuses the request before proposing it (no leader): nothing is applied. */
   | 'unavailable';
 
-export class FakeEtcd implements Pick<Store, 'read' | 'readKeys' | 'commit'> {
+export class FakeEtcd implements Pick<Store, 'read' | 'readKeys' | 'commit' | 'scanPrefix'> {
   private readonly log: CallLog;
   private readonly kv = new Map<string, StoredKey>();
   private current = 1;
@@ -182,6 +189,12 @@ export class FakeEtcd implements Pick<Store, 'read' | 'readKeys' | 'commit'> {
   async readKeys(keys: readonly string[]): Promise<ObservedKeySet> {
     this.log.push({ kind: 'etcd.read', dataKey: keys[0] ?? '', metaKey: `(${keys.length} keys)`, result: 'ok' });
     return { keys: Object.fromEntries(keys.map((key) => [key, this.get(key)])), revision: this.revision };
+  }
+
+  async scanPrefix(prefix: string, visit: (kv: { key: string; value: string; modRevision: string; createRevision: string }) => void): Promise<string> {
+    this.log.push({ kind: 'etcd.scan', prefix });
+    for (const kv of this.snapshot([prefix]).kvs) visit(kv);
+    return this.revision;
   }
 
   async commit(txn: GuardedTxn): Promise<TxnResult> {
