@@ -162,7 +162,7 @@ function generationTxn(
   for (const { member, write, observed } of members) {
     compares.push(...guardsAsObserved(member.keys, observed));
     if (write) operations.push({ kind: 'put', key: member.keys.data, value: member.valid.canonical });
-    operations.push({ kind: 'put', key: member.keys.meta, value: serializeStoredMeta(metaOf(bundle, member, ctx.now)) });
+    operations.push({ kind: 'put', key: member.keys.meta, value: serializeStoredMeta(metaOf(bundle, member, ctx)) });
   }
   for (const keys of removed) {
     compares.push(guardAsObserved(keys.meta, stateOf(keys.meta)));
@@ -180,8 +180,8 @@ function correctionTxn(judged: readonly Judged[], drifted: readonly Judged[], ct
   };
 }
 
-/** A member's meta record: owned by the bundle, the generation being committed. */
-function metaOf(bundle: PlanBundle, member: ResolvedMember, now: Date): StoredMeta {
+/** A member's meta record: owned by the bundle, the generation being committed, under this leader's fence. */
+function metaOf(bundle: PlanBundle, member: ResolvedMember, ctx: BundlePlanContext): StoredMeta {
   return {
     ownerKind: 'ConfigBundle',
     schema: member.valid.schema,
@@ -190,7 +190,8 @@ function metaOf(bundle: PlanBundle, member: ResolvedMember, now: Date): StoredMe
     name: bundle.metadata.name,
     generation: bundle.metadata.generation ?? 0,
     dataHash: member.valid.dataHash,
-    committedAt: formatTime(now),
+    committedAt: formatTime(ctx.now),
+    fence: ctx.fence.revision,
   };
 }
 

@@ -15,7 +15,7 @@ const put = (key: string, value: string) => ({ kind: 'put', key, value });
 const del = (key: string) => ({ kind: 'delete', key });
 
 /** The meta value planBundle writes for `m` at generation 4 (the bundle fixture's) at CTX.now. */
-const metaPut = (m = db) => put(metaKey(m.key), bundleMeta(m, { generation: 4, committedAt: '2030-01-02T03:04:05Z' }));
+const metaPut = (m = db) => put(metaKey(m.key), bundleMeta(m, { generation: 4, committedAt: '2030-01-02T03:04:05Z', fence: '7' }));
 
 describe('planBundle: one invalid member blocks the whole bundle, naming it', () => {
   it.each([

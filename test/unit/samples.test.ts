@@ -8,9 +8,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { type ConfigBundle, parseConfigBundle } from '../../src/api/config-bundle.ts';
+import { planBundle } from '../../src/domain/plan-bundle.ts';
 import { INVALID_DATA, UNKNOWN_SCHEMA } from '../../src/api/conditions.ts';
 import { parseConfigEntry } from '../../src/api/config-entry.ts';
-import { API_VERSION, DEFAULT_MAX_DATA_BYTES, KEY_PATTERN, KIND, SCHEMA_ID_PATTERN } from '../../src/api/names.ts';
+import { API_VERSION, BUNDLE_KIND, DEFAULT_MAX_DATA_BYTES, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_TXN_OPS, DEFAULT_PREFIX, KEY_PATTERN, KIND, SCHEMA_ID_PATTERN } from '../../src/api/names.ts';
 import { checkRelativeKey } from '../../src/domain/keys.ts';
 import { type DeclaredSchemaLookup, validateData } from '../../src/domain/validate.ts';
 import { generateAdmissionPolicy } from '../../src/schemas/admission/index.ts';
@@ -23,6 +25,8 @@ const NAMESPACE = 'cairn-demo';
 const NAMESPACE_FILE = '00-namespace.yaml';
 /** The declared schema the payments samples name (applied before them: files apply in name order). */
 const SCHEMA_FILE = '01-payments-schema.yaml';
+/** The ConfigBundle sample (its members name embedded schemas). */
+const BUNDLE_FILE = '02-checkout-bundle.yaml';
 const engine = await loadTestEngine();
 const declaredSchema = parse(readFileSync(join(SAMPLES_DIR, SCHEMA_FILE), 'utf8')) as { metadata: { name: string }; spec: { versions: { name: string; schema: { openAPIV3Schema: JsonSchema } }[] } };
 /** The declared schema's versions compiled as the operator compiles them, as its registry serves them. */
@@ -110,7 +114,7 @@ function asServed(sample: Sample): unknown {
 
 describe('the samples directory', () => {
   it('holds the namespace and exactly the samples listed here', () => {
-    expect(manifestFiles()).toEqual([NAMESPACE_FILE, SCHEMA_FILE, ...Object.keys(EXPECTED)].sort());
+    expect(manifestFiles()).toEqual([NAMESPACE_FILE, SCHEMA_FILE, BUNDLE_FILE, ...Object.keys(EXPECTED)].sort());
   });
 
   it('creates the namespace first, so `kubectl apply -f deploy/samples/` needs no second run', () => {
@@ -148,6 +152,24 @@ describe('the samples directory', () => {
     const keys = samples.map(relativeKey);
     expect(new Set(names).size).toBe(names.length);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('the bundle sample', () => {
+  const object = parse(readFileSync(join(SAMPLES_DIR, BUNDLE_FILE), 'utf8'), { version: '1.1' }) as ConfigBundle;
+
+  it('is one ConfigBundle in the demo namespace whose members take no sample entry\'s key', () => {
+    expect(object).toMatchObject({ apiVersion: API_VERSION, kind: BUNDLE_KIND, metadata: { namespace: NAMESPACE } });
+    const entryKeys = new Set(samples.map(relativeKey));
+    for (const member of object.spec.members) expect(entryKeys.has(member.key), member.key).toBe(false);
+  });
+
+  it('is accepted and committed in one transaction (every member valid, within the limits)', () => {
+    const parsed = parseConfigBundle({ ...object, metadata: { ...object.metadata, uid: 'uid-bundle', generation: 1 } });
+    if (!parsed.ok) throw new Error(parsed.message);
+    const ctx = { prefix: DEFAULT_PREFIX, fence: { key: `${DEFAULT_PREFIX}/fence`, revision: '1' }, now: new Date(), maxTxnOps: DEFAULT_MAX_TXN_OPS, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES, ...OPTIONS };
+    const decision = planBundle(parsed.bundle, {}, ctx);
+    expect(decision.kind === 'commit' ? 'commit' : decision).toBe('commit');
   });
 });
 

@@ -72,7 +72,7 @@ async function run(options: Options): Promise<void> {
   if (options.samples) {
     log('applying deploy/samples');
     const refused = await applySamples(controlPlane.info);
-    console.log(`\nSample entries in namespace ${DEMO_NAMESPACE}:\n${formatReports(await reportSamples(controlPlane.info, refused))}`);
+    console.log(`\nSample entries and bundles in namespace ${DEMO_NAMESPACE}:\n${formatReports(await reportSamples(controlPlane.info, refused))}`);
   }
 
   console.log(`
@@ -84,6 +84,7 @@ Cairn is running on a local control plane.
 In another shell:
   source ${shown(files.env)}
   kubectl get ce -n ${DEMO_NAMESPACE}
+  kubectl get cb -n ${DEMO_NAMESPACE}
   kubectl get configschemas
   kubectl apply -f deploy/samples/database.yaml
   etcdctl get --prefix /cairn/data/

@@ -1,6 +1,6 @@
 /**
  * Applies deploy/samples/ the way a user would (kubectl apply, file by file), waits until every
- * accepted entry has settled, and reports each one with its status and the value etcd holds.
+ * accepted entry and bundle has settled, and reports each one with its status and what etcd holds.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,10 @@ export interface SampleReport {
 }
 
 interface Listed {
-  items: { metadata: { name: string; generation?: number }; spec: { schema: string }; status?: { observedGeneration?: number; revision?: string; key?: string; conditions?: { type: string; status: string; reason: string; message: string }[] } }[];
+  items: {
+    metadata: { name: string; generation?: number };
+    status?: { observedGeneration?: number; revision?: string; key?: string; members?: { key: string }[]; conditions?: { type: string; status: string; reason: string; message: string }[] };
+  }[];
 }
 
 /**
@@ -64,13 +67,15 @@ function settled(item: Listed['items'][number]): boolean {
   return item.status?.observedGeneration === item.metadata.generation && (ready?.status === 'True' || item.status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') === true);
 }
 
-/** Waits until every entry in the demo namespace has settled (Ready or Stalled), then reports them. */
+/** Waits until every entry and bundle in the demo namespace has settled (Ready or Stalled), then reports them. */
 export async function reportSamples(info: ControlPlaneInfo, refused: Map<string, string>, timeoutMs = 30_000): Promise<SampleReport[]> {
   const deadline = Date.now() + timeoutMs;
   let listed: Listed = { items: [] };
+  let bundles: Listed = { items: [] };
   for (;;) {
     listed = JSON.parse(await kubectl(info, ['get', 'configentries', '-n', DEMO_NAMESPACE, '-o', 'json'])) as Listed;
-    if (listed.items.every(settled) || Date.now() > deadline) break;
+    bundles = JSON.parse(await kubectl(info, ['get', 'configbundles', '-n', DEMO_NAMESPACE, '-o', 'json'])) as Listed;
+    if ([...listed.items, ...bundles.items].every(settled) || Date.now() > deadline) break;
     await sleep(100);
   }
   const etcd = new Etcd3({ hosts: [...info.storeEndpoints], defaultCallOptions: { deadline: Date.now() + 10_000 } });
@@ -85,6 +90,17 @@ export async function reportSamples(info: ControlPlaneInfo, refused: Map<string,
         outcome: ready ? `${ready.status === 'True' ? 'Ready' : 'Not ready'} (${ready.reason})` : 'no status yet',
         revision: item.status?.revision ?? '-',
         detail: ready?.status === 'True' ? `etcd ${item.status?.key} = ${value ?? '(absent!)'}` : (ready?.message ?? ''),
+      });
+    }
+    for (const item of bundles.items) {
+      const ready = item.status?.conditions?.find((c) => c.type === 'Ready');
+      const members = (item.status?.members ?? []).map((m) => m.key).join(', ');
+      reports.push({
+        file: '',
+        name: `${item.metadata.name} (bundle)`,
+        outcome: ready ? `${ready.status === 'True' ? 'Ready' : 'Not ready'} (${ready.reason})` : 'no status yet',
+        revision: item.status?.revision ?? '-',
+        detail: ready?.status === 'True' ? `one transaction: ${members}` : (ready?.message ?? ''),
       });
     }
     for (const [file, message] of refused) reports.push({ file, name: file.replace(/\.yaml$/, ''), outcome: 'refused at apply', revision: '-', detail: message });
