@@ -5,14 +5,15 @@
  * by one), once with history compacted past that revision while it was away (a `resync` snapshot,
  * then changes again). The oracle is the writer's own log of what it committed at which revision:
  * no change lost (yielded, or covered by a later snapshot), none repeated, order kept, and the state
- * the stream builds equals the store's.
+ * the stream builds equals the store's. And a value changed behind Cairn's back: yielded as rejected,
+ * the watch going on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Change, type Client, createClient, database, type Database, type Watch } from '../../../src/client/index.ts';
+import { type Change, type Client, createClient, database, type Database, IntegrityError, type Watch } from '../../../src/client/index.ts';
 import { database as databaseDefinition } from '../../../src/schemas/database.ts';
 import { EtcdCluster } from '../../../tools/controlplane/etcd-cluster.ts';
 import { controlPlane } from '../../support/cluster.ts';
@@ -55,8 +56,8 @@ function big(revision: string): bigint {
   return BigInt(revision);
 }
 
-describe('watch across a member restart and a compaction', () => {
-  it('loses no change, repeats none, keeps the order, and ends in the store’s state', async () => {
+describe('watch', () => {
+  it('across a member restart and a compaction: loses no change, repeats none, keeps the order, and ends in the store’s state', async () => {
     await put('svc/a');
     await put('svc/b');
     await put('other/x'); // outside the watched key prefix
@@ -133,4 +134,28 @@ describe('watch across a member restart and a compaction', () => {
     expect(Object.fromEntries(state)).toEqual(Object.fromEntries(now.entries.map((e) => [e.key, e.value.port])));
     expect(now.entries.map((e) => e.key)).toEqual(['svc/a', 'svc/b', 'svc/c']);
   }, 180_000);
+
+  it('yields a value changed behind Cairn’s back as rejected (IntegrityError), and goes on', async () => {
+    await put('tamper/a');
+    const after = log[log.length - 1]?.revision as string;
+    const watch = client.watch<Database>(ns, { prefix: 'tamper/', schema: database, afterRevision: after });
+    const items: Change<Database>[] = [];
+    const consumed = (async () => {
+      for await (const change of watch) items.push(change);
+    })();
+    const tampered = await writer.put(`${prefix}/data/${ns}/tamper/a`).value('{"host":"evil"}').exec();
+    await put('tamper/a');
+    await remove('tamper/a');
+    await eventually('three items', async () => (items.length >= 3 ? true : undefined), 30_000);
+    await watch.close();
+    await consumed;
+    expect(items.map((c) => [c.type, c.revision])).toEqual([
+      ['rejected', tampered.header.revision],
+      ['put', log[log.length - 2]?.revision],
+      ['delete', log[log.length - 1]?.revision],
+    ]);
+    const rejected = items[0] as Extract<Change, { type: 'rejected' }>;
+    expect(rejected.error).toBeInstanceOf(IntegrityError);
+    expect(rejected.key).toBe('tamper/a');
+  }, 60_000);
 });
