@@ -91,7 +91,6 @@ class ReaderClient implements Client {
     checkEntryName(namespace);
     const context: WatchContext<T> = {
       etcd: this.etcd,
-      store: this.store,
       prefix: this.prefix,
       namespace,
       options,

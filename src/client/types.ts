@@ -92,6 +92,11 @@ export interface WatchOptions<T> {
   readonly afterRevision?: string;
   /** Told of each failure the watch recovers from by itself (a reconnect, a retried read); for logs. */
   readonly onError?: (error: ReadError) => void;
+  /**
+   * Most changes waiting for the consumer (default 10,000): past it they are dropped and the consumer
+   * gets one `resync` snapshot (reason `overflow`) instead, so a slow consumer costs bounded memory.
+   */
+  readonly maxQueued?: number;
 }
 
 /**

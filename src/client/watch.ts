@@ -20,7 +20,6 @@ import type { Etcd3 } from 'etcd3';
 import { entryKeys } from '../domain/keys.ts';
 import { compareRevisions } from '../domain/types.ts';
 import { Backoff } from '../etcd/backoff.ts';
-import type { EtcdStore } from '../etcd/store.ts';
 import { PrefixWatcher } from '../etcd/watcher.ts';
 import type { WatchEvent } from '../etcd/watch-events.ts';
 import { ReadError } from './errors.ts';
@@ -31,7 +30,6 @@ import type { RawEntry } from './verify-entry.ts';
 
 export interface WatchContext<T> {
   readonly etcd: Etcd3;
-  readonly store: EtcdStore;
   readonly prefix: string;
   readonly namespace: string;
   readonly options: WatchOptions<T>;
@@ -42,7 +40,7 @@ export interface WatchContext<T> {
   readonly onClose: (watch: Watch<T>) => void;
 }
 
-/** Changes waiting for the consumer; past this, they are dropped for one snapshot (bounded memory). */
+/** Changes waiting for the consumer by default; past this, they are dropped for one snapshot (bounded memory). */
 export const MAX_QUEUED = 10_000;
 
 type Item =
@@ -129,7 +127,7 @@ class ReaderWatch<T> implements Watch<T> {
 
   private push(item: Item): void {
     if (this.closed) return;
-    if (this.queue.length >= MAX_QUEUED) this.queue = [{ kind: 'snapshotNeeded', reason: 'overflow' }];
+    if (this.queue.length >= (this.context.options.maxQueued ?? MAX_QUEUED)) this.queue = [{ kind: 'snapshotNeeded', reason: 'overflow' }];
     else this.queue.push(item);
     const wake = this.wake;
     this.wake = undefined;
