@@ -55,6 +55,8 @@ export interface CliSettings {
   readonly prefix: string;
   readonly schemaEngineFile: string | undefined;
   readonly maxDataBytes: number;
+  /** The operator's metrics address (`CAIRN_OPERATOR_URL`), for doctor's /healthz and /readyz. */
+  readonly operatorUrl: string | undefined;
   /** The dev env file that supplied settings, when one did (doctor shows it). */
   readonly devEnvFile: string | undefined;
 }
@@ -145,7 +147,8 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, cwd:
 
   const schemaEngineFile = pick(flags.schemaEngineFile, 'CAIRN_SCHEMA_ENGINE_FILE');
   const maxDataBytes = Number(env.CAIRN_MAX_DATA_BYTES ?? DEFAULT_MAX_DATA_BYTES);
-  return { output: output as Output, kubeconfig, etcd, prefix, schemaEngineFile, maxDataBytes, devEnvFile: usedDev ? devEnvFile : undefined };
+  const operatorUrl = pick(undefined, 'CAIRN_OPERATOR_URL');
+  return { output: output as Output, kubeconfig, etcd, prefix, schemaEngineFile, maxDataBytes, operatorUrl, devEnvFile: usedDev ? devEnvFile : undefined };
 }
 
 /** The etcd settings, or a usage error saying every way to give them. */

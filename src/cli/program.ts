@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { type CliSettings, type GlobalFlags, OUTPUTS, resolveSettings } from './config.ts';
 import { CliError, EXIT, type ExitCode } from './exit-codes.ts';
 import { runDiff } from './diff/command.ts';
+import { runDoctor } from './doctor/command.ts';
 import { runGet } from './read/get.ts';
 import { runTypes } from './read/types.ts';
 import { runWatch } from './read/watch.ts';
@@ -78,6 +79,15 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
     .argument('[namespace]', 'one namespace (default: every namespace)')
     .addHelpText('after', '\nStates: in-sync, missing, different, drifted (edited outside Cairn), foreign (in etcd, declared by no entry), invalid (the spec cannot be stored).\nExit 0 when every key is in sync, 1 when any is not.')
     .action(run((settings, command) => runDiff(command.args[0], settings, io.out)));
+
+  program
+    .command('doctor')
+    .description('check the installation: apiserver, CRDs, policies, schemas, the operator\'s leader and health, etcd, your access to entries')
+    .option('-n, --namespace <ns>', 'the namespace whose entries your access is checked in', 'default')
+    .option('--lease-name <name>', 'the operator\'s leader-election Lease', 'cairn-operator')
+    .option('--operator-url <url>', 'the operator\'s metrics address, for /healthz and /readyz ($CAIRN_OPERATOR_URL)')
+    .addHelpText('after', '\nExit 0 when no check finds a problem, 1 otherwise.')
+    .action(run((settings, command) => runDoctor(command.opts(), settings, io.out)));
 
   program
     .command('schemas')

@@ -21,9 +21,10 @@ function quote(value: string): string {
 
 /**
  * Writes `<devDir>/kubeconfig`, `<devDir>/env` and `<devDir>/bin/cairn`; the env puts `cairn`, our
- * kubectl and etcdctl first on PATH and names the schema engine, so `cairn validate` finds it.
+ * kubectl and etcdctl first on PATH and names the schema engine (for `cairn validate`) and, once the
+ * operator runs, its metrics address (for `cairn doctor`). Written again when the operator is up.
  */
-export function writeDevFiles(devDir: string, info: ControlPlaneInfo, schemaEngineFile?: string): DevFiles {
+export function writeDevFiles(devDir: string, info: ControlPlaneInfo, schemaEngineFile?: string, operatorUrl?: string): DevFiles {
   const kubeconfig = join(devDir, 'kubeconfig');
   copyFileSync(info.kubeconfig, kubeconfig);
   const bin = join(devDir, 'bin');
@@ -39,6 +40,7 @@ export function writeDevFiles(devDir: string, info: ControlPlaneInfo, schemaEngi
       `export KUBECONFIG=${quote(kubeconfig)}`,
       `export ETCDCTL_ENDPOINTS=${quote(info.storeEndpoints.join(','))}`,
       ...(schemaEngineFile === undefined ? [] : [`export CAIRN_SCHEMA_ENGINE_FILE=${quote(schemaEngineFile)}`]),
+      ...(operatorUrl === undefined ? [] : [`export CAIRN_OPERATOR_URL=${quote(operatorUrl)}`]),
       `export PATH=${quote(binDirs)}:"$PATH"`,
       '',
     ].join('\n'),

@@ -68,6 +68,7 @@ async function run(options: Options): Promise<void> {
     log('stopping the operator');
     await operator.stop();
   });
+  writeDevFiles(devDir, controlPlane.info, schemaEngineFile, operator.metricsUrl);
 
   if (options.samples) {
     log('applying deploy/samples');
