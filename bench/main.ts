@@ -5,9 +5,10 @@
  * from what was applied (for either operator). No target is asserted.
  *
  * Order: the floors (Go probe, then Node), the admission cost, the raw pipeline, then the Go
- * reference and then Cairn, each through operator-run.ts with the other stopped. Cairn runs last, so
- * whatever running second costs (a larger store, a warmer or more fragmented machine) falls on Cairn,
- * never on the reference. The load average is recorded before each part: on a shared machine the
+ * reference and then Cairn, each through operator-run.ts with the other stopped. Cairn runs after the
+ * reference, so whatever running second costs (a larger store, a warmer or more fragmented machine)
+ * falls on Cairn, never on the reference. Then the reader and the declared-vs-embedded schema run
+ * (bench/declared.ts), each with a Cairn of its own. The load average is recorded before each part: on a shared machine the
  * figures are only as good as the conditions they were taken in.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { Etcd3 } from 'etcd3';
 import { ETCD_VERSION, KUBERNETES_VERSION } from '../tools/binaries/components.ts';
+import { ensureBinaries } from '../tools/binaries/ensure.ts';
 import { startControlPlane } from '../tools/controlplane/control-plane.ts';
 import { installAdmissionPolicy } from '../tools/controlplane/install-admission-policy.ts';
 import { installCrds } from '../tools/controlplane/install-crds.ts';
@@ -24,6 +26,7 @@ import { startOperatorProcess } from '../tools/controlplane/operator-process.ts'
 import { trimForCache } from '../src/kube/trim.ts';
 import { measureAdmissionCost } from './admission.ts';
 import { buildCairn } from './build-cairn.ts';
+import { measureDeclaredVsEmbedded } from './declared.ts';
 import { WARMUP, measureFloorLatency, measureRawPipeline } from './floor.ts';
 import { measureGoFloor } from './floor-go.ts';
 import { measureReader } from './reader.ts';
@@ -56,10 +59,12 @@ const log = (line: string): void => console.log(`[bench] ${line}`);
 const CAIRN = { namespace: 'bench-cairn', prefix: '/bench' };
 const REFERENCE = { namespace: 'bench-go', prefix: '/bench-go' };
 const READER = { namespace: 'bench-reader', prefix: '/bench-reader' };
+const DECLARED = { namespace: 'bench-declared', prefix: '/bench-declared' };
 const RAW_PREFIX = '/bench-raw';
 
 const load: Record<string, [number, number, number]> = { start: loadAverage() };
 const referencePath = referenceBinary();
+const { 'validator-wasm': schemaEngineFile } = await ensureBinaries(['validator-wasm']);
 // Read now: the commit measured is the one checked out when the run starts.
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 if (!options.fromSource) log('compiling Cairn as the image does (tsc -p tsconfig.build.json)');
@@ -73,7 +78,7 @@ try {
   await installCrds(cp.info);
   // The fast path as shipped: the apiserver adds the finalizer at CREATE (floors and both operators alike).
   await installAdmissionPolicy(cp.info);
-  for (const ns of ['bench-floor', 'bench-floor-go', 'bench-raw', CAIRN.namespace, REFERENCE.namespace, READER.namespace]) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+  for (const ns of ['bench-floor', 'bench-floor-go', 'bench-raw', CAIRN.namespace, REFERENCE.namespace, READER.namespace, DECLARED.namespace]) await kube.send('POST', '/api/v1/namespaces', { metadata: { name: ns } });
   const fencePut = await etcd.put(`${RAW_PREFIX}/fence`).value('bench').exec();
   const parts = { kube, etcd, fence: { key: `${RAW_PREFIX}/fence`, revision: fencePut.header.revision }, prefix: RAW_PREFIX };
 
@@ -138,6 +143,19 @@ try {
     failed = true;
     console.error(`[bench] WRONG RESULTS (reader): the watch yielded ${reader.wrong.length} values other than applied, e.g. ${reader.wrong.slice(0, 5).join(', ')}`);
   }
+  load.declared = loadAverage();
+  log(`declared vs embedded schema: apply -> Ready of ${options.latencySamples} entries of each, interleaved at ${options.rate}/s, Cairn with its schema engine on its own namespace and prefix`);
+  const declared = await measureDeclaredVsEmbedded(
+    () => startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [...common(DECLARED), '--no-leader-elect', '--log-level=warn', `--schema-engine-file=${schemaEngineFile ?? ''}`], ...(cairnMain ? { main: cairnMain } : {}) }),
+    kube,
+    etcd,
+    DECLARED,
+    { samples: options.latencySamples, rate: options.rate },
+  );
+  if (declared.wrong.length > 0) {
+    failed = true;
+    console.error(`[bench] WRONG RESULTS (declared vs embedded): ${declared.wrong.length} entries not Ready or not as zod stores them, e.g. ${declared.wrong.slice(0, 5).join(', ')}`);
+  }
   // The reader's floor: create -> watch event + etcd txn (the Go probe's, as every ratio divides by)
   // + etcd watch event (timed in the Node floor: the Go probe does not watch etcd).
   const readerFloor = (f: typeof goFloor) => ({ p50: f.create.p50 + f.txn.p50 + nodeFloor.etcdWatch.p50, p99: f.create.p99 + f.txn.p99 + nodeFloor.etcdWatch.p99 });
@@ -173,7 +191,7 @@ try {
   const results: Results = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), kernel: release(), node: process.version },
-    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn', 'reader'], cairnRunsFrom: options.fromSource ? 'src/main.ts' : 'compiled (tsc -p tsconfig.build.json)' },
+    conditions: { loadAverage: load, order: ['floor (Go)', 'floor (Node)', 'admission', 'raw pipeline', 'Go reference', 'Cairn', 'reader', 'declared vs embedded'], cairnRunsFrom: options.fromSource ? 'src/main.ts' : 'compiled (tsc -p tsconfig.build.json)' },
     versions: { cairn: commit, kubernetes: KUBERNETES_VERSION, etcd: ETCD_VERSION, node: process.version, storeMembers: options.members },
     settings: { entries: total, latencySamples: options.latencySamples, ratePerSecond: options.rate, concurrency: options.concurrency, creators: options.creators },
     floor: {
@@ -211,10 +229,15 @@ try {
     },
     memory: { heapBytesPerEntry, heapBytesAt: Object.fromEntries(cairn.heapPoints.map((p) => [p.entries, p.heap])), jsonBytesPerEntry: jsonBytes, cachedJsonBytesPerEntry: cachedBytes, heapToJsonRatio: round(heapBytesPerEntry / jsonBytes) },
     restart: { ...cairn.restart, rawProcessSeconds: round(rawProcessSeconds, 3), rawInProcessSeconds: round(rawReconfirmSeconds, 3), ratio: round(cairn.restart.seconds / rawProcessSeconds) },
-    schemas: { admissionCreateRatio: admission.admissionCreateRatio, admissionCreateMs: { withoutPolicy: admission.withoutPolicyMs, withPolicy: admission.withPolicyMs } },
+    schemas: {
+      admissionCreateRatio: admission.admissionCreateRatio,
+      admissionCreateMs: { withoutPolicy: admission.withoutPolicyMs, withPolicy: admission.withPolicyMs },
+      declaredVsEmbeddedP50: declared.declaredVsEmbeddedP50,
+      applyReadyMs: { embedded: declared.embeddedMs, declared: declared.declaredMs },
+    },
     stages: stageFigures(cairn.metricsText),
     referenceStages: stageFigures(reference.metricsText, 'controller_runtime_reconcile_time_seconds', 'controller'),
-    wrongResults: cairn.wrong.length + reference.wrong.length + reader.wrong.length,
+    wrongResults: cairn.wrong.length + reference.wrong.length + reader.wrong.length + declared.wrong.length,
   };
   const out = resolve('bench', 'results');
   mkdirSync(out, { recursive: true });

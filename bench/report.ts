@@ -58,7 +58,12 @@ export interface Results {
   };
   memory: { heapBytesPerEntry: number; heapBytesAt: Record<string, number>; jsonBytesPerEntry: number; cachedJsonBytesPerEntry: number; heapToJsonRatio: number };
   restart: OperatorFigures['restart'] & { rawProcessSeconds: number; rawInProcessSeconds: number; ratio: number };
-  schemas?: { admissionCreateRatio: number; admissionCreateMs: { withoutPolicy: Summary; withPolicy: Summary } };
+  schemas?: {
+    admissionCreateRatio: number;
+    admissionCreateMs: { withoutPolicy: Summary; withPolicy: Summary };
+    declaredVsEmbeddedP50?: number;
+    applyReadyMs?: { embedded: Summary; declared: Summary };
+  };
   stages: Record<string, StageFigure>;
   referenceStages: Record<string, StageFigure>;
   wrongResults: number;
@@ -136,6 +141,9 @@ export function formatTable(r: Results): string {
       [`Cairn bulk ${r.settings.entries} entries/s ÷ raw pipeline (Node)`, `${x(r.ratios.bulkThroughput)} (${c.bulkEntriesPerSecond} vs ${r.floor.rawPipelineEntriesPerSecond}/s)`, ''],
       ['Cairn heap per cached entry ÷ entry JSON', `${x(r.memory.heapToJsonRatio)} (${r.memory.heapBytesPerEntry} B vs ${r.memory.jsonBytesPerEntry} B)`, '≤ 2'],
       ...(r.schemas ? [['schema admission policy: dry-run create p50 with ÷ without', `${x(r.schemas.admissionCreateRatio)} (${ms(r.schemas.admissionCreateMs.withPolicy.p50)} vs ${ms(r.schemas.admissionCreateMs.withoutPolicy.p50)})`, '≤ 1.10']] : []),
+      ...(r.schemas?.declaredVsEmbeddedP50 !== undefined && r.schemas.applyReadyMs
+        ? [['apply → Ready p50: declared schema ÷ embedded (same data)', `${x(r.schemas.declaredVsEmbeddedP50)} (${ms(r.schemas.applyReadyMs.declared.p50)} vs ${ms(r.schemas.applyReadyMs.embedded.p50)})`, '≤ 1.05']]
+        : []),
       ['Cairn restart: re-confirm all ÷ raw LIST + range (both new Node processes)', `${x(r.restart.ratio)} (${r.restart.seconds} s vs ${r.restart.rawProcessSeconds} s; in a warm process ${r.restart.rawInProcessSeconds} s)`, ''],
     ],
   );

@@ -12,8 +12,8 @@ export function dataFor(i: number, generation = 1): Record<string, unknown> {
   return { ...example, host: `db-${i}.bench.svc`, port: 5000 + (i % 1000), pool: { min: 1, max: 10 + generation } };
 }
 
-export function entryBody(namespace: string, name: string, data: Record<string, unknown>): object {
-  return { apiVersion: `${GROUP}/${VERSION}`, kind: 'ConfigEntry', metadata: { name, namespace }, spec: { schema: SCHEMA, data } };
+export function entryBody(namespace: string, name: string, data: Record<string, unknown>, schema: string = SCHEMA): object {
+  return { apiVersion: `${GROUP}/${VERSION}`, kind: 'ConfigEntry', metadata: { name, namespace }, spec: { schema, data } };
 }
 
 export function entriesPath(namespace: string): string {
