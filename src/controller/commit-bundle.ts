@@ -108,7 +108,7 @@ async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, bef
   const failure = classifyTxnFailure(result.readBack, fence, decision.pairs, bundle.metadata.uid);
   switch (failure.kind) {
     case 'fencingLost': {
-      const moved = await deps.fencing.afterRefusal(fence);
+      const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
       if (moved === undefined) throw new FencingLostError(failure.message);
       return { kind: 'replan', observed: result.readBack, fence: moved };
     }

@@ -124,7 +124,7 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   const failure = classifyTxnFailure(result.readBack, fence, keys, entry.metadata.uid);
   switch (failure.kind) {
     case 'fencingLost': {
-      const moved = await deps.fencing.afterRefusal(fence);
+      const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
       if (moved === undefined) throw new FencingLostError(failure.message);
       return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision), fence: moved };
     }

@@ -53,7 +53,7 @@ export async function cleanUpBundle(bundle: ConfigBundle, heldFence: Fence, deps
     deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
     const failure = classifyTxnFailure(result.readBack, fence, decision.pairs, bundle.metadata.uid);
     if (failure.kind === 'fencingLost') {
-      const moved = await deps.fencing.afterRefusal(fence);
+      const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
       if (moved === undefined) throw new FencingLostError(failure.message);
       fence = moved;
     }

@@ -56,7 +56,7 @@ export async function cleanUpEntry(entry: ConfigEntry, heldFence: Fence, deps: R
     deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
     const failure = classifyTxnFailure(result.readBack, fence, decision.keys, entry.metadata.uid);
     if (failure.kind === 'fencingLost') {
-      const moved = await deps.fencing.afterRefusal(fence);
+      const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
       if (moved === undefined) throw new FencingLostError(failure.message);
       fence = moved;
     }

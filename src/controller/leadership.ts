@@ -193,15 +193,29 @@ export class Leadership {
   }
 
   /**
-   * A transaction under `fence` failed its fence compare: the later fence of the same lineage this
-   * replica moved to (once a move in flight has settled), under which the caller plans again; or
-   * undefined when the fence is not ours any more (fencing lost, to be reported by the caller).
+   * A transaction under `fence` failed its fence compare and read the fence key back as `fenceNow`:
+   * the later fence of the same lineage this replica moved to (once a move in flight has settled),
+   * under which the caller plans again; or undefined when the fence is not ours any more (fencing
+   * lost, to be reported by the caller).
+   * The read-back is an observation of the fence key, as the watch's are, and may be ahead of the
+   * watch: a fence newer than the one this replica moved to, or a deleted fence, is proof that another
+   * process took over, so it is fencing lost even when our own move was granted (the moved fence is
+   * handed back only when the read-back is no newer than it).
    */
-  async afterRefusal(fence: Fence): Promise<Fence | undefined> {
+  async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence | undefined> {
     const held = this.epoch?.held;
+    if (fenceNow.exists) this.observeFence(fenceNow.modRevision, holderOf(fenceNow.value));
     if (held === undefined || !held.includes(fence)) return undefined;
     if (held.moving !== undefined) await held.moving;
-    if (this.epoch?.held !== held) return undefined;
+    const epoch = this.epoch;
+    if (epoch === undefined || epoch.held !== held) return undefined;
+    if (!fenceNow.exists) {
+      // Our moves only put the fence: a deleted fence is another process's doing, whenever it came.
+      this.loseFence(epoch, `a transaction read back ${fence.key} deleted`);
+      return undefined;
+    }
+    // A newer fence than the one held was judged by observeFence (or by the move, once in).
+    if (compareRevisions(fenceNow.modRevision, held.fence.revision) > 0) return undefined;
     return compareRevisions(held.fence.revision, fence.revision) > 0 ? held.fence : undefined;
   }
 
@@ -220,7 +234,7 @@ export class Leadership {
     if (this.epoch) this.end(this.epoch, 'lost the lease');
   }
 
-  /** A commit found the fence moved past `lost`: fencing lost, if `lost` is the fence we hold. */
+  /** A commit found the fence moved past `lost` (and said nothing more): fencing lost, if `lost` is the fence we hold. */
   fencingLost(lost: Fence): void {
     const epoch = this.epoch;
     const held = epoch?.held;

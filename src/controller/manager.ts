@@ -105,8 +105,8 @@ export class Manager {
     current: () => this.leadership.fence,
     stillHolds: (fence) => this.leadership.stillHolds(fence),
     supersede: (fence) => this.leadership.supersede(fence),
-    afterRefusal: async (fence) => {
-      const moved = await this.leadership.afterRefusal(fence);
+    afterRefusal: async (fence, fenceNow) => {
+      const moved = await this.leadership.afterRefusal(fence, fenceNow);
       if (moved === undefined) this.fencingLost(fence);
       return moved;
     },

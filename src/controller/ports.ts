@@ -147,11 +147,12 @@ export interface Fencing {
    */
   supersede(fence: Fence): Promise<Fence>;
   /**
-   * A transaction under `fence` failed its fence compare: the fence this replica moved to meanwhile
-   * (plan again under it, from the transaction's read-back), or undefined when another process moved
-   * it, which this call reports (fencing lost: stop writing).
+   * A transaction under `fence` failed its fence compare and read the fence key back as `fenceNow`:
+   * the fence this replica moved to meanwhile (plan again under it, from the transaction's read-back),
+   * or undefined when another process moved it, which this call reports (fencing lost: stop writing).
+   * A read-back newer than the fence this replica moved to is another process's, never ours.
    */
-  afterRefusal(fence: Fence): Promise<Fence | undefined>;
+  afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence | undefined>;
 }
 
 /** Whether an error means "the write may or may not have happened" (a timed-out commit). */

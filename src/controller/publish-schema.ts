@@ -15,7 +15,7 @@ import { FencingLostError, TransientError } from '../domain/errors.ts';
 import { presentKey } from '../domain/key-state.ts';
 import { schemaKeyPrefix } from '../domain/keys.ts';
 import { planPublication, type PublishedVersion } from '../domain/plan-schema.ts';
-import { fenceLost } from '../domain/txn-failure.ts';
+import { fenceIn, fenceLost } from '../domain/txn-failure.ts';
 import type { Fence, KeyState } from '../domain/types.ts';
 import type { Fencing, OutcomeUnknownTest, Store } from './ports.ts';
 
@@ -47,7 +47,7 @@ export async function publishSchema(name: string, wanted: readonly PublishedVers
     if (result.succeeded) return true;
     const lost = fenceLost(result.readBack, fence);
     if (lost === undefined) break;
-    const moved = await deps.fencing.afterRefusal(fence);
+    const moved = await deps.fencing.afterRefusal(fence, fenceIn(result.readBack, fence));
     if (moved === undefined) throw new FencingLostError(lost);
     fence = moved;
   }

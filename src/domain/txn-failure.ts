@@ -10,7 +10,7 @@ import type { Fence, KeyState, ObservedKeys } from './types.ts';
 
 export type TxnFailure =
   /** P/fence moved: another leader took over. Stop writing; do not retry here. */
-  | { readonly kind: 'fencingLost'; readonly message: string }
+  | { readonly kind: 'fencingLost'; readonly message: string; /** The fence key as the transaction read it back. */ readonly fenceNow: KeyState }
   /** The meta key now belongs to another entry (or is unreadable): Stalled, KeyConflict. */
   | { readonly kind: 'keyConflict'; readonly owner: Owner | undefined; readonly message: string }
   /** The keys changed but nothing forbids trying again: plan again from the read-back at once. */
@@ -18,9 +18,14 @@ export type TxnFailure =
 
 const ABSENT: KeyState = { exists: false };
 
+/** The fence key as `readBack` holds it. */
+export function fenceIn(readBack: Readonly<Record<string, KeyState>>, fence: Fence): KeyState {
+  return readBack[fence.key] ?? ABSENT;
+}
+
 /** Why the fence in `readBack` is no longer `fence` (another leader took over), or undefined while it holds. */
 export function fenceLost(readBack: Readonly<Record<string, KeyState>>, fence: Fence): string | undefined {
-  const fenceNow = readBack[fence.key] ?? ABSENT;
+  const fenceNow = fenceIn(readBack, fence);
   if (fenceNow.exists && fenceNow.modRevision === fence.revision) return undefined;
   const now = fenceNow.exists ? `is at revision ${fenceNow.modRevision}` : 'is gone';
   return `${fence.key} ${now}, not ${fence.revision}: another leader took over`;
@@ -38,7 +43,7 @@ export function classifyTxnFailure(
   uid: string,
 ): TxnFailure {
   const lost = fenceLost(readBack, fence);
-  if (lost !== undefined) return { kind: 'fencingLost', message: lost };
+  if (lost !== undefined) return { kind: 'fencingLost', message: lost, fenceNow: fenceIn(readBack, fence) };
   const pairs: readonly EntryKeys[] = Array.isArray(keys) ? keys : [keys as EntryKeys];
   for (const pair of pairs) {
     const meta = readBack[pair.meta] ?? ABSENT;

@@ -492,8 +492,9 @@ export class FakeFencing implements Fencing {
     return this.fence;
   }
 
-  async afterRefusal(fence: Fence): Promise<Fence | undefined> {
-    if (this.stillHolds(fence) && Number(this.fence.revision) > Number(fence.revision)) return this.fence;
+  async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence | undefined> {
+    const ours = fenceNow.exists && Number(fenceNow.modRevision) <= Number(this.fence.revision);
+    if (ours && this.stillHolds(fence) && Number(this.fence.revision) > Number(fence.revision)) return this.fence;
     this.log.push({ kind: 'onFencingLost' });
     this.leading = false;
     return undefined;

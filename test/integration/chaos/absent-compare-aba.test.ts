@@ -89,7 +89,7 @@ describe('a create whose outcome was unknown', () => {
         current: () => leadership.fence,
         stillHolds: (fence) => leadership.stillHolds(fence),
         supersede: (fence) => leadership.supersede(fence),
-        afterRefusal: (fence) => leadership.afterRefusal(fence),
+        afterRefusal: (fence, fenceNow) => leadership.afterRefusal(fence, fenceNow),
       };
 
       // The first commit goes to the follower, which holds it; the step hears nothing for a second.

@@ -10,7 +10,7 @@ import type { Clock } from '../../../src/controller/clock.ts';
 import { Leadership, type LeadershipTiming } from '../../../src/controller/leadership.ts';
 import { FencingLostError } from '../../../src/domain/errors.ts';
 import { presentKey } from '../../../src/domain/key-state.ts';
-import type { Fence, FenceAcquisition } from '../../../src/domain/types.ts';
+import type { Fence, FenceAcquisition, KeyState } from '../../../src/domain/types.ts';
 
 const FENCE_KEY = '/cairn/fence';
 const TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs: 8_000, refenceAfterMs: 15_000, catchUpMs: 10_000, catchUpPollMs: 20, fenceDeadlineMs: 60_000 };
@@ -514,6 +514,11 @@ async function leadingScenario(): Promise<{ s: Scenario; ours: Fence }> {
   return { s, ours: { key: FENCE_KEY, revision } };
 }
 
+/** The fence key as a transaction read it back: put by `holder` at `revision`. */
+function fenceAt(revision: string, holder = 'replica-a'): KeyState {
+  return presentKey(JSON.stringify({ holder }), revision, '1');
+}
+
 /** Settles `promise` into what it came to, without letting a rejection escape. */
 function outcomeOf<T>(promise: Promise<T>): { value?: T; error?: unknown; settled: boolean } {
   const result: { value?: T; error?: unknown; settled: boolean } = { settled: false };
@@ -692,24 +697,68 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
 
   it('on a refusal, answers the fence moved to (waiting for a move in flight), or nothing when the fence was not moved by this replica', async () => {
     const { s, ours } = await leadingScenario();
-    expect(await s.leadership.afterRefusal(ours)).toBeUndefined(); // not moved by us: another process did
-
     void s.leadership.supersede(ours);
     await settle();
-    const waiting = outcomeOf(s.leadership.afterRefusal(ours));
+    const waiting = outcomeOf(s.leadership.afterRefusal(ours, fenceAt(String(s.store.revision + 1))));
     await settle();
     expect(waiting.settled).toBe(false);
     const next = await s.fenceGranted();
     expect(waiting.value?.revision).toBe(next);
-    expect((await s.leadership.afterRefusal(ours))?.revision).toBe(next);
-    expect(await s.leadership.afterRefusal({ key: FENCE_KEY, revision: next })).toBeUndefined();
+    expect((await s.leadership.afterRefusal(ours, fenceAt(next)))?.revision).toBe(next);
+
+    const theirs = s.store.putByAnother();
+    expect(await s.leadership.afterRefusal({ key: FENCE_KEY, revision: next }, fenceAt(theirs, 'replica-b'))).toBeUndefined(); // not moved by us: another process did
+  });
+
+  it('on a refusal whose read-back shows another replica\'s fence past the one it moved to, answers nothing and stops writing (the watch has not shown that fence yet)', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours);
+    await settle();
+    const next: Fence = { key: FENCE_KEY, revision: await s.fenceGranted() };
+    const theirs = s.store.putByAnother(); // replica B took the Lease and fenced; our watch lags
+
+    expect(await s.leadership.afterRefusal(ours, fenceAt(theirs, 'replica-b'))).toBeUndefined();
+    expect(s.leadership.fence).toBeUndefined();
+    expect([s.leadership.stillHolds(ours), s.leadership.stillHolds(next)]).toEqual([false, false]);
+    expect(s.leadingChanges).toEqual([true, false]);
+    await s.clock.advance(TIMING.refenceAfterMs - 1);
+    expect(s.store.requests).toHaveLength(0); // fencing lost: no quick retake
+  });
+
+  it('on a refusal during its move whose read-back shows another replica\'s fence, answers nothing once the move is in, though the move was granted', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours).catch(() => undefined);
+    await settle();
+    const request = s.store.requests.shift();
+    const next = String(++s.store.revision);
+    const theirs = s.store.putByAnother();
+    const waiting = outcomeOf(s.leadership.afterRefusal(ours, fenceAt(theirs, 'replica-b')));
+    await settle();
+    expect(waiting.settled).toBe(false);
+    request?.resolve(next);
+    await settle();
+
+    expect(waiting.settled).toBe(true);
+    expect(waiting.value).toBeUndefined();
+    expect(s.leadership.fence).toBeUndefined();
+    expect(s.leadership.stillHolds({ key: FENCE_KEY, revision: next })).toBe(false);
+  });
+
+  it('on a refusal whose read-back shows the fence deleted, answers nothing even after its own move', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours);
+    await settle();
+    await s.fenceGranted();
+
+    expect(await s.leadership.afterRefusal(ours, { exists: false })).toBeUndefined();
+    expect(s.leadership.fence).toBeUndefined();
   });
 
   it('on a refusal during a move that then fails, answers nothing', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours).catch(() => undefined);
     await settle();
-    const waiting = outcomeOf(s.leadership.afterRefusal(ours));
+    const waiting = outcomeOf(s.leadership.afterRefusal(ours, fenceAt(String(s.store.revision + 1))));
     await s.fenceRefused();
     expect(waiting.settled).toBe(true);
     expect(waiting.value).toBeUndefined();
