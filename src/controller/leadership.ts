@@ -39,7 +39,8 @@
  *   move's answer is in. A move etcd refuses (another process moved the fence) is fencing lost; a
  *   move that fails or whose own outcome is unknown drops the fence, and the epoch takes over again
  *   from the fence it held, as after a failed acquisition (nothing is written meanwhile: a
- *   transaction under the old fence could still apply).
+ *   transaction under the old fence could still apply); but if a fence of another holder past the
+ *   one moved from was seen meanwhile (watch or read-back), that is fencing lost (no quick retake).
  * - `stalled()` says when the Lease has been held longer than `fenceDeadlineMs` without a fence and
  *   without etcd failing a fence attempt meanwhile: liveness reports it, so a replica that could fence
  *   but does not stops blocking one that could. Time in which etcd refuses (transient errors) is not a
@@ -77,6 +78,8 @@ export const DEFAULT_TIMING: LeadershipTiming = { retryBaseMs: 1_000, retryMaxMs
 
 export interface LeadershipOptions {
   readonly fenceKey: string;
+  /** The holder this replica's fence puts name (`acquireFence`'s record): a fence naming another is not ours. */
+  readonly identity: string;
   /** Puts the fence if its mod_revision is still `seen` ('0': absent): see the Store port. */
   readonly acquireFence: (seen: string) => Promise<FenceAcquisition>;
   readonly view: FenceView;
@@ -97,6 +100,8 @@ class Held {
   readonly since: string;
   /** The move in flight from `fence`, which every caller joins; it settles to the new fence or undefined. */
   moving: Promise<Fence | undefined> | undefined;
+  /** A fence past `fence` that another holder put (or a deletion), seen while the move was in flight. */
+  foreignDuringMove: string | undefined;
 
   constructor(fence: Fence) {
     this.fence = fence;
@@ -319,12 +324,19 @@ export class Leadership {
    */
   private async move(epoch: Epoch, held: Held): Promise<Fence | undefined> {
     const from = held.fence;
+    held.foreignDuringMove = undefined;
     let acquisition: FenceAcquisition;
     try {
       acquisition = await this.options.acquireFence(from.revision);
     } catch (error) {
       held.moving = undefined;
       if (epoch.cancelled || epoch.held !== held) return undefined;
+      if (held.foreignDuringMove !== undefined) {
+        // Whether or not our move applied, another process fenced after `from`: retaking now would
+        // knock it off; the elector knows within a Lease duration whether the Lease is still ours.
+        this.loseFence(epoch, `the move failed after the etcd watch saw another holder's fence at revision ${held.foreignDuringMove}`);
+        return undefined;
+      }
       const delay = this.backoff(epoch);
       this.options.log.warn({ err: error, epoch: epoch.number, fence: from.revision, retryInMs: delay }, 'could not move the fence after an unknown outcome; writing nothing until fenced again');
       this.dropFence(epoch); // the stall count starts now
@@ -372,7 +384,12 @@ export class Leadership {
     const epoch = this.epoch;
     const held = epoch?.held;
     if (epoch === undefined || held === undefined || compareRevisions(revision, held.fence.revision) <= 0) return;
-    if (held.moving !== undefined) return; // perhaps our own move, its answer on the way: the move judges it
+    if (held.moving !== undefined) {
+      // Perhaps our own move, its answer on the way: the move judges it. Another holder's fence is
+      // remembered, so a move that then fails does not take the fence back from it at once.
+      if (holder !== this.options.identity) held.foreignDuringMove = revision;
+      return;
+    }
     this.loseFence(epoch, `the etcd watch saw the fence move to revision ${revision} (holder ${holder})`);
   }
 

@@ -129,6 +129,7 @@ export class Manager {
     this.informer = parts.createInformer((key, before, after) => this.onEntryChange(key, before, after));
     this.leadership = new Leadership({
       fenceKey: fenceKey(options.prefix),
+      identity: options.identity,
       acquireFence: (seen) => parts.store.acquireFence(fenceKey(options.prefix), options.identity, seen),
       view: this.mirror,
       onFenced: () => {

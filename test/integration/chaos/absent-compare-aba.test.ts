@@ -77,6 +77,7 @@ describe('a create whose outcome was unknown', () => {
 
       const leadership = new Leadership({
         fenceKey: fenceKey(PREFIX),
+        identity: 'replica-1',
         acquireFence: (seen) => viaLeader.acquireFence(fenceKey(PREFIX), 'replica-1', seen),
         view: { requireRevision: () => undefined, isCaughtUp: true },
         onFenced: () => undefined,

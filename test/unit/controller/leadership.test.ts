@@ -106,6 +106,7 @@ class Scenario {
   readonly leadingChanges: boolean[] = [];
   readonly leadership = new Leadership({
     fenceKey: FENCE_KEY,
+    identity: 'replica-a',
     acquireFence: this.store.acquire,
     view: this.view,
     onFenced: (fence) => this.fenced.push(fence.revision),
@@ -653,6 +654,38 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     const again = await s.fencedNow();
     expect(s.leadership.fence?.revision).toBe(again);
     expect(s.fenced).toEqual([ours.revision, again]);
+  });
+
+  it('after a move that fails once the watch showed another replica\'s fence past ours, fences again only a Lease duration later (fencing lost, not a quick retake)', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours).catch(() => undefined);
+    await settle();
+    const lost = s.store.requests.shift();
+    const applied = String(++s.store.revision); // the move applied; its answer never comes
+    s.watchSeesFence(applied, 'replica-a');
+    const theirs = s.store.putByAnother(); // replica B took the Lease and fenced after it
+    s.watchSeesFence(theirs, 'replica-b');
+    lost?.reject(new Error('DEADLINE_EXCEEDED'));
+    await settle();
+
+    expect(s.leadership.fence).toBeUndefined();
+    await s.clock.advance(TIMING.refenceAfterMs - 1);
+    expect(s.store.requests).toHaveLength(0); // B's fence stands for a Lease duration
+    await s.clock.advance(1);
+    expect(s.store.requests.map((r) => r.seen)).toEqual([theirs]);
+  });
+
+  it('after a move that fails once the watch showed only its own fence, takes over again with the backoff', async () => {
+    const { s, ours } = await leadingScenario();
+    void s.leadership.supersede(ours).catch(() => undefined);
+    await settle();
+    const lost = s.store.requests.shift();
+    const applied = String(++s.store.revision);
+    s.watchSeesFence(applied, 'replica-a');
+    lost?.reject(new Error('DEADLINE_EXCEEDED'));
+    await s.clock.advance(TIMING.retryBaseMs);
+
+    expect(s.store.requests.map((r) => r.seen)).toEqual([applied]);
   });
 
   it('after a move whose outcome was unknown and which applied, fences again from the fence that move left', async () => {
