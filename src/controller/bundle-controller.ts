@@ -18,6 +18,7 @@ import type { BundleCache, BundleReconcileDeps } from './bundle-ports.ts';
 import { metadataChanged } from './changed-for-reconcile.ts';
 import type { Runnable } from './manager.ts';
 import { WorkQueue } from './work-queue.ts';
+import { queueMetrics } from './queue-metrics.ts';
 
 /** How a bundle is named among the key index's claimants (entries are `namespace/name`). */
 export const BUNDLE_CLAIM_PREFIX = 'ConfigBundle:';
@@ -51,14 +52,7 @@ export class BundleController implements Runnable {
       backoffBaseMs: parts.backoffBaseMs ?? 100,
       backoffMaxMs: 60_000,
       onUnexpectedError: (key, error) => parts.log.error({ key, err: error }, 'bundle reconcile threw'),
-      hooks: {
-        depth: (d) => m.queueDepth.set({ name }, d),
-        added: () => m.queueAdds.inc({ name }),
-        retried: () => m.queueRetries.inc({ name }),
-        waited: (s) => m.queueLatency.observe({ name }, s),
-        worked: (s) => m.workDuration.observe({ name }, s),
-        active: (n) => m.activeWorkers.set({ controller: name }, n),
-      },
+      hooks: queueMetrics(m, name),
     });
   }
 

@@ -25,6 +25,7 @@ import type { EntryCache, EntryEventSink, EntryWriter, Fencing, KeySnapshot, Out
 import { Reconciler } from './reconciler.ts';
 import { StoreMirror } from './store-mirror.ts';
 import { WorkQueue } from './work-queue.ts';
+import { queueMetrics } from './queue-metrics.ts';
 
 export interface Runnable {
   start(): void | Promise<void>;
@@ -180,17 +181,7 @@ export class Manager {
       backoffBaseMs: options.backoffBaseMs ?? 100,
       backoffMaxMs: options.backoffMaxMs ?? 60_000,
       onUnexpectedError: (key, error) => this.log.error({ key, err: error }, 'reconcile threw'),
-      hooks: {
-        depth: (d) => m.queueDepth.set({ name }, d),
-        added: () => m.queueAdds.inc({ name }),
-        retried: () => m.queueRetries.inc({ name }),
-        waited: (s) => {
-          m.queueLatency.observe({ name }, s);
-          m.stage.observe({ stage: 'queue_wait' }, s);
-        },
-        worked: (s) => m.workDuration.observe({ name }, s),
-        active: (n) => m.activeWorkers.set({ controller: name }, n),
-      },
+      hooks: queueMetrics(m, name, (s) => m.stage.observe({ stage: 'queue_wait' }, s)),
     });
   }
 

@@ -16,6 +16,7 @@ import type { Runnable } from './manager.ts';
 import { SchemaReconciler, type SchemaReconcileDeps } from './schema-reconciler.ts';
 import type { SchemaCache } from './schema-ports.ts';
 import { WorkQueue } from './work-queue.ts';
+import { queueMetrics } from './queue-metrics.ts';
 
 export interface SchemaControllerParts extends Omit<SchemaReconcileDeps, 'cache'> {
   readonly createInformer: (onChange: (key: string, before: ConfigSchema | undefined, after: ConfigSchema | undefined) => void) => SchemaCache & Runnable & { readonly hasSynced: boolean };
@@ -41,14 +42,7 @@ export class SchemaController implements Runnable {
       backoffBaseMs: 100,
       backoffMaxMs: 60_000,
       onUnexpectedError: (key, error) => parts.log.error({ key, err: error }, 'schema reconcile threw'),
-      hooks: {
-        depth: (d) => m.queueDepth.set({ name }, d),
-        added: () => m.queueAdds.inc({ name }),
-        retried: () => m.queueRetries.inc({ name }),
-        waited: (s) => m.queueLatency.observe({ name }, s),
-        worked: (s) => m.workDuration.observe({ name }, s),
-        active: (n) => m.activeWorkers.set({ controller: name }, n),
-      },
+      hooks: queueMetrics(m, name),
     });
   }
 
