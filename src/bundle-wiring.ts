@@ -3,6 +3,7 @@
  * bundle's claims are known when the first full read of etcd is applied): its informer and adapter,
  * and the entry manager's leadership, store view and key index, which it shares.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ConfigBundle } from './api/config-bundle.ts';
 import { BUNDLE_KIND } from './api/names.ts';
@@ -18,6 +19,9 @@ import { Informer } from './kube/informer.ts';
 import type { PooledKubeConfig } from './kube/kube-config.ts';
 import { trimForCache } from './kube/trim.ts';
 import type { Metrics } from './observability/metrics.ts';
+
+/** How long start-up waits for the first list of ConfigBundles before the manager starts without it. */
+const FIRST_LIST_WAIT_MS = 10_000;
 
 export interface BundleWiring {
   readonly config: Config;
@@ -61,6 +65,10 @@ export async function startBundleController(w: BundleWiring): Promise<BundleCont
     metrics: w.metrics,
   });
   w.manager.follow({ claimPrefix: BUNDLE_CLAIM_PREFIX, queue: (key) => controller.queue(key), queueAll: () => controller.queueAll() });
-  await controller.start();
+  // The first list is awaited, but not for ever: a cluster upgraded without the ConfigBundle CRD (Helm
+  // installs CRDs on first install only) answers 404 until it is applied, and entries must not wait
+  // for that. The informer keeps retrying; bundles are reconciled once it has listed (/readyz says so).
+  const listed = await Promise.race([controller.start().then(() => true), delay(FIRST_LIST_WAIT_MS, false)]);
+  if (!listed) w.log.warn({ waitedMs: FIRST_LIST_WAIT_MS }, 'configbundles not listed yet (is the ConfigBundle CRD installed?); entries go on, bundles follow once listed');
   return controller;
 }
