@@ -11,6 +11,7 @@ import { loadSchemaEngine } from '../../src/schemas/engine/load.ts';
 import { parityCorpus } from './corpus-all.ts';
 import { installCrds } from '../../tools/controlplane/install-crds.ts';
 import { admissionJudge } from './admission-judge.ts';
+import { commitJudge } from './commit-judge.ts';
 import { engineJudge } from './engine-judge.ts';
 import { oracleJudge } from './oracle-judge.ts';
 import { describeDisagreement, runParity } from './run-parity.ts';
@@ -26,7 +27,9 @@ const controlPlane = await startControlPlane({ members: 1, log: (line) => consol
 let failed = true;
 try {
   await installCrds(controlPlane.info); // the ConfigEntry CRD, for the admission judge
-  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(await loadSchemaEngine(() => readFile(wasm ?? ''))), admissionJudge(controlPlane.info.kubeconfig)];
+  const engine = await loadSchemaEngine(() => readFile(wasm ?? ''));
+  // The engine's value, and the value the operator commits (its registry and validateData), against the oracle's.
+  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(engine), commitJudge(engine), admissionJudge(controlPlane.info.kubeconfig)];
   const started = Date.now();
   const report = await runParity({ judges, corpus: parityCorpus(), cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });
   for (const judge of judges) await judge.close();

@@ -8,7 +8,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 // The chaos checker's canonical JSON, written apart from src/: an oracle independent of the operator.
 import { canonical } from '../../../tools/chaos/expected.ts';
-import { uniqueName } from '../../support/cluster.ts';
+import { oracleJudge } from '../../parity/oracle-judge.ts';
+import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { validatorWasmPath } from '../../support/engine.ts';
 import { eventually, withOperator } from '../../support/fixture.ts';
 import { apply, conditionOfSchema, configSchema, getSchema, kubectl, PAYMENTS } from './support.ts';
@@ -71,7 +72,7 @@ describe('a ConfigSchema from apply to deletion', () => {
     expect(await f.store.get(`${f.prefix}/schemas/${bad}/v1`)).toBeUndefined();
   });
 
-  it('stalls an entry naming a schema not declared yet (UnknownSchema), which commits by itself, defaults applied, once the schema is Ready', async () => {
+  it('stalls an entry naming a schema not declared yet (UnknownSchema), which commits by itself, defaulted as the apiserver defaults, once the schema is Ready', async () => {
     const later = uniqueName('later');
     await f.entries.create('early', { schema: `${later}@v1`, key: 'early', data: { currency: 'USD' } });
     const stalled = await f.entries.waitFor('early', 'Stalled UnknownSchema', (e) => e.status?.conditions?.some((c) => c.type === 'Stalled' && c.reason === 'UnknownSchema') === true);
@@ -80,8 +81,18 @@ describe('a ConfigSchema from apply to deletion', () => {
     applySchema(later, PAYMENTS);
     await f.entries.waitReady('early', 30_000);
     const stored = await f.store.get(`${f.prefix}/data/${f.namespace}/early`);
-    // The apiserver's defaulting: an absent field with a default gets it.
-    expect(stored?.value).toBe('{"currency":"USD","retries":3}');
+    // The oracle: the apiserver's own defaulting of the same data, a server-side dry-run of a CRD with this schema.
+    const oracle = oracleJudge(controlPlane().kubeconfig);
+    try {
+      const corpus = { name: later, description: 'the payments schema', schema: PAYMENTS as Record<string, unknown> };
+      expect(await oracle.prepare(corpus)).toEqual({ ok: true });
+      const verdict = await oracle.judge(corpus, { currency: 'USD' });
+      if (!verdict.ok) throw new Error(`the apiserver refused the data: ${verdict.messages.join('; ')}`);
+      expect(stored?.value).toBe(canonical(verdict.value));
+      expect(verdict.value).toHaveProperty('retries'); // a default was applied: the comparison means something
+    } finally {
+      await oracle.close();
+    }
     await f.entries.delete('early');
   });
 

@@ -5,6 +5,7 @@ import { controlPlane } from '../../support/cluster.ts';
 import { validatorWasmPath } from '../../support/engine.ts';
 import { parityCorpus } from '../../parity/corpus-all.ts';
 import { admissionJudge } from '../../parity/admission-judge.ts';
+import { commitJudge } from '../../parity/commit-judge.ts';
 import { engineJudge } from '../../parity/engine-judge.ts';
 import type { Judge } from '../../parity/judge.ts';
 import { oracleJudge } from '../../parity/oracle-judge.ts';
@@ -18,8 +19,10 @@ afterAll(async () => {
 });
 
 describe('one verdict: the schema engine and admission against the apiserver (server-side dry-run of a CRD per schema)', () => {
-  it(`agrees on every schema (accepted or refused, and why) and on the verdict, the defaulted value, the messages and the warnings of ${CASES} generated values`, async () => {
-    judges.push(oracleJudge(controlPlane().kubeconfig), engineJudge(await loadSchemaEngine(await readFile(validatorWasmPath()))), admissionJudge(controlPlane().kubeconfig));
+  it(`agrees on every schema (accepted or refused, and why) and on the verdict, the defaulted value (the engine's and the one the operator commits), the messages and the warnings of ${CASES} generated values`, async () => {
+    const engine = await loadSchemaEngine(await readFile(validatorWasmPath()));
+    // The defaulted value: the engine's and the one the operator commits (its registry and validateData), each against the oracle's.
+    judges.push(oracleJudge(controlPlane().kubeconfig), engineJudge(engine), commitJudge(engine), admissionJudge(controlPlane().kubeconfig));
     const seed = Number(process.env.CAIRN_PARITY_SEED ?? Date.now() % 1_000_000);
     const report = await runParity({ judges, corpus: parityCorpus(), cases: CASES, seed });
     console.log(`parity (seed ${seed}): ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle; schemas refused by both: ${report.refusedSchemas.join(', ')}; abstained: ${JSON.stringify(report.abstained)}`);
