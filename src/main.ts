@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dataPrefix, fenceKey, metaPrefix } from './domain/keys.ts';
 import type { ConfigEntry } from './api/config-entry.ts';
-import type { DeclaredSchemaLookup } from './domain/validate.ts';
+import type { SchemaLookup } from './domain/validate.ts';
 import { type Config, ConfigError, HelpShown, loadConfig } from './config.ts';
 import { Manager } from './controller/manager.ts';
 import { createEtcdClient } from './etcd/client.ts';
@@ -146,7 +146,8 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       metrics,
       onFenced: () => schemas?.queueAll(),
       onSchemaUseChanged: (name) => schemas?.queueSchema(name),
-      declaredSchemas: (id): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? WITHOUT_SCHEMA_ENGINE,
+      // With the engine it judges every id (embedded ones pinned at start); without it zod judges embedded ids.
+      engineSchemas: (id): SchemaLookup => schemas?.registry.lookup(id) ?? WITHOUT_SCHEMA_ENGINE,
     },
   );
   // Declared schemas need the engine. Without it this replica leaves ConfigSchemas alone (their status

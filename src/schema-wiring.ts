@@ -1,13 +1,13 @@
 /**
- * Wiring of the ConfigSchema controller (main.ts calls it when there is a schema engine file: given by
- * --schema-engine-file, or the installation's own): the engine, the registry, the informer, the
- * adapters, and the manager's leadership and entries. Without the engine, withoutSchemaEngine answers
- * for declared schemas instead.
+ * Wiring of the schema engine and the ConfigSchema controller (main.ts calls it when there is a schema
+ * engine file: given by --schema-engine-file, or the installation's own): the engine, the registry
+ * with the embedded schemas pinned, the informer, the adapters, and the manager's leadership and
+ * entries. Without the engine, WITHOUT_SCHEMA_ENGINE answers for declared schemas instead.
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ConfigSchema } from './api/config-schema.ts';
-import type { DeclaredSchemaLookup } from './domain/validate.ts';
+import type { SchemaLookup } from './domain/validate.ts';
 import type { Config } from './config.ts';
 import type { Manager } from './controller/manager.ts';
 import { SchemaController } from './controller/schema-controller.ts';
@@ -20,6 +20,7 @@ import { Informer } from './kube/informer.ts';
 import type { PooledKubeConfig } from './kube/kube-config.ts';
 import { trimForCache } from './kube/trim.ts';
 import type { Metrics } from './observability/metrics.ts';
+import { embeddedConfigSchemas } from './schemas/embedded-config-schemas.ts';
 
 export interface SchemaWiring {
   readonly config: Config;
@@ -51,7 +52,7 @@ export const SCHEMA_ENGINE_OFF =
  * message saying what is missing. It writes no ConfigSchema status: another installation (or
  * replica) with the engine may own them, and two writers of one cluster-scoped status would fight.
  */
-export const WITHOUT_SCHEMA_ENGINE: DeclaredSchemaLookup = {
+export const WITHOUT_SCHEMA_ENGINE: SchemaLookup = {
   kind: 'unknown',
   why: 'and it runs without the schema engine, so it knows no declared schemas (ConfigSchema): give it --schema-engine-file (CAIRN_SCHEMA_ENGINE_FILE)',
 };
@@ -75,6 +76,8 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
   const engine = await loadSchemaEngine(read);
   w.log.info({ file, bytes, ms: Date.now() - started }, 'schema engine loaded');
   const registry = new SchemaRegistry(engine, (name) => w.manager.queueEntriesNaming(name));
+  const embedded = embeddedConfigSchemas();
+  registry.pinEmbedded(embedded);
   const client = new ConfigSchemaClient(w.kubeConfig, (error) => {
     w.log.warn({ err: error }, 'configschema watch: event skipped');
     w.metrics.watchEventsSkipped.inc({ reason: error.reason });
@@ -92,6 +95,7 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
     writer: client,
     policies: new AdmissionPolicyClient(w.kubeConfig),
     registry,
+    embedded: w.config.embeddedConfigSchemas ? embedded : new Map(),
     entriesUsing: (name) => w.manager.entriesUsing(name),
     fencing: w.manager.fencing,
     isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,

@@ -91,3 +91,5 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
  * domain/bundle-limits.ts); the operator checks the configured limit before etcd is asked.
  */
 export const MAX_BUNDLE_MEMBERS = Math.floor((DEFAULT_MAX_TXN_OPS - 1) / 2);
+/** Label on the ConfigSchemas the operator makes of its embedded schemas (it restores them when edited). */
+export const EMBEDDED_LABEL = 'cairn.dev/embedded';

@@ -39,7 +39,7 @@ type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
 
 export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps, driftFight: DriftFight): Promise<Outcome> {
   const entryKey = `${entry.metadata.namespace}/${entry.metadata.name}`;
-  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), declared: deps.declaredSchemas };
+  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), engineSchemas: deps.engineSchemas };
   // Plan from the drift watch's view when it can tell; plan() itself decides when it must read.
   const resolved = resolveEntryKeys(entry, deps.prefix);
   let observed = resolved.ok ? deps.view.observe(resolved.keys.data, resolved.keys.meta) : undefined;

@@ -1,7 +1,7 @@
 /** Everything a reconcile needs, wired once by the manager. */
 import type { Logger } from 'pino';
 import type { Metrics, Stage } from '../observability/metrics.ts';
-import type { DeclaredSchemaLookup } from '../domain/validate.ts';
+import type { SchemaLookup } from '../domain/validate.ts';
 import type { EntryCache, EntryEventSink, EntryWriter, Fencing, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
 
 export interface ReconcileDeps {
@@ -16,8 +16,8 @@ export interface ReconcileDeps {
   readonly fencing: Fencing;
   readonly prefix: string;
   readonly maxBytes: number;
-  /** Declared schemas (the ConfigSchema controller's registry), when it runs. */
-  readonly declaredSchemas?: ((id: string) => DeclaredSchemaLookup) | undefined;
+  /** The schema engine's compiled schemas, embedded and declared (the schema registry), when the engine runs. */
+  readonly engineSchemas?: ((id: string) => SchemaLookup) | undefined;
   readonly now: () => Date;
   readonly log: Logger;
   readonly metrics: Metrics;

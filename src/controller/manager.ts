@@ -14,7 +14,7 @@ import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import { fenceKey, parseStoreKey, entryKeys } from '../domain/keys.ts';
 import { presentKey } from '../domain/key-state.ts';
 import type { Fence } from '../domain/types.ts';
-import type { DeclaredSchemaLookup } from '../domain/validate.ts';
+import type { SchemaLookup } from '../domain/validate.ts';
 import { changedForReconcile } from './changed-for-reconcile.ts';
 import { Leadership, type LeadershipTiming } from './leadership.ts';
 import type { Logger } from 'pino';
@@ -87,8 +87,8 @@ export interface ManagerParts {
   readonly onFenced?: () => void;
   /** Called with the schema name an entry starts or stops naming (the ConfigSchema's entry count and deletion wait on it). */
   readonly onSchemaUseChanged?: (schemaName: string) => void;
-  /** Declared schemas, looked up for ids no embedded schema has (the schema controller's registry). */
-  readonly declaredSchemas?: (id: string) => DeclaredSchemaLookup;
+  /** The schema engine's compiled schemas, embedded and declared (the schema registry); absent without the engine. */
+  readonly engineSchemas?: (id: string) => SchemaLookup;
 }
 
 export class Manager {
@@ -168,7 +168,7 @@ export class Manager {
       fencing: this.fencing,
       prefix: options.prefix,
       maxBytes: options.maxBytes,
-      declaredSchemas: parts.declaredSchemas,
+      engineSchemas: parts.engineSchemas,
       now: parts.now ?? (() => new Date()),
       log: parts.log,
       metrics: m,

@@ -28,8 +28,10 @@ export interface SchemaControllerParts extends Omit<SchemaReconcileDeps, 'cache'
 export class SchemaController implements Runnable {
   private readonly informer: SchemaCache & Runnable & { readonly hasSynced: boolean };
   private readonly queue: WorkQueue;
+  private readonly embedded: readonly string[];
 
   constructor(parts: SchemaControllerParts) {
+    this.embedded = [...parts.embedded.keys()];
     this.informer = parts.createInformer((key, before, after) => {
       if (after === undefined || before === undefined || changedForSchemaReconcile(before, after)) this.queue.add(key);
     });
@@ -55,9 +57,9 @@ export class SchemaController implements Runnable {
     await this.informer.stop();
   }
 
-  /** Every schema, e.g. when this replica starts leading. */
+  /** Every schema, and every embedded one even if absent (so it is created), e.g. when this replica starts leading. */
   queueAll(): void {
-    for (const key of this.informer.keys()) this.queue.add(key);
+    for (const key of new Set([...this.informer.keys(), ...this.embedded])) this.queue.add(key);
   }
 
   /** One schema by name (an entry started or stopped naming it). */

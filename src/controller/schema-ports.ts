@@ -4,6 +4,7 @@
  */
 import type { ConfigSchema, ConfigSchemaStatus } from '../api/config-schema.ts';
 import type { KubeObject } from '../schemas/admission/index.ts';
+import type { EmbeddedConfigSchema } from '../schemas/embedded-config-schemas.ts';
 
 /** The informer's cache of ConfigSchemas, keyed by name (cluster-scoped). */
 export interface SchemaCache {
@@ -16,6 +17,13 @@ export interface SchemaCache {
 export interface SchemaWriter {
   patchStatus(name: string, status: ConfigSchemaStatus, resourceVersion: string): Promise<ConfigSchema>;
   setFinalizers(name: string, finalizers: readonly string[], resourceVersion: string): Promise<ConfigSchema>;
+  /** Creates an embedded schema's ConfigSchema by server-side apply (Cairn's field manager, forced). */
+  createEmbedded(object: EmbeddedConfigSchema): Promise<ConfigSchema>;
+  /**
+   * Puts back an embedded schema's spec and label (a merge patch replaces the versions list whole,
+   * so versions someone else added go too), only if the object is still at resourceVersion.
+   */
+  restoreEmbedded(object: EmbeddedConfigSchema, resourceVersion: string): Promise<ConfigSchema>;
 }
 
 /** The apiserver's admission policies: server-side apply with Cairn's field manager, and a read back. */

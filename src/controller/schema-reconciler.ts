@@ -1,6 +1,8 @@
 /**
  * Reconcile one ConfigSchema, by name, level-based (reads the informer's cache, never the event):
  *
+ *   embedded schema   created when absent, put back when edited (keep-embedded.ts); then as below
+ *
  *   finalizer state   step
  *   released          forget its compiled versions
  *   finalizing        entries still name it: Stalled SchemaInUse naming them (their changes queue it
@@ -30,6 +32,8 @@ import { schemaKey } from '../domain/keys.ts';
 import type { PublishedVersion } from '../domain/plan-schema.ts';
 import type { Fence } from '../domain/types.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { EmbeddedConfigSchema } from '../schemas/embedded-config-schemas.ts';
+import { keepEmbedded } from './keep-embedded.ts';
 import { type PublishDeps, publishSchema } from './publish-schema.ts';
 import type { AdmissionPolicies, EntriesUsing, SchemaCache, SchemaWriter } from './schema-ports.ts';
 import type { SchemaRegistry } from './schema-registry.ts';
@@ -45,6 +49,8 @@ export interface SchemaReconcileDeps extends PublishDeps {
   readonly writer: SchemaWriter;
   readonly policies: AdmissionPolicies;
   readonly registry: SchemaRegistry;
+  /** The embedded schemas' ConfigSchemas the operator keeps, by name (empty: it keeps none). */
+  readonly embedded: ReadonlyMap<string, EmbeddedConfigSchema>;
   readonly entriesUsing: EntriesUsing;
   readonly now: () => Date;
   readonly log: Logger;
@@ -63,12 +69,15 @@ export class SchemaReconciler {
     const fence = deps.fencing.current();
     if (fence === undefined) return DONE;
     const cached = deps.cache.get(name);
-    if (cached === undefined) {
-      deps.registry.forget(name);
-      return DONE;
-    }
+    const embedded = deps.embedded.get(name);
+    if (cached === undefined) deps.registry.forget(name);
+    if (cached === undefined && embedded === undefined) return DONE;
     const log = deps.log.child({ controller: SCHEMA_CONTROLLER_NAME, key: name, reconcileID: randomUUID() });
-    return runReconcile(SCHEMA_CONTROLLER_NAME, { metrics: deps.metrics, log }, () => this.steps(cached, fence, log), (status) => this.report(cached, status, fence));
+    const steps = async (): Promise<ProcessResult> => {
+      if (embedded !== undefined && (await keepEmbedded(cached, embedded, deps.writer, log))) return DONE;
+      return cached === undefined ? DONE : this.steps(cached, fence, log);
+    };
+    return runReconcile(SCHEMA_CONTROLLER_NAME, { metrics: deps.metrics, log }, steps, (status) => (cached === undefined ? Promise.resolve() : this.report(cached, status, fence)));
   }
 
   private async steps(cached: ConfigSchema, fence: Fence, log: Logger): Promise<ProcessResult> {

@@ -1,18 +1,34 @@
 /**
- * The declared schemas the operator can validate entries against: compiled versions by schema id
+ * The schemas the operator validates entries against with the engine: the embedded versions, compiled
+ * once at start and always Ready (`pin`), and the declared ones: compiled versions by schema id
  * (`name@version`), and which of them are Ready. The schema reconciler compiles through it (so a
  * schema is compiled once per content, not once per reconcile) and marks versions Ready once their
  * policy is bound and they are published; the entry reconciler looks ids up in it.
  *
- * Guarantees: bounded by what the cluster declares: a compiled schema is released when its content
- * changes or its ConfigSchema goes (`forget`). `onReady(name)` is called each time a schema becomes
+ * Guarantees: bounded by what the cluster declares and the operator embeds: a declared compilation is
+ * released when its content changes or its ConfigSchema goes (`forget`); a pinned one never is, and
+ * a lookup answers with it whatever state the ConfigSchema of the same name is in (an edit the
+ * operator is about to undo, a deletion pending) or `compile` is asked for the same content. `onReady(name)` is called each time a schema becomes
  * Ready (after being absent or not Ready), so entries that waited for it are queued.
  */
 import { canonicalJson } from '../domain/canonical.ts';
-import type { DeclaredSchemaLookup } from '../domain/validate.ts';
-import type { Compiled, JsonSchema, SchemaEngine } from '../schemas/engine/engine.ts';
+import type { SchemaLookup } from '../domain/validate.ts';
+import type { Compiled, CompiledSchema, JsonSchema, SchemaEngine, UnknownFields } from '../schemas/engine/engine.ts';
+import type { EmbeddedConfigSchema } from '../schemas/embedded-config-schemas.ts';
+import { lookupSchema } from '../schemas/index.ts';
 
-export type SchemaLookup = DeclaredSchemaLookup;
+export class EmbeddedSchemaRefusedError extends Error {
+  override name = 'EmbeddedSchemaRefusedError';
+}
+
+export type { SchemaLookup } from '../domain/validate.ts';
+
+interface Pinned {
+  readonly content: string;
+  readonly compiled: Compiled;
+  readonly schema: CompiledSchema;
+  readonly unknownFields: UnknownFields;
+}
 
 interface Slot {
   readonly content: string;
@@ -24,6 +40,7 @@ export class SchemaRegistry {
   private readonly engine: SchemaEngine;
   private readonly onReady: (name: string) => void;
   private readonly slots = new Map<string, Slot>();
+  private readonly pinned = new Map<string, Pinned>();
   private readonly notReady = new Map<string, string>();
 
   constructor(engine: SchemaEngine, onReady: (name: string) => void) {
@@ -31,9 +48,40 @@ export class SchemaRegistry {
     this.onReady = onReady;
   }
 
-  /** Compiles `openAPIV3Schema` for `id`, reusing the last compilation when the content is the same. */
+  /**
+   * Compiles an embedded version once, for good: every lookup of `id` answers with it, validating
+   * with `unknownFields`. Returns the compilation; a refusal is not pinned (the caller fails start-up).
+   */
+  pin(id: string, openAPIV3Schema: JsonSchema, unknownFields: UnknownFields): Compiled {
+    const compiled = this.engine.compile(openAPIV3Schema);
+    if (compiled.ok) this.pinned.set(id, { content: canonicalJson(openAPIV3Schema), compiled, schema: compiled.schema, unknownFields });
+    return compiled;
+  }
+
+  /**
+   * Pins every embedded version the engine judges (all but a `notStructural` one, which zod judges):
+   * entries of them are judged by the engine from then on, whatever happens to their ConfigSchema
+   * objects. Unknown fields refuse the value (Strict), as zod's strict objects did: a misspelt field
+   * of an embedded schema is an error, never silently pruned. Throws EmbeddedSchemaRefusedError when
+   * the engine refuses one: a build defect (the unit tests compile every version) that must not let
+   * an operator judge embedded data by zod behind the engine's back.
+   */
+  pinEmbedded(embedded: ReadonlyMap<string, EmbeddedConfigSchema>): void {
+    for (const [name, object] of embedded) {
+      for (const version of object.spec.versions) {
+        const id = `${name}@${version.name}`;
+        if (lookupSchema(id)?.notStructural !== undefined) continue;
+        const compiled = this.pin(id, version.schema.openAPIV3Schema, 'Strict');
+        if (!compiled.ok) throw new EmbeddedSchemaRefusedError(`the schema engine refuses the embedded schema ${id}: ${compiled.problems.map((p) => p.message).join('; ')}`);
+      }
+    }
+  }
+
+  /** Compiles `openAPIV3Schema` for `id`, reusing the last compilation (or the pinned one) when the content is the same. */
   compile(id: string, openAPIV3Schema: JsonSchema): Compiled {
     const content = canonicalJson(openAPIV3Schema);
+    const pin = this.pinned.get(id);
+    if (pin?.content === content) return pin.compiled;
     const slot = this.slots.get(id);
     if (slot !== undefined && slot.content === content) return slot.compiled;
     if (slot?.compiled.ok) slot.compiled.schema.release();
@@ -73,6 +121,8 @@ export class SchemaRegistry {
   }
 
   lookup(id: string): SchemaLookup {
+    const pin = this.pinned.get(id);
+    if (pin !== undefined) return { kind: 'ready', schema: pin.schema, unknownFields: pin.unknownFields };
     const slot = this.slots.get(id);
     if (slot?.ready && slot.compiled.ok) return { kind: 'ready', schema: slot.compiled.schema };
     const name = id.split('@')[0] ?? id;

@@ -29,7 +29,7 @@ export type ResolvedMembers =
 type BundleSpec = Pick<ConfigBundle, 'metadata' | 'spec'>;
 
 /** Every member's keys and validated data, or the first problem. */
-export function resolveMembers(bundle: BundleSpec, ctx: Pick<PlanContext, 'prefix' | 'maxBytes' | 'declared'>): ResolvedMembers {
+export function resolveMembers(bundle: BundleSpec, ctx: Pick<PlanContext, 'prefix' | 'maxBytes' | 'engineSchemas'>): ResolvedMembers {
   const seen = new Map<string, number>();
   const keyed: { member: BundleMember; index: number; keys: EntryKeys }[] = [];
   for (const [index, member] of bundle.spec.members.entries()) {
@@ -45,7 +45,7 @@ export function resolveMembers(bundle: BundleSpec, ctx: Pick<PlanContext, 'prefi
   }
   const members: ResolvedMember[] = [];
   for (const { member, index, keys } of keyed) {
-    const valid = validateData(member.schema, member.data, { maxBytes: ctx.maxBytes, declared: ctx.declared });
+    const valid = validateData(member.schema, member.data, { maxBytes: ctx.maxBytes, engineSchemas: ctx.engineSchemas });
     if (!valid.ok) {
       const issues = valid.issues.map((issue) => rootAtMember(issue, index));
       return { ok: false, reason: valid.reason, message: `member ${member.key}: ${issues.join('; ')}` };

@@ -8,7 +8,7 @@ import type {
   SCHEMA_NOT_READY,
   UNKNOWN_SCHEMA,
 } from '../api/conditions.ts';
-import type { DeclaredSchemaLookup } from './validate.ts';
+import type { SchemaLookup } from './validate.ts';
 import type { EntryKeys } from './keys.ts';
 import type { Owner } from './stored-meta.ts';
 import type { Fence, GuardedTxn, StoredMeta } from './types.ts';
@@ -20,8 +20,8 @@ export interface PlanContext {
   readonly fence: Fence;
   /** Size limit on canonical JSON, in bytes. */
   readonly maxBytes: number;
-  /** Declared schemas, for ids no embedded schema has (validate.ts). */
-  readonly declared?: ((id: string) => DeclaredSchemaLookup) | undefined;
+  /** The schema engine's compiled schemas, embedded and declared (validate.ts); absent without the engine. */
+  readonly engineSchemas?: ((id: string) => SchemaLookup) | undefined;
   /** Commit time written into meta (provenance only). */
   readonly now: Date;
 }

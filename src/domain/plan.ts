@@ -41,7 +41,7 @@ export function plan(entry: PlanEntry, observed: ObservedKeys | undefined, ctx: 
   if (!resolved.ok) return { kind: 'invalid', reason: INVALID_KEY, message: resolved.message };
   const keys = resolved.keys;
 
-  const valid = validateData(entry.spec.schema, entry.spec.data, { maxBytes: ctx.maxBytes, declared: ctx.declared });
+  const valid = validateData(entry.spec.schema, entry.spec.data, { maxBytes: ctx.maxBytes, engineSchemas: ctx.engineSchemas });
   if (!valid.ok) return { kind: 'invalid', reason: valid.reason, message: valid.message };
 
   if (observed === undefined) {

@@ -1,9 +1,15 @@
 /**
  * Validation of an entry's schema id and data: the only path by which a value becomes storable.
- * Pure: the registry is embedded, the size limit is passed in.
+ * Pure: the embedded registry and the engine's compiled schemas are handed in, the size limit too.
+ *
+ *   id                                           judged by
+ *   the engine knows it (embedded or declared)   the engine (schemas/engine): one path for all data
+ *   embedded, no engine loaded                   its zod schema (an operator started without the engine)
+ *   embedded, not structural (feature-flags@v1)  its zod schema: the engine cannot judge it exactly
+ *   declared but not Ready / unknown             SchemaNotReady / UnknownSchema
  */
 import { DATA_TOO_LARGE, INVALID_DATA, SCHEMA_NOT_READY, UNKNOWN_SCHEMA } from '../api/conditions.ts';
-import type { CompiledSchema } from '../schemas/engine/engine.ts';
+import type { CompiledSchema, UnknownFields } from '../schemas/engine/engine.ts';
 import { SCHEMA_ID_PATTERN } from '../api/names.ts';
 import { lookupSchema, schemaIds } from '../schemas/index.ts';
 import { byteLength, canonicalJson, sha256 } from './canonical.ts';
@@ -11,9 +17,9 @@ import { formatIssues, joinIssues } from './issues.ts';
 
 const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
 
-/** What the operator knows of a schema id no embedded schema has: a declared ConfigSchema version. */
-export type DeclaredSchemaLookup =
-  | { readonly kind: 'ready'; readonly schema: CompiledSchema }
+/** What the schema engine knows of a schema id: an embedded version or a declared ConfigSchema version. */
+export type SchemaLookup =
+  | { readonly kind: 'ready'; readonly schema: CompiledSchema; readonly unknownFields?: UnknownFields }
   | { readonly kind: 'notReady'; readonly message: string }
   /** `why`: what the message says instead of "or declared by a ConfigSchema" (e.g. no engine to know any). */
   | { readonly kind: 'unknown'; readonly why?: string };
@@ -21,8 +27,11 @@ export type DeclaredSchemaLookup =
 export interface ValidationOptions {
   /** Largest canonical JSON accepted, in UTF-8 bytes (DEFAULT_MAX_DATA_BYTES unless configured). */
   readonly maxBytes: number;
-  /** Declared schemas (the schema controller's registry); absent: only embedded schemas exist. */
-  readonly declared?: ((id: string) => DeclaredSchemaLookup) | undefined;
+  /**
+   * The schema engine's compiled schemas, embedded and declared (the schema registry). Without the
+   * engine (absent, or answering `unknown` with why) zod judges embedded ids and no declared id exists.
+   */
+  readonly engineSchemas?: ((id: string) => SchemaLookup) | undefined;
 }
 
 /** A storable value: validated, defaults applied, canonicalised and hashed. */
@@ -64,18 +73,21 @@ function failure(reason: ValidationFailureReason, issues: readonly string[]): In
  */
 export function validateData(schemaId: string, data: unknown, options: ValidationOptions): Validation {
   const definition = lookupSchema(schemaId);
+  const judged = definition?.notStructural !== undefined ? undefined : options.engineSchemas?.(schemaId);
   let value: unknown;
-  if (definition === undefined) {
-    const declared = options.declared?.(schemaId) ?? { kind: 'unknown' };
-    if (declared.kind === 'unknown') return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId, declared.why)]);
-    if (declared.kind === 'notReady') return failure(SCHEMA_NOT_READY, [`spec.schema: ${declared.message}`]);
-    const validated = declared.schema.validate(data);
+  if (judged?.kind === 'ready') {
+    const validated = judged.schema.validate(data, judged.unknownFields);
     if (!validated.ok) return failure(INVALID_DATA, validated.issues.map((issue) => issue.message));
     value = validated.value;
-  } else {
+  } else if (definition !== undefined) {
+    // No engine (an embedded version is pinned at start whenever the engine runs), or the version zod judges.
     const parsed = definition.schema.safeParse(data, { reportInput: true });
     if (!parsed.success) return failure(INVALID_DATA, formatIssues('data', parsed.error.issues));
     value = parsed.data;
+  } else if (judged?.kind === 'notReady') {
+    return failure(SCHEMA_NOT_READY, [`spec.schema: ${judged.message}`]);
+  } else {
+    return failure(UNKNOWN_SCHEMA, [unknownSchemaProblem(schemaId, judged?.why)]);
   }
 
   let canonical: string;

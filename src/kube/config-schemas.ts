@@ -5,6 +5,7 @@
  */
 import type { ConfigSchema, ConfigSchemaStatus } from '../api/config-schema.ts';
 import { FIELD_MANAGER, GROUP, SCHEMA_PLURAL, VERSION } from '../api/names.ts';
+import type { EmbeddedConfigSchema } from '../schemas/embedded-config-schemas.ts';
 import { kubeCall } from './errors.ts';
 import type { InformerSource, WatchHandle } from './informer.ts';
 import { sendJson } from './json-request.ts';
@@ -12,6 +13,7 @@ import type { PooledKubeConfig } from './kube-config.ts';
 import { type BadWatchEventError, watchStream } from './watch-stream.ts';
 
 const MERGE_PATCH = 'application/merge-patch+json';
+const APPLY_PATCH = 'application/apply-patch+yaml';
 /** As for entries: a watch silent this long (no event, no bookmark) is restarted. */
 const WATCH_SILENCE_MS = 90_000;
 const COLLECTION = `/apis/${GROUP}/${VERSION}/${SCHEMA_PLURAL}`;
@@ -50,6 +52,23 @@ export class ConfigSchemaClient implements InformerSource<ConfigSchema> {
   async setFinalizers(name: string, finalizers: readonly string[], resourceVersion: string): Promise<ConfigSchema> {
     return (await kubeCall(`update finalizers of configschema ${name}`, () =>
       sendJson(this.kubeConfig, 'PATCH', `${COLLECTION}/${encodeURIComponent(name)}?fieldManager=${FIELD_MANAGER}`, { metadata: { finalizers, resourceVersion } }, MERGE_PATCH),
+    )) as ConfigSchema;
+  }
+
+  /** Creates (or takes over) an embedded schema's ConfigSchema by server-side apply, forced. */
+  async createEmbedded(object: EmbeddedConfigSchema): Promise<ConfigSchema> {
+    const name = object.metadata.name;
+    // JSON is YAML: the apply patch is the object itself.
+    return (await kubeCall(`apply configschema ${name}`, () =>
+      sendJson(this.kubeConfig, 'PATCH', `${COLLECTION}/${encodeURIComponent(name)}?fieldManager=${FIELD_MANAGER}&force=true`, object, APPLY_PATCH),
+    )) as ConfigSchema;
+  }
+
+  /** Replaces spec and sets the labels of an embedded schema's ConfigSchema, only if still at `resourceVersion`. */
+  async restoreEmbedded(object: EmbeddedConfigSchema, resourceVersion: string): Promise<ConfigSchema> {
+    const name = object.metadata.name;
+    return (await kubeCall(`restore configschema ${name}`, () =>
+      sendJson(this.kubeConfig, 'PATCH', `${COLLECTION}/${encodeURIComponent(name)}?fieldManager=${FIELD_MANAGER}`, { metadata: { labels: object.metadata.labels, resourceVersion }, spec: object.spec }, MERGE_PATCH),
     )) as ConfigSchema;
   }
 }

@@ -13,6 +13,15 @@ export interface SchemaDefinition {
   readonly schema: z.ZodType;
   /** A valid payload: exercised by the unit tests and usable as a sample. */
   readonly example: Readonly<Record<string, unknown>>;
+  /** Set on a version kept for existing entries only: every apply of an entry naming it gets this Warning. */
+  readonly deprecationWarning?: string;
+  /**
+   * Set when the zod schema has no exact structural form, so the schema engine cannot judge it: zod
+   * stays its judge at commit, and the schema listed and published for it (the ConfigSchema version)
+   * leaves the values of `untypedMap` without a type and drops the rules that read them, so it is
+   * looser than zod. Only for a deprecated version (a new one must be structural).
+   */
+  readonly notStructural?: { readonly reason: string; readonly untypedMap: string };
 }
 
 /**
@@ -34,6 +43,13 @@ export interface CrossFieldRule<T> {
   readonly cel: string;
 }
 
+/** The rule's `fieldPath` (`.min`), so the apiserver's message names the field as zod's does; none for the object itself. */
+function fieldPathOf(path: readonly (string | number)[]): { fieldPath?: string } {
+  if (path.length === 0) return {};
+  if (!path.every((p) => typeof p === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) throw new Error(`a rule's path must be field names, got ${JSON.stringify(path)}`);
+  return { fieldPath: path.map((p) => `.${String(p)}`).join('') };
+}
+
 /** Attaches cross-field rules to an object schema: zod refinements plus their CEL twins as metadata. */
 export function withRules<S extends z.ZodType>(schema: S, rules: readonly CrossFieldRule<z.output<S>>[]): S {
   let refined = schema;
@@ -43,6 +59,6 @@ export function withRules<S extends z.ZodType>(schema: S, rules: readonly CrossF
   const existing = (schema.meta() ?? {}) as Record<string, unknown>;
   return refined.meta({
     ...existing,
-    'x-kubernetes-validations': rules.map((r) => ({ rule: r.cel, message: r.message })),
+    'x-kubernetes-validations': rules.map((r) => ({ rule: r.cel, message: r.message, ...fieldPathOf(r.path) })),
   }) as S;
 }

@@ -72,6 +72,11 @@ const schema = z
 
 export const featureFlags = {
   id: 'feature-flags@v1',
+  deprecationWarning: 'feature-flags@v1 is deprecated: the cluster cannot check its variant values at apply; use feature-flags@v2 (one typed map of variants per flag)',
+  notStructural: {
+    reason: 'a variant value is a boolean, a string or a number by flag type: a structural schema has no such union, and CEL cannot read a value without a type',
+    untypedMap: 'variants',
+  },
   description: 'Feature flags with typed variants (boolean, string or number), a default variant and percentage rollouts.',
   schema,
   example: {

@@ -6,6 +6,7 @@ import { SCHEMA_ID_PATTERN } from '../api/names.ts';
 import { database } from './database.ts';
 import type { SchemaDefinition } from './definition.ts';
 import { featureFlags } from './feature-flags.ts';
+import { featureFlagsV2 } from './feature-flags-v2.ts';
 import { rateLimits } from './rate-limits.ts';
 import { serviceEndpoints } from './service-endpoints.ts';
 
@@ -14,6 +15,7 @@ export type { SchemaDefinition } from './definition.ts';
 const DEFINITIONS: readonly SchemaDefinition[] = [
   database,
   featureFlags,
+  featureFlagsV2,
   rateLimits,
   serviceEndpoints,
 ];

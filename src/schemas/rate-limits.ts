@@ -48,22 +48,28 @@ const route = withRules(
 
 const defaultLimit = withRules(z.strictObject(bucket).describe('Limit for routes not listed.'), [burstCoversRate]);
 
-const schema = withRules(
-  z
-    .strictObject({
-      defaultLimit: defaultLimit.optional(),
-      routes: z.array(route).min(1).max(500).describe('Limits per route; the first matching route applies.'),
-    })
-    .describe('Rate limits per route.'),
-  [
-    {
-      check: (v) => new Set(v.routes.map((r) => r.route)).size === v.routes.length,
-      message: 'must not list the same route twice',
-      path: ['routes'],
-      cel: 'self.routes.all(r, self.routes.exists_one(q, q.route == r.route))',
-    },
-  ],
-);
+/**
+ * Routes are a list map keyed by route: the structural dialect's own uniqueness (the apiserver's
+ * `Duplicate value`), the same verdict as the zod check beside it at no CEL cost (a CEL rule comparing
+ * every pair of 500 routes of 1 KiB was estimated at 10.4x the apiserver's per-call limit).
+ */
+const routes = z
+  .array(route)
+  .min(1)
+  .max(500)
+  .refine((rs) => new Set(rs.map((r) => r.route)).size === rs.length, { message: 'must not list the same route twice' })
+  .meta({
+    description: 'Limits per route; the first matching route applies.',
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['route'],
+  });
+
+const schema = z
+  .strictObject({
+    defaultLimit: defaultLimit.optional(),
+    routes,
+  })
+  .describe('Rate limits per route.');
 
 export const rateLimits = {
   id: 'rate-limits@v1',

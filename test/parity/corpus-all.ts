@@ -1,14 +1,15 @@
 /**
- * Everything the differential test judges: the corpus of test schemas and the four embedded schemas
- * (their openAPIV3Schema, as the engine compiles them).
+ * Everything the differential test judges: the corpus of test schemas and every version of the
+ * embedded schemas as the operator serves them (their ConfigSchemas' openAPIV3Schema).
  */
-import { exportOpenAPIV3Schema } from '../../src/schemas/json-schema.ts';
-import { schemaIds } from '../../src/schemas/index.ts';
+import { embeddedConfigSchemas } from '../../src/schemas/embedded-config-schemas.ts';
 import { loadCorpus } from './corpus.ts';
 import type { CorpusSchema } from './judge.ts';
 
 export function embeddedCorpus(): CorpusSchema[] {
-  return schemaIds().map((id) => ({ name: id, description: `the embedded schema ${id}`, schema: exportOpenAPIV3Schema(id) }));
+  return [...embeddedConfigSchemas()].flatMap(([name, cs]) =>
+    cs.spec.versions.map((v) => ({ name: `${name}@${v.name}`, description: `the embedded schema ${name}@${v.name}`, schema: v.schema.openAPIV3Schema })),
+  );
 }
 
 export function parityCorpus(): CorpusSchema[] {

@@ -34,6 +34,7 @@ describe('loadConfig: defaults', () => {
       leaseName: 'cairn-operator',
       identity: 'cairn-0',
       logLevel: 'info',
+      embeddedConfigSchemas: true,
     });
     expect(config.etcdPassword).toBeUndefined();
     expect(config.kubeconfig).toBeUndefined();
@@ -45,6 +46,10 @@ describe('loadConfig: defaults', () => {
 
   it('splits a comma-separated endpoint list and drops empty items', () => {
     expect(loadConfig(['--etcd-endpoints', 'https://a:2379, https://b:2379,,'], {}).etcdEndpoints).toEqual(['https://a:2379', 'https://b:2379']);
+  });
+
+  it('keeps no ConfigSchemas of the embedded schemas with --no-embedded-config-schemas', () => {
+    expect(loadConfig([...ENDPOINT, '--no-embedded-config-schemas'], {}).embeddedConfigSchemas).toBe(false);
   });
 
   it('turns leader election off with --no-leader-elect', () => {

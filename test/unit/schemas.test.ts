@@ -4,8 +4,8 @@ import { lookupSchema, registry, schemaIds } from '../../src/schemas/index.ts';
 import { exportAllJsonSchemas, exportJsonSchema } from '../../src/schemas/json-schema.ts';
 
 describe('schema registry', () => {
-  it('holds the four embedded schemas, sorted by id', () => {
-    expect(schemaIds()).toEqual(['database@v1', 'feature-flags@v1', 'rate-limits@v1', 'service-endpoints@v1']);
+  it('holds the embedded schemas, sorted by id', () => {
+    expect(schemaIds()).toEqual(['database@v1', 'feature-flags@v1', 'feature-flags@v2', 'rate-limits@v1', 'service-endpoints@v1']);
   });
 
   it.each([...registry.values()].map((d) => [d.id, d] as const))('%s has a valid id, a description and a valid example', (id, d) => {
@@ -37,7 +37,7 @@ describe('exportJsonSchema', () => {
     expect(schema.required).toEqual(['host', 'database', 'user']);
     expect(schema.properties.port).toMatchObject({ type: 'integer', minimum: 1, maximum: 65535, default: 5432 });
     expect(schema.properties.pool?.['x-kubernetes-validations']).toEqual([
-      { rule: '(has(self.min) ? self.min : 0) <= (has(self.max) ? self.max : 10)', message: 'must not be greater than pool.max' },
+      { rule: '(has(self.min) ? self.min : 0) <= (has(self.max) ? self.max : 10)', message: 'must not be greater than pool.max', fieldPath: '.min' },
     ]);
   });
 

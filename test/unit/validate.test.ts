@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DATA_BYTES } from '../../src/api/names.ts';
 import { sha256 } from '../../src/domain/canonical.ts';
-import { type DeclaredSchemaLookup, validateData } from '../../src/domain/validate.ts';
+import { type SchemaLookup, validateData } from '../../src/domain/validate.ts';
 import type { CompiledSchema } from '../../src/schemas/engine/engine.ts';
-import { registry } from '../../src/schemas/index.ts';
+import { lookupSchema, registry } from '../../src/schemas/index.ts';
 
 const options = { maxBytes: DEFAULT_MAX_DATA_BYTES };
 const db = { host: 'db', database: 'd', user: 'u' };
@@ -128,7 +128,7 @@ describe('validateData: messages for people', () => {
   });
 
   it('names unknown schemas and lists the known ones', () => {
-    const known = 'known schemas: database@v1, feature-flags@v1, rate-limits@v1, service-endpoints@v1';
+    const known = 'known schemas: database@v1, feature-flags@v1, feature-flags@v2, rate-limits@v1, service-endpoints@v1';
     expect(validateData('databse@v1', db, options)).toMatchObject({
       ok: false,
       reason: 'UnknownSchema',
@@ -167,7 +167,7 @@ describe('validateData: messages for people', () => {
 
 describe('validateData for a declared schema (an id no embedded schema has)', () => {
   const compiled = (result: ReturnType<CompiledSchema['validate']>): CompiledSchema => ({ validate: () => result, release: () => {} });
-  const options = (lookup: DeclaredSchemaLookup) => ({ maxBytes: 1024, declared: () => lookup });
+  const options = (lookup: SchemaLookup) => ({ maxBytes: 1024, engineSchemas: () => lookup });
 
   it.each([
     ['unknown to the registry', { kind: 'unknown' } as const, 'UnknownSchema', 'no schema "pay@v1" is embedded in this operator or declared by a ConfigSchema'],
@@ -190,8 +190,22 @@ describe('validateData for a declared schema (an id no embedded schema has)', ()
     expect(result).toMatchObject({ ok: true, schema: 'pay@v1', canonical: '{"m":"default","n":1}' });
   });
 
-  it('never consults the registry for an embedded id', () => {
-    const result = validateData('feature-flags@v1', { flags: {} }, { maxBytes: 1024, declared: () => { throw new Error('consulted'); } });
+  it('judges an embedded id by the engine when the engine is loaded, in the unknown-fields mode the lookup gives (one path for all data)', () => {
+    const calls: unknown[][] = [];
+    const schema: CompiledSchema = { validate: (...args) => (calls.push(args), { ok: true, value: { port: 1 }, warnings: [] }), release: () => {} };
+    // Data zod would refuse: only the engine's verdict counts.
+    const result = validateData('database@v1', { port: 'x' }, options({ kind: 'ready', schema, unknownFields: 'Strict' }));
+    expect(result).toMatchObject({ ok: true, canonical: '{"port":1}' });
+    expect(calls).toEqual([[{ port: 'x' }, 'Strict']]);
+  });
+
+  it('judges feature-flags@v1 by zod even when the engine is loaded: it has no exact structural form', () => {
+    const result = validateData('feature-flags@v1', { flags: {} }, { maxBytes: 1024, engineSchemas: () => { throw new Error('consulted'); } });
     expect(result.ok).toBe(true);
+  });
+
+  it('makes an embedded id the loaded engine has not compiled wait (SchemaNotReady), never falls back to zod', () => {
+    const result = validateData('database@v1', lookupSchema('database@v1')?.example, options({ kind: 'unknown' }));
+    expect(result).toMatchObject({ ok: false, reason: 'SchemaNotReady' });
   });
 });

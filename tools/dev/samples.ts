@@ -2,15 +2,20 @@
  * Applies deploy/samples/ the way a user would (kubectl apply, file by file), waits until every
  * accepted entry and bundle has settled, and reports each one with its status and what etcd holds.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { parse } from 'yaml';
+import { EMBEDDED_LABEL } from '../../src/api/names.ts';
+import { lookupSchema } from '../../src/schemas/index.ts';
 import type { ControlPlaneInfo } from '../controlplane/control-plane.ts';
 import { KubectlError, kubectl } from '../controlplane/kubectl.ts';
 import { sleep } from '../controlplane/processes.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'deploy', 'samples');
 export const DEMO_NAMESPACE = 'cairn-demo';
+/** Applied first (files apply in name order): the demo namespace. */
+const NAMESPACE_FILE = '00-namespace.yaml';
 
 export interface SampleReport {
   readonly file: string;
@@ -44,14 +49,40 @@ export async function applySamples(info: ControlPlaneInfo): Promise<Map<string, 
       refused.set(file, error.stderr.replace(/\s+/g, ' ').replace(/: ValidatingAdmissionPolicy '[^']*' with binding '[^']*' denied request/, ' (admission policy)'));
       continue;
     }
+    if (file === NAMESPACE_FILE) {
+      // The operator creates the embedded schemas' ConfigSchemas at start: wait for them and their
+      // policies (probed in the namespace), so invalid samples of embedded schemas meet the policy.
+      await waitForEmbeddedSchemas(info);
+      await waitForPolicies(files.filter((f) => f.startsWith('invalid-') && namesEmbeddedSchema(f)), info);
+    }
     const schema = /^\d+-([a-z0-9-]+)-schema\.yaml$/.exec(file)?.[1];
     if (schema !== undefined) await waitForSchema(info, schema, files.filter((f) => f.startsWith(`invalid-${schema}`)));
   }
   return refused;
 }
 
+/** True when the sample's entry names an embedded schema id. */
+function namesEmbeddedSchema(file: string): boolean {
+  const object = parse(readFileSync(join(SAMPLES, file), 'utf8')) as { spec?: { schema?: string } } | null;
+  return lookupSchema(object?.spec?.schema ?? '') !== undefined;
+}
+
+/** Waits until the embedded schemas' ConfigSchemas exist and are Ready. */
+async function waitForEmbeddedSchemas(info: ControlPlaneInfo): Promise<void> {
+  const selector = `${EMBEDDED_LABEL}=true`;
+  // kubectl wait on a selector fails at once while nothing matches yet: wait for the objects first.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && (await kubectl(info, ['get', 'configschemas', '-l', selector, '-o', 'name'])).trim() === '') await sleep(200);
+  await kubectl(info, ['wait', '--for=condition=Ready', 'configschemas', '-l', selector, '--timeout=60s']);
+}
+
 async function waitForSchema(info: ControlPlaneInfo, name: string, invalidFiles: readonly string[]): Promise<void> {
   await kubectl(info, ['wait', '--for=condition=Ready', `configschema/${name}`, '--timeout=60s']);
+  await waitForPolicies(invalidFiles, info);
+}
+
+/** Waits (15 s at most) until a server-side dry run of each of `invalidFiles` is refused: its policy is in force. */
+async function waitForPolicies(invalidFiles: readonly string[], info: ControlPlaneInfo): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (const file of invalidFiles) {
     while (Date.now() < deadline) {

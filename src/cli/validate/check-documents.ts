@@ -20,6 +20,7 @@ import { SchemaRegistry } from '../../controller/schema-registry.ts';
 import { resolveEntryKeys } from '../../domain/entry-keys.ts';
 import { validateData } from '../../domain/validate.ts';
 import type { SchemaEngine } from '../../schemas/engine/engine.ts';
+import { embeddedConfigSchemas } from '../../schemas/embedded-config-schemas.ts';
 import { lookupSchema } from '../../schemas/index.ts';
 import { registerSchema } from '../declared-schemas.ts';
 import type { LoadedDocument } from './documents.ts';
@@ -108,6 +109,7 @@ interface Declared {
 
 export function checkDocuments(documents: readonly LoadedDocument[], options: CheckOptions): DocumentResult[] {
   const registry = new SchemaRegistry(options.engine, () => {});
+  registry.pinEmbedded(embeddedConfigSchemas()); // embedded data judged by the engine, as the operator judges it
   const results = new Map<LoadedDocument, DocumentResult>();
   const declared = new Map<string, Declared>();
   for (const schema of options.clusterSchemas ?? []) declared.set(schema.metadata.name, { schema });
@@ -183,7 +185,7 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
     if (owner !== undefined) problems.push(finding(document, `${spec.data.key === undefined ? 'metadata.name' : 'spec.key'}: the key ${spec.data.key ?? meta.name} is also claimed by the entry at ${owner.file}:${owner.line} (one entry per key: the later one would be Stalled, KeyConflict)`, spec.data.key === undefined ? 'metadata.name' : 'spec.key'));
     else claimed.set(claim, document);
   }
-  const validated = validateData(spec.data.schema, spec.data.data, { maxBytes: options.maxBytes, declared: (id) => registry.lookup(id) });
+  const validated = validateData(spec.data.schema, spec.data.data, { maxBytes: options.maxBytes, engineSchemas: (id) => registry.lookup(id) });
   if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, m)));
   else if (lookupSchema(spec.data.schema) === undefined) {
     const found = registry.lookup(spec.data.schema);

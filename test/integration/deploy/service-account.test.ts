@@ -191,7 +191,7 @@ describe("the operator as the chart's ServiceAccount", () => {
         'list cairn.dev/configbundles', 'watch cairn.dev/configbundles', 'patch cairn.dev/configbundles', 'patch cairn.dev/configbundles/status',
         'list cairn.dev/configbundles (other namespace)', 'watch cairn.dev/configbundles (other namespace)', 'patch cairn.dev/configbundles (other namespace)', 'patch cairn.dev/configbundles/status (other namespace)',
         // ClusterRole -schemas: declared schemas and the admission policies generated from them (cluster-scoped).
-        'list cairn.dev/configschemas (cluster)', 'watch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas/status (cluster)',
+        'list cairn.dev/configschemas (cluster)', 'watch cairn.dev/configschemas (cluster)', 'create cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas (cluster)', 'patch cairn.dev/configschemas/status (cluster)',
         ...['validatingadmissionpolicies', 'validatingadmissionpolicybindings'].flatMap((r) => ['list', 'create', 'patch', 'delete'].map((verb) => `${verb} admissionregistration.k8s.io/${r} (cluster)`)),
         // Role: leader election, in the operator's namespace only; get and update of its own Lease.
         'create coordination.k8s.io/leases', `create coordination.k8s.io/leases ${leaseName}`, `get coordination.k8s.io/leases ${leaseName}`, `update coordination.k8s.io/leases ${leaseName}`,
