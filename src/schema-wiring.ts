@@ -18,7 +18,7 @@ import { AdmissionPolicyClient } from './kube/admission-policies.ts';
 import { ConfigSchemaClient } from './kube/config-schemas.ts';
 import { Informer } from './kube/informer.ts';
 import type { PooledKubeConfig } from './kube/kube-config.ts';
-import { trimForCache } from './kube/trim.ts';
+import { trimSchemaForCache } from './kube/trim.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { embeddedConfigSchemas } from './schemas/embedded-config-schemas.ts';
 
@@ -87,7 +87,7 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
       new Informer<ConfigSchema>({
         source: client,
         keyOf: (s) => s.metadata.name,
-        trim: trimForCache,
+        trim: trimSchemaForCache,
         onChange,
         onError: (error, context) => w.log.warn({ err: error, context }, 'configschema informer'),
       }),

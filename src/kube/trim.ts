@@ -14,10 +14,22 @@ interface Cacheable {
 
 /** A new object with the kept metadata, spec and status of `object` (which is left as it is). */
 export function trimForCache<T>(object: T): T {
+  return trim(object, KEPT_METADATA);
+}
+
+/**
+ * The same for a ConfigSchema, labels kept: the schema reconciler reads the embedded label
+ * (controller/keep-embedded.ts). ConfigSchemas are few; their labels cost nothing worth saving.
+ */
+export function trimSchemaForCache<T>(object: T): T {
+  return trim(object, [...KEPT_METADATA, 'labels']);
+}
+
+function trim<T>(object: T, kept: readonly string[]): T {
   const source = object as Cacheable;
   if (source.metadata === undefined) return object;
   const metadata: Record<string, unknown> = {};
-  for (const field of KEPT_METADATA) if (source.metadata[field] !== undefined) metadata[field] = source.metadata[field];
+  for (const field of kept) if (source.metadata[field] !== undefined) metadata[field] = source.metadata[field];
   const trimmed: Cacheable = { metadata, spec: source.spec };
   if (source.status !== undefined) trimmed.status = source.status;
   return trimmed as T;

@@ -1,6 +1,6 @@
 /** What the informer keeps of each object: the metadata the reconciler reads, spec and status. */
 import { describe, expect, it } from 'vitest';
-import { trimForCache } from '../../../src/kube/trim.ts';
+import { trimForCache, trimSchemaForCache } from '../../../src/kube/trim.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -45,5 +45,12 @@ describe('trimForCache', () => {
 
   it('leaves an object without metadata as it is', () => {
     expect(trimForCache({ kind: 'Status' })).toEqual({ kind: 'Status' });
+  });
+});
+
+describe('trimSchemaForCache', () => {
+  it('keeps the labels too: the schema reconciler reads the embedded label', () => {
+    const served = { metadata: { name: 'database', uid: 'u', managedFields: [{ manager: 'cairn-operator' }], labels: { 'cairn.dev/embedded': 'true' } }, spec: { versions: [] } };
+    expect(trimSchemaForCache(served)).toEqual({ metadata: { name: 'database', uid: 'u', labels: { 'cairn.dev/embedded': 'true' } }, spec: { versions: [] } });
   });
 });
