@@ -15,7 +15,7 @@ const url = z
   .pipe(z.url({ protocol: /^https?$/, message: 'must be an http or https URL' }))
   .meta({
     description: 'Base URL, http or https.',
-    'x-kubernetes-validations': [{ rule: "isURL(self) && url(self).getScheme() in ['http', 'https']", message: 'must be an http or https URL' }],
+    'x-kubernetes-validations': [{ rule: "isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHost() != ''", message: 'must be an http or https URL' }],
   });
 
 const endpoint = z

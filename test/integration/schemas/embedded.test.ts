@@ -90,7 +90,9 @@ describe('embedded schemas through the engine, listed as ConfigSchemas', () => {
       const listed = kubectl(['get', 'configschemas', '-l', 'cairn.dev/embedded=true', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name,VERSIONS:.status.servedVersions,READY:.status.conditions[?(@.type=="Ready")].status']);
       const lines = listed.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
       return lines.length === 4 && lines.every((l) => l[2] === 'True') ? lines : undefined;
-    }, 120_000);
+      // Generous: the apiserver compiles each generated policy (30 to 90 KB of CEL) on apply, which
+      // took over 30 s a policy on the loaded test machine (the operator's request times out, retries).
+    }, 400_000);
     expect(rows).toEqual([
       ['database', 'v1', 'True'],
       ['feature-flags', 'v1,v2', 'True'],
@@ -99,7 +101,7 @@ describe('embedded schemas through the engine, listed as ConfigSchemas', () => {
     ]);
     // The default table, as a person reads it.
     expect(kubectl(['get', 'configschemas']).stdout).toMatch(/^feature-flags\s+v1,v2\s+1\s+True/m);
-  }, 180_000);
+  }, 450_000);
 
   it('keeps the entries committed by zod Ready and unwritten: the engine gives them the same value', async () => {
     await eventually('the entries reconciled by the new operator', async () => (readyEntries().size === EXISTING.length ? true : undefined), 30_000);
