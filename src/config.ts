@@ -110,7 +110,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Con
     .option('--retry-period-seconds <s>', 'how often to try to acquire or renew the Lease', '2')
     .option('--identity <id>', 'this replica in the Lease and the fence ($POD_NAME)', env.POD_NAME ?? `${hostname()}-${process.pid}`)
     .option('--schema-engine-file <path>', `the schema engine (validator.wasm); default ${DEFAULT_SCHEMA_ENGINE_FILE} when that file exists; "" turns it off, and ConfigSchemas are then not reconciled ($CAIRN_SCHEMA_ENGINE_FILE)`, env.CAIRN_SCHEMA_ENGINE_FILE)
-    .option('--embedded-config-schemas', 'with the engine: keep a ConfigSchema per embedded schema (listed, admission policy, published) (default)', true)
+    .option('--embedded-config-schemas', 'with the engine: keep a ConfigSchema per embedded schema (listed, admission policy, published) (default; $CAIRN_EMBEDDED_CONFIG_SCHEMAS=false turns it off)', env.CAIRN_EMBEDDED_CONFIG_SCHEMAS !== 'false')
     .option('--no-embedded-config-schemas', 'do not create or restore them (another Cairn in the cluster keeps them); embedded data is still judged by the engine')
     .option('--log-level <level>', 'trace|debug|info|warn|error', env.CAIRN_LOG_LEVEL ?? 'info')
     .exitOverride()

@@ -25,6 +25,9 @@ export function startOperator(options: OperatorOptions): Promise<RunningOperator
     kubeconfig: options.kubeconfig ?? cp.kubeconfig,
     storeEndpoints: options.storeEndpoints ?? cp.storeEndpoints,
     dir: mkdtempSync(join(tmpdir(), 'cairn-op-')),
-    args: [`--watch-namespace=${options.namespace}`, `--prefix=${options.prefix}`, `--identity=${uniqueName('test-operator')}`, '--no-leader-elect', '--log-level=debug', ...(options.args ?? [])],
+    // No embedded ConfigSchemas on the shared apiserver: their admission policies are cluster-wide, and
+    // test files apply invalid embedded data on purpose (test/integration/schemas/embedded.test.ts
+    // keeps them, on a control plane of its own).
+    args: [`--watch-namespace=${options.namespace}`, `--prefix=${options.prefix}`, `--identity=${uniqueName('test-operator')}`, '--no-leader-elect', '--log-level=debug', '--no-embedded-config-schemas', ...(options.args ?? [])],
   });
 }

@@ -50,6 +50,8 @@ describe('loadConfig: defaults', () => {
 
   it('keeps no ConfigSchemas of the embedded schemas with --no-embedded-config-schemas', () => {
     expect(loadConfig([...ENDPOINT, '--no-embedded-config-schemas'], {}).embeddedConfigSchemas).toBe(false);
+    expect(loadConfig(ENDPOINT, { CAIRN_EMBEDDED_CONFIG_SCHEMAS: 'false' }).embeddedConfigSchemas).toBe(false);
+    expect(loadConfig([...ENDPOINT, '--embedded-config-schemas'], { CAIRN_EMBEDDED_CONFIG_SCHEMAS: 'false' }).embeddedConfigSchemas).toBe(true);
   });
 
   it('turns leader election off with --no-leader-elect', () => {

@@ -204,8 +204,8 @@ describe('validateData for a declared schema (an id no embedded schema has)', ()
     expect(result.ok).toBe(true);
   });
 
-  it('makes an embedded id the loaded engine has not compiled wait (SchemaNotReady), never falls back to zod', () => {
-    const result = validateData('database@v1', lookupSchema('database@v1')?.example, options({ kind: 'unknown' }));
-    expect(result).toMatchObject({ ok: false, reason: 'SchemaNotReady' });
+  it('judges an embedded id by zod when the engine does not know it (an operator without the engine)', () => {
+    const result = validateData('database@v1', { ...db, port: 'x' }, options({ kind: 'unknown', why: 'and it runs without the schema engine' }));
+    expect(result).toMatchObject({ ok: false, reason: 'InvalidData', message: 'data.port: expected number, got string "x"' });
   });
 });

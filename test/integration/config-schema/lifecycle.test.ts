@@ -33,10 +33,7 @@ async function waitCondition(name: string, type: string, status: string): Promis
 }
 
 describe('a ConfigSchema from apply to deletion', () => {
-  // Without the embedded schemas' ConfigSchemas: their admission policies are cluster-wide, and other
-  // test files on this apiserver apply invalid data of embedded schemas on purpose (test/integration/
-  // schemas/embedded.test.ts runs them on a control plane of its own).
-  const f = withOperator('cs-life', [`--schema-engine-file=${validatorWasmPath()}`, '--no-embedded-config-schemas']);
+  const f = withOperator('cs-life', [`--schema-engine-file=${validatorWasmPath()}`]);
   const name = uniqueName('payments');
 
   it('becomes Ready and publishes its served version, as canonical JSON, at P/schemas/<name>/<version>', async () => {
