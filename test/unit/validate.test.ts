@@ -3,7 +3,7 @@ import { DEFAULT_MAX_DATA_BYTES } from '../../src/api/names.ts';
 import { sha256 } from '../../src/domain/canonical.ts';
 import { type SchemaLookup, validateData } from '../../src/domain/validate.ts';
 import type { CompiledSchema } from '../../src/schemas/engine/engine.ts';
-import { lookupSchema, registry } from '../../src/schemas/index.ts';
+import { registry } from '../../src/schemas/index.ts';
 
 const options = { maxBytes: DEFAULT_MAX_DATA_BYTES };
 const db = { host: 'db', database: 'd', user: 'u' };
