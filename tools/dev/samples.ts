@@ -67,17 +67,22 @@ function namesEmbeddedSchema(file: string): boolean {
   return lookupSchema(object?.spec?.schema ?? '') !== undefined;
 }
 
-/** Waits until the embedded schemas' ConfigSchemas exist and are Ready. */
+/**
+ * Waits (90 s at most, then goes on) until the embedded schemas' ConfigSchemas exist and are Ready.
+ * Best effort: the apiserver compiles each generated policy on apply, which takes long on a loaded
+ * machine; invalid samples applied before a policy is in force are refused at commit instead.
+ */
 async function waitForEmbeddedSchemas(info: ControlPlaneInfo): Promise<void> {
   const selector = `${EMBEDDED_LABEL}=true`;
+  const deadline = Date.now() + 90_000;
   // kubectl wait on a selector fails at once while nothing matches yet: wait for the objects first.
-  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && (await kubectl(info, ['get', 'configschemas', '-l', selector, '-o', 'name'])).trim() === '') await sleep(200);
-  await kubectl(info, ['wait', '--for=condition=Ready', 'configschemas', '-l', selector, '--timeout=60s']);
+  const left = Math.max(1, Math.round((deadline - Date.now()) / 1000));
+  await kubectl(info, ['wait', '--for=condition=Ready', 'configschemas', '-l', selector, `--timeout=${left}s`]).catch(() => undefined);
 }
 
 async function waitForSchema(info: ControlPlaneInfo, name: string, invalidFiles: readonly string[]): Promise<void> {
-  await kubectl(info, ['wait', '--for=condition=Ready', `configschema/${name}`, '--timeout=60s']);
+  await kubectl(info, ['wait', '--for=condition=Ready', `configschema/${name}`, '--timeout=180s']);
   await waitForPolicies(invalidFiles, info);
 }
 
