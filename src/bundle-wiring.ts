@@ -10,7 +10,7 @@ import { BUNDLE_KIND } from './api/names.ts';
 import type { Config } from './config.ts';
 import { BUNDLE_CLAIM_PREFIX, BundleController } from './controller/bundle-controller.ts';
 import type { Manager } from './controller/manager.ts';
-import type { DeclaredSchemaLookup } from './domain/validate.ts';
+import type { SchemaLookup } from './domain/validate.ts';
 import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
 import type { EtcdStore } from './etcd/store.ts';
 import { ConfigBundleClient } from './kube/config-entries.ts';
@@ -29,7 +29,7 @@ export interface BundleWiring {
   readonly store: EtcdStore;
   readonly manager: Manager;
   readonly recorder: EventRecorder;
-  readonly declaredSchemas: (id: string) => DeclaredSchemaLookup;
+  readonly engineSchemas: (id: string) => SchemaLookup;
   readonly log: Logger;
   readonly metrics: Metrics;
 }
@@ -59,7 +59,7 @@ export async function startBundleController(w: BundleWiring): Promise<BundleCont
     prefix: w.config.prefix,
     maxBytes: w.config.maxDataBytes,
     limits: { maxTxnOps: w.config.etcdMaxTxnOps, maxRequestBytes: w.config.etcdMaxRequestBytes },
-    declaredSchemas: w.declaredSchemas,
+    engineSchemas: w.engineSchemas,
     now: () => new Date(),
     log: w.log,
     metrics: w.metrics,

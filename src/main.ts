@@ -74,7 +74,8 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   const etcdWatchBeat = new Heartbeat();
   let etcdWatch: PrefixWatcher | undefined;
   const leaseDurationMs = config.leaseDurationSeconds * 1000;
-  const declared = (id: string): DeclaredSchemaLookup => schemas?.registry.lookup(id) ?? { kind: 'unknown' };
+  // With the engine it judges every id (embedded ones pinned at start); without it zod judges embedded ids.
+  const engineSchemas = (id: string): SchemaLookup => schemas?.registry.lookup(id) ?? WITHOUT_SCHEMA_ENGINE;
   const manager = new Manager(
     {
       prefix: config.prefix,
@@ -146,8 +147,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
       metrics,
       onFenced: () => schemas?.queueAll(),
       onSchemaUseChanged: (name) => schemas?.queueSchema(name),
-      // With the engine it judges every id (embedded ones pinned at start); without it zod judges embedded ids.
-      engineSchemas: (id): SchemaLookup => schemas?.registry.lookup(id) ?? WITHOUT_SCHEMA_ENGINE,
+      engineSchemas,
     },
   );
   // Declared schemas need the engine. Without it this replica leaves ConfigSchemas alone (their status
@@ -157,7 +157,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
 
   // Bundles share the manager's leadership, view and key index; listed before the manager starts so
   // their claims are known when the first full read of etcd is applied.
-  const bundles = await startBundleController({ config, kubeConfig, store, manager, recorder, declaredSchemas: declared, log, metrics });
+  const bundles = await startBundleController({ config, kubeConfig, store, manager, recorder, engineSchemas, log, metrics });
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {

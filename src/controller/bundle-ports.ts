@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ConfigBundle, ConfigBundleStatus } from '../api/config-bundle.ts';
 import type { TxnLimits } from '../domain/txn-limits.ts';
-import type { DeclaredSchemaLookup } from '../domain/validate.ts';
+import type { SchemaLookup } from '../domain/validate.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Fencing, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
 
@@ -40,7 +40,7 @@ export interface BundleReconcileDeps {
   readonly prefix: string;
   readonly maxBytes: number;
   readonly limits: TxnLimits;
-  readonly declaredSchemas?: ((id: string) => DeclaredSchemaLookup) | undefined;
+  readonly engineSchemas?: ((id: string) => SchemaLookup) | undefined;
   readonly now: () => Date;
   readonly log: Logger;
   readonly metrics: Metrics;

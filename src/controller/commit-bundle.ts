@@ -35,7 +35,7 @@ type Executed = { readonly kind: 'outcome'; readonly outcome: BundleOutcome } | 
 
 export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: BundleReconcileDeps, driftFight: DriftFight): Promise<BundleOutcome> {
   const bundleKey = `${bundle.metadata.namespace}/${bundle.metadata.name}`;
-  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), declared: deps.declaredSchemas, ...deps.limits };
+  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), engineSchemas: deps.engineSchemas, ...deps.limits };
   const keys = bundlePairs(bundle, deps.prefix).flatMap((p) => [p.data, p.meta]);
   let observed = keys.length === 0 ? undefined : deps.view.observeKeys(keys);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
