@@ -53,7 +53,7 @@ function declaredOf(entry: ConfigEntry, settings: CliSettings, registry: SchemaR
   if (lookupSchema(entry.spec.schema) === undefined && registry === undefined) {
     return { ok: 'unknown', message: 'a declared schema: compared by generation only; pass --schema-engine-file to compare values' };
   }
-  const validated = validateData(entry.spec.schema, entry.spec.data, { maxBytes: settings.maxDataBytes, declared: registry === undefined ? undefined : (id) => registry.lookup(id) });
+  const validated = validateData(entry.spec.schema, entry.spec.data, { maxBytes: settings.maxDataBytes, engineSchemas: registry === undefined ? undefined : (id) => registry.lookup(id) });
   return validated.ok ? { ok: true, canonical: validated.canonical, dataHash: validated.dataHash } : { ok: false, message: validated.message };
 }
 
