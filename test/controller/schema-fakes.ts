@@ -23,6 +23,7 @@ import type { KubeObject } from '../../src/schemas/admission/index.ts';
 import type { Compiled, JsonSchema, SchemaEngine } from '../../src/schemas/engine/engine.ts';
 import { NOW } from '../unit/fixtures.ts';
 import { EtcdOutcomeUnknownError } from '../../src/etcd/errors.ts';
+import type { EmbeddedConfigSchema } from '../../src/schemas/embedded-config-schemas.ts';
 import { CallLog, DELETED_AT, FakeEtcd, FakeFencing, PREFIX } from './fakes.ts';
 
 /** A schema of a version: its openAPIV3Schema. `REFUSED_BY_ENGINE` in it makes the fake engine refuse it with that message. */
@@ -94,6 +95,21 @@ export class FakeSchemaApi implements SchemaCache, SchemaWriter {
     const returned = structuredClone(object);
     if (object.metadata.deletionTimestamp !== undefined && finalizers.length === 0) this.objects.delete(name);
     return returned;
+  }
+
+  async createEmbedded(object: EmbeddedConfigSchema): Promise<ConfigSchema> {
+    this.log.push({ kind: 'call', line: `schema.createEmbedded ${object.metadata.name}` });
+    const name = this.create({ ...structuredClone(object), metadata: { ...object.metadata, uid: `uid-${object.metadata.name}`, generation: 1 } } as unknown as ConfigSchema);
+    return this.require(name);
+  }
+
+  async restoreEmbedded(object: EmbeddedConfigSchema, resourceVersion: string): Promise<ConfigSchema> {
+    const current = this.require(object.metadata.name);
+    this.log.push({ kind: 'call', line: `schema.restoreEmbedded ${object.metadata.name}` });
+    if (current.metadata.resourceVersion !== resourceVersion) throw new KubeApiError(409, `restore configschema ${object.metadata.name}: the object has been modified`, 'Conflict');
+    current.spec = structuredClone(object.spec) as ConfigSchema['spec'];
+    current.metadata = { ...current.metadata, labels: { ...object.metadata.labels }, generation: (current.metadata.generation ?? 0) + 1, resourceVersion: this.nextVersion() };
+    return structuredClone(current);
   }
 
   /** The status on the apiserver. */
@@ -199,6 +215,8 @@ export class SchemaScenario {
   /** Schemas the registry reported Ready (the manager queues their waiting entries). */
   readonly becameReady: string[] = [];
   readonly registry = new SchemaRegistry(this.engine, (name) => this.becameReady.push(name));
+  /** The embedded schemas' ConfigSchemas this replica keeps (none unless a scenario sets some). */
+  readonly embedded = new Map<string, EmbeddedConfigSchema>();
   /** The fence this replica took over with. */
   readonly fence: Fence;
   readonly fencing: FakeFencing;
@@ -212,6 +230,7 @@ export class SchemaScenario {
       writer: this.api,
       policies: this.policies,
       registry: this.registry,
+      embedded: this.embedded,
       entriesUsing: (name) => this.users.get(name) ?? new Map(),
       fencing: this.fencing,
       isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,

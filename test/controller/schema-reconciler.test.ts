@@ -188,3 +188,45 @@ describe('a version removed', () => {
     expect(s.etcd.value(V2_KEY)).toBeDefined();
   });
 });
+
+describe('an embedded schema', () => {
+  /** The embedded `payments` the scenario keeps: one version, the scenario's own schema. */
+  function keepPayments(s: SchemaScenario): void {
+    s.embedded.set(SCHEMA_NAME, {
+      apiVersion: 'cairn.dev/v1alpha1',
+      kind: 'ConfigSchema',
+      metadata: { name: SCHEMA_NAME, labels: { 'cairn.dev/embedded': 'true' } },
+      spec: { description: 'embedded', versions: [{ name: 'v1', served: true, deprecated: false, schema: { openAPIV3Schema: PAYMENTS_V1 } }] },
+    });
+  }
+
+  it('is created when absent, and reconciled to Ready like a declared one on the next pass (the watch queues it)', async () => {
+    const s = new SchemaScenario();
+    keepPayments(s);
+    expect(await s.reconcile()).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual([`schema.createEmbedded ${SCHEMA_NAME}`]);
+    s.calls.clear();
+    await s.reconcile();
+    expect(s.calls.summary()).toEqual([
+      `schema.setFinalizers [${SCHEMA_FINALIZER}]`,
+      `policies.apply ValidatingAdmissionPolicy ${POLICY}`,
+      `policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`,
+      'policies.deleteOtherVersions payments [v1]',
+      SCAN,
+      'etcd.commit: committed',
+      'schema.patchStatus Ready True',
+    ]);
+  });
+
+  it('is put back, and nothing else done, when someone else changed its spec', async () => {
+    const s = new SchemaScenario();
+    keepPayments(s);
+    await s.reconcile();
+    await s.reconcile();
+    s.api.updateSpec(SCHEMA_NAME, { ...s.api.get(SCHEMA_NAME)!.spec, description: 'mine now' });
+    s.calls.clear();
+    await s.reconcile();
+    expect(s.calls.summary()).toEqual([`schema.restoreEmbedded ${SCHEMA_NAME}`]);
+    expect(s.api.get(SCHEMA_NAME)?.spec.description).toBe('embedded');
+  });
+});
