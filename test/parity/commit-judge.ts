@@ -31,7 +31,7 @@ export function commitJudge(engine: SchemaEngine): Judge {
     async judge(schema: CorpusSchema, value: unknown): Promise<Verdict> {
       const id = ids.get(schema.name);
       if (id === undefined) throw new Error(`${schema.name} was not prepared`);
-      const result = validateData(id, value, { maxBytes: DEFAULT_MAX_DATA_BYTES, declared: (i) => registry.lookup(i) });
+      const result = validateData(id, value, { maxBytes: DEFAULT_MAX_DATA_BYTES, engineSchemas: (i) => registry.lookup(i) });
       return result.ok ? { ok: true, value: JSON.parse(result.canonical) as unknown, warnings: [] } : { ok: false, messages: [...result.issues] };
     },
     async close(): Promise<void> {
