@@ -62,6 +62,8 @@ export const ETCD_UNAVAILABLE = 'EtcdUnavailable';
 export const COMPARE_FAILED = 'CompareFailed';
 /** This replica's fencing token is stale: another leader took over; it stops writing. */
 export const FENCING_LOST = 'FencingLost';
+/** This replica's own fence move failed and it is fencing again: nothing written, no status (never in REASONS). */
+export const FENCE_UNAVAILABLE = 'FenceUnavailable';
 /** The outcome of a commit is unknown (timeout); etcd is re-read before any retry. */
 export const COMMIT_UNKNOWN = 'CommitOutcomeUnknown';
 /** The value keeps being changed outside Cairn under driftPolicy Correct: corrections back off exponentially. */

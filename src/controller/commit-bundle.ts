@@ -12,12 +12,12 @@
  * of the drift fight, as an entry's is.
  *
  * Errors: returns an outcome for every expected situation; throws FencingLostError when another
- * leader took over or the fence could not be moved, and the store's own errors otherwise.
+ * leader took over, FenceUnavailableError when this leader's own fence move failed (it is fencing
+ * again), and the store's own errors otherwise.
  */
 import type { ConfigBundle } from '../api/config-bundle.ts';
 import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
 import { bundlePairs } from '../domain/bundle-members.ts';
-import { FencingLostError } from '../domain/errors.ts';
 import type { BundleOutcome } from '../domain/outcome.ts';
 import { type BundleDecision, type KeyStates, planBundle } from '../domain/plan-bundle.ts';
 import { classifyTxnFailure } from '../domain/txn-failure.ts';
@@ -109,7 +109,6 @@ async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, bef
   switch (failure.kind) {
     case 'fencingLost': {
       const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
-      if (moved === undefined) throw new FencingLostError(failure.message);
       return { kind: 'replan', observed: result.readBack, fence: moved };
     }
     case 'keyConflict':

@@ -17,12 +17,11 @@
  * outcome that says when it may run again, instead of committing.
  *
  * Errors: returns an Outcome for every expected situation. Throws FencingLostError when etcd says
- * another leader took over (reported through deps.fencing) or the fence could not be moved, and the
- * store's own errors otherwise.
+ * another leader took over (reported through deps.fencing), FenceUnavailableError when this leader's
+ * own fence move failed (it is fencing again), and the store's own errors otherwise.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
-import { FencingLostError } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { plan } from '../domain/plan.ts';
 import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -125,7 +124,6 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   switch (failure.kind) {
     case 'fencingLost': {
       const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
-      if (moved === undefined) throw new FencingLostError(failure.message);
       return { kind: 'replan', observed: observedFromReadBack(result.readBack, keys, result.revision), fence: moved };
     }
     case 'keyConflict':

@@ -8,11 +8,11 @@
  * delete-entry.ts does.
  *
  * Errors: returns 'released' when the finalizer may go, or a transient outcome to retry; throws
- * FencingLostError when another leader took over or the fence could not be moved.
+ * FencingLostError when another leader took over, FenceUnavailableError when this leader's own fence
+ * move failed (it is fencing again).
  */
 import type { ConfigBundle } from '../api/config-bundle.ts';
 import { COMPARE_FAILED } from '../api/conditions.ts';
-import { FencingLostError } from '../domain/errors.ts';
 import type { BundleOutcome } from '../domain/outcome.ts';
 import { planBundleDeletion } from '../domain/plan-bundle-deletion.ts';
 import type { KeyStates } from '../domain/plan-bundle.ts';
@@ -52,11 +52,7 @@ export async function cleanUpBundle(bundle: ConfigBundle, heldFence: Fence, deps
     }
     deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
     const failure = classifyTxnFailure(result.readBack, fence, decision.pairs, bundle.metadata.uid);
-    if (failure.kind === 'fencingLost') {
-      const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
-      if (moved === undefined) throw new FencingLostError(failure.message);
-      fence = moved;
-    }
+    if (failure.kind === 'fencingLost') fence = await deps.fencing.afterRefusal(fence, failure.fenceNow);
     observed = result.readBack;
   }
   return { kind: 'retry', outcome: { kind: 'transient', reason: COMPARE_FAILED, message: `the members' keys kept changing during ${MAX_ATTEMPTS} attempts; retrying` } };

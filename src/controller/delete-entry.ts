@@ -13,11 +13,11 @@
  * under the new fence.
  *
  * Errors: returns 'released' when the finalizer may go, or a transient outcome to retry; throws
- * FencingLostError when another leader took over or the fence could not be moved.
+ * FencingLostError when another leader took over, FenceUnavailableError when this leader's own fence
+ * move failed (it is fencing again).
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { COMPARE_FAILED } from '../api/conditions.ts';
-import { FencingLostError } from '../domain/errors.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { planDeletion } from '../domain/plan-deletion.ts';
 import { classifyTxnFailure, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -55,11 +55,7 @@ export async function cleanUpEntry(entry: ConfigEntry, heldFence: Fence, deps: R
     }
     deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
     const failure = classifyTxnFailure(result.readBack, fence, decision.keys, entry.metadata.uid);
-    if (failure.kind === 'fencingLost') {
-      const moved = await deps.fencing.afterRefusal(fence, failure.fenceNow);
-      if (moved === undefined) throw new FencingLostError(failure.message);
-      fence = moved;
-    }
+    if (failure.kind === 'fencingLost') fence = await deps.fencing.afterRefusal(fence, failure.fenceNow);
     observed = observedFromReadBack(result.readBack, decision.keys, result.revision);
   }
   return { kind: 'retry', outcome: { kind: 'transient', reason: COMPARE_FAILED, message: `the keys kept changing during ${MAX_ATTEMPTS} attempts; retrying` } };

@@ -17,6 +17,8 @@
  *
  *   thrown error                       status written                 next
  *   FencingLostError                   none: the new leader owns it   done (the new leader reconciles)
+ *   FenceUnavailableError (our own     none: nobody else writes, and  retry (rate limited; the
+ *     fence move failed; fencing again)  nothing changed for the user   takeover also queues every entry)
  *   from the Kubernetes API            none: the status write is the  its class: conflict (409: the
  *     (KubeApiError, unreachable)        same kind of request          cache lags), transient -> retry;
  *                                                                      terminal (other 4xx) -> done
@@ -24,7 +26,7 @@
  *   Cairn's own, transient (etcd)      Reconciling with its reason    retry
  *   anything else (a bug, a library)   none (no reason to show)       retry
  */
-import { CairnError, FencingLostError, classifyError } from '../domain/errors.ts';
+import { CairnError, FenceUnavailableError, FencingLostError, classifyError } from '../domain/errors.ts';
 import type { BundleOutcome, Outcome } from '../domain/outcome.ts';
 import type { ProcessResult } from './work-queue.ts';
 
@@ -56,6 +58,7 @@ export interface ErrorVerdict {
 
 export function afterError(error: unknown): ErrorVerdict {
   if (error instanceof FencingLostError) return { next: DONE, status: undefined, isReconcileError: false, logMessage: 'fencing lost; leaving this entry to the new leader' };
+  if (error instanceof FenceUnavailableError) return { next: RETRY, status: undefined, isReconcileError: false, logMessage: 'no fence while this replica fences again; retrying later' };
   const failureClass = classifyError(error);
   const next = failureClass === 'terminal' ? DONE : RETRY;
   const failed = { next, isReconcileError: true, logMessage: 'reconcile failed' };

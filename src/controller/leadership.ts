@@ -50,7 +50,7 @@
  * every change of the fence key, and every full read, to observeStoreChange/observeStoreSnapshot.
  */
 import type { Logger } from 'pino';
-import { classifyError, FencingLostError } from '../domain/errors.ts';
+import { classifyError, FenceUnavailableError, FencingLostError } from '../domain/errors.ts';
 import { compareRevisions, type Fence, type FenceAcquisition, type KeyState } from '../domain/types.ts';
 import { type Clock, systemClock } from './clock.ts';
 
@@ -86,6 +86,8 @@ export interface LeadershipOptions {
   /** A takeover completed: queue every entry. */
   readonly onFenced: (fence: Fence) => void;
   readonly onLeadingChanged: (leading: boolean) => void;
+  /** Another process took the fence from this replica (seen on the watch, by a refused write or move): once per loss. */
+  readonly onFencingLost?: () => void;
   readonly log: Logger;
   readonly timing?: Partial<LeadershipTiming>;
   readonly clock?: Clock;
@@ -123,6 +125,8 @@ class Epoch {
   unfencedSince: number;
   /** Consecutive failures to fence, for the backoff. */
   failures = 0;
+  /** Why the last fence of this epoch was dropped: taken by another process, or our own move failed. */
+  dropped: 'lost' | 'moveFailed' | undefined;
   readonly number: number;
 
   constructor(number: number, now: number) {
@@ -183,45 +187,54 @@ export class Leadership {
    * After a write under `stale` whose outcome is unknown, before etcd is read again: moves this
    * leader's fence past `stale` (or joins the move in flight), so that no transaction comparing it
    * can apply any more, and returns the fence to write under from now on.
-   * Errors: FencingLostError when this replica does not hold `stale`'s lineage any more or the move
-   * did not hold (refused: fencing lost; failed: the epoch fences again and queues every entry).
+   * Errors: FencingLostError when another process took the fence (the move refused, or a newer fence
+   * seen) or the Lease is lost; FenceUnavailableError when this replica's own move failed (the epoch
+   * fences again and queues every entry) or `stale` is of an earlier lineage of this epoch.
    */
   async supersede(stale: Fence): Promise<Fence> {
     const epoch = this.epoch;
     const held = epoch?.held;
-    if (epoch === undefined || held === undefined || !held.includes(stale)) throw new FencingLostError(`${stale.key} at revision ${stale.revision} is no longer this replica's fence`);
+    if (epoch === undefined || held === undefined || !held.includes(stale)) throw this.notHeld(stale);
     if (compareRevisions(held.fence.revision, stale.revision) > 0) return held.fence; // moved since: nothing comparing `stale` can apply
     held.moving ??= this.move(epoch, held);
     const moved = await held.moving;
-    if (moved === undefined) throw new FencingLostError(`could not move ${stale.key} past revision ${stale.revision} after an unknown outcome; fencing again`);
+    if (moved === undefined) throw this.notHeld(stale);
     return moved;
   }
 
   /**
    * A transaction under `fence` failed its fence compare and read the fence key back as `fenceNow`:
    * the later fence of the same lineage this replica moved to (once a move in flight has settled),
-   * under which the caller plans again; or undefined when the fence is not ours any more (fencing
-   * lost, to be reported by the caller).
+   * under which the caller plans again.
    * The read-back is an observation of the fence key, as the watch's are, and may be ahead of the
    * watch: a fence newer than the one this replica moved to, or a deleted fence, is proof that another
    * process took over, so it is fencing lost even when our own move was granted (the moved fence is
    * handed back only when the read-back is no newer than it).
+   * Errors: as `supersede`'s (FencingLostError: another process took the fence, reported once here or
+   * wherever it was seen first; FenceUnavailableError: this replica is fencing again on its own).
    */
-  async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence | undefined> {
+  async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence> {
     const held = this.epoch?.held;
     if (fenceNow.exists) this.observeFence(fenceNow.modRevision, holderOf(fenceNow.value));
-    if (held === undefined || !held.includes(fence)) return undefined;
+    if (held === undefined || !held.includes(fence)) throw this.notHeld(fence);
     if (held.moving !== undefined) await held.moving;
     const epoch = this.epoch;
-    if (epoch === undefined || epoch.held !== held) return undefined;
-    if (!fenceNow.exists) {
-      // Our moves only put the fence: a deleted fence is another process's doing, whenever it came.
-      this.loseFence(epoch, `a transaction read back ${fence.key} deleted`);
-      return undefined;
-    }
-    // A newer fence than the one held was judged by observeFence (or by the move, once in).
-    if (compareRevisions(fenceNow.modRevision, held.fence.revision) > 0) return undefined;
-    return compareRevisions(held.fence.revision, fence.revision) > 0 ? held.fence : undefined;
+    if (epoch === undefined || epoch.held !== held) throw this.notHeld(fence);
+    const ours = fenceNow.exists && compareRevisions(fenceNow.modRevision, held.fence.revision) <= 0; // newer: judged by observeFence or the move
+    if (ours && compareRevisions(held.fence.revision, fence.revision) > 0) return held.fence;
+    // Our moves only put the fence: a deleted one is another process's doing, whenever it came.
+    if (epoch.held === held) this.loseFence(epoch, `a transaction under revision ${fence.revision} read back ${fence.key} ${fenceNow.exists ? `at revision ${fenceNow.modRevision}` : 'deleted'}`);
+    throw this.notHeld(fence);
+  }
+
+  /** Why this replica does not hold `fence`'s lineage now, as the error its callers throw. */
+  private notHeld(fence: Fence): FencingLostError | FenceUnavailableError {
+    const epoch = this.epoch;
+    const what = `${fence.key} at revision ${fence.revision} is no longer this replica's fence`;
+    if (epoch === undefined) return new FencingLostError(`${what}: not leading`);
+    if (epoch.held !== undefined) return new FenceUnavailableError(`${what}: written under an earlier fence of this replica, which holds revision ${epoch.held.fence.revision} now`);
+    if (epoch.dropped === 'moveFailed') return new FenceUnavailableError(`${what}: this replica could not move its fence and is fencing again`);
+    return new FencingLostError(`${what}: another process took the fence`);
   }
 
   /** The elector says this replica holds the Lease: a fresh epoch and its takeover. */
@@ -237,15 +250,6 @@ export class Leadership {
   /** The elector says the Lease is no longer ours: stop writing at once; the epoch's steps are abandoned. */
   leaseLost(): void {
     if (this.epoch) this.end(this.epoch, 'lost the lease');
-  }
-
-  /** A commit found the fence moved past `lost` (and said nothing more): fencing lost, if `lost` is the fence we hold. */
-  fencingLost(lost: Fence): void {
-    const epoch = this.epoch;
-    const held = epoch?.held;
-    if (epoch === undefined || held === undefined || held.fence.revision !== lost.revision) return;
-    if (held.moving !== undefined) return; // perhaps our own move, its answer on the way: the move decides
-    this.loseFence(epoch, 'a commit found the fence moved');
   }
 
   /** A change the etcd watch delivered; only the fence key matters here. */
@@ -339,7 +343,7 @@ export class Leadership {
       }
       const delay = this.backoff(epoch);
       this.options.log.warn({ err: error, epoch: epoch.number, fence: from.revision, retryInMs: delay }, 'could not move the fence after an unknown outcome; writing nothing until fenced again');
-      this.dropFence(epoch); // the stall count starts now
+      this.dropFence(epoch, 'moveFailed'); // the stall count starts now
       epoch.later(this.clock, delay, () => void this.takeOver(epoch));
       return undefined;
     }
@@ -395,7 +399,8 @@ export class Leadership {
 
   private loseFence(epoch: Epoch, why: string): void {
     this.options.log.warn({ epoch: epoch.number, fence: epoch.held?.fence.revision, why }, 'fencing lost: another process took over the store');
-    this.dropFence(epoch);
+    if (epoch.held !== undefined) this.options.onFencingLost?.();
+    this.dropFence(epoch, 'lost');
     this.retakeLater(epoch, why);
   }
 
@@ -425,16 +430,17 @@ export class Leadership {
     epoch.later(this.clock, delay, () => void this.takeOver(epoch));
   }
 
-  private dropFence(epoch: Epoch): void {
+  private dropFence(epoch: Epoch, why: 'lost' | 'moveFailed'): void {
     if (epoch.held === undefined) return;
     epoch.held = undefined;
+    epoch.dropped = why;
     epoch.unfencedSince = this.clock.now();
     this.options.onLeadingChanged(false);
   }
 
   private end(epoch: Epoch, why: string): void {
     epoch.cancel();
-    this.dropFence(epoch);
+    this.dropFence(epoch, 'lost');
     if (this.epoch === epoch) this.epoch = undefined;
     this.options.log.warn({ epoch: epoch.number, why }, 'stopped leading');
   }

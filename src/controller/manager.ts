@@ -106,11 +106,7 @@ export class Manager {
     current: () => this.leadership.fence,
     stillHolds: (fence) => this.leadership.stillHolds(fence),
     supersede: (fence) => this.leadership.supersede(fence),
-    afterRefusal: async (fence, fenceNow) => {
-      const moved = await this.leadership.afterRefusal(fence, fenceNow);
-      if (moved === undefined) this.fencingLost(fence);
-      return moved;
-    },
+    afterRefusal: (fence, fenceNow) => this.leadership.afterRefusal(fence, fenceNow),
   };
   private readonly metrics: Metrics;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -138,6 +134,7 @@ export class Manager {
         parts.onFenced?.();
       },
       onLeadingChanged: (leading) => m.leader.set({ name: CONTROLLER_NAME }, leading ? 1 : 0),
+      onFencingLost: () => m.fencingLost.inc(),
       log: parts.log,
       ...(options.leadership ? { timing: options.leadership } : {}),
     });
@@ -223,12 +220,6 @@ export class Manager {
 
   private get fence(): Fence | undefined {
     return this.leadership.fence;
-  }
-
-  /** etcd refused a write of ours because another leader took over (a reconcile or the schema controller saw it): count it, step down, fence again. */
-  private fencingLost(lost: Fence): void {
-    this.metrics.fencingLost.inc();
-    this.leadership.fencingLost(lost);
   }
 
   /** The entries naming a version of schema `schemaName`, `namespace/name` by version. */

@@ -143,16 +143,19 @@ export interface Fencing {
    * After a write under `fence` whose outcome is unknown, and before etcd is read to decide what to
    * do: moves the fence past it (one move for every caller in the same situation), so nothing sent
    * under `fence` can apply any more; returns the fence to write under from now on.
-   * Errors: FencingLostError when this replica does not lead any more or the move did not hold.
+   * Errors: FencingLostError when another process took the fence or this replica does not lead any
+   * more (leave the key to the new leader); FenceUnavailableError when this replica's own move failed
+   * and it is fencing again (write nothing, retry the key later).
    */
   supersede(fence: Fence): Promise<Fence>;
   /**
    * A transaction under `fence` failed its fence compare and read the fence key back as `fenceNow`:
-   * the fence this replica moved to meanwhile (plan again under it, from the transaction's read-back),
-   * or undefined when another process moved it, which this call reports (fencing lost: stop writing).
+   * the fence this replica moved to meanwhile (plan again under it, from the transaction's read-back).
    * A read-back newer than the fence this replica moved to is another process's, never ours.
+   * Errors: as `supersede`'s; a loss is reported (counted, fence dropped) by this call or wherever it
+   * was seen first.
    */
-  afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence | undefined>;
+  afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence>;
 }
 
 /** Whether an error means "the write may or may not have happened" (a timed-out commit). */

@@ -6,12 +6,12 @@
  * retried (the retry reads again: see commit-entry.ts for why the move comes first), and one refused
  * because this leader moved its fence meanwhile is planned again under the new fence.
  *
- * Errors: FencingLostError when another leader took over (reported through deps.fencing) or the fence
- * could not be moved; TransientError CompareFailed when a key changed between the read and the
+ * Errors: FencingLostError when another leader took over (reported through deps.fencing);
+ * FenceUnavailableError when this leader's own fence move failed (it is fencing again); TransientError CompareFailed when a key changed between the read and the
  * transaction (the queue retries, rate limited); the store's own errors otherwise.
  */
 import { COMPARE_FAILED } from '../api/conditions.ts';
-import { FencingLostError, TransientError } from '../domain/errors.ts';
+import { TransientError } from '../domain/errors.ts';
 import { presentKey } from '../domain/key-state.ts';
 import { schemaKeyPrefix } from '../domain/keys.ts';
 import { planPublication, type PublishedVersion } from '../domain/plan-schema.ts';
@@ -47,9 +47,7 @@ export async function publishSchema(name: string, wanted: readonly PublishedVers
     if (result.succeeded) return true;
     const lost = fenceLost(result.readBack, fence);
     if (lost === undefined) break;
-    const moved = await deps.fencing.afterRefusal(fence, fenceIn(result.readBack, fence));
-    if (moved === undefined) throw new FencingLostError(lost);
-    fence = moved;
+    fence = await deps.fencing.afterRefusal(fence, fenceIn(result.readBack, fence));
   }
   throw new TransientError(COMPARE_FAILED, `the keys under ${schemaKeyPrefix(deps.prefix, name)} changed while publishing; retrying`);
 }

@@ -9,7 +9,7 @@
  *
  * What each means for status and requeue is the error policy's to decide, not the error's.
  */
-import { FENCING_LOST } from '../api/conditions.ts';
+import { FENCE_UNAVAILABLE, FENCING_LOST } from '../api/conditions.ts';
 
 export type FailureClass = 'terminal' | 'transient' | 'conflict';
 
@@ -50,6 +50,18 @@ export class FencingLostError extends TransientError {
   override readonly name: string = 'FencingLostError';
   constructor(message: string, options: CairnErrorOptions = {}) {
     super(FENCING_LOST, message, options);
+  }
+}
+
+/**
+ * This replica has no fence for now, though nobody took it: its own fence move failed (etcd down, or
+ * the move's outcome unknown) and its epoch is fencing again. Nothing is written meanwhile; the key is
+ * retried, rate limited, and the takeover queues every entry once fenced.
+ */
+export class FenceUnavailableError extends TransientError {
+  override readonly name: string = 'FenceUnavailableError';
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super(FENCE_UNAVAILABLE, message, options);
   }
 }
 

@@ -25,7 +25,7 @@ import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
 import { presentKey } from '../../src/domain/key-state.ts';
-import { FencingLostError } from '../../src/domain/errors.ts';
+import { FenceUnavailableError, FencingLostError } from '../../src/domain/errors.ts';
 import { dataPrefix, fenceKey, metaPrefix } from '../../src/domain/keys.ts';
 import type { Compare, Fence, GuardedTxn, KeyState, ObservedKeys, TxnResult } from '../../src/domain/types.ts';
 import { EtcdOutcomeUnknownError, EtcdUnavailableError } from '../../src/etcd/errors.ts';
@@ -479,7 +479,7 @@ export class FakeFencing implements Fencing {
       this.failNextMove = false;
       this.leading = false;
       this.log.push({ kind: 'fence.move', from, result: 'failed', revision: this.etcd.revision });
-      throw new FencingLostError('could not move the fence');
+      throw new FenceUnavailableError('could not move the fence');
     }
     const now = this.etcd.get(this.fence.key);
     if (!now.exists || now.modRevision !== from) {
@@ -492,12 +492,12 @@ export class FakeFencing implements Fencing {
     return this.fence;
   }
 
-  async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence | undefined> {
+  async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence> {
     const ours = fenceNow.exists && Number(fenceNow.modRevision) <= Number(this.fence.revision);
     if (ours && this.stillHolds(fence) && Number(this.fence.revision) > Number(fence.revision)) return this.fence;
     this.log.push({ kind: 'onFencingLost' });
     this.leading = false;
-    return undefined;
+    throw new FencingLostError(`${fence.key} is at ${fenceNow.exists ? fenceNow.modRevision : 'nothing'}, not ${fence.revision}`);
   }
 }
 

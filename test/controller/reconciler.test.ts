@@ -340,13 +340,13 @@ describe('a commit whose outcome is unknown', () => {
     expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
   });
 
-  it('writes nothing more, status included, when the fence cannot be moved', async () => {
+  it('writes nothing more, status included, when the fence cannot be moved, and tries the entry again later (rate limited: nobody else took over)', async () => {
     const s = new Scenario();
     const key = s.create(liveEntry());
     s.etcd.failNextCommit('outcomeUnknownBeforeApply');
     s.fencing.failNextMove = true;
 
-    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(await s.reconcile(key)).toEqual({ kind: 'retry' });
 
     expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, not applied', 'fence.move: failed']);
     expect(s.status(key)?.observedGeneration).toBeUndefined();

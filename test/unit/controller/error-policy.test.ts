@@ -1,7 +1,7 @@
 /** The error policy alone decides, for an error a reconcile threw, what status is written and when the key runs again. */
 import { describe, expect, it } from 'vitest';
 import { afterError, afterOutcome } from '../../../src/controller/error-policy.ts';
-import { FencingLostError, TerminalError, TransientError } from '../../../src/domain/errors.ts';
+import { FenceUnavailableError, FencingLostError, TerminalError, TransientError } from '../../../src/domain/errors.ts';
 import { EtcdOutcomeUnknownError, EtcdUnavailableError } from '../../../src/etcd/errors.ts';
 import { KubeApiError, KubeUnreachableError } from '../../../src/kube/errors.ts';
 
@@ -17,6 +17,7 @@ describe('afterError', () => {
     ['a transient Cairn error', new TransientError('EtcdUnavailable', 'etcd did not answer'), 'retry', 'transient EtcdUnavailable'],
     ['a terminal Cairn error', new TerminalError('InvalidSpec', 'not a ConfigEntry'), 'done', 'terminal InvalidSpec'],
     ['fencing lost (deposed)', new FencingLostError('another leader took over'), 'done', 'no status'],
+    ['no fence while this replica fences again (its own move failed)', new FenceUnavailableError('could not move the fence'), 'retry', 'no status'],
     ['an error of no known class (a bug)', new Error('undefined is not a function'), 'retry', 'no status'],
   ])('%s: %s, %s', (_name, error, next, status) => {
     const verdict = afterError(error);
@@ -30,12 +31,13 @@ describe('afterError', () => {
 
   it('does not count a deposed leader stepping aside as a reconcile error; every other error counts', () => {
     expect(afterError(new FencingLostError('moved')).isReconcileError).toBe(false);
+    expect(afterError(new FenceUnavailableError('fencing again')).isReconcileError).toBe(false);
     expect(afterError(new KubeApiError(409, 'modified', 'Conflict')).isReconcileError).toBe(true);
     expect(afterError(new Error('bug')).isReconcileError).toBe(true);
   });
 
   it('never asks for an immediate requeue: every retry goes through the rate limiter', () => {
-    for (const error of [new KubeApiError(409, 'modified', 'Conflict'), new EtcdUnavailableError('down'), new Error('bug')]) {
+    for (const error of [new KubeApiError(409, 'modified', 'Conflict'), new EtcdUnavailableError('down'), new FenceUnavailableError('fencing again'), new Error('bug')]) {
       expect(afterError(error).next).toEqual({ kind: 'retry' });
     }
   });

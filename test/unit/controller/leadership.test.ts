@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/controller/clock.ts';
 import { Leadership, type LeadershipTiming } from '../../../src/controller/leadership.ts';
-import { FencingLostError } from '../../../src/domain/errors.ts';
+import { FenceUnavailableError, FencingLostError } from '../../../src/domain/errors.ts';
 import { presentKey } from '../../../src/domain/key-state.ts';
 import type { Fence, FenceAcquisition, KeyState } from '../../../src/domain/types.ts';
 
@@ -104,6 +104,8 @@ class Scenario {
   readonly fenced: string[] = [];
   /** The gauge's values, in order. */
   readonly leadingChanges: boolean[] = [];
+  /** Fencing losses reported (the metric's count). */
+  lost = 0;
   readonly leadership = new Leadership({
     fenceKey: FENCE_KEY,
     identity: 'replica-a',
@@ -111,6 +113,7 @@ class Scenario {
     view: this.view,
     onFenced: (fence) => this.fenced.push(fence.revision),
     onLeadingChanged: (leading) => this.leadingChanges.push(leading),
+    onFencingLost: () => this.lost++,
     log: pino({ level: 'silent' }),
     timing: TIMING,
     clock: this.clock,
@@ -350,14 +353,15 @@ describe('Leadership epochs', () => {
     expect(s.store.requests).toHaveLength(0);
   });
 
-  it('stops writing when a commit finds the fence moved, and ignores a report about an older fence', async () => {
+  it('stops writing when a commit finds the fence moved, and not when a commit under an older fence of its own is refused', async () => {
     const s = new Scenario();
     s.leadership.leaseAcquired();
     const ours = await s.fencedNow();
-    s.leadership.fencingLost({ key: FENCE_KEY, revision: String(Number(ours) - 1) });
+    await expect(s.leadership.afterRefusal({ key: FENCE_KEY, revision: String(Number(ours) - 1) }, fenceAt(ours))).rejects.toBeInstanceOf(FenceUnavailableError);
     expect(s.leadership.fence?.revision).toBe(ours);
-    s.leadership.fencingLost({ key: FENCE_KEY, revision: ours });
+    await expect(s.leadership.afterRefusal({ key: FENCE_KEY, revision: ours }, fenceAt(s.store.putByAnother(), 'replica-b'))).rejects.toBeInstanceOf(FencingLostError);
     expect(s.leadership.fence).toBeUndefined();
+    expect(s.lost).toBe(1);
   });
 
   it('ignores the watch reporting its own fence or an older one', async () => {
@@ -595,12 +599,12 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     expect(s.store.requests).toHaveLength(0);
   });
 
-  it('refuses a fence of an earlier lineage, and any fence once the Lease is lost, without a put', async () => {
+  it('refuses a fence of an earlier lineage (unavailable: it holds a newer one) and any fence once the Lease is lost (fencing lost), without a put', async () => {
     const { s, ours } = await leadingScenario();
     s.watchSeesFence(s.store.putByAnother());
     await s.clock.advance(TIMING.refenceAfterMs);
     const again = await s.fencedNow();
-    await expect(s.leadership.supersede(ours)).rejects.toBeInstanceOf(FencingLostError);
+    await expect(s.leadership.supersede(ours)).rejects.toBeInstanceOf(FenceUnavailableError);
     expect(s.store.requests).toHaveLength(0);
 
     s.leadership.leaseLost();
@@ -646,7 +650,8 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     await settle();
     await s.fenceRefused(); // etcd down, or the move's own outcome unknown
 
-    expect(moved.error).toBeInstanceOf(FencingLostError);
+    expect(moved.error).toBeInstanceOf(FenceUnavailableError); // nobody took the fence: not a loss
+    expect(s.lost).toBe(0);
     expect(s.leadership.fence).toBeUndefined();
     expect(s.leadingChanges).toEqual([true, false]);
     await s.clock.advance(TIMING.retryBaseMs);
@@ -720,15 +725,17 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours);
     await settle();
-    s.leadership.fencingLost(ours); // a commit under `ours` read back the fence the move is putting
+    const refused = outcomeOf(s.leadership.afterRefusal(ours, fenceAt(String(s.store.revision + 1)))); // read back the fence the move is putting
+    await settle();
     expect(s.leadership.fence?.revision).toBe(ours.revision);
     const next = await s.fenceGranted();
-    s.leadership.fencingLost(ours); // reported again after the move: an older fence, ignored
+    expect(refused.value?.revision).toBe(next);
     expect(s.leadership.fence?.revision).toBe(next);
     expect(s.leadingChanges).toEqual([true]);
+    expect(s.lost).toBe(0);
   });
 
-  it('on a refusal, answers the fence moved to (waiting for a move in flight), or nothing when the fence was not moved by this replica', async () => {
+  it('on a refusal, answers the fence moved to (waiting for a move in flight), or fencing lost when another process moved it', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours);
     await settle();
@@ -740,25 +747,26 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     expect((await s.leadership.afterRefusal(ours, fenceAt(next)))?.revision).toBe(next);
 
     const theirs = s.store.putByAnother();
-    expect(await s.leadership.afterRefusal({ key: FENCE_KEY, revision: next }, fenceAt(theirs, 'replica-b'))).toBeUndefined(); // not moved by us: another process did
+    await expect(s.leadership.afterRefusal({ key: FENCE_KEY, revision: next }, fenceAt(theirs, 'replica-b'))).rejects.toBeInstanceOf(FencingLostError); // not moved by us: another process did
   });
 
-  it('on a refusal whose read-back shows another replica\'s fence past the one it moved to, answers nothing and stops writing (the watch has not shown that fence yet)', async () => {
+  it('on a refusal whose read-back shows another replica\'s fence past the one it moved to, is fencing lost (the watch has not shown that fence yet)', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours);
     await settle();
     const next: Fence = { key: FENCE_KEY, revision: await s.fenceGranted() };
     const theirs = s.store.putByAnother(); // replica B took the Lease and fenced; our watch lags
 
-    expect(await s.leadership.afterRefusal(ours, fenceAt(theirs, 'replica-b'))).toBeUndefined();
+    await expect(s.leadership.afterRefusal(ours, fenceAt(theirs, 'replica-b'))).rejects.toBeInstanceOf(FencingLostError);
     expect(s.leadership.fence).toBeUndefined();
+    expect(s.lost).toBe(1);
     expect([s.leadership.stillHolds(ours), s.leadership.stillHolds(next)]).toEqual([false, false]);
     expect(s.leadingChanges).toEqual([true, false]);
     await s.clock.advance(TIMING.refenceAfterMs - 1);
     expect(s.store.requests).toHaveLength(0); // fencing lost: no quick retake
   });
 
-  it('on a refusal during its move whose read-back shows another replica\'s fence, answers nothing once the move is in, though the move was granted', async () => {
+  it('on a refusal during its move whose read-back shows another replica\'s fence, is fencing lost once the move is in, though the move was granted', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours).catch(() => undefined);
     await settle();
@@ -772,29 +780,31 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     await settle();
 
     expect(waiting.settled).toBe(true);
-    expect(waiting.value).toBeUndefined();
+    expect(waiting.error).toBeInstanceOf(FencingLostError);
     expect(s.leadership.fence).toBeUndefined();
     expect(s.leadership.stillHolds({ key: FENCE_KEY, revision: next })).toBe(false);
+    expect(s.lost).toBe(1);
   });
 
-  it('on a refusal whose read-back shows the fence deleted, answers nothing even after its own move', async () => {
+  it('on a refusal whose read-back shows the fence deleted, is fencing lost even after its own move', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours);
     await settle();
     await s.fenceGranted();
 
-    expect(await s.leadership.afterRefusal(ours, { exists: false })).toBeUndefined();
+    await expect(s.leadership.afterRefusal(ours, { exists: false })).rejects.toBeInstanceOf(FencingLostError);
     expect(s.leadership.fence).toBeUndefined();
   });
 
-  it('on a refusal during a move that then fails, answers nothing', async () => {
+  it('on a refusal (its read-back: its own move\'s fence) during a move that then fails, says the fence is unavailable for now, not lost', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours).catch(() => undefined);
     await settle();
     const waiting = outcomeOf(s.leadership.afterRefusal(ours, fenceAt(String(s.store.revision + 1))));
     await s.fenceRefused();
     expect(waiting.settled).toBe(true);
-    expect(waiting.value).toBeUndefined();
+    expect(waiting.error).toBeInstanceOf(FenceUnavailableError);
+    expect(s.lost).toBe(0);
   });
 
   it('still holds a fence it moved past (its writes and status still count), but not one of an earlier lineage or after the Lease is lost', async () => {

@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { liveEntry } from '../../controller/fakes.ts';
-import { FENCE_KEY, ManagerHarness, unavailable } from './manager-harness.ts';
+import { FenceUnavailableError, FencingLostError } from '../../../src/domain/errors.ts';
+import { FENCE_KEY, IDENTITY, ManagerHarness, unavailable } from './manager-harness.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -119,6 +120,48 @@ describe('Manager leadership', () => {
     expect(h.manager.isLeading).toBe(true);
     expect(await h.leaderGauge()).toBe(1);
     expect((await h.metrics.fencingLost.get()).values[0]?.value ?? 0).toBe(0);
+  });
+
+  it('through its Fencing port and the real Leadership: a refusal because it moved its own fence hands back the moved fence and counts no fencing loss', async () => {
+    const { h } = await leading();
+    const taken = h.manager.fencing.current();
+    if (taken === undefined) throw new Error('not fenced');
+    const moved = await h.manager.fencing.supersede(taken);
+
+    expect(await h.manager.fencing.afterRefusal(taken, h.etcd.get(FENCE_KEY))).toEqual(moved);
+    expect((await h.metrics.fencingLost.get()).values[0]?.value ?? 0).toBe(0);
+    expect(h.manager.isLeading).toBe(true);
+  });
+
+  it('through its Fencing port: a move that failed is not fencing lost (no count; the move and a refusal under the old fence say the fence is unavailable for now), and it fences again and leads', async () => {
+    const { h } = await leading();
+    const taken = h.manager.fencing.current();
+    if (taken === undefined) throw new Error('not fenced');
+    h.holdFence = true;
+    const move = h.manager.fencing.supersede(taken).then(() => undefined, (error: unknown) => error);
+    await h.advance(0);
+    h.etcd.acquireFence(FENCE_KEY, IDENTITY); // the move applied; its answer is lost
+    h.pendingFences.shift()?.fail(unavailable());
+    await h.advance(0);
+
+    expect(await move).toBeInstanceOf(FenceUnavailableError);
+    await expect(h.manager.fencing.afterRefusal(taken, h.etcd.get(FENCE_KEY))).rejects.toBeInstanceOf(FenceUnavailableError);
+    expect((await h.metrics.fencingLost.get()).values[0]?.value ?? 0).toBe(0);
+    releaseFences(h);
+    await h.advance(10_000);
+    expect(h.manager.isLeading).toBe(true);
+  });
+
+  it('through its Fencing port: a refusal whose read-back shows another holder\'s fence is fencing lost, counted once', async () => {
+    const { h } = await leading();
+    const taken = h.manager.fencing.current();
+    if (taken === undefined) throw new Error('not fenced');
+    h.fenceTakenByAnother(true);
+
+    await expect(h.manager.fencing.afterRefusal(taken, h.etcd.get(FENCE_KEY))).rejects.toBeInstanceOf(FencingLostError);
+    await expect(h.manager.fencing.afterRefusal(taken, h.etcd.get(FENCE_KEY))).rejects.toBeInstanceOf(FencingLostError);
+    expect((await h.metrics.fencingLost.get()).values[0]?.value).toBe(1);
+    expect(h.manager.isLeading).toBe(false);
   });
 
   it('takes over from a fence it had not seen (a deposed leader\'s), fencing again from the revision etcd holds', async () => {
