@@ -84,7 +84,7 @@ describe('the chart with default values on the real apiserver', () => {
 
   it('renders the operator, its RBAC, the metrics Service, the admission policy and the CRDs', () => {
     expect(kinds(objects)).toEqual(
-      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
+      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].sort(),
     );
   });
 
@@ -144,7 +144,7 @@ describe('the chart with every option switched on, on the real apiserver', () =>
   it('renders the dedicated etcd, both PodDisruptionBudgets and the ServiceMonitor', () => {
     expect(kinds(objects)).toEqual(
       [
-        'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'PodDisruptionBudget', 'PodDisruptionBudget',
+        'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'PodDisruptionBudget', 'PodDisruptionBudget',
         'Role', 'Role', 'RoleBinding', 'RoleBinding', 'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet',
       ].sort(),
     );
