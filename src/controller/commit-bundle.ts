@@ -16,7 +16,7 @@
  * again), and the store's own errors otherwise.
  */
 import type { ConfigBundle } from '../api/config-bundle.ts';
-import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { COMPARE_FAILED, KEY_CONFLICT } from '../api/conditions.ts';
 import { bundlePairs } from '../domain/bundle-members.ts';
 import type { BundleOutcome } from '../domain/outcome.ts';
 import { type BundleDecision, type KeyStates, planBundle } from '../domain/plan-bundle.ts';
@@ -26,6 +26,7 @@ import type { BundleReconcileDeps } from './bundle-ports.ts';
 import { timed } from './context.ts';
 import type { DriftFight } from './drift-fight.ts';
 import { announcePuts, recordTxn } from './record-txn.ts';
+import { deferredCorrection, settledWithoutWrite } from './settled-outcome.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -40,16 +41,9 @@ export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: Bun
   let observed = keys.length === 0 ? undefined : deps.view.observeKeys(keys);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const decision = planBundle(bundle, observed, ctx);
+    const settled = settledWithoutWrite(decision, deps.metrics);
+    if (settled !== undefined) return settled;
     switch (decision.kind) {
-      case 'invalid':
-        return { kind: 'terminal', reason: decision.reason, message: decision.message };
-      case 'keyConflict':
-        return { kind: 'terminal', reason: KEY_CONFLICT, message: decision.message };
-      case 'valueConflict':
-        return { kind: 'terminal', reason: VALUE_CONFLICT, message: decision.message };
-      case 'driftReported':
-        deps.metrics.drift.inc({ action: 'reported' });
-        return { kind: 'driftReported', message: decision.message };
       case 'upToDate':
         deps.metrics.etcdTxns.inc({ result: 'unchanged' });
         return { kind: 'committed', revision: decision.revision, members: decision.members, wrote: false };
@@ -57,13 +51,8 @@ export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: Bun
         observed = await read(deps, decision.keys);
         continue;
       case 'commit': {
-        if (decision.cause === 'correctDrift') {
-          const verdict = driftFight.check(bundleKey);
-          if (verdict.kind === 'wait') {
-            deps.metrics.drift.inc({ action: 'deferred' });
-            return { kind: 'transient', reason: DRIFT_FIGHT, message: `members of ${bundleKey} keep changing outside Cairn: ${driftFight.describe()}`, requeueAfterMs: verdict.waitMs };
-          }
-        }
+        const deferred = decision.cause === 'correctDrift' ? deferredCorrection(driftFight, bundleKey, `members of ${bundleKey}`, deps.metrics) : undefined;
+        if (deferred !== undefined) return deferred;
         const result = await execute(bundle, ctx.fence, decision, observed, deps);
         if (result.kind === 'replan') {
           observed = result.observed;

@@ -21,7 +21,7 @@
  * own fence move failed (it is fencing again), and the store's own errors otherwise.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
-import { COMPARE_FAILED, DRIFT_FIGHT, KEY_CONFLICT, VALUE_CONFLICT } from '../api/conditions.ts';
+import { COMPARE_FAILED, KEY_CONFLICT } from '../api/conditions.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import { plan } from '../domain/plan.ts';
 import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
@@ -31,6 +31,7 @@ import type { Fence, ObservedKeys } from '../domain/types.ts';
 import { type ReconcileDeps, timed } from './context.ts';
 import type { DriftFight } from './drift-fight.ts';
 import { announcePuts, recordTxn } from './record-txn.ts';
+import { deferredCorrection, settledWithoutWrite } from './settled-outcome.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -44,16 +45,9 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
   let observed = resolved.ok ? deps.view.observe(resolved.keys.data, resolved.keys.meta) : undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const decision = plan(entry, observed, ctx);
+    const settled = settledWithoutWrite(decision, deps.metrics);
+    if (settled !== undefined) return settled;
     switch (decision.kind) {
-      case 'invalid':
-        return { kind: 'terminal', reason: decision.reason, message: decision.message };
-      case 'keyConflict':
-        return { kind: 'terminal', reason: KEY_CONFLICT, message: decision.message };
-      case 'valueConflict':
-        return { kind: 'terminal', reason: VALUE_CONFLICT, message: decision.message };
-      case 'driftReported':
-        deps.metrics.drift.inc({ action: 'reported' });
-        return { kind: 'driftReported', message: decision.message };
       case 'upToDate':
         deps.metrics.etcdTxns.inc({ result: 'unchanged' });
         return { kind: 'committed', key: decision.keys.data, revision: decision.revision, dataHash: decision.dataHash, schema: decision.schema, wrote: false };
@@ -61,13 +55,8 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
         observed = await read(deps, decision.keys.data, decision.keys.meta);
         continue;
       case 'commit': {
-        if (decision.cause === 'correctDrift') {
-          const verdict = driftFight.check(entryKey);
-          if (verdict.kind === 'wait') {
-            deps.metrics.drift.inc({ action: 'deferred' });
-            return { kind: 'transient', reason: DRIFT_FIGHT, message: `${decision.keys.data} keeps changing outside Cairn: ${driftFight.describe()}`, requeueAfterMs: verdict.waitMs };
-          }
-        }
+        const deferred = decision.cause === 'correctDrift' ? deferredCorrection(driftFight, entryKey, decision.keys.data, deps.metrics) : undefined;
+        if (deferred !== undefined) return deferred;
         const result = await execute(entry, ctx.fence, decision, observed, deps);
         if (result.kind === 'replan') {
           observed = result.observed;
