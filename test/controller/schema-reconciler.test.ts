@@ -13,21 +13,23 @@ const POLICY = 'cairn.dev.schema.payments.v1';
 const V1_KEY = schemaKey(PREFIX, SCHEMA_NAME, 'v1');
 const V2_KEY = schemaKey(PREFIX, SCHEMA_NAME, 'v2');
 const SCAN = `etcd.scan ${schemaKeyPrefix(PREFIX, SCHEMA_NAME)}`;
+/** The calls of a first reconcile to Ready: finalizer, policy then binding, publish in one transaction, then status. */
+const FIRST_READY = [
+  `schema.setFinalizers [${SCHEMA_FINALIZER}]`,
+  `policies.apply ValidatingAdmissionPolicy ${POLICY}`,
+  `policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`,
+  'policies.deleteOtherVersions payments [v1]',
+  SCAN,
+  'etcd.commit: committed',
+  'schema.patchStatus Ready True',
+];
 
 describe('a new schema', () => {
   it('becomes Ready: finalizer, policy then binding, publish in one transaction, registry Ready, then status', async () => {
     const s = new SchemaScenario();
     s.api.create(configSchema([{ name: 'v1' }]));
     expect(await s.reconcile()).toEqual({ kind: 'done' });
-    expect(s.calls.summary()).toEqual([
-      `schema.setFinalizers [${SCHEMA_FINALIZER}]`,
-      `policies.apply ValidatingAdmissionPolicy ${POLICY}`,
-      `policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`,
-      'policies.deleteOtherVersions payments [v1]',
-      SCAN,
-      'etcd.commit: committed',
-      'schema.patchStatus Ready True',
-    ]);
+    expect(s.calls.summary()).toEqual(FIRST_READY);
     expect(JSON.parse(s.etcd.value(V1_KEY) ?? '{}')).toMatchObject({ id: 'payments@v1', openAPIV3Schema: PAYMENTS_V1 });
     expect(s.registry.lookup('payments@v1').kind).toBe('ready');
     expect(s.becameReady).toEqual([SCHEMA_NAME]);
@@ -207,15 +209,7 @@ describe('an embedded schema', () => {
     expect(s.calls.summary()).toEqual([`schema.createEmbedded ${SCHEMA_NAME}`]);
     s.calls.clear();
     await s.reconcile();
-    expect(s.calls.summary()).toEqual([
-      `schema.setFinalizers [${SCHEMA_FINALIZER}]`,
-      `policies.apply ValidatingAdmissionPolicy ${POLICY}`,
-      `policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`,
-      'policies.deleteOtherVersions payments [v1]',
-      SCAN,
-      'etcd.commit: committed',
-      'schema.patchStatus Ready True',
-    ]);
+    expect(s.calls.summary()).toEqual(FIRST_READY);
   });
 
   it('is put back, and nothing else done, when someone else changed its spec', async () => {
