@@ -7,13 +7,14 @@
  *   - a ConfigEntry's key by resolveEntryKeys, its data by validateData with that registry as the
  *     declared schemas (embedded schemas as the operator checks them), unknown fields of declared
  *     schemas as the engine's warnings (pruned: not stored).
+ *   - a ConfigBundle member by member, with the same checks (check-bundle.ts).
  * Declared schemas come from the documents first, then from `clusterSchemas` (`--cluster`).
  *
  * Guarantees: every document gets one result; every problem names its field and the line of that
  * field (or its nearest ancestor in the document). No I/O: the engine is handed in.
  * Errors: none thrown for any document; the engine's own failure (ValidatorFailedError) propagates.
  */
-import { API_VERSION, KIND, SCHEMA_KIND, SCHEMA_VERSION_PATTERN } from '../../api/names.ts';
+import { API_VERSION, BUNDLE_KIND, KIND, SCHEMA_KIND, SCHEMA_VERSION_PATTERN } from '../../api/names.ts';
 import { ConfigEntrySpecSchema } from '../../api/config-entry.ts';
 import { type ConfigSchema, parseConfigSchema } from '../../api/config-schema.ts';
 import { SchemaRegistry } from '../../controller/schema-registry.ts';
@@ -23,6 +24,7 @@ import type { SchemaEngine } from '../../schemas/engine/engine.ts';
 import { embeddedConfigSchemas } from '../../schemas/embedded-config-schemas.ts';
 import { lookupSchema } from '../../schemas/index.ts';
 import { registerSchema } from '../declared-schemas.ts';
+import { bundleProblems } from './check-bundle.ts';
 import type { LoadedDocument } from './documents.ts';
 
 export interface Finding {
@@ -157,6 +159,7 @@ export function checkDocuments(documents: readonly LoadedDocument[], options: Ch
     if (document.syntaxErrors.length > 0) {
       return { file: document.file, index: document.index, line: document.line, kind: '', name: '', status: 'invalid', problems: document.syntaxErrors.map((m) => ({ field: '', message: `YAML: ${m}`, line: Number(/^line (\d+)/.exec(m)?.[1] ?? document.line) })), warnings: [] };
     }
+    if (isObject(object) && object.kind === BUNDLE_KIND) return checkBundle(document, object, registry, options, claimed);
     if (!isObject(object) || object.kind !== KIND) {
       const kind = isObject(object) && typeof object.kind === 'string' ? object.kind : '(not an object)';
       return { file: document.file, index: document.index, line: document.line, kind, name: isObject(object) ? metadataOf(object).name : '', status: 'skipped', problems: [], warnings: [] };
@@ -193,4 +196,18 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
     if (checked?.ok) warnings.push(...checked.warnings.map((w) => finding(document, `${w} (pruned: it is not stored)`, (/"([^"]+)"/.exec(w)?.[1] ?? ''))));
   }
   return { ...base, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings };
+}
+
+function checkBundle(document: LoadedDocument, object: Obj, registry: SchemaRegistry, options: CheckOptions, claimed: Map<string, LoadedDocument>): DocumentResult {
+  const meta = metadataOf(object);
+  const problems = [...apiVersionProblems(document, object), ...nameProblems(document, meta.name)];
+  const found = bundleProblems(document, object.spec, { maxBytes: options.maxBytes, declared: (id) => registry.lookup(id) }, finding);
+  problems.push(...found.problems);
+  for (const key of found.keys) {
+    const claim = `${meta.namespace ?? ''}\u0000${key}`;
+    const owner = claimed.get(claim);
+    if (owner !== undefined) problems.push(finding(document, `spec.members: the key ${key} is also claimed at ${owner.file}:${owner.line} (one owner per key)`, 'spec.members'));
+    else claimed.set(claim, document);
+  }
+  return { file: document.file, index: document.index, line: document.line, kind: BUNDLE_KIND, ...meta, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings: [] };
 }

@@ -27,44 +27,42 @@ export function clusterEnv(prefix = '/cairn'): NodeJS.ProcessEnv {
   };
 }
 
-/** A long-running `cairn` (watch): its output so far, and a way to stop it by pid with a signal. */
+/** A `cairn` process: its output so far, its end, and a way to stop it by pid with a signal. */
 export interface RunningCairn {
   readonly pid: number;
   stdout(): string;
+  /** Resolves when the process has ended by itself. */
+  ended(): Promise<CairnRun>;
   stop(signal?: NodeJS.Signals): Promise<CairnRun>;
 }
 
-export function startCairn(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): RunningCairn {
-  const child = spawn(process.execPath, [MAIN, ...args], { cwd: '/', env: { PATH: process.env.PATH, HOME: process.env.HOME, CAIRN_DEV_DIR: '/nonexistent', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCairn(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): RunningCairn {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    cwd: options.cwd ?? '/',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CAIRN_DEV_DIR: '/nonexistent', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  child.stdin.end(options.input ?? '');
+  const closed = new Promise<CairnRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
   return {
     pid: child.pid ?? -1,
     stdout: () => stdout,
+    ended: () => closed,
     async stop(signal = 'SIGINT') {
       if (child.exitCode === null) process.kill(child.pid ?? -1, signal);
-      const code = await closed;
-      return { code, stdout, stderr };
+      return closed;
     },
   };
 }
 
+/** Runs `cairn` to its end. */
 export function runCairn(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CairnRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: options.cwd ?? '/',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CAIRN_DEV_DIR: '/nonexistent', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+  return startCairn(args, options).ended();
 }

@@ -31,7 +31,7 @@ describe('cairn validate', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as { documents: { file: string; kind: string; status: string; problems: { line: number; field: string }[] }[] };
-    const cairn = report.documents.filter((d) => d.kind === 'ConfigEntry' || d.kind === 'ConfigSchema');
+    const cairn = report.documents.filter((d) => ['ConfigEntry', 'ConfigSchema', 'ConfigBundle'].includes(d.kind));
     expect(cairn.length).toBe(readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml') && !f.startsWith('00-')).length);
     for (const d of cairn) expect([d.file, d.status]).toEqual([d.file, d.file.split('/').pop()?.startsWith('invalid-') ? 'invalid' : 'valid']);
     expect(report.documents.find((d) => d.kind === 'Namespace')?.status).toBe('skipped');
@@ -73,6 +73,20 @@ describe('cairn validate', () => {
     expect(report.documents.map((d) => d.status)).toEqual(['invalid', 'invalid']);
     expect(report.documents[0]?.problems[0]?.message).toMatch(/^spec\.versions\[0\] \(v1\): openAPIV3Schema\.properties\[a\]\.type: Required value/);
     expect(report.documents[1]?.problems[0]?.message).toMatch(/^spec\.schema: ConfigSchema broken is not Ready: v1: openAPIV3Schema\.properties\[a\]\.type/);
+  });
+
+  it('judges a ConfigBundle member by member, naming the member of each problem', async () => {
+    const bundle = {
+      apiVersion: 'cairn.dev/v1alpha1',
+      kind: 'ConfigBundle',
+      metadata: { name: 'b', namespace: 'shop' },
+      spec: { members: [{ key: 'a', schema: 'database@v1', data: { host: 'h', database: 'd', user: 'u' } }, { key: 'b', schema: 'database@v1', data: { host: 'h', database: 'd', user: 'u', port: 'x' } }] },
+    };
+    const run = await runCairn(['validate', '-f', '-', '-o', 'json'], { env: clusterEnv(), input: stringify(bundle) });
+    expect(run.code).toBe(1);
+    const [doc] = (JSON.parse(run.stdout) as { documents: { kind: string; status: string; problems: { field: string; message: string }[] }[] }).documents;
+    expect([doc?.kind, doc?.status]).toEqual(['ConfigBundle', 'invalid']);
+    expect(doc?.problems.map((p) => p.field)).toEqual(['spec.members[1].data.port']);
   });
 
   it('reports a YAML syntax error with its line; reads stdin with -f -', async () => {

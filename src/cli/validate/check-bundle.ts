@@ -1,0 +1,36 @@
+/**
+ * A ConfigBundle document, judged member by member as the operator judges each member (the entry's
+ * own checks: the key, then the data against its schema), with every problem named under
+ * `spec.members[i]`. A bundle commits all its members or none, so one bad member makes it invalid.
+ */
+import { ConfigBundleSpecSchema } from '../../api/config-bundle.ts';
+import { checkRelativeKey } from '../../domain/keys.ts';
+import { type DeclaredSchemaLookup, validateData } from '../../domain/validate.ts';
+import type { Finding } from './check-documents.ts';
+import type { LoadedDocument } from './documents.ts';
+
+/** `data.port: ...` or `spec.data.port: ...` of member i -> `spec.members[i].data.port: ...`. */
+function underMember(i: number, message: string): string {
+  return `spec.members[${i}].${message.startsWith('spec.') ? message.slice('spec.'.length) : message}`;
+}
+
+export function bundleProblems(
+  document: LoadedDocument,
+  spec: unknown,
+  options: { readonly maxBytes: number; readonly declared: (id: string) => DeclaredSchemaLookup },
+  finding: (document: LoadedDocument, message: string) => Finding,
+): { problems: Finding[]; keys: string[] } {
+  const parsed = ConfigBundleSpecSchema.safeParse(spec ?? null);
+  if (!parsed.success) return { problems: parsed.error.issues.map((issue) => finding(document, `${['spec', ...issue.path].join('.')}: ${issue.message}`)), keys: [] };
+  const problems: Finding[] = [];
+  const seen = new Set<string>();
+  parsed.data.members.forEach((member, i) => {
+    const key = checkRelativeKey(member.key);
+    if (!key.ok) problems.push(finding(document, `spec.members[${i}].key: ${key.problem}: ${JSON.stringify(member.key)}`));
+    else if (seen.has(member.key)) problems.push(finding(document, `spec.members[${i}].key: Duplicate value: ${JSON.stringify(member.key)} (keys are unique within a bundle)`));
+    seen.add(member.key);
+    const validated = validateData(member.schema, member.data, options);
+    if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, underMember(i, m))));
+  });
+  return { problems, keys: [...seen] };
+}
