@@ -5,19 +5,21 @@
  */
 import { ConfigBundleSpecSchema } from '../../api/config-bundle.ts';
 import { checkRelativeKey } from '../../domain/keys.ts';
-import { type DeclaredSchemaLookup, validateData } from '../../domain/validate.ts';
+import { type SchemaLookup, validateData } from '../../domain/validate.ts';
 import type { Finding } from './check-documents.ts';
 import type { LoadedDocument } from './documents.ts';
 
 /** `data.port: ...` or `spec.data.port: ...` of member i -> `spec.members[i].data.port: ...`. */
 function underMember(i: number, message: string): string {
-  return `spec.members[${i}].${message.startsWith('spec.') ? message.slice('spec.'.length) : message}`;
+  if (message.startsWith('spec.')) return `spec.members[${i}].${message.slice('spec.'.length)}`;
+  if (message.startsWith('data')) return `spec.members[${i}].${message}`;
+  return `spec.members[${i}]: ${message}`; // a message about the whole value (the apiserver's "<nil>: ...")
 }
 
 export function bundleProblems(
   document: LoadedDocument,
   spec: unknown,
-  options: { readonly maxBytes: number; readonly declared: (id: string) => DeclaredSchemaLookup },
+  options: { readonly maxBytes: number; readonly engineSchemas: (id: string) => SchemaLookup },
   finding: (document: LoadedDocument, message: string) => Finding,
 ): { problems: Finding[]; keys: string[] } {
   const parsed = ConfigBundleSpecSchema.safeParse(spec ?? null);

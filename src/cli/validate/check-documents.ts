@@ -201,7 +201,7 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
 function checkBundle(document: LoadedDocument, object: Obj, registry: SchemaRegistry, options: CheckOptions, claimed: Map<string, LoadedDocument>): DocumentResult {
   const meta = metadataOf(object);
   const problems = [...apiVersionProblems(document, object), ...nameProblems(document, meta.name)];
-  const found = bundleProblems(document, object.spec, { maxBytes: options.maxBytes, declared: (id) => registry.lookup(id) }, finding);
+  const found = bundleProblems(document, object.spec, { maxBytes: options.maxBytes, engineSchemas: (id) => registry.lookup(id) }, finding);
   problems.push(...found.problems);
   for (const key of found.keys) {
     const claim = `${meta.namespace ?? ''}\u0000${key}`;

@@ -86,7 +86,8 @@ describe('cairn validate', () => {
     expect(run.code).toBe(1);
     const [doc] = (JSON.parse(run.stdout) as { documents: { kind: string; status: string; problems: { field: string; message: string }[] }[] }).documents;
     expect([doc?.kind, doc?.status]).toEqual(['ConfigBundle', 'invalid']);
-    expect(doc?.problems.map((p) => p.field)).toEqual(['spec.members[1].data.port']);
+    expect(doc?.problems.map((p) => p.field)).toContain('spec.members[1].data.port');
+    expect(doc?.problems.every((p) => p.message.startsWith('spec.members[1]'))).toBe(true);
   });
 
   it('reports a YAML syntax error with its line; reads stdin with -f -', async () => {
