@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `cairn` executable (package.json `bin`): runs the program and exits with its code. */
-import { runCli } from './program.ts';
+import { enableStartupCompileCache } from '../compile-cache.ts';
 
+enableStartupCompileCache();
+const { runCli } = await import('./program.ts');
 const code = await runCli(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
