@@ -86,8 +86,8 @@ export interface LeadershipOptions {
   /** A takeover completed: queue every entry. */
   readonly onFenced: (fence: Fence) => void;
   readonly onLeadingChanged: (leading: boolean) => void;
-  /** Another process took the fence from this replica (seen on the watch, by a refused write or move): once per loss. */
-  readonly onFencingLost?: () => void;
+  /** A write of this replica was refused because another process moved the fence (its read-back names another holder, or no fence). */
+  readonly onRefusedByAnother?: () => void;
   readonly log: Logger;
   readonly timing?: Partial<LeadershipTiming>;
   readonly clock?: Clock;
@@ -210,10 +210,12 @@ export class Leadership {
    * watch: a fence newer than the one this replica moved to, or a deleted fence, is proof that another
    * process took over, so it is fencing lost even when our own move was granted (the moved fence is
    * handed back only when the read-back is no newer than it).
-   * Errors: as `supersede`'s (FencingLostError: another process took the fence, reported once here or
-   * wherever it was seen first; FenceUnavailableError: this replica is fencing again on its own).
+   * Errors: as `supersede`'s (FencingLostError: another process took the fence; FenceUnavailableError:
+   * this replica is fencing again on its own). A read-back naming another holder (or none) is
+   * reported (`onRefusedByAnother`), whatever this replica's state; one naming this replica is not.
    */
   async afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence> {
+    if (!fenceNow.exists || holderOf(fenceNow.value) !== this.options.identity) this.options.onRefusedByAnother?.();
     const held = this.epoch?.held;
     if (fenceNow.exists) this.observeFence(fenceNow.modRevision, holderOf(fenceNow.value));
     if (held === undefined || !held.includes(fence)) throw this.notHeld(fence);
@@ -399,7 +401,6 @@ export class Leadership {
 
   private loseFence(epoch: Epoch, why: string): void {
     this.options.log.warn({ epoch: epoch.number, fence: epoch.held?.fence.revision, why }, 'fencing lost: another process took over the store');
-    if (epoch.held !== undefined) this.options.onFencingLost?.();
     this.dropFence(epoch, 'lost');
     this.retakeLater(epoch, why);
   }

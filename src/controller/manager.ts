@@ -134,7 +134,7 @@ export class Manager {
         parts.onFenced?.();
       },
       onLeadingChanged: (leading) => m.leader.set({ name: CONTROLLER_NAME }, leading ? 1 : 0),
-      onFencingLost: () => m.fencingLost.inc(),
+      onRefusedByAnother: () => m.fencingLost.inc(),
       log: parts.log,
       ...(options.leadership ? { timing: options.leadership } : {}),
     });

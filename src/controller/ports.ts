@@ -152,8 +152,7 @@ export interface Fencing {
    * A transaction under `fence` failed its fence compare and read the fence key back as `fenceNow`:
    * the fence this replica moved to meanwhile (plan again under it, from the transaction's read-back).
    * A read-back newer than the fence this replica moved to is another process's, never ours.
-   * Errors: as `supersede`'s; a loss is reported (counted, fence dropped) by this call or wherever it
-   * was seen first.
+   * Errors: as `supersede`'s. A read-back naming another holder is reported (cairn_fencing_lost_total).
    */
   afterRefusal(fence: Fence, fenceNow: KeyState): Promise<Fence>;
 }

@@ -104,7 +104,7 @@ class Scenario {
   readonly fenced: string[] = [];
   /** The gauge's values, in order. */
   readonly leadingChanges: boolean[] = [];
-  /** Fencing losses reported (the metric's count). */
+  /** Writes reported refused because another process moved the fence (the metric's count). */
   lost = 0;
   readonly leadership = new Leadership({
     fenceKey: FENCE_KEY,
@@ -113,7 +113,7 @@ class Scenario {
     view: this.view,
     onFenced: (fence) => this.fenced.push(fence.revision),
     onLeadingChanged: (leading) => this.leadingChanges.push(leading),
-    onFencingLost: () => this.lost++,
+    onRefusedByAnother: () => this.lost++,
     log: pino({ level: 'silent' }),
     timing: TIMING,
     clock: this.clock,

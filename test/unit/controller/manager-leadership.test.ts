@@ -152,7 +152,7 @@ describe('Manager leadership', () => {
     expect(h.manager.isLeading).toBe(true);
   });
 
-  it('through its Fencing port: a refusal whose read-back shows another holder\'s fence is fencing lost, counted once', async () => {
+  it('through its Fencing port: a refusal whose read-back shows another holder\'s fence is fencing lost, each such refused write counted', async () => {
     const { h } = await leading();
     const taken = h.manager.fencing.current();
     if (taken === undefined) throw new Error('not fenced');
@@ -160,7 +160,7 @@ describe('Manager leadership', () => {
 
     await expect(h.manager.fencing.afterRefusal(taken, h.etcd.get(FENCE_KEY))).rejects.toBeInstanceOf(FencingLostError);
     await expect(h.manager.fencing.afterRefusal(taken, h.etcd.get(FENCE_KEY))).rejects.toBeInstanceOf(FencingLostError);
-    expect((await h.metrics.fencingLost.get()).values[0]?.value).toBe(1);
+    expect((await h.metrics.fencingLost.get()).values[0]?.value).toBe(2);
     expect(h.manager.isLeading).toBe(false);
   });
 
