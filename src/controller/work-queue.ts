@@ -95,8 +95,12 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Queues `key` after `ms`, unless it is queued sooner; an earlier pending delay wins. */
-  private addAfter(key: string, ms: number): void {
+  /**
+   * Queues `key` after `ms` (client-go's AddAfter), unless it is queued sooner; an earlier pending
+   * delay wins, so adds during the wait coalesce into one run. Not rate-limited: the caller's delay
+   * bounds the rate.
+   */
+  addAfter(key: string, ms: number): void {
     if (this.stopping) return;
     if (ms <= 0) return this.add(key);
     const due = Date.now() + ms;

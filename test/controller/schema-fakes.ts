@@ -12,7 +12,8 @@ import { pino } from 'pino';
 import type { ConfigSchema, ConfigSchemaStatus } from '../../src/api/config-schema.ts';
 import { SCHEMA_FINALIZER } from '../../src/api/names.ts';
 import type { AdmissionPolicies, SchemaCache, SchemaWriter } from '../../src/controller/schema-ports.ts';
-import { SchemaReconciler } from '../../src/controller/schema-reconciler.ts';
+import { SchemaController } from '../../src/controller/schema-controller.ts';
+import { SchemaReconciler, type SchemaReconcileDeps } from '../../src/controller/schema-reconciler.ts';
 import { SchemaRegistry } from '../../src/controller/schema-registry.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
 import { fenceKey } from '../../src/domain/keys.ts';
@@ -221,12 +222,12 @@ export class SchemaScenario {
   readonly fence: Fence;
   readonly fencing: FakeFencing;
   readonly reconciler: SchemaReconciler;
+  private readonly deps: Omit<SchemaReconcileDeps, 'cache'>;
 
   constructor() {
     this.fence = this.etcd.acquireFence(fenceKey(PREFIX), 'cairn-0');
     this.fencing = new FakeFencing(this.calls, this.etcd, this.fence);
-    this.reconciler = new SchemaReconciler({
-      cache: this.api,
+    this.deps = {
       writer: this.api,
       policies: this.policies,
       registry: this.registry,
@@ -239,7 +240,24 @@ export class SchemaScenario {
       now: () => NOW,
       log: pino({ level: 'silent' }),
       metrics: new Metrics(false),
-    });
+    };
+    this.reconciler = new SchemaReconciler({ ...this.deps, cache: this.api });
+  }
+
+  /**
+   * A SchemaController on these fakes (its informer: the fake apiserver's objects, synced), for
+   * scenarios of what it queues; entry-count changes gathered for `countIntervalMs`. Stop it after.
+   */
+  controller(countIntervalMs: number): SchemaController {
+    const informer = {
+      get: (name: string) => this.api.get(name),
+      keys: () => this.api.keys(),
+      replaceIfUnchanged: (name: string, from: string | undefined, object: ConfigSchema) => this.api.replaceIfUnchanged(name, from, object),
+      start: () => undefined,
+      stop: () => undefined,
+      hasSynced: true,
+    };
+    return new SchemaController({ ...this.deps, createInformer: () => informer, concurrency: 1, countIntervalMs });
   }
 
   reconcile(name: string = SCHEMA_NAME): Promise<ProcessResult> {
