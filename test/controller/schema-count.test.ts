@@ -49,11 +49,7 @@ describe("an entry's change of schema usage", () => {
 
   it('an entry naming a schema whose deletion is pending: the full reconcile, SchemaInUse names every current user, finalizer kept', async () => {
     const s = new SchemaScenario();
-    await s.ready();
-    s.useBy('v1', 'shop/checkout');
-    s.api.markDeleted(SCHEMA_NAME);
-    await s.reconcile();
-    s.calls.clear();
+    await s.deletionWaiting('shop/checkout');
     const controller = s.controller(COUNT_INTERVAL_MS);
     s.useBy('v1', 'shop/checkout', 'billing/invoices');
     controller.queueSchema(SCHEMA_NAME);
@@ -65,11 +61,7 @@ describe("an entry's change of schema usage", () => {
 
   it('the last entry leaving a schema whose deletion is pending: the full reconcile unpublishes it and removes the finalizer', async () => {
     const s = new SchemaScenario();
-    await s.ready();
-    s.useBy('v1', 'shop/checkout');
-    s.api.markDeleted(SCHEMA_NAME);
-    await s.reconcile();
-    s.calls.clear();
+    await s.deletionWaiting('shop/checkout');
     const controller = s.controller(COUNT_INTERVAL_MS);
     s.users.clear();
     controller.queueSchema(SCHEMA_NAME);

@@ -273,6 +273,15 @@ export class SchemaScenario {
     this.calls.clear();
   }
 
+  /** A Ready schema used by `entries` at v1, then deleted and reconciled (Stalled SchemaInUse, finalizer kept); clears the log. */
+  async deletionWaiting(...entries: string[]): Promise<void> {
+    await this.ready();
+    this.useBy('v1', ...entries);
+    this.api.markDeleted(SCHEMA_NAME);
+    await this.reconcile();
+    this.calls.clear();
+  }
+
   useBy(version: string, ...entries: string[]): void {
     const byVersion = this.users.get(SCHEMA_NAME) ?? new Map<string, string[]>();
     byVersion.set(version, entries);
