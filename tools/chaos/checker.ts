@@ -11,8 +11,11 @@
  *  2. per key, etcd follows the owners' generations in order: a data put comes with its meta in the
  *     same revision (or is one of the driver's own drift edits), holds exactly the value its
  *     generation expects, never an older generation after a newer one, never over another entry's
- *     key, and never by a deposed leader: the meta record names the fence revision its transaction
- *     compared, which must be the fence etcd held at that revision (from etcd's history alone);
+ *     key; its meta record names the fence etcd held at that revision (a record that states its
+ *     compare truthfully: etcd applies a transaction only while its fence compare holds, so this
+ *     checks what Cairn writes into meta, not fencing); and, fencing, every commit an operator
+ *     process logged was made at a revision where the fence named that process as its holder (a
+ *     deposed leader's write: the fence's holder from etcd, the writer from the replica's own log);
  *  3. no value of an invalid generation ever appears;
  *  4. once settled: every entry is Ready at its last generation with etcd holding exactly that value
  *     (or Stalled for an invalid generation or a key another entry owns), deleted entries are gone
@@ -46,8 +49,9 @@ export function check(history: History): Verdict {
   };
   const checkedStore = checkStore(index, report);
   const checkedStatuses = checkStatuses(index, report);
+  const checkedClaims = checkClaims(index, report);
   const checkedFinal = checkFinal(index, report);
-  const operations = history.generations.length + history.deletions.length + checkedStore + checkedStatuses + checkedFinal;
+  const operations = history.generations.length + history.deletions.length + checkedStore + checkedStatuses + checkedClaims + checkedFinal;
   return { operations, violations };
 }
 
@@ -140,15 +144,37 @@ function checkReady(index: HistoryIndex, report: Report, s: StatusSeen): void {
 }
 
 /**
- * Rule 2, fencing, from etcd alone: the commit at `revision` compared the fence revision its meta
+ * Rule 2, the meta record's fence: the commit at `revision` compared the fence revision its meta
  * record names, so that must be the fence etcd held then (a commit does not move the fence, so the
- * last fence put at or before `revision` is the one its compare saw).
+ * last fence put at or before `revision` is the one its compare saw). Etcd never applies a
+ * transaction whose fence compare failed, so in a real history this fails only when Cairn's record
+ * misstates its compare; who wrote is checkClaims' part.
  */
 function checkFence(index: HistoryIndex, report: Report, key: string, revision: number, record: MetaRecord): void {
-  if (record.fence === undefined) return report(2, key, `rev ${revision}: the meta record names no fence revision, so etcd cannot show its writer held the fence`);
+  if (record.fence === undefined) return report(2, key, `rev ${revision}: the meta record names no fence revision`);
   const fence = index.fenceAt(revision);
-  if (fence === undefined) return report(2, key, `rev ${revision}: written under fence rev ${record.fence} before any fence was written`);
-  if (fence.revision !== record.fence) report(2, key, `rev ${revision}: written under fence rev ${record.fence} while the fence was at rev ${fence.revision} (held by ${fence.holder ?? 'nobody readable'}): a write by a deposed leader`);
+  if (fence === undefined) return report(2, key, `rev ${revision}: meta names fence rev ${record.fence} before any fence was written`);
+  if (fence.revision !== record.fence) report(2, key, `rev ${revision}: meta names fence rev ${record.fence} while the fence was at rev ${fence.revision} (held by ${fence.holder ?? 'nobody readable'})`);
+}
+
+/**
+ * Rule 2, fencing: each commit a replica logged was made while the fence named it as holder (a
+ * replica's own moves keep its identity in the record, so its whole lineage counts). The fence's
+ * holder comes from etcd, the writer from the replica's log: two witnesses, neither the checked code.
+ */
+function checkClaims(index: HistoryIndex, report: Report): number {
+  let checked = 0;
+  for (const replica of index.history.replicas) {
+    for (const revision of replica.commits) {
+      checked++;
+      const fence = index.fenceAt(revision);
+      const changes = [...(index.revisions.get(revision)?.keys() ?? [])];
+      const key = changes.find((k) => k.startsWith(index.dataRoot)) ?? `${index.fenceKey} (rev ${revision})`;
+      if (fence === undefined) report(2, key, `rev ${revision}: ${replica.identity} committed before any fence was written`);
+      else if (fence.holder !== replica.identity) report(2, key, `rev ${revision}: ${replica.identity} committed while the fence (rev ${fence.revision}) was held by ${fence.holder ?? 'nobody readable'}: a write by a deposed leader`);
+    }
+  }
+  return checked;
 }
 
 /** Rule 4 on the settled state. Returns the entries and keys checked. */

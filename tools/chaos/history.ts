@@ -62,6 +62,14 @@ export interface DriftEdit {
   readonly revision: number;
 }
 
+/** What one operator process said it committed (its log), to attribute writes to replicas. */
+export interface ReplicaClaims {
+  /** The identity this process wrote into the fence (unique per process). */
+  readonly identity: string;
+  /** Revisions of its successful commits. */
+  readonly commits: readonly number[];
+}
+
 /** The state once faults stopped and the system settled (or the wait for it gave up). */
 export interface FinalState {
   /** Every entry the apiserver still holds, with its last status. */
@@ -88,5 +96,6 @@ export interface History {
   readonly statuses: readonly StatusSeen[];
   readonly etcd: readonly EtcdChange[];
   readonly driftEdits: readonly DriftEdit[];
+  readonly replicas: readonly ReplicaClaims[];
   readonly final: FinalState | undefined;
 }

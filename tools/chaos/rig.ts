@@ -12,6 +12,7 @@ import { EtcdCluster } from '../controlplane/etcd-cluster.ts';
 import { type OperatorProcess, startOperatorProcess } from '../controlplane/operator-process.ts';
 import { isAlive } from '../controlplane/reap.ts';
 import type { ApiServerHandle } from './apiserver.ts';
+import type { ReplicaClaims } from './history.ts';
 import { FaultProxy } from './tcp-proxy.ts';
 
 export const LEASE_SECONDS = 4;
@@ -40,6 +41,7 @@ export class Rig {
   readonly storeProxies: readonly FaultProxy[];
   readonly kc: KubeConfig;
   private readonly replicas: Replica[];
+  private readonly identities: string[] = [];
 
   private constructor(options: RigOptions, store: EtcdCluster, proxies: FaultProxy[]) {
     this.options = options;
@@ -78,6 +80,7 @@ export class Rig {
     const replica = this.replica(index);
     replica.incarnation++;
     replica.identity = `chaos-${replica.slot}-${replica.incarnation}`;
+    this.identities.push(replica.identity);
     const dir = join(this.options.dir, replica.identity);
     mkdirSync(dir, { recursive: true });
     const { namespace, prefix } = this.options;
@@ -162,6 +165,24 @@ export class Rig {
     const leaderId = statuses.find((s) => s?.leader !== undefined && s.leader !== '0')?.leader;
     const at = statuses.findIndex((s) => s?.header?.member_id === leaderId);
     return at < 0 ? undefined : at;
+  }
+
+  /** What each operator incarnation logged as committed (pino JSON lines). */
+  claims(): ReplicaClaims[] {
+    return this.identities.map((identity) => {
+      const text = readIfPresent(join(this.options.dir, identity, 'operator.log'));
+      const commits: number[] = [];
+      for (const line of text.split('\n')) {
+        if (!line.includes('"committed"')) continue;
+        try {
+          const entry = JSON.parse(line) as { msg?: string; revision?: string };
+          if (entry.msg === 'committed' && entry.revision !== undefined) commits.push(Number(entry.revision));
+        } catch {
+          // a line cut short by SIGKILL
+        }
+      }
+      return { identity, commits };
+    });
   }
 
   /** Stops the operators, then the store; idempotent. */

@@ -110,6 +110,7 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
       statuses: entries.statuses,
       etcd: history.recorded,
       driftEdits: workload.driftEdits,
+      replicas: rig.claims(),
       final: { ...final, leakedPids },
     };
     const historyFile = join(options.dir, 'history.json');
@@ -187,7 +188,7 @@ async function settle(kc: KubeConfig, namespace: string, prefix: string, history
         entries: list.items.map((item) => ({ uid: item.metadata.uid ?? '', namespace, name: item.metadata.name ?? '', generation: item.metadata.generation ?? 0, deleting: item.metadata.deletionTimestamp !== undefined, status: statusOf(item, Date.now()) })),
         etcd: await history.snapshot(),
       };
-      const probe: History = { prefix, generations: [...entries.generations.values()], deletions: workload.deletions, statuses: [], etcd: [], driftEdits: [], final: { ...final, leakedPids: [] } };
+      const probe: History = { prefix, generations: [...entries.generations.values()], deletions: workload.deletions, statuses: [], etcd: [], driftEdits: [], replicas: [], final: { ...final, leakedPids: [] } };
       if (check(probe).violations.length === 0) return { final, settledAt: Date.now() };
     } catch {
       // a read failed: the system is not settled yet

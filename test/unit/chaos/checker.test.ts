@@ -49,6 +49,7 @@ function cleanHistory(): History {
     statuses: [ready(a1, 3), ready(a2, 4)],
     etcd: [fence(2, 'replica-1'), ...commit(3, a1), ...commit(4, a2)],
     driftEdits: [],
+    replicas: [{ identity: 'replica-1', commits: [3, 4] }],
     final: { entries: [settled(a2, ready(a2, 4))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: commit(4, a2)[1]?.value ?? '' }, leakedPids: [] },
   };
 }
@@ -121,20 +122,31 @@ describe('chaos checker', () => {
       expectOnly({ ...h, generations: [a1, a2, b1], etcd: [...h.etcd, ...commit(5, b1)], final: undefined }, 2, /wrote over a key owned by ns\/a/);
     });
 
-    it('fails, from etcd alone, a write under a fence that was no longer the current one (a deposed leader\'s)', () => {
+    it('fails a commit a replica logged while the fence at that revision named another holder (a deposed leader\'s write), though etcd\'s history alone is consistent', () => {
+      const h = cleanHistory();
+      const late = commit(5, a2, a2.canonical, 4); // its meta names the fence etcd held: the txn compared it and applied
+      const etcd = [fence(2, 'replica-1'), ...commit(3, a1), fence(4, 'replica-2'), ...late];
+      const statuses = [ready(a1, 3), ready(a2, 5)];
+      const final = { ...h.final!, entries: [settled(a2, ready(a2, 5))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: late[1]?.value ?? '' } };
+      const replicas = [{ identity: 'replica-1', commits: [3, 5] }, { identity: 'replica-2', commits: [] }];
+      expect(violationsOf({ ...h, etcd, statuses, final, replicas: [{ identity: 'replica-1', commits: [3] }, { identity: 'replica-2', commits: [5] }] })).toEqual([]);
+      expectOnly({ ...h, etcd, statuses, final, replicas }, 2, /replica-1 committed while the fence \(rev 4\) was held by replica-2: a write by a deposed leader/);
+    });
+
+    it('fails a meta record naming a fence other than the one etcd held at its revision (the record misstates its compare: etcd applies a transaction only while its fence compare holds)', () => {
       const h = cleanHistory();
       const late = commit(5, a2); // its meta names fence 2, but replica-2 fenced at 4
       const etcd = [fence(2, 'replica-1'), ...commit(3, a1), fence(4, 'replica-2'), ...late];
       const statuses = [ready(a1, 3), ready(a2, 5)];
       const final = { ...h.final!, entries: [settled(a2, ready(a2, 5))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: late[1]?.value ?? '' } };
-      expectOnly({ ...h, etcd, statuses, final }, 2, /written under fence rev 2 while the fence was at rev 4 \(held by replica-2\): a write by a deposed leader/);
+      expectOnly({ ...h, etcd, statuses, final, replicas: [] }, 2, /meta names fence rev 2 while the fence was at rev 4 \(held by replica-2\)/);
     });
 
     it('passes writes under each fence the leader moved to, and fails a meta record that names no fence', () => {
       const h = cleanHistory();
       const moved = [fence(2, 'replica-1'), ...commit(3, a1), fence(4, 'replica-1'), ...commit(5, a2, a2.canonical, 4)];
       const final = { ...h.final!, entries: [settled(a2, ready(a2, 5))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: moved.at(-1)?.value ?? '' } };
-      expect(violationsOf({ ...h, etcd: moved, statuses: [ready(a1, 3), ready(a2, 5)], final })).toEqual([]);
+      expect(violationsOf({ ...h, etcd: moved, statuses: [ready(a1, 3), ready(a2, 5)], final, replicas: [{ identity: 'replica-1', commits: [3, 5] }] })).toEqual([]);
 
       expectOnly({ ...h, etcd: [fence(2, 'replica-1'), ...commit(3, a1, a1.canonical, null), ...commit(4, a2)], final: undefined }, 2, /names no fence revision/);
     });
