@@ -38,6 +38,12 @@ export class RawKube {
   }
 
   async send(method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+    const text = await this.sendText(method, path, body, contentType);
+    return text === '' ? undefined : JSON.parse(text);
+  }
+
+  /** As `send`, the response body as text (e.g. the apiserver's /metrics). */
+  async sendText(method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', path: string, body?: unknown, contentType = 'application/json'): Promise<string> {
     const response = await request(`${this.server}${path}`, {
       method,
       dispatcher: this.agent,
@@ -46,7 +52,7 @@ export class RawKube {
     });
     const text = await response.body.text();
     if (response.statusCode >= 300) throw new Error(`${method} ${path}: HTTP ${response.statusCode}: ${text.slice(0, 300)}`);
-    return text === '' ? undefined : JSON.parse(text);
+    return text;
   }
 
   /**
