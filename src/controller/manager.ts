@@ -276,10 +276,13 @@ export class Manager {
   }
 
   private onEntryChange(key: string, before: ConfigEntry | undefined, after: ConfigEntry | undefined): void {
-    const schemaBefore = before?.spec.schema.split('@')[0];
-    const schemaAfter = after?.metadata.deletionTimestamp === undefined ? after?.spec.schema.split('@')[0] : undefined;
-    if (schemaBefore !== schemaAfter || after === undefined) {
-      for (const name of new Set([schemaBefore, schemaAfter])) if (name !== undefined) this.onSchemaUseChanged?.(name);
+    // Whole ids, not names: a version's removal waits for its users, so a move to another version
+    // of the same schema changes who uses what as much as a move to another schema.
+    const usedBefore = before?.spec.schema;
+    const usedAfter = after?.metadata.deletionTimestamp === undefined ? after?.spec.schema : undefined;
+    if (usedBefore !== usedAfter || after === undefined) {
+      const names = [usedBefore, usedAfter].flatMap((id) => (id === undefined ? [] : [id.split('@')[0] ?? id]));
+      for (const name of new Set(names)) this.onSchemaUseChanged?.(name);
     }
     if (after === undefined) {
       this.index.remove(key);

@@ -36,6 +36,8 @@ export class ManagerHarness {
   readonly api = new FakeApiServer(this.log, this.cache);
   readonly metrics = new Metrics(false);
   readonly steps: string[] = [];
+  /** The schema names the manager told the schema controller to count again, in order. */
+  readonly schemaUses: string[] = [];
   readonly manager: Manager;
   /** Fence acquisitions waiting for the scenario (when `holdFence` is set), oldest first. */
   readonly pendingFences: Pending[] = [];
@@ -106,6 +108,7 @@ export class ManagerHarness {
         store,
         writer: this.api,
         events: { record: () => undefined },
+        onSchemaUseChanged: (name) => void this.schemaUses.push(name),
         isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
         log: pino({ level: 'silent' }),
         metrics: this.metrics,
