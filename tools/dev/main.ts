@@ -71,9 +71,13 @@ async function run(options: Options): Promise<void> {
   writeDevFiles(devDir, controlPlane.info, schemaEngineFile, operator.metricsUrl);
 
   if (options.samples) {
+    const samplesStarted = Date.now();
     log('applying deploy/samples');
-    const refused = await applySamples(controlPlane.info);
-    console.log(`\nSample entries and bundles in namespace ${DEMO_NAMESPACE}:\n${formatReports(await reportSamples(controlPlane.info, refused))}`);
+    const refused = await applySamples(controlPlane.info, log);
+    log('waiting for the samples to settle');
+    const reports = await reportSamples(controlPlane.info, refused);
+    log(`samples shown in ${((Date.now() - samplesStarted) / 1000).toFixed(1)}s`);
+    console.log(`\nSample entries and bundles in namespace ${DEMO_NAMESPACE}:\n${formatReports(reports)}`);
   }
 
   console.log(`

@@ -6,7 +6,6 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { parse } from 'yaml';
-import { EMBEDDED_LABEL } from '../../src/api/names.ts';
 import { lookupSchema } from '../../src/schemas/index.ts';
 import type { ControlPlaneInfo } from '../controlplane/control-plane.ts';
 import { KubectlError, kubectl } from '../controlplane/kubectl.ts';
@@ -33,11 +32,13 @@ interface Listed {
 }
 
 /**
- * Applies every sample file; returns the files the apiserver refused, with its message. A
- * ConfigSchema sample is waited for until Ready and its admission policy in force (the apiserver's
- * policy cache follows the binding within moments), so the entries after it meet it as a user would.
+ * Applies every sample file; returns the files the apiserver refused, with its message. The
+ * ConfigSchemas an invalid sample names are waited for until Ready and their admission policies in
+ * force (the apiserver's policy cache follows the binding within moments), so the invalid entries
+ * meet the policy as a user would; no other schema is waited for (the valid samples need none).
+ * Every wait ends with a ShutdownError as soon as the tool stops (kubectl and sleep, processes.ts).
  */
-export async function applySamples(info: ControlPlaneInfo): Promise<Map<string, string>> {
+export async function applySamples(info: ControlPlaneInfo, log: (line: string) => void): Promise<Map<string, string>> {
   const refused = new Map<string, string>();
   const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.yaml')).sort();
   for (const file of files) {
@@ -50,35 +51,52 @@ export async function applySamples(info: ControlPlaneInfo): Promise<Map<string, 
       continue;
     }
     if (file === NAMESPACE_FILE) {
-      // The operator creates the embedded schemas' ConfigSchemas at start: wait for them and their
-      // policies (probed in the namespace), so invalid samples of embedded schemas meet the policy.
-      await waitForEmbeddedSchemas(info);
-      await waitForPolicies(files.filter((f) => f.startsWith('invalid-') && namesEmbeddedSchema(f)), info);
+      // The operator creates the embedded schemas' ConfigSchemas at start: wait for those the invalid
+      // samples name, and their policies (probed in the namespace), so those samples meet the policy.
+      const invalid = files.filter((f) => f.startsWith('invalid-') && embeddedSchemaOf(f) !== undefined);
+      const names = [...new Set(invalid.map((f) => embeddedSchemaOf(f) ?? ''))].sort();
+      await timed(log, `the embedded ConfigSchemas the invalid samples name (${names.join(', ')}) and their policies`, async () => {
+        await waitForEmbeddedSchemas(info, names);
+        await waitForPolicies(invalid, info);
+      });
     }
     const schema = /^\d+-([a-z0-9-]+)-schema\.yaml$/.exec(file)?.[1];
-    if (schema !== undefined) await waitForSchema(info, schema, files.filter((f) => f.startsWith(`invalid-${schema}`)));
+    if (schema !== undefined) await timed(log, `ConfigSchema ${schema} and its policy`, () => waitForSchema(info, schema, files.filter((f) => f.startsWith(`invalid-${schema}`))));
   }
   return refused;
 }
 
-/** True when the sample's entry names an embedded schema id. */
-function namesEmbeddedSchema(file: string): boolean {
+/** Runs `wait`, saying what it waits for and then how long it took (the slow part of the samples). */
+async function timed(log: (line: string) => void, what: string, wait: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  log(`waiting for ${what}`);
+  await wait();
+  log(`  ... ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** The name of the embedded schema the sample's entry names (its ConfigSchema's name), if any. */
+function embeddedSchemaOf(file: string): string | undefined {
   const object = parse(readFileSync(join(SAMPLES, file), 'utf8')) as { spec?: { schema?: string } } | null;
-  return lookupSchema(object?.spec?.schema ?? '') !== undefined;
+  const id = object?.spec?.schema ?? '';
+  return lookupSchema(id) === undefined ? undefined : id.split('@')[0];
 }
 
 /**
- * Waits (90 s at most, then goes on) until the embedded schemas' ConfigSchemas exist and are Ready.
- * Best effort: the apiserver compiles each generated policy on apply, which takes long on a loaded
- * machine; invalid samples applied before a policy is in force are refused at commit instead.
+ * Waits (90 s at most, then goes on) until the embedded schemas' ConfigSchemas named exist and are
+ * Ready. Best effort: the apiserver compiles each generated policy on apply, which takes long on a
+ * loaded machine; invalid samples applied before a policy is in force are refused at commit instead.
  */
-async function waitForEmbeddedSchemas(info: ControlPlaneInfo): Promise<void> {
-  const selector = `${EMBEDDED_LABEL}=true`;
+async function waitForEmbeddedSchemas(info: ControlPlaneInfo, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
   const deadline = Date.now() + 90_000;
-  // kubectl wait on a selector fails at once while nothing matches yet: wait for the objects first.
-  while (Date.now() < deadline && (await kubectl(info, ['get', 'configschemas', '-l', selector, '-o', 'name'])).trim() === '') await sleep(200);
+  const objects = names.map((n) => `configschema/${n}`);
+  // kubectl wait fails at once on an object that does not exist yet: wait for the objects first.
+  const present = async (): Promise<number> => (await kubectl(info, ['get', ...objects, '--ignore-not-found', '-o', 'name'])).trim().split('\n').filter(Boolean).length;
+  while (Date.now() < deadline && (await present()) < names.length) await sleep(200);
   const left = Math.max(1, Math.round((deadline - Date.now()) / 1000));
-  await kubectl(info, ['wait', '--for=condition=Ready', 'configschemas', '-l', selector, `--timeout=${left}s`]).catch(() => undefined);
+  await kubectl(info, ['wait', '--for=condition=Ready', ...objects, `--timeout=${left}s`]).catch((error: unknown) => {
+    if (!(error instanceof KubectlError)) throw error; // ShutdownError: the tool is stopping
+  });
 }
 
 async function waitForSchema(info: ControlPlaneInfo, name: string, invalidFiles: readonly string[]): Promise<void> {
@@ -91,7 +109,13 @@ async function waitForPolicies(invalidFiles: readonly string[], info: ControlPla
   const deadline = Date.now() + 15_000;
   for (const file of invalidFiles) {
     while (Date.now() < deadline) {
-      const refused = await kubectl(info, ['apply', '--dry-run=server', '-f', join(SAMPLES, file)]).then(() => false, () => true);
+      const refused = await kubectl(info, ['apply', '--dry-run=server', '-f', join(SAMPLES, file)]).then(
+        () => false,
+        (error: unknown) => {
+          if (error instanceof KubectlError) return true;
+          throw error; // ShutdownError: the tool is stopping, not a refusal
+        },
+      );
       if (refused) break;
       await sleep(100);
     }

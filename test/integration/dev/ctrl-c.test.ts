@@ -18,7 +18,14 @@ const REPO = join(import.meta.dirname, '..', '..', '..');
 const DEV = join(REPO, 'tools', 'dev', 'main.ts');
 /** The issue's measure: still running this long after Ctrl-C is a hang (the tool's own deadline is 10 s). */
 const EXIT_BOUND_MS = 30_000;
+/** The moment must come within this (the samples wait for schemas and policies, slow on a loaded machine). */
 const START_BOUND_MS = 150_000;
+/**
+ * Each case waits up to START_BOUND_MS for its moment, then EXIT_BOUND_MS for the exit: vitest's
+ * default 60 s would end the late moments (after the samples) before either bound could decide,
+ * and leave the dev tool running into the next case. The slack covers the check for leftovers.
+ */
+const CASE_TIMEOUT_MS = START_BOUND_MS + EXIT_BOUND_MS + 10_000;
 
 interface ProcInfo {
   readonly pid: number;
@@ -132,7 +139,9 @@ describe('Ctrl-C of npm run dev (SIGINT to its whole process group)', () => {
     const run = startDev(moment.via);
     runs.push(run);
     const pid = run.child.pid ?? -1;
+    const startedAt = Date.now();
     const reached = await until(() => run.exit !== undefined || moment.reached(run.output, leftovers(pid, run.dir)), START_BOUND_MS);
+    const startMs = Date.now() - startedAt;
     expect(run.exit, `the dev tool ended before the moment:\n${run.output}`).toBeUndefined();
     expect(reached, `the moment never came:\n${run.output}`).toBe(true);
 
@@ -142,7 +151,7 @@ describe('Ctrl-C of npm run dev (SIGINT to its whole process group)', () => {
     const ended = await until(() => run.exit !== undefined, EXIT_BOUND_MS, 50);
     const tookMs = Date.now() - signalled;
     const left = await until(() => leftovers(pid, run.dir).length === 0, 1_000).then(() => leftovers(pid, run.dir));
-    console.log(`[ctrl-c] ${moment.name}: ${ended ? `exited in ${tookMs} ms (${JSON.stringify(run.exit)})` : 'still running'}; ${left.length} processes left`);
+    console.log(`[ctrl-c] ${moment.name}: reached in ${startMs} ms, ${ended ? `exited in ${tookMs} ms (${JSON.stringify(run.exit)})` : 'still running'}; ${left.length} processes left`);
 
     expect(ended, `still running ${EXIT_BOUND_MS} ms after SIGINT; output:\n${run.output}`).toBe(true);
     expect(run.exit?.code === 130 || run.exit?.signal === 'SIGINT', JSON.stringify(run.exit)).toBe(true);
@@ -150,5 +159,5 @@ describe('Ctrl-C of npm run dev (SIGINT to its whole process group)', () => {
     expect(run.output).not.toMatch(/^\s+at \S.*:\d+:\d+\)?$/m); // a stack frame
     expect(run.output).not.toMatch(/ProcessExitedError|unsettled top-level await|Unhandled/);
     if (moment.operatorUp) expect(run.output).toMatch(/\[dev\] stopping the operator\n(.*\n)*\[dev\] stopping the control plane/);
-  });
+  }, CASE_TIMEOUT_MS);
 });
