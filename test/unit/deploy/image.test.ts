@@ -117,7 +117,7 @@ describe('what the compiled operator needs at run time', () => {
   const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   const imports = files.flatMap((file) => {
     const text = readFileSync(join(ROOT, 'src', file), 'utf8');
-    return [...text.matchAll(/^\s*(?:import|export)\s(?!type\b)[^'"]*?from\s+'([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => ({ file, specifier: m[1] as string }));
+    return [...text.matchAll(/^\s*(?:import|export)\s(?!type\b)[^'"`;]*?from\s+'([^']+)'/gm), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => ({ file, specifier: m[1] as string }));
   });
 
   it('is only packages listed in dependencies (the image installs no devDependencies)', () => {
