@@ -45,6 +45,19 @@ export const KEY_PATTERN = `^${KEY_SEGMENT_PATTERN}(/${KEY_SEGMENT_PATTERN})*$`;
 export const MAX_SCHEMA_ID_LENGTH = 63;
 /** Schema id `name@vN`, e.g. `database@v1`. */
 export const SCHEMA_ID_PATTERN = '^[a-z0-9-]+@v[0-9]+$';
+const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
+
+/** `name@vN` → its name and version, or undefined when `id` is not of that form. */
+export function splitSchemaId(id: string): { readonly name: string; readonly version: string } | undefined {
+  if (!SCHEMA_ID.test(id)) return undefined;
+  const at = id.indexOf('@');
+  return { name: id.slice(0, at), version: id.slice(at + 1) };
+}
+
+/** The schema an id names (the text before `@`; the whole id when it has none), valid or not. */
+export function schemaNameOf(id: string): string {
+  return id.split('@')[0] ?? id;
+}
 
 /** Most top-level properties `spec.data` may have (a cheap guard the apiserver can enforce). */
 export const MAX_DATA_PROPERTIES = 256;

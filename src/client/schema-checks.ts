@@ -9,7 +9,8 @@
  */
 import type { Etcd3 } from 'etcd3';
 import { schemaKey } from '../domain/keys.ts';
-import { declaredProblem, parsePublishedSchema, PublishedSchemaCache, splitSchemaId } from './declared.ts';
+import { splitSchemaId } from '../api/names.ts';
+import { declaredProblem, parsePublishedSchema, PublishedSchemaCache } from './declared.ts';
 import { embeddedProblem } from './embedded.ts';
 import { readCall } from './translate.ts';
 import type { Consistency, PublishedSchema } from './types.ts';

@@ -9,7 +9,7 @@
  * then end leadership and release the Lease, then close the watches.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
-import { CONTROLLER_NAME } from '../api/names.ts';
+import { CONTROLLER_NAME, schemaNameOf, splitSchemaId } from '../api/names.ts';
 import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import { fenceKey, parseStoreKey, entryKeys } from '../domain/keys.ts';
 import { presentKey } from '../domain/key-state.ts';
@@ -226,10 +226,10 @@ export class Manager {
   entriesUsing(schemaName: string): Map<string, string[]> {
     const byVersion = new Map<string, string[]>();
     for (const key of this.informer.keys()) {
-      const [name, version] = (this.informer.get(key)?.spec.schema ?? '').split('@');
-      if (name !== schemaName || version === undefined) continue;
-      const entries = byVersion.get(version);
-      if (entries === undefined) byVersion.set(version, [key]);
+      const id = splitSchemaId(this.informer.get(key)?.spec.schema ?? '');
+      if (id?.name !== schemaName) continue;
+      const entries = byVersion.get(id.version);
+      if (entries === undefined) byVersion.set(id.version, [key]);
       else entries.push(key);
     }
     return byVersion;
@@ -281,7 +281,7 @@ export class Manager {
     const usedBefore = before?.spec.schema;
     const usedAfter = after?.metadata.deletionTimestamp === undefined ? after?.spec.schema : undefined;
     if (usedBefore !== usedAfter || after === undefined) {
-      const names = [usedBefore, usedAfter].flatMap((id) => (id === undefined ? [] : [id.split('@')[0] ?? id]));
+      const names = [usedBefore, usedAfter].flatMap((id) => (id === undefined ? [] : [schemaNameOf(id)]));
       for (const name of new Set(names)) this.onSchemaUseChanged?.(name);
     }
     if (after === undefined) {

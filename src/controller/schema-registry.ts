@@ -11,6 +11,7 @@
  * operator is about to undo, a deletion pending) or `compile` is asked for the same content. `onReady(name)` is called each time a schema becomes
  * Ready (after being absent or not Ready), so entries that waited for it are queued.
  */
+import { schemaNameOf } from '../api/names.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import type { SchemaLookup } from '../domain/validate.ts';
 import type { Compiled, CompiledSchema, JsonSchema, SchemaEngine, UnknownFields } from '../schemas/engine/engine.ts';
@@ -125,7 +126,7 @@ export class SchemaRegistry {
     if (pin !== undefined) return { kind: 'ready', schema: pin.schema, unknownFields: pin.unknownFields };
     const slot = this.slots.get(id);
     if (slot?.ready && slot.compiled.ok) return { kind: 'ready', schema: slot.compiled.schema };
-    const name = id.split('@')[0] ?? id;
+    const name = schemaNameOf(id);
     const why = this.notReady.get(name);
     if (why !== undefined) return { kind: 'notReady', message: `ConfigSchema ${name} is not Ready: ${why}` };
     if (slot !== undefined) return { kind: 'notReady', message: `ConfigSchema ${name} is not Ready yet` };

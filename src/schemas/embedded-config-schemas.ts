@@ -10,7 +10,7 @@
  * Errors: throws when an export cannot be expressed in the dialect (a bug the unit tests catch).
  */
 import type { SchemaVersionSpec } from '../api/config-schema.ts';
-import { API_VERSION, EMBEDDED_LABEL, SCHEMA_KIND } from '../api/names.ts';
+import { API_VERSION, EMBEDDED_LABEL, SCHEMA_KIND, schemaNameOf } from '../api/names.ts';
 import type { SchemaDefinition } from './definition.ts';
 import { registry } from './index.ts';
 import { exportOpenAPIV3Schema } from './json-schema.ts';
@@ -83,7 +83,7 @@ function versionNumber(id: string): number {
 export function embeddedConfigSchemas(): ReadonlyMap<string, EmbeddedConfigSchema> {
   const byName = new Map<string, SchemaDefinition[]>();
   for (const definition of registry.values()) {
-    const name = definition.id.split('@')[0] as string;
+    const name = schemaNameOf(definition.id);
     byName.set(name, [...(byName.get(name) ?? []), definition]);
   }
   const out = new Map<string, EmbeddedConfigSchema>();

@@ -6,7 +6,7 @@
  * Exit 4 when no such schema is embedded or published.
  */
 import { generatedNames, generateTypes } from '../../client/index.ts';
-import { SCHEMA_ID_PATTERN } from '../../api/names.ts';
+import { SCHEMA_ID_PATTERN, schemaNameOf } from '../../api/names.ts';
 import { lookupSchema } from '../../schemas/index.ts';
 import type { CliSettings } from '../config.ts';
 import { EXIT, type ExitCode, usageError } from '../exit-codes.ts';
@@ -15,7 +15,7 @@ import { asCliError, openReader } from '../reader.ts';
 /** The module for an embedded schema: cairn/client's own exports (`database`, `Database`) under the generated names. */
 export function embeddedTypesModule(id: string, from: string): string {
   const names = generatedNames(id);
-  const base = (id.split('@')[0] ?? id).replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  const base = schemaNameOf(id).replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
   const type = base.charAt(0).toUpperCase() + base.slice(1);
   return [
     `// ${id} is embedded in Cairn: ${from} exports its type (${type}) and ValueSchema (${base}) directly.`,

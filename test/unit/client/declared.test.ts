@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { declaredSchema, parsePublishedSchema, PublishedSchemaCache, splitSchemaId } from '../../../src/client/declared.ts';
+import { splitSchemaId } from '../../../src/api/names.ts';
+import { declaredSchema, parsePublishedSchema, PublishedSchemaCache } from '../../../src/client/declared.ts';
 import { database, embeddedProblem } from '../../../src/client/embedded.ts';
 import { publishedValue } from '../../../src/domain/plan-schema.ts';
 import { database as databaseDefinition } from '../../../src/schemas/database.ts';
