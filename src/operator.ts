@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dataPrefix, fenceKey, metaPrefix } from './domain/keys.ts';
+import { bundlesPrefix } from './domain/bundle-record.ts';
 import type { ConfigEntry } from './api/config-entry.ts';
 import type { SchemaLookup } from './domain/validate.ts';
 import { type Config, ConfigError, HelpShown, loadConfig } from './config.ts';
@@ -68,7 +69,7 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   // leader that sees another's fence stops writing at once (controller/leadership.ts). Keys of
   // namespaces this replica does not watch are dropped as they are read.
   const namespaced = config.watchNamespace ? `${config.watchNamespace}/` : '';
-  const watched = [`${dataPrefix(config.prefix)}${namespaced}`, `${metaPrefix(config.prefix)}${namespaced}`, fenceKey(config.prefix)];
+  const watched = [`${dataPrefix(config.prefix)}${namespaced}`, `${metaPrefix(config.prefix)}${namespaced}`, `${bundlesPrefix(config.prefix)}${namespaced}`, fenceKey(config.prefix)];
 
   const informerBeat = new Heartbeat();
   const etcdWatchBeat = new Heartbeat();

@@ -1,9 +1,9 @@
 /**
  * The ConfigBundle controller: its own informer and work queue (the same WorkQueue, so the same rate
  * limiting) feeding the BundleReconciler, under the entry manager's leadership, store view and drift
- * watch. Each bundle claims its members' keys in the manager's key index (so the view keeps them and
- * a change made outside Cairn queues the bundle), and the manager queues every bundle when it fences
- * and after each full read of etcd.
+ * watch. Each bundle claims its members' keys and its record's key in the manager's key index (so the
+ * view keeps them and a change made outside Cairn queues the bundle), and the manager queues every
+ * bundle when it fences and after each full read of etcd.
  *
  * Queued: a bundle whose spec, finalizers or deletion changed (not its status: our own writes), a
  * bundle whose member key changed in etcd, and every bundle on takeover and resync.
@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { ConfigBundle } from '../api/config-bundle.ts';
 import { BUNDLE_CONTROLLER_NAME } from '../api/names.ts';
 import { bundlePairs } from '../domain/bundle-members.ts';
+import { bundleRecordKey } from '../domain/bundle-record.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { BundleReconciler } from './bundle-reconciler.ts';
 import type { BundleCache, BundleReconcileDeps } from './bundle-ports.ts';
@@ -33,13 +34,22 @@ export interface BundleControllerParts extends Omit<BundleReconcileDeps, 'cache'
   readonly metrics: Metrics;
 }
 
+/**
+ * What a bundle claims in the key index: its record's key and the data keys of its members and of
+ * those status says it committed last. A removed member only the record names is not claimed (the
+ * view does not keep it, and the reconcile reads etcd for it).
+ */
+function claimedKeys(bundle: ConfigBundle, prefix: string): string[] {
+  return [bundleRecordKey(prefix, bundle.metadata.namespace, bundle.metadata.name), ...bundlePairs(bundle, prefix).map((p) => p.data)];
+}
+
 export class BundleController implements Runnable {
   private readonly informer: BundleCache & Runnable & { readonly hasSynced: boolean };
   private readonly work: WorkQueue;
 
   constructor(parts: BundleControllerParts) {
     this.informer = parts.createInformer((key, before, after) => {
-      parts.claim(`${BUNDLE_CLAIM_PREFIX}${key}`, after === undefined ? undefined : bundlePairs(after, parts.prefix).map((p) => p.data));
+      parts.claim(`${BUNDLE_CLAIM_PREFIX}${key}`, after === undefined ? undefined : claimedKeys(after, parts.prefix));
       if (after === undefined || before === undefined || metadataChanged(before.metadata, after.metadata) || before.metadata.uid !== after.metadata.uid) this.work.add(key);
     });
     const reconciler = new BundleReconciler({ ...parts, cache: this.informer });

@@ -17,7 +17,8 @@
  */
 import type { ConfigBundle } from '../api/config-bundle.ts';
 import { COMPARE_FAILED, KEY_CONFLICT } from '../api/conditions.ts';
-import { bundlePairs } from '../domain/bundle-members.ts';
+import { bundleKeysToObserve } from '../domain/bundle-members.ts';
+import { bundleRecordKey } from '../domain/bundle-record.ts';
 import type { BundleOutcome } from '../domain/outcome.ts';
 import { type BundleDecision, type KeyStates, planBundle } from '../domain/plan-bundle.ts';
 import { classifyTxnFailure } from '../domain/txn-failure.ts';
@@ -37,8 +38,11 @@ type Executed = { readonly kind: 'outcome'; readonly outcome: BundleOutcome } | 
 export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: BundleReconcileDeps, driftFight: DriftFight): Promise<BundleOutcome> {
   const bundleKey = `${bundle.metadata.namespace}/${bundle.metadata.name}`;
   let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), engineSchemas: deps.engineSchemas, ...deps.limits };
-  const keys = bundlePairs(bundle, deps.prefix).flatMap((p) => [p.data, p.meta]);
-  let observed = keys.length === 0 ? undefined : deps.view.observeKeys(keys);
+  // The record (when the view keeps it) says which removed members to observe; keys the view does not
+  // keep (a removed member only the record names) make it answer undefined, and the plan reads etcd.
+  const recordKey = bundleRecordKey(deps.prefix, bundle.metadata.namespace, bundle.metadata.name);
+  const keys = bundleKeysToObserve(bundle, deps.prefix, deps.view.observeKeys([recordKey])?.[recordKey]);
+  let observed = deps.view.observeKeys(keys);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const decision = planBundle(bundle, observed, ctx);
     const settled = settledWithoutWrite(decision, deps.metrics);

@@ -297,9 +297,10 @@ export class Manager {
   private onStoreEvent(event: StoreWatchEvent): void {
     const state = event.type === 'put' ? presentKey(event.value, event.modRevision, event.createRevision) : { exists: false as const };
     if (!this.mirror.apply(event.key, state, event.modRevision)) return; // not news: ours, or already read
+    // A data or meta key is claimed by its data key; a bundle record by its own key.
     const parsed = parseStoreKey(this.options.prefix, event.key);
-    if (parsed === undefined) return;
-    for (const owner of this.index.claimants(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data)) this.queueClaimant(owner);
+    const claimed = parsed === undefined ? event.key : entryKeys(this.options.prefix, parsed.namespace, parsed.key).data;
+    for (const owner of this.index.claimants(claimed)) this.queueClaimant(owner);
   }
 
   private applyHeldResync(): void {

@@ -3,10 +3,11 @@
  * full read of the prefix and then every change the watch delivers. The reconciler plans from it (no
  * read before write); the guarded transaction catches any stale view, and only then is etcd read.
  *
- * Bounded by what is claimed, and holding hashes, not values: a key is kept only while an entry in
- * the informer's cache (which holds only the watched namespaces) claims it, or when it is the fence;
- * a data key is kept as the hash of its value and its revisions; a meta key with its record when it
- * is small (a Cairn record is a few hundred bytes). Nobody else's keys, and no value, cost memory.
+ * Bounded by what is claimed, and holding hashes, not values: a key is kept only while an entry or a
+ * bundle in the informers' caches (which hold only the watched namespaces) claims it, or when it is
+ * the fence; a data key is kept as the hash of its value and its revisions; a meta key with its
+ * record when it is small (a Cairn record is a few hundred bytes), a bundle record with its value (a
+ * few KiB at most). Nobody else's keys, and no data value, cost memory.
  *
  * Guarantees: `observe` returns undefined until the first full read has been applied and caught up
  * with the fence, and for keys claimed after the last full read that nothing has shown since (the
@@ -24,6 +25,7 @@
 import type { ObservedKeys, KeyState } from '../domain/types.ts';
 import { compareRevisions } from '../domain/types.ts';
 import { entryKeys, fenceKey, parseStoreKey } from '../domain/keys.ts';
+import { isBundleRecordKey } from '../domain/bundle-record.ts';
 import { presentKey, withoutValue } from '../domain/key-state.ts';
 import type { KeySnapshot, StoreView, StoredKeyValue } from './ports.ts';
 
@@ -31,6 +33,11 @@ const ABSENT: KeyState = { exists: false };
 
 /** Meta values up to this size are kept (parsed on use); larger ones are kept as a hash, and read when needed. */
 export const META_VALUE_LIMIT = 4096;
+/**
+ * Bundle records up to this size are kept: a record of the most members a bundle may have, each key
+ * at the longest, stays under it (63 x 256 bytes and the rest), so a bundle plans without a read.
+ */
+export const RECORD_VALUE_LIMIT = 32_768;
 
 export interface StoreMirrorOptions {
   readonly prefix: string;
@@ -96,6 +103,7 @@ export class StoreMirror implements StoreView {
 
   private isClaimedOrFence(key: string): boolean {
     if (key === this.fence) return true;
+    if (isBundleRecordKey(this.options.prefix, key)) return this.options.isClaimed(key);
     const parsed = parseStoreKey(this.options.prefix, key);
     return parsed !== undefined && this.options.isClaimed(entryKeys(this.options.prefix, parsed.namespace, parsed.key).data);
   }
@@ -160,8 +168,9 @@ export class StoreMirror implements StoreView {
     return { data: this.held.get(dataKey)?.state ?? ABSENT, meta: this.held.get(metaKey)?.state ?? ABSENT, revision: this.revision };
   }
 
+  /** Undefined too when a key is not one the view keeps (nobody claims it): the view cannot tell its state. */
   observeKeys(keys: readonly string[]): Readonly<Record<string, KeyState>> | undefined {
-    if (!this.isCaughtUp || keys.some((key) => this.unknown.has(key))) return undefined;
+    if (!this.isCaughtUp || keys.some((key) => this.unknown.has(key) || !this.isClaimedOrFence(key))) return undefined;
     return Object.fromEntries(keys.map((key) => [key, this.held.get(key)?.state ?? ABSENT]));
   }
 
@@ -203,6 +212,7 @@ export class StoreMirror implements StoreView {
 
   private kept(key: string, state: KeyState): KeyState {
     if (!state.exists || state.value === undefined) return state;
+    if (isBundleRecordKey(this.options.prefix, key)) return state.value.length <= RECORD_VALUE_LIMIT ? state : withoutValue(state);
     const small = key === this.fence || parseStoreKey(this.options.prefix, key)?.kind === 'meta';
     return small && state.value.length <= META_VALUE_LIMIT ? state : withoutValue(state);
   }

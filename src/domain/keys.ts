@@ -6,6 +6,7 @@
  *   P/data/<namespace>/<key>   the data, canonical JSON
  *   P/meta/<namespace>/<key>   the owner and provenance record (StoredMeta)
  *   P/fence                    the leader's fencing record
+ *   P/bundles/<namespace>/<name>  a ConfigBundle's record: its last committed members (bundle-record.ts)
  */
 import { KEY_PATTERN, MAX_KEY_LENGTH } from '../api/names.ts';
 

@@ -3,19 +3,22 @@
  *
  * Guarantees:
  * - Only keys whose meta names this bundle's uid are touched (the members of the spec and those of
- *   the last committed generation, per status), in ONE transaction comparing the fence and each
- *   touched meta key as observed: all of the bundle goes, or none of it.
+ *   the last committed generation, per the bundle record, or per status when the bundle has no record
+ *   of its own), in ONE transaction comparing the fence and each touched meta key as observed, which
+ *   also deletes the bundle's record: all of the bundle goes, or none of it.
  * - `Delete` removes data and meta of each; `Retain` removes meta only (releasing ownership), leaving
  *   the values for plain etcd readers.
  * - Nothing ours (never committed, already deleted, owned by someone else, invalid keys): the
  *   finalizer can go, nothing is written.
  *
- * Assumptions: deletion never guesses; without an observation it asks for a read (metas only).
+ * Assumptions: deletion never guesses; without an observation it asks for a read (the record and the
+ * metas), and again when the record read names members whose metas were not read with it.
  *
  * Errors: none thrown.
  */
 import type { ConfigBundle } from '../api/config-bundle.ts';
 import { bundlePairs } from './bundle-members.ts';
+import { bundleRecordKey, bundleRecordOf, ownRecord } from './bundle-record.ts';
 import { guardAsObserved } from './judge-key.ts';
 import type { EntryKeys } from './keys.ts';
 import { fenceCompare } from './plan.ts';
@@ -33,27 +36,37 @@ export function planBundleDeletion(
   observed: KeyStates | undefined,
   ctx: { readonly prefix: string; readonly fence: Fence },
 ): BundleDeletionDecision {
-  const pairs = bundlePairs(bundle, ctx.prefix);
-  if (pairs.length === 0) return { kind: 'nothingOurs', message: 'no member key was ever valid, so nothing was written' };
-  if (observed === undefined) return { kind: 'needsRead', keys: pairs.map((p) => p.meta) };
+  const recordKey = bundleRecordKey(ctx.prefix, bundle.metadata.namespace, bundle.metadata.name);
+  const perStatus = bundlePairs(bundle, ctx.prefix);
+  if (observed === undefined) return { kind: 'needsRead', keys: [recordKey, ...perStatus.map((p) => p.meta)] };
+  const recordState = observed[recordKey] ?? { exists: false };
+  const record = ownRecord(recordState, bundle.metadata.uid);
+  const pairs = record === undefined ? perStatus : bundlePairs(bundle, ctx.prefix, record);
+  const keys = [recordKey, ...pairs.map((p) => p.meta)];
+  // The record may name members whose meta keys were not read with it: read them too.
+  if (bundleRecordOf(recordState) === 'unknown' || pairs.some((p) => observed[p.meta] === undefined)) return { kind: 'needsRead', keys };
 
   const ownership = pairs.map((p) => ownedBy(observed[p.meta] ?? { exists: false }, bundle.metadata.uid));
-  if (ownership.includes('unknown')) return { kind: 'needsRead', keys: pairs.map((p) => p.meta) };
+  if (ownership.includes('unknown')) return { kind: 'needsRead', keys };
   const ours = pairs.filter((_, i) => ownership[i] === true);
-  if (ours.length === 0) return { kind: 'nothingOurs', message: 'no member key is owned by this bundle; nothing to delete' };
+  if (ours.length === 0 && record === undefined) {
+    const message = pairs.length === 0 ? 'no member key was ever valid, so nothing was written' : 'no member key is owned by this bundle; nothing to delete';
+    return { kind: 'nothingOurs', message };
+  }
 
   const retain = bundle.spec.deletionPolicy === 'Retain';
   const operations: Operation[] = ours.flatMap((p): Operation[] =>
     retain ? [{ kind: 'delete', key: p.meta }] : [{ kind: 'delete', key: p.data }, { kind: 'delete', key: p.meta }],
   );
+  const compares = [fenceCompare(ctx.fence), ...ours.map((p) => guardAsObserved(p.meta, observed[p.meta] ?? { exists: false }))];
+  if (record !== undefined) {
+    compares.push(guardAsObserved(recordKey, observed[recordKey] ?? { exists: false }));
+    operations.push({ kind: 'delete', key: recordKey });
+  }
   return {
     kind: 'delete',
     retain,
     pairs: ours,
-    txn: {
-      compares: [fenceCompare(ctx.fence), ...ours.map((p) => guardAsObserved(p.meta, observed[p.meta] ?? { exists: false }))],
-      operations,
-      readBackOnFailure: [ctx.fence.key, ...ours.map((p) => p.meta)],
-    },
+    txn: { compares, operations, readBackOnFailure: [ctx.fence.key, recordKey, ...ours.map((p) => p.meta)] },
   };
 }

@@ -1,7 +1,10 @@
 /**
  * The ConfigBundle reconciler against recording fakes (fakes.ts: etcd, the fencing, the call log),
  * asserting the ordered calls: one transaction per generation, nothing for an invalid member, a
- * timed-out commit never applied twice, and a restart that writes nothing.
+ * timed-out commit never applied twice, a restart that writes nothing, the members a generation
+ * drops found in the bundle record whatever status says, and fencing as the entry reconciler's
+ * scenarios have it (a move of our own is planned again, another holder's fence is fencing lost, a
+ * failed move is a rate-limited retry).
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +15,9 @@ import { BundleReconciler } from '../../src/controller/bundle-reconciler.ts';
 import { DriftFight } from '../../src/controller/drift-fight.ts';
 import { findCondition } from '../../src/domain/conditions.ts';
 import { dataPrefix, fenceKey, metaPrefix } from '../../src/domain/keys.ts';
+import { bundleRecordKey, bundlesPrefix, parseBundleRecord } from '../../src/domain/bundle-record.ts';
 import { EtcdOutcomeUnknownError } from '../../src/etcd/errors.ts';
+import { KubeApiError } from '../../src/kube/errors.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { bundle as fixtureBundle, member } from '../unit/bundle-fixtures.ts';
 import { NOW } from '../unit/fixtures.ts';
@@ -25,9 +30,15 @@ class FakeBundles {
   private readonly objects = new Map<string, ConfigBundle>();
   private readonly log: CallLog;
   private version = 1;
+  private statusFailures = 0;
 
   constructor(log: CallLog) {
     this.log = log;
+  }
+
+  /** The next status patch gets 503 (the apiserver is overloaded): nothing is written. */
+  failNextPatchStatus(): void {
+    this.statusFailures += 1;
   }
 
   put(object: ConfigBundle): void {
@@ -46,6 +57,11 @@ class FakeBundles {
 
   async patchStatus(namespace: string, name: string, status: ConfigBundleStatus): Promise<ConfigBundle> {
     const current = this.objects.get(`${namespace}/${name}`) as ConfigBundle;
+    if (this.statusFailures > 0) {
+      this.statusFailures -= 1;
+      this.log.push({ kind: 'call', line: `kube.patchStatus ${findCondition(status, 'Ready')?.reason}: unavailable` });
+      throw new KubeApiError(503, `patch status of configbundle ${namespace}/${name}: the server is currently unable to handle the request`, 'ServiceUnavailable');
+    }
     this.log.push({ kind: 'call', line: `kube.patchStatus ${findCondition(status, 'Ready')?.reason}` });
     this.put({ ...current, status });
     return this.objects.get(`${namespace}/${name}`) as ConfigBundle;
@@ -65,6 +81,9 @@ class BundleScenario {
   readonly api = new FakeBundles(this.calls);
   readonly fence = this.etcd.acquireFence(fenceKey(PREFIX), 'cairn-0');
   fencing = new FakeFencing(this.calls, this.etcd, this.fence);
+  /** Events recorded, as `type reason` (kept apart from the call log, whose sequences the scenarios assert). */
+  readonly events: string[] = [];
+  metrics = new Metrics(false);
   reconciler = this.newReconciler();
 
   /** A new process over the same etcd and apiserver: a store view from a full read, the fence it holds. */
@@ -75,12 +94,13 @@ class BundleScenario {
 
   private newReconciler(): BundleReconciler {
     const mirror = newMirror();
-    const { kvs, revision } = this.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX)]);
+    // The drift watch's full read covers data, meta and the bundle records.
+    const { kvs, revision } = this.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX), bundlesPrefix(PREFIX)]);
     mirror.reset(kvs.map((kv) => mirror.summarize(kv)), revision);
     const deps: BundleReconcileDeps = {
       cache: this.api,
       writer: this.api,
-      events: { record: () => undefined },
+      events: { record: (_, event) => this.events.push(`${event.type} ${event.reason}`) },
       store: this.etcd,
       view: mirror,
       isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
@@ -90,13 +110,23 @@ class BundleScenario {
       limits: { maxTxnOps: 128, maxRequestBytes: 1_572_864 },
       now: () => NOW,
       log: pino({ level: 'silent' }),
-      metrics: new Metrics(false),
+      metrics: this.metrics,
     };
     return new BundleReconciler(deps, new DriftFight({ now: () => 0 }));
   }
 }
 
 const live = (overrides: Parameters<typeof fixtureBundle>[0] = {}): ConfigBundle => fixtureBundle({ ...overrides, metadata: { finalizers: [FINALIZER], ...overrides.metadata } });
+const RECORD = bundleRecordKey(PREFIX, 'shop', 'checkout');
+const dataKeyOf = (key: string): string => `${dataPrefix(PREFIX)}shop/${key}`;
+const metaKeyOf = (key: string): string => `${metaPrefix(PREFIX)}shop/${key}`;
+
+/** A new generation of the bundle as the apiserver holds it: `members` in the spec, generation + 1, status as it was. */
+function nextGeneration(s: BundleScenario, members: ReturnType<typeof member>[]): void {
+  const current = s.api.get(KEY) as ConfigBundle;
+  s.api.put({ ...current, spec: { ...current.spec, members }, metadata: { ...current.metadata, generation: (current.metadata.generation ?? 0) + 1 } });
+}
+
 
 describe('BundleReconciler', () => {
   it('commits a new bundle in one transaction, then writes status once', async () => {
@@ -140,6 +170,64 @@ describe('BundleReconciler', () => {
     expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, not applied', 'fence.move: moved', 'etcd.read', 'etcd.commit: committed', 'kube.patchStatus Committed']);
     expect(s.etcd.applied[0]?.compares[0]).toEqual({ kind: 'modRevision', key: fenceKey(PREFIX), equals: s.fencing.current()?.revision });
     expect(s.fencing.current()?.revision).not.toBe(s.fence.revision);
+  });
+
+  it('deletes a member the next generation drops although the status patch of the generation that added it was lost', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    await s.reconciler.reconcile(KEY);
+    const [db, limits] = [member('checkout/db'), member('checkout/limits')];
+    const extra = member('checkout/extra');
+    nextGeneration(s, [db, limits, extra]);
+    s.api.failNextPatchStatus();
+    expect(await s.reconciler.reconcile(KEY)).toEqual({ kind: 'retry' });
+    expect(s.etcd.value(dataKeyOf('checkout/extra'))).toBeDefined();
+    expect(s.api.get(KEY)?.status?.members?.map((m) => m.key)).not.toContain(dataKeyOf('checkout/extra'));
+
+    nextGeneration(s, [db, limits]); // superseded before the retry could write status
+    s.calls.clear();
+    await s.reconciler.reconcile(KEY);
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: committed', 'kube.patchStatus Committed']);
+    expect(s.etcd.get(dataKeyOf('checkout/extra'))).toEqual({ exists: false });
+    expect(s.etcd.get(metaKeyOf('checkout/extra'))).toEqual({ exists: false });
+    expect(parseBundleRecord(s.etcd.value(RECORD) ?? '')?.members).toEqual(['checkout/db', 'checkout/limits']);
+  });
+
+  it('deletes with the bundle a member only the record names (status lost), in the one transaction', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    await s.reconciler.reconcile(KEY);
+    nextGeneration(s, [member('checkout/db'), member('checkout/limits'), member('checkout/extra')]);
+    s.api.failNextPatchStatus();
+    await s.reconciler.reconcile(KEY);
+    nextGeneration(s, [member('checkout/db'), member('checkout/limits')]); // then deleted before that generation was reconciled
+    const current = s.api.get(KEY) as ConfigBundle;
+    s.api.put({ ...current, metadata: { ...current.metadata, deletionTimestamp: '2030-01-02T03:05:00Z' } });
+    s.calls.clear();
+
+    await s.reconciler.reconcile(KEY);
+
+    expect(s.calls.summary()).toEqual(['etcd.read', 'etcd.read', 'etcd.commit: committed', 'kube.setFinalizers []']);
+    expect(s.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX), bundlesPrefix(PREFIX)]).kvs).toEqual([]);
+  });
+
+  it('a bundle committed before records: one transaction writes its record (every meta, no data), then nothing more', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    await s.reconciler.reconcile(KEY);
+    const dataRevisions = ['checkout/db', 'checkout/limits'].map((k) => (s.etcd.get(dataKeyOf(k)) as { modRevision: string }).modRevision);
+    s.etcd.delete(RECORD); // as an older operator left it
+    s.restart();
+    s.calls.clear();
+
+    await s.reconciler.reconcile(KEY);
+    await s.reconciler.reconcile(KEY);
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: committed', 'kube.patchStatus Committed']);
+    expect(parseBundleRecord(s.etcd.value(RECORD) ?? '')).toMatchObject({ generation: 4, members: ['checkout/db', 'checkout/limits'] });
+    expect(['checkout/db', 'checkout/limits'].map((k) => (s.etcd.get(dataKeyOf(k)) as { modRevision: string }).modRevision)).toEqual(dataRevisions);
+    expect((s.etcd.get(metaKeyOf('checkout/db')) as { modRevision: string }).modRevision).toBe(s.etcd.revision);
   });
 
   it('a restart over a committed bundle reads nothing and writes nothing', async () => {

@@ -64,6 +64,11 @@ class Objects<T extends Watched, S> {
     await this.api.deleteNamespacedCustomObject(this.params(name));
   }
 
+  /** Merge-patches status through the status subresource, as a controller writes it (a test playing a lost or stale status). */
+  async patchStatus(name: string, status: Record<string, unknown>): Promise<T> {
+    return (await this.api.patchNamespacedCustomObjectStatus({ ...this.params(name), body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))) as T;
+  }
+
   /** Polls until `check` accepts the entry; returns it. Fails with the last status seen. */
   async waitFor(name: string, what: string, check: (entry: T) => boolean, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;

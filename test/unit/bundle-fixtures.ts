@@ -2,6 +2,7 @@
 import type { BundleMember, ConfigBundle } from '../../src/api/config-bundle.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
 import type { BundlePlanContext, KeyStates } from '../../src/domain/plan-bundle.ts';
+import type { BundleRecord } from '../../src/domain/bundle-record.ts';
 import type { KeyState, StoredMeta } from '../../src/domain/types.ts';
 import { validateData } from '../../src/domain/validate.ts';
 import { CTX, present } from './fixtures.ts';
@@ -48,13 +49,33 @@ export function bundleMeta(m: BundleMember, overrides: Partial<StoredMeta> = {})
   });
 }
 
-/** etcd holding `members` as committed by this bundle at `revision` (data and meta). */
-export function committed(members: readonly BundleMember[], revision = '50'): Record<string, KeyState> {
+export const RECORD_KEY = '/cairn/bundles/shop/checkout';
+
+/** The bundle record a committed generation wrote, naming `members`. */
+export function recordValue(members: readonly BundleMember[], overrides: Partial<BundleRecord> = {}): string {
+  return canonicalJson({
+    uid: BUNDLE_UID,
+    namespace: 'shop',
+    name: 'checkout',
+    generation: 3,
+    members: members.map((m) => m.key),
+    fence: '5',
+    committedAt: '2030-01-01T00:00:00Z',
+    ...overrides,
+  });
+}
+
+/**
+ * etcd holding `members` as committed by this bundle at `revision` (data and meta), and the bundle
+ * record naming `record` (the same members by default; `false`: no record, as before records existed).
+ */
+export function committed(members: readonly BundleMember[], revision = '50', record: readonly BundleMember[] | false = members): Record<string, KeyState> {
   const keys: Record<string, KeyState> = {};
   for (const m of members) {
     keys[dataKey(m.key)] = present(stored(m).canonical, revision);
     keys[metaKey(m.key)] = present(bundleMeta(m), revision);
   }
+  if (record !== false) keys[RECORD_KEY] = present(recordValue(record), revision);
   return keys;
 }
 

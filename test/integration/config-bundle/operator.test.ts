@@ -24,6 +24,7 @@ let operator: RunningOperator | undefined;
 const member = (key: string, database: string): BundleMember => ({ key, schema: 'database@v1', data: { host: 'db.shop.svc', database, user: 'app' } });
 const dataKey = (key: string): string => `${prefix}/data/${namespace}/${key}`;
 const metaKey = (key: string): string => `${prefix}/meta/${namespace}/${key}`;
+const recordKey = (name: string): string => `${prefix}/bundles/${namespace}/${name}`;
 const revision = async (): Promise<bigint> => BigInt(await store.revision());
 const meta = async (key: string): Promise<{ generation: number; ownerKind?: string; uid: string } | undefined> => {
   const stored = await store.get(metaKey(key));
@@ -60,6 +61,10 @@ describe('a ConfigBundle generation is one etcd transaction', () => {
       expect((await store.get(metaKey(key)))?.modRevision).toBe(committedAt);
       expect(await meta(key)).toMatchObject({ ownerKind: 'ConfigBundle', uid: ready.metadata.uid, generation: 1 });
     }
+    // The bundle record, in the same transaction: what a later generation removes members from.
+    const record = await store.get(recordKey('gen'));
+    expect(record?.modRevision).toBe(committedAt);
+    expect(JSON.parse(record?.value ?? '{}')).toMatchObject({ uid: ready.metadata.uid, generation: 1, members: ['gen/a', 'gen/b', 'gen/c'] });
   });
 
   it('a later generation that adds, changes and removes members is again one transaction', async () => {
@@ -79,6 +84,24 @@ describe('a ConfigBundle generation is one etcd transaction', () => {
       expect((await meta(key))?.generation).toBe(2);
     }
     expect(ready.status?.members?.map((m) => m.key)).toEqual([dataKey('gen/a'), dataKey('gen/b'), dataKey('gen/d')]);
+  });
+});
+
+describe('the members a generation drops come from the bundle record in etcd, not from status', () => {
+  it('a member added by a generation whose status was then lost is deleted when the next generation drops it', async () => {
+    const [a, b, c] = [member('lost/a', 'a'), member('lost/b', 'b'), member('lost/c', 'c')];
+    await bundles.create('lost', { members: [a, b] });
+    const first = await bundles.waitReady('lost');
+    await bundles.patchSpec('lost', { members: [a, b, c] });
+    await bundles.waitFor('lost', 'Ready at generation 2', (o) => o.status?.observedGeneration === 2 && conditionOf(o, 'Ready')?.status === 'True');
+    expect(await store.get(dataKey('lost/c'))).toBeDefined();
+    // Generation 2's status "lost": status names generation 1's members again (the status subresource).
+    await bundles.patchStatus('lost', { members: first.status?.members ?? [], revision: first.status?.revision });
+    await bundles.patchSpec('lost', { members: [a, b] });
+    await bundles.waitFor('lost', 'Ready at generation 3', (o) => o.status?.observedGeneration === 3 && conditionOf(o, 'Ready')?.status === 'True');
+    expect(await store.get(dataKey('lost/c'))).toBeUndefined();
+    expect(await store.get(metaKey('lost/c'))).toBeUndefined();
+    expect(JSON.parse((await store.get(recordKey('lost')))?.value ?? '{}')).toMatchObject({ generation: 3, members: ['lost/a', 'lost/b'] });
   });
 });
 

@@ -121,6 +121,24 @@ describe('StoreMirror keeps hashes, and only what entries claim', () => {
     expect(view.observe(late, '/cairn/meta/shop/late')).toEqual({ data: hashed('v', '11'), meta: ABSENT, revision: '12' });
   });
 
+  it('cannot tell, for several keys, when one of them is not claimed (a removed bundle member only its record names)', () => {
+    const view = synced(mirror(new Set([D])));
+    expect(view.observeKeys([D, M])).toEqual({ [D]: hashed('v8', '8', '5'), [M]: put('m5', '5') });
+    expect(view.observeKeys([D, M, '/cairn/meta/shop/nobodys'])).toBeUndefined();
+  });
+
+  it('keeps a claimed bundle record with its value (the plan reads its members from it), and nobody else\'s', () => {
+    const record = '/cairn/bundles/shop/checkout';
+    const view = synced(mirror(new Set([D, record])));
+    const value = JSON.stringify({ members: Array.from({ length: 63 }, (_, i) => `${'k'.repeat(250)}/${i}`) });
+    expect(value.length).toBeGreaterThan(META_VALUE_LIMIT);
+    view.apply(record, put(value, '11'), '11');
+    view.apply('/cairn/bundles/shop/other', put('{}', '12'), '12');
+    expect(view.observeKeys([record])).toEqual({ [record]: put(value, '11') });
+    expect(view.observeKeys(['/cairn/bundles/shop/other'])).toBeUndefined();
+    expect(view.size).toBe(3);
+  });
+
   it('can tell again after the next full read', () => {
     const view = synced();
     view.claimed('/cairn/data/shop/late');
