@@ -25,8 +25,9 @@
  * - `fence` is defined only within an epoch (this replica holds the Lease), and only while no newer
  *   fence than the one it holds has been seen.
  * - Within an epoch, fencing is retried until it holds: after a failed acquisition with exponential
- *   backoff (capped, jittered), after etcd found the fence moved since we saw it at once (then with
- *   the backoff), after fencing lost no sooner than `refenceAfterMs`. Steps of an ended epoch do
+ *   backoff (capped, jittered), after etcd found the fence moved since we saw it at once (whatever
+ *   failed before; a refusal right after a refusal with the backoff), after fencing lost no sooner
+ *   than `refenceAfterMs`. Steps of an ended epoch do
  *   nothing, so an old takeover can never leave a newer epoch without a fence; and since each put is
  *   conditional on the fence last seen, a delayed put of an ended epoch cannot move a fence another
  *   replica took after it was sent.
@@ -125,6 +126,8 @@ class Epoch {
   unfencedSince: number;
   /** Consecutive failures to fence, for the backoff. */
   failures = 0;
+  /** Whether the last fence attempt was refused because the fence had moved: a refusal right after another waits out the backoff. */
+  refusedLast = false;
   /** Why the last fence of this epoch was dropped: taken by another process, or our own move failed. */
   dropped: 'lost' | 'moveFailed' | undefined;
   readonly number: number;
@@ -293,6 +296,7 @@ export class Leadership {
       acquisition = await this.options.acquireFence(this.fenceSeen);
     } catch (error) {
       if (epoch.cancelled) return;
+      epoch.refusedLast = false;
       // etcd could not take the fence (down, no quorum, outcome unknown): waiting for etcd is not a
       // stall, and a restart would not help; count the stall from the last attempt etcd failed.
       if (classifyError(error) === 'transient') epoch.unfencedSince = this.clock.now();
@@ -306,6 +310,7 @@ export class Leadership {
       this.fenceMovedUnseen(epoch, acquisition.current);
       return;
     }
+    epoch.refusedLast = false;
     const fence = acquisition.fence;
     if (compareRevisions(this.newestFence, fence.revision) > 0) {
       this.retakeLater(epoch, `the fence moved past ours (${fence.revision}) before we held it`);
@@ -413,14 +418,17 @@ export class Leadership {
   private fenceMovedUnseen(epoch: Epoch, current: string): void {
     const seen = this.fenceSeen;
     this.fenceSeen = current;
-    const retryNow = epoch.failures === 0;
+    // The refusal names the fence to fence from: the first one is retried at once whatever failed
+    // before it (an outage, our own failed move), only a refusal right after a refusal backs off.
+    const retryNow = !epoch.refusedLast;
+    epoch.refusedLast = true;
     const delay = retryNow ? 0 : this.backoff(epoch);
     this.options.log.info({ epoch: epoch.number, seen, current, retryInMs: delay }, 'the fence moved since this replica last saw it; fencing again');
     if (!retryNow) {
       epoch.later(this.clock, delay, () => void this.takeOver(epoch));
       return;
     }
-    epoch.failures = 1;
+    epoch.failures += 1;
     void this.takeOver(epoch);
   }
 

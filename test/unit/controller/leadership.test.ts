@@ -693,7 +693,7 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     expect(s.store.requests.map((r) => r.seen)).toEqual([applied]);
   });
 
-  it('after a move whose outcome was unknown and which applied, fences again from the fence that move left', async () => {
+  it('after a move whose outcome was unknown and which applied, fences again at once from the fence that move left (the refusal names it, as any fence not seen yet)', async () => {
     const { s, ours } = await leadingScenario();
     void s.leadership.supersede(ours).catch(() => undefined);
     await settle();
@@ -702,11 +702,26 @@ describe('Moving the fence after an unknown outcome (supersede)', () => {
     lost?.reject(new Error('DEADLINE_EXCEEDED'));
     await s.clock.advance(TIMING.retryBaseMs);
     s.store.requests.shift()?.stale(applied);
-    await s.clock.advance(TIMING.retryBaseMs * 2); // the second failure in a row: the backoff doubled
+    await settle();
 
     expect(s.store.requests.map((r) => r.seen)).toEqual([applied]);
     const again = await s.fencedNow();
     expect(s.leadership.fence?.revision).toBe(again);
+  });
+
+  it('after etcd failed the takeover many times, a refusal naming a fence it had not seen is retried at once, not after the grown backoff', async () => {
+    const s = new Scenario();
+    s.leadership.leaseAcquired();
+    await settle();
+    for (const wait of [0, 1_000, 2_000, 4_000, 8_000]) {
+      await s.clock.advance(wait);
+      await s.fenceRefused(); // etcd down
+    }
+    await s.clock.advance(8_000);
+    s.store.requests.shift()?.stale('70'); // etcd is back; someone (our own delayed put) moved the fence
+    await settle();
+
+    expect(s.store.requests.map((r) => r.seen)).toEqual(['70']);
   });
 
   it('ignores the answer of a move once the Lease was lost meanwhile', async () => {
