@@ -149,7 +149,7 @@ export function planBundle(bundle: PlanBundle, observed: KeyStates | undefined, 
   // A new generation is the whole new set: members drifted under Report are written too.
   if (isNewGeneration) return generation((j) => j.verdict.kind === 'write' || j.verdict.kind === 'driftReported');
   const drifted = judged.filter((j) => j.verdict.kind === 'write');
-  if (drifted.length > 0) return commit('correctDrift', correctionTxn(judged, drifted, ctx));
+  if (drifted.length > 0) return commit('correctDrift', correctionTxn(judged, drifted, needed, ctx));
   const reported = judged.flatMap((j) => (j.verdict.kind === 'driftReported' ? [j.verdict.message] : []));
   if (reported.length > 0) return { kind: 'driftReported', message: reported.join('; ') };
   // Every member in place, but no record of ours naming exactly them: the record, with every meta.
@@ -209,11 +209,12 @@ function generationTxn(
   return { compares, operations, readBackOnFailure: [ctx.fence.key, ...keysToRead(recordKey, members.map((m) => m.member), removed)] };
 }
 
-function correctionTxn(judged: readonly Judged[], drifted: readonly Judged[], ctx: BundlePlanContext): GuardedTxn {
+/** Restores the drifted members' data; reads back every key a plan needs (the record too), so the plan after a failure or an unknown outcome has them all. */
+function correctionTxn(judged: readonly Judged[], drifted: readonly Judged[], needed: readonly string[], ctx: BundlePlanContext): GuardedTxn {
   return {
     compares: [fenceCompare(ctx.fence), ...judged.flatMap((j) => guardsAsObserved(j.member.keys, j.observed))],
     operations: drifted.map((j) => ({ kind: 'put' as const, key: j.member.keys.data, value: j.member.valid.canonical })),
-    readBackOnFailure: [ctx.fence.key, ...judged.flatMap((j) => [j.member.keys.data, j.member.keys.meta])],
+    readBackOnFailure: [ctx.fence.key, ...needed],
   };
 }
 

@@ -259,6 +259,8 @@ describe('planBundle: drift on one member', () => {
     if (decision.kind !== 'commit') return;
     expect(decision.txn.operations).toEqual([put(dataKey(limits.key), stored(limits).canonical)]);
     expect(decision.txn.compares).toEqual([FENCE, at(metaKey(db.key), '50'), at(dataKey(db.key), '50'), at(metaKey(limits.key), '50'), at(dataKey(limits.key), '60')]);
+    // What the plan after a failure (or an unknown outcome) needs: the record too, else it looks absent and is rewritten.
+    expect(decision.txn.readBackOnFailure).toEqual(['/cairn/fence', RECORD_KEY, dataKey(db.key), metaKey(db.key), dataKey(limits.key), metaKey(limits.key)]);
   });
 
   it('under Report writes nothing and names the member', () => {
