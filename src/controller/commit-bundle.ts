@@ -8,8 +8,9 @@
  * observed, so a generation is written whole or not at all. A timed-out commit moves this leader's
  * fence (nothing sent under the old one can apply any more, see commit-entry.ts), then reads every
  * key and plans again under the new fence: when the commit did apply, that plan finds everything in place and
- * writes nothing (so a retry never applies a generation twice). A correction of drift is first asked
- * of the drift fight, as an entry's is.
+ * writes nothing (so a retry never applies a generation twice), and reports it as the write it was
+ * (a drift correction counted and announced as one). A correction of drift is first asked of the
+ * drift fight, as an entry's is.
  *
  * Errors: returns an outcome for every expected situation; throws FencingLostError when another
  * leader took over, FenceUnavailableError when this leader's own fence move failed (it is fencing
@@ -33,7 +34,10 @@ const MAX_ATTEMPTS = 5;
 
 type Commit = Extract<BundleDecision, { kind: 'commit' }>;
 /** What one transaction came to: an outcome, or a plan again from `observed` under `fence`. */
-type Executed = { readonly kind: 'outcome'; readonly outcome: BundleOutcome } | { readonly kind: 'replan'; readonly observed: KeyStates; readonly fence: Fence };
+type Executed =
+  | { readonly kind: 'outcome'; readonly outcome: BundleOutcome }
+  /** `unknown`: the transaction timed out, and may have applied. */
+  | { readonly kind: 'replan'; readonly observed: KeyStates; readonly fence: Fence; readonly unknown?: boolean };
 
 export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: BundleReconcileDeps, driftFight: DriftFight): Promise<BundleOutcome> {
   const bundleKey = `${bundle.metadata.namespace}/${bundle.metadata.name}`;
@@ -43,12 +47,15 @@ export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: Bun
   const recordKey = bundleRecordKey(deps.prefix, bundle.metadata.namespace, bundle.metadata.name);
   const keys = bundleKeysToObserve(bundle, deps.prefix, deps.view.observeKeys([recordKey])?.[recordKey]);
   let observed = deps.view.observeKeys(keys);
+  // A commit whose outcome was unknown: when the plan after it finds everything in place, it applied.
+  let timedOut: Commit | undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const decision = planBundle(bundle, observed, ctx);
     const settled = settledWithoutWrite(decision, deps.metrics);
     if (settled !== undefined) return settled;
     switch (decision.kind) {
       case 'upToDate':
+        if (timedOut !== undefined) return appliedAfterAll(timedOut, decision.revision, bundleKey, deps, driftFight);
         deps.metrics.etcdTxns.inc({ result: 'unchanged' });
         return { kind: 'committed', revision: decision.revision, members: decision.members, wrote: false };
       case 'needsRead':
@@ -61,6 +68,7 @@ export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: Bun
         if (result.kind === 'replan') {
           observed = result.observed;
           ctx = { ...ctx, fence: result.fence };
+          timedOut = result.unknown === true ? decision : undefined;
           continue;
         }
         if (result.outcome.kind === 'committed' && result.outcome.driftCorrected === true) driftFight.corrected(bundleKey);
@@ -69,6 +77,19 @@ export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: Bun
     }
   }
   return { kind: 'transient', reason: COMPARE_FAILED, message: `the members' keys kept changing during ${MAX_ATTEMPTS} attempts; retrying` };
+}
+
+/**
+ * The outcome of a transaction whose answer was lost but which the plan after it found applied: a
+ * write of ours (the entry's isAlreadyApplied in commit-entry.ts), reported as such, a drift
+ * correction included (its metric, its event and the drift fight count it as when the answer came).
+ */
+function appliedAfterAll(decision: Commit, revision: string, bundleKey: string, deps: BundleReconcileDeps, driftFight: DriftFight): BundleOutcome {
+  if (decision.driftCorrected) {
+    deps.metrics.drift.inc({ action: 'corrected' });
+    driftFight.corrected(bundleKey);
+  }
+  return { kind: 'committed', revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected };
 }
 
 async function read(deps: BundleReconcileDeps, keys: readonly string[]): Promise<KeyStates> {
@@ -87,7 +108,7 @@ async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, bef
     deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
     deps.log.warn({ members: decision.members.length, fence: fence.revision }, 'bundle commit outcome unknown; moving the fence, then reading etcd before any retry');
     const moved = await deps.fencing.supersede(fence);
-    return { kind: 'replan', observed: await read(deps, txn.readBackOnFailure.slice(1)), fence: moved };
+    return { kind: 'replan', observed: await read(deps, txn.readBackOnFailure.slice(1)), fence: moved, unknown: true };
   }
   if (result.succeeded) {
     deps.metrics.etcdTxns.inc({ result: 'committed' });

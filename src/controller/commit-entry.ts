@@ -98,7 +98,10 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
     const moved = await deps.fencing.supersede(fence);
     const observed = await read(deps, keys.data, keys.meta);
     const revision = isAlreadyApplied(observed, entry.metadata.uid, decision.dataHash);
-    return revision !== undefined ? committed(revision) : { kind: 'replan', observed, fence: moved };
+    if (revision === undefined) return { kind: 'replan', observed, fence: moved };
+    // Applied after all: counted as the answer would have counted it.
+    if (decision.cause === 'correctDrift') deps.metrics.drift.inc({ action: 'corrected' });
+    return committed(revision);
   }
   if (result.succeeded) {
     deps.metrics.etcdTxns.inc({ result: 'committed' });

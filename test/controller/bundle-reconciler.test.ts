@@ -121,6 +121,10 @@ const RECORD = bundleRecordKey(PREFIX, 'shop', 'checkout');
 const dataKeyOf = (key: string): string => `${dataPrefix(PREFIX)}shop/${key}`;
 const metaKeyOf = (key: string): string => `${metaPrefix(PREFIX)}shop/${key}`;
 
+async function driftCorrected(s: BundleScenario): Promise<number> {
+  return (await s.metrics.drift.get()).values.find((v) => v.labels.action === 'corrected')?.value ?? 0;
+}
+
 /** A new generation of the bundle as the apiserver holds it: `members` in the spec, generation + 1, status as it was. */
 function nextGeneration(s: BundleScenario, members: ReturnType<typeof member>[]): void {
   const current = s.api.get(KEY) as ConfigBundle;
@@ -250,5 +254,90 @@ describe('BundleReconciler', () => {
     await s.reconciler.reconcile(KEY);
     expect(s.calls.summary()).toEqual(['etcd.read', 'etcd.commit: committed', 'kube.setFinalizers []']);
     expect(s.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX)]).kvs).toEqual([]);
+  });
+});
+
+describe('BundleReconciler: fencing, as the entry reconciler has it', () => {
+  it('plans again under the moved fence, without fencing lost, when another reconcile\'s move refused its transaction', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    s.etcd.beforeCommit = () => {
+      s.etcd.beforeCommit = undefined;
+      void s.fencing.supersede(s.fence); // another reconcile's commit timed out meanwhile
+    };
+
+    expect(await s.reconciler.reconcile(KEY)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual(['fence.move: moved', 'etcd.commit: compare failed', 'etcd.commit: committed', 'kube.patchStatus Committed']);
+    expect(s.fencing.current()).toBeDefined();
+    expect(s.etcd.applied[0]?.compares[0]).toEqual({ kind: 'modRevision', key: fenceKey(PREFIX), equals: s.fencing.current()?.revision });
+  });
+
+  it('writes nothing, status included, when another holder moved the fence, and tells the manager', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    s.etcd.acquireFence(fenceKey(PREFIX), 'cairn-1');
+
+    expect(await s.reconciler.reconcile(KEY)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: compare failed', 'onFencingLost']);
+    expect(s.etcd.applied).toEqual([]);
+    expect(s.api.get(KEY)?.status).toBeUndefined();
+  });
+
+  it('writes nothing more, status included, when its own fence move fails after an unknown outcome, and retries the bundle later (rate limited)', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    s.etcd.failNextCommit('outcomeUnknownBeforeApply');
+    s.fencing.failNextMove = true;
+
+    expect(await s.reconciler.reconcile(KEY)).toEqual({ kind: 'retry' });
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, not applied', 'fence.move: failed']);
+    expect(s.api.get(KEY)?.status).toBeUndefined();
+  });
+
+  it('a deletion refused by another holder\'s fence deletes nothing and keeps the finalizer', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    await s.reconciler.reconcile(KEY);
+    const committed = s.api.get(KEY) as ConfigBundle;
+    s.api.put({ ...committed, metadata: { ...committed.metadata, deletionTimestamp: '2030-01-02T03:05:00Z' } });
+    s.etcd.acquireFence(fenceKey(PREFIX), 'cairn-1');
+    s.calls.clear();
+
+    await s.reconciler.reconcile(KEY);
+
+    expect(s.calls.summary()).toEqual(['etcd.read', 'etcd.commit: compare failed', 'onFencingLost']);
+    expect(s.api.get(KEY)?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(s.etcd.value(dataKeyOf('checkout/db'))).toBeDefined();
+  });
+
+  it('does nothing at all while this replica holds no fence', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    s.fencing.leading = false;
+
+    expect(await s.reconciler.reconcile(KEY)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual([]);
+  });
+});
+
+describe('BundleReconciler: a drift correction whose outcome was unknown', () => {
+  it('is still reported as a correction when the re-plan finds it applied: the metric, the event, the drift fight', async () => {
+    const s = new BundleScenario();
+    s.api.put(live());
+    await s.reconciler.reconcile(KEY);
+    s.etcd.put(dataKeyOf('checkout/limits'), '{"edited":"outside"}');
+    s.restart(); // a view that has seen the outside change (the drift watch delivered it)
+    s.etcd.failNextCommit('outcomeUnknownAfterApply');
+    s.calls.clear();
+
+    await s.reconciler.reconcile(KEY);
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, applied', 'fence.move: moved', 'etcd.read', 'kube.patchStatus Committed']);
+    expect(await driftCorrected(s)).toBe(1);
+    expect(s.events).toContain('Normal DriftCorrected');
   });
 });

@@ -561,6 +561,18 @@ describe('drift', () => {
     expect(s.calls.of('event')[0]?.message).toBe(`restored after an outside change: committed to ${DATA_KEY} at revision ${revision}`);
   });
 
+  it('with driftPolicy Correct, a correction whose outcome was unknown but applied is counted and announced as one', async () => {
+    const s = new Scenario();
+    const key = await s.committed();
+    s.putOutside(DATA_KEY, '{"edited":"by hand"}', { watched: true });
+    s.etcd.failNextCommit('outcomeUnknownAfterApply');
+
+    await s.reconcile(key);
+
+    expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, applied', 'fence.move: moved', 'etcd.read', 'kube.patchStatus', 'event Normal DriftCorrected']);
+    expect((await s.metrics.drift.get()).values.find((v) => v.labels.action === 'corrected')?.value).toBe(1);
+  });
+
   it('with driftPolicy Correct restores a data key deleted outside Cairn', async () => {
     const s = new Scenario();
     const key = await s.committed();
