@@ -6,6 +6,7 @@
  * solved: random values break them often enough, and the judges must agree either way.
  */
 import fc from 'fast-check';
+import { BORDER, WELL_FORMED } from './format-values.ts';
 import type { JsonSchema } from './judge.ts';
 
 type Path = readonly (string | number)[];
@@ -13,26 +14,13 @@ type Path = readonly (string | number)[];
 const SAFE = Number.MAX_SAFE_INTEGER;
 const key = fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,7}$/);
 
-const FORMATS: Record<string, fc.Arbitrary<string>> = {
-  date: fc.date({ min: new Date('1900-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-  'date-time': fc.date({ min: new Date('1900-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString()),
-  duration: fc.tuple(fc.nat(100), fc.constantFrom('s', 'm', 'h', 'ms')).map(([n, u]) => `${n}${u}`),
-  uuid: fc.uuid(),
-  email: fc.emailAddress(),
-  hostname: fc.domain(),
-  ipv4: fc.ipV4(),
-  ipv6: fc.ipV6(),
-  cidr: fc.tuple(fc.ipV4(), fc.nat(32)).map(([ip, n]) => `${ip}/${n}`),
-  mac: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':')),
-  uri: fc.webUrl(),
-  byte: fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b).toString('base64')),
-  hexcolor: fc.integer({ min: 0, max: 0xffffff }).map((n) => `#${n.toString(16).padStart(6, '0')}`),
-};
 
 function stringOf(s: JsonSchema): fc.Arbitrary<string> {
   const minLength = (s.minLength as number | undefined) ?? 0;
-  const maxLength = (s.maxLength as number | undefined) ?? Math.max(minLength, 12);
-  const format = FORMATS[s.format as string];
+  const [wellFormed, border] = [WELL_FORMED[s.format as string], BORDER[s.format as string]];
+  const format = wellFormed !== undefined && border !== undefined ? fc.oneof({ weight: 3, arbitrary: wellFormed }, { weight: 1, arbitrary: border }) : (wellFormed ?? border);
+  // Unbounded strings of a pattern or a format are as long as they come (a uuid is 36 characters).
+  const maxLength = (s.maxLength as number | undefined) ?? (typeof s.pattern === 'string' || format !== undefined ? Infinity : Math.max(minLength, 12));
   let base: fc.Arbitrary<string>;
   if (typeof s.pattern === 'string') base = fc.stringMatching(new RegExp(s.pattern));
   else if (format !== undefined) base = fc.oneof({ weight: 4, arbitrary: format }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
@@ -187,12 +175,16 @@ function mutateAt(root: unknown, path: Path, mutation: Mutation, schema: JsonSch
   return copy;
 }
 
-/** A valid value with one mutation at one place. */
+/** A valid value with one mutation at one place; at a string of a format, often a string on that format's border. */
 export function nearMissOf(s: JsonSchema): fc.Arbitrary<unknown> {
-  return valueOf(s).chain((value) => {
-    const sites = sitesOf(s, value);
-    return fc.tuple(fc.constantFrom(...sites), fc.constantFrom(...MUTATIONS)).map(([site, mutation]) => mutateAt(value, site.path, mutation, site.schema));
-  });
+  return valueOf(s).chain((value) =>
+    fc.constantFrom(...sitesOf(s, value)).chain((site) => {
+      const mutated = fc.constantFrom(...MUTATIONS).map((mutation) => mutateAt(value, site.path, mutation, site.schema));
+      const border = BORDER[site.schema.format as string];
+      if (border === undefined || site.path.length === 0) return mutated;
+      return fc.oneof(mutated, border.map((b) => mutateAt(value, site.path, () => ({ value: b }), site.schema)));
+    }),
+  );
 }
 
 /** Half valid values, half near misses. */

@@ -10,6 +10,7 @@
  * `suffix` is what follows the node's field path in the message (`: must be ...`, `.min: Required value`).
  */
 import { and, dynLiteral, hasField, jsonLiteral, numberLiteral, select, stringLiteral } from './cel.ts';
+import { formatHolds } from './formats.ts';
 import type { SchemaNode } from './schema-node.ts';
 
 export interface Check {
@@ -46,6 +47,7 @@ export function nodeChecks(node: SchemaNode, x: string, typeKnown = false): Chec
   if (node.minLength !== undefined) add(textual(`size(${x}) >= ${node.minLength}`), `: should be at least ${node.minLength} chars long`);
   if (node.maxLength !== undefined) add(textual(`size(${x}) <= ${node.maxLength}`), `: may not be more than ${node.maxLength} chars long`);
   if (node.pattern !== undefined) add(textual(`${x}.matches(${stringLiteral(node.pattern)})`), `: should match '${node.pattern}'`);
+  if (node.format !== undefined) add(textual(formatHolds(node.format, x, stringLiteral)), `: must be of type ${node.format}`);
   if (node.minItems !== undefined) add(sized(`size(${x}) >= ${node.minItems}`), `: should have at least ${node.minItems} items`);
   if (node.maxItems !== undefined) add(sized(`size(${x}) <= ${node.maxItems}`), `: must have at most ${node.maxItems} items`);
   if (node.listType === 'set') add(`${x}.all(a, ${x}.exists_one(b, b == a))`, ': Duplicate value');

@@ -10,6 +10,8 @@
  * Errors: none thrown; problems are returned.
  */
 
+import { formatRule } from './formats.ts';
+
 export interface Problem {
   /** Where in the schema, e.g. `openAPIV3Schema.properties.pool.x-kubernetes-validations[0].rule`. */
   readonly path: string;
@@ -50,6 +52,8 @@ export interface SchemaNode {
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly pattern?: string;
+  /** A string format admission checks (formats.ts), as the schema names it (`date-time`). */
+  readonly format?: string;
   readonly minItems?: number;
   readonly maxItems?: number;
   readonly minProperties?: number;
@@ -78,8 +82,6 @@ const KNOWN = new Set([
 ]);
 /** What a branch of anyOf/allOf/oneOf/not may say (value validations). */
 const BRANCH_KEYS = new Set(['description', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'pattern', 'enum', 'minItems', 'maxItems', 'anyOf', 'allOf', 'oneOf', 'not']);
-/** Formats the apiserver does not validate (numbers are never format-checked). */
-const NUMBER_FORMATS = new Set(['int32', 'int64', 'float', 'double']);
 const TYPES = new Set(['object', 'array', 'string', 'integer', 'number', 'boolean']);
 
 type Json = Record<string, unknown>;
@@ -112,9 +114,8 @@ function readNode(raw: unknown, path: string, depth: number, problems: Problem[]
     return raw.map((b, i) => readBranch(b, `${path}.${key}[${i}]`, s, depth, problems, budget)).filter((b) => b !== undefined);
   };
   const junctions = { anyOf: branches('anyOf'), allOf: branches('allOf'), oneOf: branches('oneOf'), not: s.not === undefined ? undefined : readBranch(s.not, `${path}.not`, s, depth, problems, budget) };
-  if (s.format !== undefined && !(typeof s.format === 'string' && (type === 'integer' || type === 'number') && NUMBER_FORMATS.has(s.format))) {
-    refuse(`${path}.format`, `format ${JSON.stringify(s.format)} is not supported (the apiserver's format checks are not reproduced in CEL)`);
-  }
+  const format = s.format === undefined ? undefined : formatRule(s.format, type as string | undefined);
+  if (format?.kind === 'refused') refuse(`${path}.format`, format.message);
   if (s.uniqueItems === true) refuse(`${path}.uniqueItems`, 'uniqueItems is not allowed in structural schemas; use x-kubernetes-list-type: set');
   if (typeof s.exclusiveMinimum === 'number' || typeof s.exclusiveMaximum === 'number') {
     refuse(path, 'exclusiveMinimum/exclusiveMaximum must be booleans (OpenAPI v3.0), not numbers (JSON Schema 2020-12)');
@@ -154,6 +155,7 @@ function readNode(raw: unknown, path: string, depth: number, problems: Problem[]
     exclusiveMinimum: s.exclusiveMinimum === true, exclusiveMaximum: s.exclusiveMaximum === true,
     multipleOf: s.multipleOf as number | undefined,
     minLength: s.minLength as number | undefined, maxLength: s.maxLength as number | undefined, pattern: s.pattern as string | undefined,
+    ...(format?.kind === 'checked' ? { format: s.format as string } : {}),
     minItems: s.minItems as number | undefined, maxItems: s.maxItems as number | undefined,
     minProperties: s.minProperties as number | undefined, maxProperties: s.maxProperties as number | undefined,
     listType, listMapKeys, rules,

@@ -200,7 +200,8 @@ describe('refusals name the schema path', () => {
     ['a rule reading an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: 'size(self) > 0' }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /escapes/ }],
     ['a rule selecting an escaped property name', object({ 'a-b': { type: 'string' } }, { 'x-kubernetes-validations': [{ rule: "self.a__dash__b != ''" }] }), { path: 'openAPIV3Schema.x-kubernetes-validations[0].rule', message: /a__dash__b, not a declared property/ }],
     ['a rule on a node without type', object({ any: { 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-validations': [{ rule: 'true' }] } }), { path: 'openAPIV3Schema.properties.any.x-kubernetes-validations[0].rule', message: /without a type/ }],
-    ['a validated string format', object({ u: { type: 'string', format: 'uuid' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "uuid"/ }],
+    ['a string format without an exact CEL equivalent', object({ u: { type: 'string', format: 'email' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "email" is not supported: .*mail address parser/ }],
+    ['a lenient address format', object({ u: { 'x-kubernetes-int-or-string': true, format: 'ipv4' } }), { path: 'openAPIV3Schema.properties.u.format', message: /format "ipv4" is not supported: .*leading zeros/ }],
     ['JSON Schema 2020-12 const', object({ t: { type: 'string', const: 'x' } }), { path: 'openAPIV3Schema.properties.t.const', message: /const/ }],
     ['a branch that is not a value validation', object({ t: { type: 'string', oneOf: [{ type: 'string' }] } }), { path: 'openAPIV3Schema.properties.t.oneOf[0]', message: /only value validations/ }],
     ['numeric exclusiveMinimum', object({ n: { type: 'number', exclusiveMinimum: 0 } }), { path: 'openAPIV3Schema.properties.n', message: /booleans/ }],
@@ -218,6 +219,32 @@ describe('refusals name the schema path', () => {
     let schema: Record<string, unknown> = { type: 'string' };
     for (let i = 0; i < 40; i++) schema = object({ a: schema });
     expect(problems(schema)[0]?.message).toMatch(/deeper than 32/);
+  });
+});
+
+describe('string formats', () => {
+  // What the apiserver does with each (apiextensions-apiserver validation/formats.go at 1.37): the
+  // verdicts themselves are compared with the apiserver's by the parity test (corpus formats.json).
+  const checked = ['date', 'date-time', 'uuid', 'uuid3', 'uuid4', 'uuid5', 'hostname', 'k8s-short-name', 'k8s-long-name', 'uri', 'byte', 'hexcolor', 'rgbcolor', 'ssn', 'bsonobjectid'];
+  const unchecked: [string, unknown][] = [['password', 'string'], ['made-up', 'string'], ['uuid', 'integer'], ['percent', 'number'], ['int32', 'integer'], ['date', 'boolean']];
+  const refused = ['email', 'ipv4', 'ipv6', 'cidr', 'mac', 'duration', 'isbn', 'isbn10', 'isbn13', 'creditcard'];
+  const expressions = (property: Record<string, unknown>): string => {
+    const result = generateAdmissionPolicy({ name: 'p', version: 'v1', openAPIV3Schema: object({ f: property }), owner: { uid: 'u' } });
+    if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.problems)}`);
+    return JSON.stringify(result.policy.spec);
+  };
+
+  it.each(checked)('%s is checked in the policy', (format) => {
+    const plain = expressions({ type: 'string' });
+    const withFormat = expressions({ type: 'string', format });
+    expect(withFormat).not.toBe(plain);
+    expect(withFormat).toContain(`must be of type ${format}`);
+  });
+  it.each(unchecked)('%s on %s checks nothing, as the apiserver', (format, type) => {
+    expect(expressions({ type, format })).toBe(expressions({ type }));
+  });
+  it.each(refused)('%s is refused, naming the keyword', (format) => {
+    expect(problems(object({ f: { type: 'string', format } }))).toEqual([{ path: 'openAPIV3Schema.properties.f.format', message: expect.stringContaining(`format "${format}" is not supported`) }]);
   });
 });
 
