@@ -8,7 +8,7 @@
  * Errors: throws objects shaped like client-node's ApiException (`code`, `body`) so that
  * translateKubeError reads both the same way; network failures are thrown as they are.
  */
-import { RequestContext } from '@kubernetes/client-node';
+import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { type Dispatcher, request } from 'undici';
 import type { PooledKubeConfig } from './kube-config.ts';
 

@@ -23,7 +23,8 @@
  * Assumption: TLS client credentials do not change while the process runs (bearer tokens may: see
  * above). A rotated client certificate takes effect on restart.
  */
-import { KubeConfig, type User } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import type { User } from '@kubernetes/client-node/dist/config_types.js';
 import type { Dispatcher } from 'undici';
 
 type RequestContext = Parameters<KubeConfig['applySecurityAuthentication']>[0];

@@ -14,7 +14,7 @@
  * with the next line. What was skipped stays out of the informer's cache until that object's next
  * event or the next list (after a 410); the informer has no periodic resync that would repair it.
  */
-import { RequestContext } from '@kubernetes/client-node';
+import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { type Dispatcher, request } from 'undici';
 import { ApiStatusError } from './json-request.ts';
 import type { WatchHandle } from './informer.ts';

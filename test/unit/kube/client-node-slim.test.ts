@@ -1,0 +1,35 @@
+/**
+ * The operator's entry point loads client-node's KubeConfig without the generated API (models and API
+ * clients): the whole module graph is loaded by `main.ts --help` (operator.ts and everything it
+ * imports, then the help text), in a child Node that records every module it loads.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+// Prints every module URL loaded, one per line, on stderr when the process exits.
+const RECORDER = `data:text/javascript,${encodeURIComponent(`
+import { registerHooks } from 'node:module';
+const loaded = [];
+registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+process.on('exit', () => process.stderr.write(loaded.map((u) => 'loaded ' + u).join('\\n') + '\\n'));
+`)}`;
+
+function modulesLoadedBy(script: string, args: readonly string[]): string[] {
+  const child = spawnSync(process.execPath, ['--import', RECORDER, join(ROOT, script), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+  expect(child.status, child.stderr).toBe(0);
+  return child.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('loaded '))
+    .map((l) => l.slice('loaded '.length));
+}
+
+describe('the operator loads client-node without its generated API', () => {
+  it('loads KubeConfig (config.js) and the request context, and no generated model or API client', { timeout: 60_000 }, () => {
+    const clientNode = modulesLoadedBy('src/main.ts', ['--help']).filter((url) => url.includes('/node_modules/@kubernetes/client-node/'));
+    expect(clientNode.some((url) => url.endsWith('/dist/config.js'))).toBe(true);
+    expect(clientNode.some((url) => url.endsWith('/dist/gen/http/http.js'))).toBe(true);
+    expect(clientNode.filter((url) => /\/dist\/gen\/(models|apis|types)\/|\/dist\/gen\/index\.js$|\/dist\/index\.js$/.test(url))).toEqual([]);
+  });
+});
