@@ -1,12 +1,14 @@
 /**
  * The probe and metrics endpoints: /healthz (the process is alive and its loops run), /readyz (the
  * informer has synced and etcd answers), /metrics (Prometheus text), and /debug/heap (memory after a
- * forced GC) only in a process started with --expose-gc.
+ * forced GC: process.memoryUsage() and, under `spaces`, V8's heap by space) only in a process
+ * started with --expose-gc.
  *
  * Liveness fails only for what a restart cures (liveness.ts); readiness says whether a dependency
  * is down.
  */
 import { type Server, createServer } from 'node:http';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
 
 export interface HealthChecks {
@@ -38,7 +40,8 @@ export function startHealthServer(port: number, host: string, checks: HealthChec
       // Only when the process runs with --expose-gc (the benchmark does; production never does).
       globalThis.gc();
       globalThis.gc();
-      return reply(200, JSON.stringify(process.memoryUsage()), 'application/json');
+      const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size, physical: s.physical_space_size }]));
+      return reply(200, JSON.stringify({ ...process.memoryUsage(), spaces }), 'application/json');
     }
     if (path === '/metrics') {
       void registry.metrics().then((text) => reply(200, text, registry.contentType));

@@ -1,0 +1,177 @@
+/**
+ * `npx node bench/restart-cost.ts [--entries N] [--rounds R] [--variant 'LABEL=NODE FLAGS'] [--variant 'LABEL@MAIN=FLAGS']`:
+ * what Cairn's start-up, restart and resident memory cost, variant against variant, interleaved
+ * round by round on one control plane (issue 13's memory, start-up and restart figures, measured
+ * per change). Each variant runs its own namespace and prefix per round:
+ *
+ *   first start (nothing held): spawn -> /readyz, resident memory, heap after a forced GC by space
+ *   apply -> Ready of a few entries at 20/s (latency cost of a flag), then a bulk of N entries by 32
+ *   clients: entries/s, process CPU per 1,000 reconciles, resident memory after bulk (read before the
+ *   forced GC, as npm run bench reads it), where it is (/proc/<pid>/smaps by mapping), the V8 heap by space
+ *   restart over the N entries: spawn -> ready, spawn -> every entry re-confirmed, etcd writes
+ *
+ * A variant is Node flags (e.g. `semi4=--max-semi-space-size=4`) and optionally another compiled
+ * main (`before@/path/main.js=`): the operator as built at another commit. Every variant gets
+ * `--expose-gc` (for /debug/heap), as npm run bench does. Medians over rounds; the load average is
+ * printed before each round. Nothing asserted.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { startControlPlane } from '../tools/controlplane/control-plane.ts';
+import { installAdmissionPolicy } from '../tools/controlplane/install-admission-policy.ts';
+import { installCrds } from '../tools/controlplane/install-crds.ts';
+import { type OperatorProcess, startOperatorProcess } from '../tools/controlplane/operator-process.ts';
+import { buildCairn } from './build-cairn.ts';
+import { applyToReady, bulkCreate } from './cairn.ts';
+import { cpuSeconds, loadAverage, residentBytes } from './process-stats.ts';
+import { RawKube } from './raw-kube.ts';
+import { round, summarize, until } from './stats.ts';
+import { WatchTracker } from './watch-tracker.ts';
+
+const options = new Command('restart-cost')
+  .option('--entries <n>', 'entries bulk-created, then re-confirmed at restart', (v) => Number(v), 2000)
+  .option('--rounds <n>', 'rounds (each runs every variant once, in turn)', (v) => Number(v), 2)
+  .option('--latency-samples <n>', 'apply -> Ready samples at 20/s before the bulk', (v) => Number(v), 100)
+  .option('--members <n>', 'etcd store members', (v) => Number(v), 3)
+  .option('--variant <spec>', "'LABEL=NODE FLAGS' or 'LABEL@MAIN=NODE FLAGS' (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--args <args>', 'extra operator arguments for every variant (space-separated)', '')
+  .parse()
+  .opts<{ entries: number; rounds: number; latencySamples: number; members: number; variant: string[]; args: string }>();
+
+interface Variant {
+  readonly label: string;
+  readonly main: string;
+  readonly flags: string[];
+}
+
+const MiB = 1024 * 1024;
+const log = (line: string): void => console.log(`[restart-cost] ${line}`);
+let built: string | undefined; // compiled once, only when a variant runs the checked-out source
+const variants: Variant[] = (options.variant.length > 0 ? options.variant : ['current=']).map((spec) => {
+  const eq = spec.indexOf('=');
+  const head = eq < 0 ? spec : spec.slice(0, eq);
+  const [label, main] = head.split('@') as [string, string | undefined];
+  return { label, main: main ?? (built ??= buildCairn()), flags: (eq < 0 ? '' : spec.slice(eq + 1)).split(' ').filter((f) => f !== '') };
+});
+
+/** Resident memory by kind of mapping, from /proc/<pid>/smaps (MiB). */
+function residentByMapping(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let kind = 'anonymous';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const path = header[1] ?? '';
+      kind = path === '' ? 'anonymous' : path === '[heap]' ? 'malloc heap' : path.startsWith('[') ? path : path.endsWith('/node') ? 'node binary' : 'other files';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+    if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, round(v, 1)]));
+}
+
+type Heap = NodeJS.MemoryUsage & { spaces?: Record<string, { size: number; used: number; physical: number }> };
+
+async function heap(operator: OperatorProcess): Promise<Heap> {
+  return (await (await fetch(`${operator.metricsUrl}/debug/heap`)).json()) as Heap;
+}
+
+function heapLine(h: Heap): string {
+  const spaces = Object.entries(h.spaces ?? {})
+    .filter(([, s]) => s.size > 0)
+    .map(([name, s]) => `${name.replace('_space', '')} ${round(s.size / MiB, 1)}/${round(s.used / MiB, 1)}`)
+    .join(', ');
+  return `heapTotal ${round(h.heapTotal / MiB, 1)} used ${round(h.heapUsed / MiB, 1)} external ${round(h.external / MiB, 1)}${spaces ? ` [size/used by space: ${spaces}]` : ''}`;
+}
+
+const RECONCILED = 'controller_runtime_reconcile_total{controller="configentry",result="success"}';
+const COMMITTED = 'cairn_etcd_txn_total{result="committed"}';
+const results = new Map<string, Record<string, number[]>>();
+const note = (label: string, figure: string, value: number): void => {
+  const byFigure = results.get(label) ?? {};
+  (byFigure[figure] ??= []).push(value);
+  results.set(label, byFigure);
+};
+
+const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
+const kube = new RawKube(cp.info.kubeconfig);
+const dir = mkdtempSync(join(tmpdir(), 'cairn-restart-cost-'));
+try {
+  await installCrds(cp.info);
+  await installAdmissionPolicy(cp.info);
+  for (let r = 0; r < options.rounds; r++) {
+    for (const variant of r % 2 === 0 ? variants : [...variants].reverse()) {
+      const namespace = `rc-${variant.label.toLowerCase().replace(/[^a-z0-9]/g, '')}-${r}`;
+      await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
+      log(`round ${r + 1}, ${variant.label} (${variant.flags.join(' ') || 'no flags'}); load average ${loadAverage().join(' ')}`);
+      const start = (): Promise<OperatorProcess> =>
+        startOperatorProcess({
+          kubeconfig: cp.info.kubeconfig,
+          storeEndpoints: cp.info.storeEndpoints,
+          dir,
+          main: variant.main,
+          nodeArgs: ['--expose-gc', ...variant.flags],
+          args: [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')],
+        });
+      let t0 = performance.now();
+      let operator = await start();
+      note(variant.label, 'first start s', (performance.now() - t0) / 1000);
+      note(variant.label, 'RSS at start MiB', residentBytes(operator.process.pid) / MiB);
+      const tracker = await WatchTracker.start(kube, namespace);
+      try {
+        const atStart = await heap(operator);
+        note(variant.label, 'heapUsed at start MiB', atStart.heapUsed / MiB);
+        log(`  at start: ${heapLine(atStart)}`);
+        const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+        const latency = summarize(await applyToReady(kube, tracker, namespace, names('lat', options.latencySamples), 20, 100_000));
+        note(variant.label, 'apply->Ready p50 ms', latency.p50);
+        note(variant.label, 'apply->Ready p99 ms', latency.p99);
+        const cpu0 = cpuSeconds(operator.process.pid);
+        const rec0 = await operator.metric(RECONCILED);
+        const bulkSeconds = await bulkCreate(kube, tracker, namespace, names('bulk', options.entries), 32, 0);
+        const cpu = cpuSeconds(operator.process.pid) - cpu0;
+        const reconciles = (await operator.metric(RECONCILED)) - rec0;
+        note(variant.label, 'bulk entries/s', options.entries / bulkSeconds);
+        note(variant.label, 'CPU s/1000 reconciles', (cpu / reconciles) * 1000);
+        note(variant.label, 'RSS after bulk MiB', residentBytes(operator.process.pid) / MiB);
+        const mappings = residentByMapping(operator.process.pid);
+        const afterBulk = await heap(operator);
+        note(variant.label, 'heapTotal after bulk MiB', afterBulk.heapTotal / MiB);
+        note(variant.label, 'heapUsed after bulk MiB', afterBulk.heapUsed / MiB);
+        log(`  after bulk: RSS by mapping ${JSON.stringify(mappings)}; after a forced GC: ${heapLine(afterBulk)}`);
+
+        await operator.stop();
+        const held = options.entries + options.latencySamples;
+        t0 = performance.now();
+        operator = await start();
+        note(variant.label, 'restart: ready s', (performance.now() - t0) / 1000);
+        await until('every entry re-confirmed', async () => (await operator.metric(RECONCILED)) >= held, 300_000);
+        note(variant.label, 'restart: all re-confirmed s', (performance.now() - t0) / 1000);
+        note(variant.label, 'restart: etcd writes', await operator.metric(COMMITTED));
+        note(variant.label, 'RSS after restart MiB', residentBytes(operator.process.pid) / MiB);
+      } finally {
+        tracker.close();
+        await operator.stop();
+      }
+    }
+  }
+  log(`load average at the end ${loadAverage().join(' ')}`);
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] as number;
+  const figures = [...new Set([...results.values()].flatMap((r) => Object.keys(r)))];
+  console.log(`\n| figure (median of ${options.rounds}; all values) | ${variants.map((v) => v.label).join(' | ')} |`);
+  console.log(`| --- | ${variants.map(() => '---').join(' | ')} |`);
+  for (const figure of figures) {
+    const cells = variants.map((v) => {
+      const values = results.get(v.label)?.[figure] ?? [];
+      return `${round(median(values), 2)} (${values.map((x) => round(x, 2)).join(', ')})`;
+    });
+    console.log(`| ${figure} | ${cells.join(' | ')} |`);
+  }
+} finally {
+  await kube.close();
+  await cp.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
