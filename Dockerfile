@@ -52,4 +52,6 @@ COPY --from=build --chown=0:0 /src/dist ./dist
 # (so runAsNonRoot can verify it) and writes nothing: logs go to stdout.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["node", "/app/dist/main.js"]
+# The operator's Node/V8 flags: exactly src/node-flags.ts (OPERATOR_NODE_FLAGS), which the tests and
+# the benchmark run with too; test/unit/deploy/image.test.ts checks they agree.
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/dist/main.js"]

@@ -10,8 +10,9 @@
  *   forced GC, as npm run bench reads it), where it is (/proc/<pid>/smaps by mapping), the V8 heap by space
  *   restart over the N entries: spawn -> ready, spawn -> every entry re-confirmed, etcd writes
  *
- * A variant is Node flags (e.g. `semi4=--max-semi-space-size=4`) and optionally another compiled
- * main (`before@/path/main.js=`): the operator as built at another commit. Every variant gets
+ * A variant is Node flags instead of the operator's own (OPERATOR_NODE_FLAGS; `semi4=--max-semi-space-size=4`,
+ * `none=` for no flags, a label alone keeps the operator's own) and optionally another compiled main
+ * (`before@/path/main.js=`): the operator as built at another commit. Every variant gets
  * `--expose-gc` (for /debug/heap), as npm run bench does. Medians over rounds; the load average is
  * printed before each round. Nothing asserted.
  */
@@ -35,7 +36,7 @@ const options = new Command('restart-cost')
   .option('--rounds <n>', 'rounds (each runs every variant once, in turn)', (v) => Number(v), 2)
   .option('--latency-samples <n>', 'apply -> Ready samples at 20/s before the bulk', (v) => Number(v), 100)
   .option('--members <n>', 'etcd store members', (v) => Number(v), 3)
-  .option('--variant <spec>', "'LABEL=NODE FLAGS' or 'LABEL@MAIN=NODE FLAGS' (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--variant <spec>', "'LABEL', 'LABEL=NODE FLAGS' or 'LABEL@MAIN=NODE FLAGS' (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
   .option('--args <args>', 'extra operator arguments for every variant (space-separated)', '')
   .parse()
   .opts<{ entries: number; rounds: number; latencySamples: number; members: number; variant: string[]; args: string }>();
@@ -43,17 +44,18 @@ const options = new Command('restart-cost')
 interface Variant {
   readonly label: string;
   readonly main: string;
-  readonly flags: string[];
+  /** Node flags instead of the operator's own (OPERATOR_NODE_FLAGS); undefined keeps those. */
+  readonly flags: string[] | undefined;
 }
 
 const MiB = 1024 * 1024;
 const log = (line: string): void => console.log(`[restart-cost] ${line}`);
 let built: string | undefined; // compiled once, only when a variant runs the checked-out source
-const variants: Variant[] = (options.variant.length > 0 ? options.variant : ['current=']).map((spec) => {
+const variants: Variant[] = (options.variant.length > 0 ? options.variant : ['current']).map((spec) => {
   const eq = spec.indexOf('=');
   const head = eq < 0 ? spec : spec.slice(0, eq);
   const [label, main] = head.split('@') as [string, string | undefined];
-  return { label, main: main ?? (built ??= buildCairn()), flags: (eq < 0 ? '' : spec.slice(eq + 1)).split(' ').filter((f) => f !== '') };
+  return { label, main: main ?? (built ??= buildCairn()), flags: eq < 0 ? undefined : spec.slice(eq + 1).split(' ').filter((f) => f !== '') };
 });
 
 /** Resident memory by kind of mapping, from /proc/<pid>/smaps (MiB). */
@@ -106,14 +108,15 @@ try {
     for (const variant of r % 2 === 0 ? variants : [...variants].reverse()) {
       const namespace = `rc-${variant.label.toLowerCase().replace(/[^a-z0-9]/g, '')}-${r}`;
       await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
-      log(`round ${r + 1}, ${variant.label} (${variant.flags.join(' ') || 'no flags'}); load average ${loadAverage().join(' ')}`);
+      log(`round ${r + 1}, ${variant.label} (${variant.flags === undefined ? 'the operator\'s own flags' : variant.flags.join(' ') || 'no flags'}); load average ${loadAverage().join(' ')}`);
       const start = (): Promise<OperatorProcess> =>
         startOperatorProcess({
           kubeconfig: cp.info.kubeconfig,
           storeEndpoints: cp.info.storeEndpoints,
           dir,
           main: variant.main,
-          nodeArgs: ['--expose-gc', ...variant.flags],
+          ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
+          nodeArgs: ['--expose-gc'],
           args: [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')],
         });
       let t0 = performance.now();

@@ -1,9 +1,10 @@
 /**
- * The operator in its own process (`node src/main.ts`), as a user runs it: used by the local run,
+ * The operator in its own process (`node <OPERATOR_NODE_FLAGS> src/main.ts`), as the image runs it: used by the local run,
  * the integration tests and the benchmarks. Resolves once /readyz answers 200.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPERATOR_NODE_FLAGS } from '../../src/node-flags.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess, sleep } from './processes.ts';
 
@@ -15,8 +16,10 @@ export interface OperatorProcessOptions {
   /** Where the log and pid files go. */
   readonly dir: string;
   readonly args?: readonly string[];
-  /** Options for node itself, before the script (e.g. --expose-gc). */
+  /** Options for node itself, before the script (e.g. --expose-gc), after the operator's own flags. */
   readonly nodeArgs?: readonly string[];
+  /** The operator's Node/V8 flags, as the image passes them; default OPERATOR_NODE_FLAGS (a benchmark comparing flags replaces them). */
+  readonly operatorNodeFlags?: readonly string[];
   /** The program to run; default src/main.ts (a compiled dist/main.js runs the way the image does). */
   readonly main?: string;
   /** Added to this process's environment (the settings a Deployment passes as env). */
@@ -46,7 +49,7 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
   const proc = ManagedProcess.start({
     name: 'cairn-operator',
     command: process.execPath,
-    args: [...(options.nodeArgs ?? []), options.main ?? MAIN, `--kubeconfig=${options.kubeconfig}`, `--etcd-endpoints=${options.storeEndpoints.join(',')}`, `--metrics-address=127.0.0.1:${port}`, ...(options.args ?? [])],
+    args: [...(options.operatorNodeFlags ?? OPERATOR_NODE_FLAGS), ...(options.nodeArgs ?? []), options.main ?? MAIN, `--kubeconfig=${options.kubeconfig}`, `--etcd-endpoints=${options.storeEndpoints.join(',')}`, `--metrics-address=127.0.0.1:${port}`, ...(options.args ?? [])],
     logFile,
     pidFile: join(options.dir, 'pids'),
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),

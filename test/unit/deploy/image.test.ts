@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEMA_ENGINE_FILE } from '../../../src/config.ts';
+import { OPERATOR_NODE_FLAGS } from '../../../src/node-flags.ts';
 import { baseImageName, recipeDigest, standInRecipe } from '../../../tools/image/recipe.ts';
 import { STAGED_ENGINE } from '../../../tools/image/schema-engine.ts';
 
@@ -93,7 +94,8 @@ describe('the Dockerfile', () => {
     expect(users.at(-1)?.args).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     for (const copy of runtime.instructions.filter((i) => i.keyword === 'COPY')) expect(copy.args).toContain('--chown=0:0');
     const entrypoint = runtime.instructions.find((i) => i.keyword === 'ENTRYPOINT');
-    expect(JSON.parse(entrypoint?.args ?? 'null')).toEqual(['node', '/app/dist/main.js']);
+    // With the operator's Node flags, the ones every test and the benchmark run it with.
+    expect(JSON.parse(entrypoint?.args ?? 'null')).toEqual(['node', ...OPERATOR_NODE_FLAGS, '/app/dist/main.js']);
     expect(runtime.instructions.some((i) => i.keyword === 'ADD')).toBe(false);
     expect(runtime.instructions.find((i) => i.keyword === 'EXPOSE')?.args).toBe('8080');
   });
