@@ -17,7 +17,8 @@
  *                     name stays published, and the schema is Stalled SchemaInUse until they move.
  *
  * Contract: returns what the queue should do next; never throws (errors go through error-policy).
- * Nothing is written while this replica holds no fence.
+ * Nothing is written while this replica holds no fence: it is checked at the start and again before
+ * every apiserver write (finalizers, policies, status), since a replica can be deposed while it awaits.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -93,6 +94,7 @@ export class SchemaReconciler {
       case 'finalizing':
         return this.finalize(schema, users, fence, log);
       case 'needsFinalizer':
+        if (!this.leads(fence)) return DONE;
         schema = await this.setFinalizers(schema, withFinalizer(schema.metadata.finalizers, SCHEMA_FINALIZER));
         break;
       case 'active':
@@ -113,13 +115,16 @@ export class SchemaReconciler {
         await this.report(schema, { kind: 'terminal', reason: POLICY_REFUSED, message, versions }, fence);
         return DONE;
       };
+      if (!this.leads(fence)) return DONE;
       const policy = await this.deps.policies.apply(v.admission!.policy).catch((error: unknown) => refusedBy(error));
       if ('refused' in policy) return refuse(`the apiserver refused the admission policy: ${policy.refused}`);
       const warnings = typeCheckWarnings(policy);
       if (warnings.length > 0) return refuse(`the apiserver's type check of the admission policy warns: ${warnings.join('; ')}`);
+      if (!this.leads(fence)) return DONE;
       const binding = await this.deps.policies.apply(v.admission!.binding).catch((error: unknown) => refusedBy(error));
       if ('refused' in binding) return refuse(`the apiserver refused the admission policy's binding: ${binding.refused}`);
     }
+    if (!this.leads(fence)) return DONE;
     await this.deps.policies.deleteOtherVersions(name, served.map((v) => v.name));
     const declared = new Set(schema.spec.versions.map((v) => v.name));
     const removedInUse = [...users].filter(([version]) => !declared.has(version));
@@ -145,9 +150,23 @@ export class SchemaReconciler {
     }
     await publishSchema(name, [], new Set(), fence, this.deps);
     this.deps.registry.forget(name);
+    // Nothing published means no fenced transaction ran: without this, a replica deposed meanwhile
+    // would remove the finalizer on its successor's watch.
+    if (!this.leads(fence)) return DONE;
     await this.setFinalizers(schema, withoutFinalizer(schema.metadata.finalizers, SCHEMA_FINALIZER));
     log.info('finalized');
     return DONE;
+  }
+
+  /**
+   * Whether this replica still holds `fence` (or a later move of it). Checked before every write to
+   * the apiserver, which no etcd fence guards: a replica deposed while it awaited (the Lease lost, a
+   * rolling update's new replica leading) leaves finalizers, policies and status to its successor.
+   * A check, not a lock: a write already sent when the Lease is lost still lands (its successor's
+   * takeover reconciles every schema again, and the last write of the leader wins).
+   */
+  private leads(fence: Fence): boolean {
+    return this.deps.fencing.stillHolds(fence);
   }
 
   private async setFinalizers(schema: ConfigSchema, finalizers: string[]): Promise<ConfigSchema> {
@@ -167,7 +186,7 @@ export class SchemaReconciler {
       servedVersions: schema.spec.versions.filter((v) => v.served !== false).map((v) => v.name).join(','),
     };
     const next = nextSchemaStatus(schema.status, outcome, observed, { generation: generation ?? 0, now: this.deps.now() });
-    if (statusEquals(schema.status, next) || !this.deps.fencing.stillHolds(fence)) return;
+    if (statusEquals(schema.status, next) || !this.leads(fence)) return;
     const updated = await this.deps.writer.patchStatus(name, next, resourceVersion ?? '');
     this.deps.cache.replaceIfUnchanged(name, resourceVersion, updated);
   }

@@ -120,6 +120,8 @@ export class FakeEtcd implements Pick<Store, 'read' | 'readKeys' | 'commit' | 's
   readonly applied: GuardedTxn[] = [];
   /** Runs just before each commit is evaluated: a concurrent writer racing the reconciler. */
   beforeCommit: (() => void) | undefined;
+  /** Runs once a prefix scan has been answered: what happens while the reconciler awaits it (a deposition). */
+  afterScan: (() => void) | undefined;
 
   constructor(log: CallLog) {
     this.log = log;
@@ -194,6 +196,7 @@ export class FakeEtcd implements Pick<Store, 'read' | 'readKeys' | 'commit' | 's
   async scanPrefix(prefix: string, visit: (kv: { key: string; value: string; modRevision: string; createRevision: string }) => void): Promise<string> {
     this.log.push({ kind: 'etcd.scan', prefix });
     for (const kv of this.snapshot([prefix]).kvs) visit(kv);
+    this.afterScan?.();
     return this.revision;
   }
 

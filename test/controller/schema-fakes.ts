@@ -137,6 +137,8 @@ export class FakePolicies implements AdmissionPolicies {
   /** Type-check warnings the apiserver's copy of a policy carries, by policy name. */
   readonly warnings = new Map<string, string>();
   readonly applied = new Map<string, KubeObject>();
+  /** Runs once an apply has been answered: what happens while the reconciler awaits it (a deposition). */
+  afterApply: (() => void) | undefined;
 
   constructor(log: CallLog) {
     this.log = log;
@@ -152,6 +154,7 @@ export class FakePolicies implements AdmissionPolicies {
     this.log.push({ kind: 'call', line: `policies.apply ${object.kind} ${object.metadata.name}${failure === undefined ? '' : `: ${failure.status}`}` });
     if (failure !== undefined) throw failure;
     this.applied.set(`${object.kind}/${object.metadata.name}`, structuredClone(object));
+    this.afterApply?.();
     const warning = this.warnings.get(object.metadata.name);
     if (object.kind !== 'ValidatingAdmissionPolicy' || warning === undefined) return structuredClone(object);
     return { ...structuredClone(object), status: { typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning }] } } };
@@ -258,6 +261,12 @@ export class SchemaScenario {
       hasSynced: true,
     };
     return new SchemaController({ ...this.deps, createInformer: () => informer, concurrency: 1, countIntervalMs });
+  }
+
+  /** A successor takes the Lease and the fence: this replica's epoch ends (it holds no fence from now on). */
+  deposed(): void {
+    this.etcd.acquireFence(this.fence.key, 'cairn-1');
+    this.fencing.leading = false;
   }
 
   reconcile(name: string = SCHEMA_NAME): Promise<ProcessResult> {

@@ -160,6 +160,30 @@ describe('deletion', () => {
   });
 });
 
+describe('a replica deposed during a reconcile (a rolling update, a Lease lost): the successor writes, it does not', () => {
+  it('deposed while applying the policy: applies no binding, deletes no policy, publishes and reports nothing', async () => {
+    const s = new SchemaScenario();
+    s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
+    s.policies.afterApply = () => s.deposed();
+    expect(await s.reconcile()).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual([`policies.apply ValidatingAdmissionPolicy ${POLICY}`]);
+    expect(s.etcd.value(V1_KEY)).toBeUndefined();
+    expect(s.api.status(SCHEMA_NAME)).toBeUndefined();
+  });
+
+  it('deposed while reading what a deleted schema published (nothing: it was never Ready): removes no finalizer', async () => {
+    const s = new SchemaScenario();
+    s.api.create(configSchema([{ name: 'v1', openAPIV3Schema: { ...PAYMENTS_V1, [REFUSED_BY_ENGINE]: 'openAPIV3Schema.type: Unsupported value' } }], { finalizers: [SCHEMA_FINALIZER] }));
+    await s.reconcile();
+    s.api.markDeleted(SCHEMA_NAME);
+    s.calls.clear();
+    s.etcd.afterScan = () => s.deposed();
+    expect(await s.reconcile()).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual([SCAN]);
+    expect(s.api.get(SCHEMA_NAME)?.metadata.finalizers).toEqual([SCHEMA_FINALIZER]);
+  });
+});
+
 describe('a version removed', () => {
   it('while entries name it: its key stays published, Stalled SchemaInUse naming them; the other version serves', async () => {
     const s = new SchemaScenario();
