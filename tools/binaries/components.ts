@@ -1,14 +1,15 @@
 /**
  * The pinned programs Cairn is tested against, and how each is built from its official Go module:
  * the control plane (kube-apiserver, kubectl, etcd, etcdctl), helm, kstatus (a small command of
- * our own over Flux's and kpt's status library), and the schema engine (the apiserver's own
+ * our own over Flux's and kpt's status library), policy-status (kube-controller-manager's
+ * ValidatingAdmissionPolicy status controller alone, for the type-check tests), and the schema engine (the apiserver's own
  * custom-resource validation compiled to WebAssembly, which the operator loads at start-up). The
  * wrapper modules (go.mod + go.sum, committed) live in tools/go/<component>/.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm' | 'bench-probe' | 'bench-reference';
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm' | 'bench-probe' | 'bench-reference' | 'policy-status';
 
 export interface Component {
   readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus' | 'validator' | 'bench';
@@ -60,6 +61,18 @@ export const COMPONENTS: readonly Component[] = [
       { name: 'kubectl', goPackage: 'k8s.io/kubernetes/cmd/kubectl' },
     ],
     versionStamps: kubernetesStamps(KUBERNETES_VERSION),
+  },
+  {
+    // kube-controller-manager's ValidatingAdmissionPolicy status controller alone, wired as
+    // kube-controller-manager wires it (tools/go/kubernetes/policystatus/main.go): it writes each
+    // policy's status.typeChecking, which kube-apiserver never writes. A program of our own in the
+    // same wrapper module (one package beyond kube-apiserver's build), so its own entry: its sources
+    // are part of the recipe. Used by the integration tests of the schema controller's type check.
+    name: 'kubernetes',
+    version: KUBERNETES_VERSION,
+    binaries: [{ name: 'policy-status', goPackage: 'cairn.dev/tools/kubernetes/policystatus' }],
+    versionStamps: kubernetesStamps(KUBERNETES_VERSION),
+    ownSources: true,
   },
   {
     name: 'etcd',
