@@ -64,8 +64,12 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
       // An expression that errors (a rule on data of the wrong shape, a cost limit) denies, as the
       // apiserver's CRD validation reports an error for it.
       failurePolicy: 'Fail',
+      // The version named, not '*': the type checker skips a rule with a wildcard version (so a
+      // policy matching '*' is never type-checked); `Equivalent` (the default, written out) still
+      // matches requests through any other version of configentries.
       matchConstraints: {
-        resourceRules: [{ apiGroups: [GROUP], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] }],
+        matchPolicy: 'Equivalent',
+        resourceRules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] }],
       },
       matchConditions: [{ name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` }],
       variables,
