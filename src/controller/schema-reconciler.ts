@@ -10,10 +10,12 @@
  *   needsFinalizer    add the finalizer, then as active
  *   active            judge every version (compile, generate the policy); a refusal is Stalled with
  *                     the path; else apply each served version's policy and binding (server-side
- *                     apply, owned by the ConfigSchema), refuse on a type-check warning or an apply
- *                     the apiserver refuses for good (Stalled with its message), publish the
+ *                     apply, owned by the ConfigSchema), refuse on a type-check warning of the
+ *                     applied generation or an apply the apiserver refuses for good (Stalled with
+ *                     its message), publish the
  *                     served versions (one guarded txn), mark them Ready in the registry (which
- *                     queues the entries that waited), then Ready. A removed version entries still
+ *                     queues the entries that waited), then Ready; a policy not yet type-checked
+ *                     is looked at again a few times (recheckTypes). A removed version entries still
  *                     name stays published, and the schema is Stalled SchemaInUse until they move.
  *
  * Contract: returns what the queue should do next; never throws (errors go through error-policy).
@@ -29,6 +31,7 @@ import { type SchemaOutcome, nextSchemaStatus, statusEquals } from '../domain/co
 import { CairnError, TerminalError } from '../domain/errors.ts';
 import { finalizerState, withFinalizer, withoutFinalizer } from '../domain/finalizer.ts';
 import { judgeVersions } from '../domain/judge-schema.ts';
+import { typeCheckOf } from '../domain/policy-type-check.ts';
 import { schemaKey } from '../domain/keys.ts';
 import type { PublishedVersion } from '../domain/plan-schema.ts';
 import type { Fence } from '../domain/types.ts';
@@ -42,6 +45,10 @@ import { runReconcile } from './run-reconcile.ts';
 import type { ProcessResult } from './work-queue.ts';
 
 const DONE: ProcessResult = { kind: 'done' };
+/** Looks at a policy not yet type-checked at most this many times per schema generation... */
+export const TYPE_RECHECKS = 3;
+/** ...the first this long after Ready, each next one twice as long after (2, 4, 8 s). */
+export const TYPE_RECHECK_MS = 2000;
 /** How many entries a SchemaInUse message names before `and N more`. */
 const NAMED_ENTRIES = 10;
 
@@ -60,6 +67,8 @@ export interface SchemaReconcileDeps extends PublishDeps {
 
 export class SchemaReconciler {
   private readonly deps: SchemaReconcileDeps;
+  /** Schemas Ready with a policy not yet type-checked: how many looks were spent on which generation (bounded by the schemas). */
+  private readonly typeRechecks = new Map<string, { generation: number; done: number }>();
 
   constructor(deps: SchemaReconcileDeps) {
     this.deps = deps;
@@ -71,7 +80,10 @@ export class SchemaReconciler {
     if (fence === undefined) return DONE;
     const cached = deps.cache.get(name);
     const embedded = deps.embedded.get(name);
-    if (cached === undefined) deps.registry.forget(name);
+    if (cached === undefined) {
+      deps.registry.forget(name);
+      this.typeRechecks.delete(name);
+    }
     if (cached === undefined && embedded === undefined) return DONE;
     const log = deps.log.child({ controller: SCHEMA_CONTROLLER_NAME, key: name, reconcileID: randomUUID() });
     const steps = async (): Promise<ProcessResult> => {
@@ -108,6 +120,7 @@ export class SchemaReconciler {
       return DONE;
     }
     const served = verdict.versions.filter((v) => v.admission !== undefined);
+    const notTypeChecked: string[] = [];
     for (const v of served) {
       const refuse = async (why: string): Promise<ProcessResult> => {
         const message = `${v.name}: ${why}`;
@@ -118,8 +131,9 @@ export class SchemaReconciler {
       if (!this.leads(fence)) return DONE;
       const policy = await this.deps.policies.apply(v.admission!.policy).catch((error: unknown) => refusedBy(error));
       if ('refused' in policy) return refuse(`the apiserver refused the admission policy: ${policy.refused}`);
-      const warnings = typeCheckWarnings(policy);
-      if (warnings.length > 0) return refuse(`the apiserver's type check of the admission policy warns: ${warnings.join('; ')}`);
+      const typeCheck = typeCheckOf(policy);
+      if (typeCheck.kind === 'warns') return refuse(`the apiserver's type check of the admission policy warns: ${typeCheck.warnings.join('; ')}`);
+      if (typeCheck.kind === 'notYet') notTypeChecked.push(v.name);
       if (!this.leads(fence)) return DONE;
       const binding = await this.deps.policies.apply(v.admission!.binding).catch((error: unknown) => refusedBy(error));
       if ('refused' in binding) return refuse(`the apiserver refused the admission policy's binding: ${binding.refused}`);
@@ -139,7 +153,31 @@ export class SchemaReconciler {
       return DONE;
     }
     await this.report(schema, { kind: 'ready', message: `serving ${served.map((v) => `${name}@${v.name}`).join(', ') || 'no version'}`, versions: ready }, fence);
-    return DONE;
+    return this.recheckTypes(schema, notTypeChecked, log);
+  }
+
+  /**
+   * Ready does not wait for the apiserver's type check (kube-controller-manager's policy status
+   * controller writes it, after our apply; a cluster without that controller never does, and a schema
+   * must not stay unready there). A policy not yet type-checked is looked at again, at most
+   * TYPE_RECHECKS times per schema generation (doubling from TYPE_RECHECK_MS): a warning that arrives
+   * meanwhile turns the schema Stalled; after the last look the schema stays Ready, not type-checked.
+   */
+  private recheckTypes(schema: ConfigSchema, notTypeChecked: readonly string[], log: Logger): ProcessResult {
+    const { name, generation = 0 } = schema.metadata;
+    const pending = this.typeRechecks.get(name);
+    if (notTypeChecked.length === 0) {
+      this.typeRechecks.delete(name);
+      return DONE;
+    }
+    const done = pending?.generation === generation ? pending.done : 0;
+    if (done >= TYPE_RECHECKS) {
+      if (done === TYPE_RECHECKS) log.info({ versions: notTypeChecked }, 'the admission policy was not type-checked (no ValidatingAdmissionPolicy status controller answered); Ready without it');
+      this.typeRechecks.set(name, { generation, done: TYPE_RECHECKS + 1 });
+      return DONE;
+    }
+    this.typeRechecks.set(name, { generation, done: done + 1 });
+    return { kind: 'requeueAfter', afterMs: TYPE_RECHECK_MS * 2 ** done };
   }
 
   private async finalize(schema: ConfigSchema, users: ReadonlyMap<string, readonly string[]>, fence: Fence, log: Logger): Promise<ProcessResult> {
@@ -210,8 +248,3 @@ function refusedBy(error: unknown): { refused: string } {
   throw error;
 }
 
-/** The apiserver's type-check warnings on a policy (status.typeChecking.expressionWarnings). */
-function typeCheckWarnings(policy: Record<string, unknown>): string[] {
-  const status = policy.status as { typeChecking?: { expressionWarnings?: { fieldRef?: string; warning?: string }[] } } | undefined;
-  return (status?.typeChecking?.expressionWarnings ?? []).map((w) => `${w.fieldRef ?? '?'}: ${w.warning ?? ''}`);
-}

@@ -130,12 +130,19 @@ export class FakeSchemaApi implements SchemaCache, SchemaWriter {
   }
 }
 
-/** The apiserver's admission policies, with scripted refusals and type-check warnings. */
+/**
+ * The apiserver's admission policies, with scripted refusals, and the policy status controller's type
+ * check: each apply's answer carries the policy's generation (moved by a change of its spec) and,
+ * while `typeChecked`, a status observing that generation with the scripted warning, if any.
+ */
 export class FakePolicies implements AdmissionPolicies {
   private readonly log: CallLog;
   private readonly failures: KubeApiError[] = [];
-  /** Type-check warnings the apiserver's copy of a policy carries, by policy name. */
+  private readonly generations = new Map<string, { spec: string; generation: number }>();
+  /** Type-check warnings the status controller writes on a policy, by policy name. */
   readonly warnings = new Map<string, string>();
+  /** Whether the status controller has type-checked what is applied (false: a cluster without it, or before it ran). */
+  typeChecked = true;
   readonly applied = new Map<string, KubeObject>();
   /** Runs once an apply has been answered: what happens while the reconciler awaits it (a deposition). */
   afterApply: (() => void) | undefined;
@@ -155,9 +162,16 @@ export class FakePolicies implements AdmissionPolicies {
     if (failure !== undefined) throw failure;
     this.applied.set(`${object.kind}/${object.metadata.name}`, structuredClone(object));
     this.afterApply?.();
+    const key = `${object.kind}/${object.metadata.name}`;
+    const spec = JSON.stringify(object.spec);
+    const before = this.generations.get(key);
+    const generation = before === undefined ? 1 : before.spec === spec ? before.generation : before.generation + 1;
+    this.generations.set(key, { spec, generation });
+    const answer = { ...structuredClone(object), metadata: { ...object.metadata, generation } };
+    if (object.kind !== 'ValidatingAdmissionPolicy' || !this.typeChecked) return answer;
     const warning = this.warnings.get(object.metadata.name);
-    if (object.kind !== 'ValidatingAdmissionPolicy' || warning === undefined) return structuredClone(object);
-    return { ...structuredClone(object), status: { typeChecking: { expressionWarnings: [{ fieldRef: 'spec.validations[0].expression', warning }] } } };
+    const expressionWarnings = warning === undefined ? [] : [{ fieldRef: 'spec.validations[0].expression', warning }];
+    return { ...answer, status: { observedGeneration: generation, typeChecking: { expressionWarnings } } };
   }
 
   async deleteOtherVersions(name: string, versions: readonly string[]): Promise<void> {

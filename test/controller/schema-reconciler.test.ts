@@ -7,6 +7,7 @@ import { SCHEMA_FINALIZER } from '../../src/api/names.ts';
 import { schemaKey, schemaKeyPrefix } from '../../src/domain/keys.ts';
 import { KubeApiError } from '../../src/kube/errors.ts';
 import { PREFIX } from './fakes.ts';
+import { TYPE_RECHECKS, TYPE_RECHECK_MS } from '../../src/controller/schema-reconciler.ts';
 import { PAYMENTS_V1, REFUSED_BY_ENGINE, SCHEMA_NAME, SchemaScenario, configSchema } from './schema-fakes.ts';
 
 const POLICY = 'cairn.dev.schema.payments.v1';
@@ -65,7 +66,7 @@ describe('a schema refused', () => {
     s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
     await s.reconcile();
     expect(s.calls.summary()).toEqual([`policies.apply ValidatingAdmissionPolicy ${POLICY}`, 'schema.patchStatus Stalled AdmissionPolicyRefused']);
-    expect(s.condition('Stalled')?.message).toBe("v1: the apiserver's type check of the admission policy warns: spec.validations[0].expression: undefined field 'x'");
+    expect(s.condition('Stalled')?.message).toMatch(/^v1: the apiserver's type check of the admission policy warns: spec\.validations\[0\]\.expression \(the check "spec\.data.*"\): undefined field 'x'$/);
     expect(s.etcd.value(V1_KEY)).toBeUndefined();
   });
 
@@ -78,6 +79,57 @@ describe('a schema refused', () => {
     expect(s.condition('Stalled')?.message).toMatch(/^v1: the apiserver refused the admission policy: .*spec\.validations\[0\]\.expression: Invalid value: compilation failed/);
     expect(s.registry.lookup('payments@v1')).toMatchObject({ kind: 'notReady' });
     expect(s.etcd.value(V1_KEY)).toBeUndefined();
+  });
+});
+
+describe("the apiserver's type check of the policy, written later by kube-controller-manager (or never)", () => {
+  it('not type-checked yet: Ready (accepted and bound), and looked at again; a warning found then makes it Stalled naming the expression', async () => {
+    const s = new SchemaScenario();
+    s.policies.typeChecked = false;
+    s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
+    expect(await s.reconcile()).toEqual({ kind: 'requeueAfter', afterMs: TYPE_RECHECK_MS });
+    expect(s.condition('Ready')?.status).toBe('True');
+    s.policies.typeChecked = true;
+    s.policies.warnings.set(POLICY, "undefined field 'x'");
+    expect(await s.reconcile()).toEqual({ kind: 'done' });
+    expect(s.condition('Stalled')).toMatchObject({ status: 'True', reason: 'AdmissionPolicyRefused' });
+    expect(s.condition('Stalled')?.message).toContain("spec.validations[0].expression (the check \"spec.data");
+    expect(s.registry.lookup('payments@v1')).toMatchObject({ kind: 'notReady' });
+  });
+
+  it('type-checked clean on a later look: stays Ready, and is not looked at again', async () => {
+    const s = new SchemaScenario();
+    s.policies.typeChecked = false;
+    s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
+    await s.reconcile();
+    s.policies.typeChecked = true;
+    s.calls.clear();
+    expect(await s.reconcile()).toEqual({ kind: 'done' });
+    expect(s.calls.summary().filter((c) => c.startsWith('schema.patchStatus'))).toEqual([]);
+    expect(s.condition('Ready')?.status).toBe('True');
+  });
+
+  it(`never type-checked (no status controller in the cluster): Ready, looked at ${TYPE_RECHECKS} times with a doubling delay, then left Ready`, async () => {
+    const s = new SchemaScenario();
+    s.policies.typeChecked = false;
+    s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
+    const results = [];
+    for (let i = 0; i <= TYPE_RECHECKS + 1; i++) results.push(await s.reconcile());
+    expect(results).toEqual([
+      ...Array.from({ length: TYPE_RECHECKS }, (_, i) => ({ kind: 'requeueAfter', afterMs: TYPE_RECHECK_MS * 2 ** i })),
+      { kind: 'done' },
+      { kind: 'done' },
+    ]);
+    expect(s.condition('Ready')?.status).toBe('True');
+  });
+
+  it('a new generation of the schema is looked at again: the count is per generation', async () => {
+    const s = new SchemaScenario();
+    s.policies.typeChecked = false;
+    s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
+    for (let i = 0; i <= TYPE_RECHECKS; i++) await s.reconcile();
+    s.api.updateSpec(SCHEMA_NAME, configSchema([{ name: 'v1' }, { name: 'v2' }]).spec);
+    expect(await s.reconcile()).toEqual({ kind: 'requeueAfter', afterMs: TYPE_RECHECK_MS });
   });
 });
 
