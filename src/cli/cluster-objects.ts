@@ -1,13 +1,14 @@
 /**
  * The Cairn objects a command reads from the apiserver: every ConfigSchema, and the ConfigEntries of
  * a namespace (or of all). Objects that do not parse are left out (the CRD's structural schema makes
- * that the apiserver's business, not ours). A failed list is unavailable (exit 3) and names the list.
+ * that the apiserver's business, not ours). A list the apiserver refuses the caller (401, 403) is
+ * denied (exit 5), any other failed list unavailable (exit 3); both name the list.
  */
 import { type ConfigEntry, parseConfigEntry } from '../api/config-entry.ts';
 import { type ConfigSchema, parseConfigSchema } from '../api/config-schema.ts';
 import { API_VERSION, PLURAL, SCHEMA_PLURAL } from '../api/names.ts';
 import type { CliSettings } from './config.ts';
-import { unavailableError } from './exit-codes.ts';
+import { deniedError, unavailableError } from './exit-codes.ts';
 import { KubeAnswerError, type Kube, openKube } from './kube.ts';
 
 async function list<T>(kube: Kube, path: string, what: string, parse: (item: unknown) => T | undefined): Promise<T[]> {
@@ -18,6 +19,7 @@ async function list<T>(kube: Kube, path: string, what: string, parse: (item: unk
       return parsed === undefined ? [] : [parsed];
     });
   } catch (error) {
+    if (error instanceof KubeAnswerError && (error.status === 401 || error.status === 403)) throw deniedError(`listing ${what} was refused (HTTP ${error.status}): ${error.message}`, { cause: error });
     if (error instanceof KubeAnswerError) throw unavailableError(`listing ${what} failed (HTTP ${error.status}): ${error.message}`, { cause: error });
     throw error;
   }

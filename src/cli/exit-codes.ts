@@ -13,6 +13,8 @@ export const EXIT = {
   unavailable: 3,
   /** What was asked for does not exist (a key, a schema, a field of a schema). */
   notFound: 4,
+  /** A part the command needs answered and refused the caller: etcd's credentials or roles, the apiserver's RBAC (fix them; retrying cannot help). */
+  denied: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -34,6 +36,10 @@ export function usageError(message: string, options?: ErrorOptions): CliError {
 
 export function unavailableError(message: string, options?: ErrorOptions): CliError {
   return new CliError(EXIT.unavailable, message, options);
+}
+
+export function deniedError(message: string, options?: ErrorOptions): CliError {
+  return new CliError(EXIT.denied, message, options);
 }
 
 export function notFoundError(message: string, options?: ErrorOptions): CliError {

@@ -45,7 +45,9 @@ Exit codes:
   1  findings: a file invalid, a difference, a failed check, a value that fails its checks
   2  usage: a bad flag, argument or input file; nothing was done
   3  unavailable: the apiserver, etcd or the schema engine did not answer (or an unexpected failure)
-  4  not found: the key, schema or field asked for does not exist`;
+  4  not found: the key, schema or field asked for does not exist
+  5  denied: etcd or the apiserver answered and refused the caller (its credentials, or roles and RBAC
+     that do not allow the read); fix those, retrying cannot help`;
 
 /** Builds the program; `exit` receives the code of whichever action ran. */
 export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {

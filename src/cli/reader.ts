@@ -2,10 +2,11 @@
  * The reader client (`cairn/client`) for the commands that read etcd (get, watch, types), made from
  * the command's settings, and the client's errors turned into the command's exit codes:
  *   NotFound -> 4, SchemaMismatch and IntegrityError (a value that fails its checks) -> 1,
- *   Unavailable and Timeout -> 3; a namespace or key that cannot name an entry -> 2.
+ *   Unavailable and Timeout -> 3, PermissionDenied -> 5; a namespace or key that cannot name an entry -> 2.
  */
 import { readFileSync } from 'node:fs';
 import { createClient, type Client, ReadError } from '../client/index.ts';
+import { toReadError } from '../client/translate.ts';
 import { type CliSettings, requireEtcd } from './config.ts';
 import { CliError, EXIT, type ExitCode, usageError } from './exit-codes.ts';
 
@@ -39,8 +40,18 @@ const EXIT_OF: Record<ReadError['code'], ExitCode> = {
   SchemaMismatch: EXIT.findings,
   IntegrityError: EXIT.findings,
   Unavailable: EXIT.unavailable,
+  PermissionDenied: EXIT.denied,
   Timeout: EXIT.unavailable,
 };
+
+/**
+ * A failure of a command's own etcd reads (diff, doctor) classified as the client classifies one:
+ * PermissionDenied (exit 5) when etcd refused the caller, Unavailable (exit 3) otherwise.
+ */
+export function etcdReadError(error: unknown, endpoints: readonly string[]): CliError {
+  const read = toReadError(error, 'read');
+  return new CliError(EXIT_OF[read.code], `${read.code}: etcd at ${endpoints.join(', ')}: ${read.message}`, { cause: read });
+}
 
 /** A client failure as the command's error (its code in the message: `IntegrityError: ...`). */
 export function asCliError(error: unknown): unknown {

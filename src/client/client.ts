@@ -10,7 +10,7 @@
  * - With `atLeast: R`, the answer comes from a store at revision R or later (read-your-commit), or
  *   TimeoutError after `timeoutMs`. A linearizable read is at the store's latest revision already;
  *   a serializable one may come from a lagging member, and is repeated until that member caught up.
- * Errors: NotFoundError, IntegrityError, SchemaMismatchError, UnavailableError, TimeoutError;
+ * Errors: NotFoundError, IntegrityError, SchemaMismatchError, UnavailableError, PermissionDeniedError, TimeoutError;
  * RangeError for a namespace or key that cannot name an entry.
  */
 import type { Etcd3 } from 'etcd3';
@@ -19,7 +19,7 @@ import { compareRevisions } from '../domain/types.ts';
 import { checkPrefix } from '../domain/keys.ts';
 import { createEtcdClient } from '../etcd/client.ts';
 import { EtcdStore } from '../etcd/store.ts';
-import { NotFoundError, ReadError, TimeoutError } from './errors.ts';
+import { isReadFailure, NotFoundError, ReadError, TimeoutError } from './errors.ts';
 import { checkEntryName, readEntry, readSnapshot } from './read.ts';
 import { SchemaChecks } from './schema-checks.ts';
 import type { Client, ClientOptions, Consistency, Entry, GetOptions, ListOptions, PublishedSchema, Rejected, Snapshot, ValueSchema, Watch, WatchOptions } from './types.ts';
@@ -126,12 +126,12 @@ class ReaderClient implements Client {
     return entry;
   }
 
-  /** The entry, or the ReadError that says why it cannot be served (UnavailableError is thrown, not returned). */
+  /** The entry, or the ReadError that says why it cannot be served (a failed read, isReadFailure, is thrown, not returned). */
   private async verifyOrReject<T>(raw: RawEntry, schema: ValueSchema<T> | undefined): Promise<Entry<T> | ReadError> {
     try {
       return await this.verify(raw, schema, 'linearizable');
     } catch (error) {
-      if (error instanceof ReadError && error.code !== 'Unavailable') return error;
+      if (error instanceof ReadError && !isReadFailure(error)) return error;
       throw error;
     }
   }

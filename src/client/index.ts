@@ -4,7 +4,7 @@
  */
 export { createClient } from './client.ts';
 export type { Change, Client, ClientOptions, Consistency, Entry, GetOptions, ListOptions, PublishedSchema, Rejected, ResyncReason, Snapshot, ValueSchema, Watch, WatchOptions } from './types.ts';
-export { IntegrityError, NotFoundError, ReadError, type ReadErrorCode, SchemaMismatchError, TimeoutError, UnavailableError } from './errors.ts';
+export { IntegrityError, isReadFailure, NotFoundError, PermissionDeniedError, ReadError, type ReadErrorCode, SchemaMismatchError, TimeoutError, UnavailableError } from './errors.ts';
 export { database, featureFlags, rateLimits, serviceEndpoints, type Database, type FeatureFlags, type RateLimits, type ServiceEndpoints } from './embedded.ts';
 export { declaredSchema } from './declared.ts';
 export { conforms, shapeProblems, type ShapeProblem } from './shape.ts';

@@ -2,7 +2,8 @@
  * The client's reads of entries: one key (data and meta in one transaction, so at one revision) and
  * a namespace's keys (both prefixes, paginated, at one revision).
  *
- * Errors: UnavailableError for any failure of etcd (translate.ts).
+ * Errors: UnavailableError for any failure of etcd, PermissionDeniedError when etcd refuses the caller
+ * (translate.ts).
  */
 import type { Etcd3, IRequestOp } from 'etcd3';
 import { checkRelativeKey, dataPrefix, entryKeys, metaPrefix } from '../domain/keys.ts';

@@ -26,7 +26,7 @@ export class SchemaChecks {
     this.prefix = prefix;
   }
 
-  /** The verdict of the schema `id` on `value`. Throws UnavailableError when the schema cannot be read. */
+  /** The verdict of the schema `id` on `value`. Throws UnavailableError or PermissionDeniedError when the schema cannot be read. */
   async verdict(id: string, value: unknown, consistency: Consistency = 'linearizable'): Promise<SchemaVerdict> {
     const embedded = embeddedProblem(id, value);
     if (embedded !== 'unknown') return embedded;

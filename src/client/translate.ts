@@ -1,14 +1,18 @@
 /**
  * The client's boundary: whatever etcd3 or grpc-js threw becomes a ReadError. etcd failures go through
- * the operator's own translation first (etcd/translate-error.ts), so both sides classify alike; every
- * one of them means the read did not happen, which a reader can only retry later: UnavailableError.
+ * the operator's own translation first (etcd/translate-error.ts), so both sides classify alike. Every
+ * one of them means the read did not happen; they differ in what the caller can do about it:
+ * etcd refused the credentials or the roles (EtcdPermissionError) -> PermissionDeniedError, fixed by
+ * whoever manages etcd's users; anything else -> UnavailableError, retried later.
  */
+import { EtcdPermissionError } from '../etcd/errors.ts';
 import { translateEtcdError } from '../etcd/translate-error.ts';
-import { ReadError, UnavailableError } from './errors.ts';
+import { PermissionDeniedError, ReadError, UnavailableError } from './errors.ts';
 
 export function toReadError(error: unknown, action: string): ReadError {
   if (error instanceof ReadError) return error;
   const etcd = translateEtcdError(error, action, 'read');
+  if (etcd instanceof EtcdPermissionError) return new PermissionDeniedError(`${etcd.message} (etcd refused the credentials, or the user's roles do not allow this read)`, { cause: etcd });
   return new UnavailableError(etcd.message, { cause: etcd });
 }
 

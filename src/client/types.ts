@@ -90,7 +90,11 @@ export interface WatchOptions<T> {
    * the current state (reason `initial`), then the changes after it.
    */
   readonly afterRevision?: string;
-  /** Told of each failure the watch recovers from by itself (a reconnect, a retried read); for logs. */
+  /**
+   * Told of each failure the watch retries by itself (a reconnect, a retried read): UnavailableError,
+   * or PermissionDeniedError when etcd refuses the caller (retried too, since roles can be granted
+   * while the watch waits; close the watch here to give up instead).
+   */
   readonly onError?: (error: ReadError) => void;
   /**
    * Most changes waiting for the consumer (default 10,000): past it they are dropped and the consumer

@@ -33,7 +33,7 @@ export interface WatchContext<T> {
   readonly prefix: string;
   readonly namespace: string;
   readonly options: WatchOptions<T>;
-  /** get's checks on one entry; throws UnavailableError only. */
+  /** get's checks on one entry; throws only when the read failed (isReadFailure: UnavailableError, PermissionDeniedError). */
   readonly verify: (raw: RawEntry) => Promise<Entry<T> | ReadError>;
   /** list: the namespace (and prefix) at one revision, checked. */
   readonly snapshot: () => Promise<Snapshot<T>>;

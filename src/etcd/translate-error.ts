@@ -36,6 +36,13 @@ export type CallKind = 'read' | 'write';
 const TOO_LARGE = ['etcdserver: request is too large', 'grpc: received message larger than max', 'grpc: received message after decompression larger than max'];
 
 /**
+ * etcd's refusals of the caller as its messages word them: etcd3 has a class for some, not for a
+ * request without credentials to an etcd with auth enabled ("user name is empty", InvalidArgument),
+ * and a watch etcd cancels carries only this text (a WatchResponse's cancel_reason).
+ */
+const REFUSED_CALLER = ['etcdserver: permission denied', 'etcdserver: authentication failed', 'etcdserver: invalid auth token', 'etcdserver: user name is empty'];
+
+/**
  * Failures that prove the request never reached etcd's raft log: grpc-js had no connection to send
  * it on, or etcd refused it before proposing it.
  */
@@ -80,7 +87,7 @@ export function translateEtcdError(error: unknown, action: string, kind: CallKin
   const options = { cause: error };
   const text = messageOf(error);
 
-  if (isPermissionFailure(error)) return new EtcdPermissionError(message, options);
+  if (isPermissionFailure(error) || REFUSED_CALLER.some((m) => text.includes(m))) return new EtcdPermissionError(message, options);
   if (TOO_LARGE.some((m) => text.includes(m))) return new EtcdRequestTooLargeError(message, options);
   if (isBrokenCircuitError(error)) return new EtcdUnavailableError(`${action}: etcd endpoint failing, circuit open (${text})`, options);
   if (NOT_APPLIED.some((m) => text.includes(m))) return new EtcdUnavailableError(message, options);
@@ -88,6 +95,11 @@ export function translateEtcdError(error: unknown, action: string, kind: CallKin
     return kind === 'write' ? new EtcdOutcomeUnknownError(message, options) : new EtcdUnavailableError(message, options);
   }
   return new EtcdError(message, options);
+}
+
+/** The error for a watch etcd cancelled with `cancelReason`: EtcdPermissionError when it refused the caller. */
+export function cancelledWatchError(message: string, cancelReason: string): EtcdError {
+  return REFUSED_CALLER.some((m) => cancelReason.includes(m)) ? new EtcdPermissionError(message) : new EtcdError(message);
 }
 
 /** Runs one etcd call, translating what it throws. */

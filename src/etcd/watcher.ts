@@ -40,7 +40,7 @@ import { presentKey } from '../domain/key-state.ts';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
 import { REQUIRE_LEADER } from './client.ts';
 import { EtcdError } from './errors.ts';
-import { translateEtcdError } from './translate-error.ts';
+import { cancelledWatchError, translateEtcdError } from './translate-error.ts';
 import { eventsOf, nextRevisionAfter, resyncReasonOf, watchCreateRequest, type ResyncEvent, type ResyncReason, type WatchEvent } from './watch-events.ts';
 
 export interface PrefixWatcherOptions {
@@ -202,7 +202,7 @@ export class PrefixWatcher {
    */
   private cancelled(response: IWatchResponse): void {
     const reason = resyncReasonOf(response);
-    this.report(new EtcdError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`));
+    this.report(cancelledWatchError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`, response.cancel_reason ?? ''));
     if (reason === 'compacted') return void this.resyncAndReopen(reason);
     this.close();
     this.status = 'reconnecting';

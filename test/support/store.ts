@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, Range } from 'etcd3';
 import { EtcdCluster } from '../../tools/controlplane/etcd-cluster.ts';
 import { controlPlane } from './cluster.ts';
 
@@ -57,6 +57,49 @@ export async function startOwnStore(name: string): Promise<{ endpoints: readonly
     stop: async () => {
       await cluster.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * An etcd of the test's own with authentication enabled, as an installation that guards its store
+ * runs it: `root` (every permission), `reader` (a role granting read on `prefix/` only) and `nobody`
+ * (a user with no role). `root` is an etcd client logged in as root, to write what readers read.
+ */
+export async function startAuthStore(name: string, prefix: string): Promise<{ endpoints: readonly string[]; root: Etcd3; users: Record<'root' | 'reader' | 'nobody', Credentials>; stop: () => Promise<void> }> {
+  const store = await startOwnStore(name);
+  const users = {
+    root: { username: 'root', password: 'root-secret' },
+    reader: { username: 'reader', password: 'reader-secret' },
+    nobody: { username: 'nobody', password: 'nobody-secret' },
+  };
+  const setup = new Etcd3({ hosts: [...store.endpoints] });
+  try {
+    await setup.role('root').create();
+    await setup.user('root').create(users.root.password);
+    await setup.user('root').addRole('root');
+    await setup.role('reader').create();
+    await setup.role('reader').grant({ permission: 'Read', range: Range.prefix(`${prefix}/`) });
+    await setup.user('reader').create(users.reader.password);
+    await setup.user('reader').addRole('reader');
+    await setup.user('nobody').create(users.nobody.password);
+    await setup.auth.authEnable();
+  } finally {
+    setup.close();
+  }
+  const root = new Etcd3({ hosts: [...store.endpoints], auth: users.root });
+  return {
+    endpoints: store.endpoints,
+    root,
+    users,
+    stop: async () => {
+      root.close();
+      await store.stop();
     },
   };
 }

@@ -18,10 +18,10 @@ import { lookupSchema } from '../../schemas/index.ts';
 import type { SchemaRegistry } from '../../controller/schema-registry.ts';
 import { listConfigEntries, listConfigSchemas, withKube } from '../cluster-objects.ts';
 import type { CliSettings } from '../config.ts';
-import { etcdConnection } from '../reader.ts';
+import { etcdConnection, etcdReadError } from '../reader.ts';
 import { declaredRegistry } from '../declared-schemas.ts';
 import { loadCliEngine } from '../engine.ts';
-import { EXIT, type ExitCode, unavailableError } from '../exit-codes.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { formatData } from '../output.ts';
 import { compareEntries, type Declared, type DiffItem, type EntryInput, prettyJson, type StoredPair } from './compare.ts';
 import { lineDiff } from './line-diff.ts';
@@ -42,7 +42,7 @@ async function readStore(settings: CliSettings, namespace: string | undefined): 
     const revision = await store.scanPrefix(`${settings.prefix}/data/${scope}`, visit);
     await store.scanPrefix(`${settings.prefix}/meta/${scope}`, visit, revision);
   } catch (error) {
-    throw unavailableError(`etcd at ${connection.endpoints.join(', ')} could not be read: ${(error as Error).message}`, { cause: error });
+    throw etcdReadError(error, connection.endpoints);
   } finally {
     client.close();
   }

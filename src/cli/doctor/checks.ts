@@ -9,6 +9,7 @@ import { createEtcdClient } from '../../etcd/client.ts';
 import { policyName } from '../../schemas/admission/index.ts';
 import { listConfigSchemas } from '../cluster-objects.ts';
 import type { Kube } from '../kube.ts';
+import { toReadError } from '../../client/translate.ts';
 import { etcdConnection } from '../reader.ts';
 import type { CliSettings } from '../config.ts';
 
@@ -130,6 +131,8 @@ export async function checkEtcd(settings: CliSettings): Promise<Check[]> {
     else checks.push(ok('fence', `${settings.prefix}/fence held by ${(JSON.parse(fence) as { holder?: string }).holder ?? '(unknown)'}`));
     return checks;
   } catch (error) {
+    const read = toReadError(error, 'etcd');
+    if (read.code === 'PermissionDenied') return [problem('etcd', read.message, `etcd refused this caller: check --etcd-username and its password, and that the user's roles grant read on ${settings.prefix}/`)];
     return [problem('etcd', reason(error), 'check --etcd-endpoints (CAIRN_ETCD_ENDPOINTS or ETCDCTL_ENDPOINTS) and the TLS flags')];
   } finally {
     client?.close();

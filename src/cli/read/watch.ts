@@ -2,9 +2,11 @@
  * `cairn watch NAMESPACE[/PREFIX]`: the reader client's typed changes as they happen, until Ctrl-C
  * (or SIGTERM), which ends it with exit 0. Table: kubectl's `-w` look, one row per change (a resync
  * prints one row per value it holds). `-o json`: one JSON object per line; `-o yaml`: one document
- * per change. Exit 3 when etcd cannot be reached at all.
+ * per change. etcd out of reach is retried (the client's watch reconnects) until Ctrl-C; etcd refusing
+ * the caller ends the watch with exit 5 (PermissionDenied): for a person at a terminal, waiting for a
+ * role to be granted is not an answer.
  */
-import type { Change } from '../../client/index.ts';
+import type { Change, ReadError, Watch } from '../../client/index.ts';
 import type { CliSettings } from '../config.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 import { formatData, oneLine } from '../output.ts';
@@ -45,9 +47,15 @@ function changeData(change: Change): unknown {
 export async function runWatch(target: string, flags: { afterRevision?: string }, settings: CliSettings, write: (text: string) => void): Promise<ExitCode> {
   const { namespace, key: prefix } = parseEntryName(target, false);
   const client = openReader(settings);
-  let watch;
+  let refused: ReadError | undefined;
+  let watch: Watch<unknown>;
+  const onError = (error: ReadError): void => {
+    if (error.code !== 'PermissionDenied' || refused !== undefined) return;
+    refused = error;
+    void watch.close();
+  };
   try {
-    watch = client.watch(namespace, { ...(prefix === '' ? {} : { prefix }), ...(flags.afterRevision === undefined ? {} : { afterRevision: flags.afterRevision }) });
+    watch = client.watch(namespace, { onError, ...(prefix === '' ? {} : { prefix }), ...(flags.afterRevision === undefined ? {} : { afterRevision: flags.afterRevision }) });
   } catch (error) {
     await client.close();
     throw asCliError(error);
@@ -62,6 +70,7 @@ export async function runWatch(target: string, flags: { afterRevision?: string }
       else if (settings.output === 'yaml') write(`---\n${formatData('yaml', changeData(change))}`);
       else write(changeRows(change).map((row) => `${formatRow(row)}\n`).join(''));
     }
+    if (refused !== undefined) throw refused;
     return EXIT.ok;
   } catch (error) {
     throw asCliError(error);

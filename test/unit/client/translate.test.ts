@@ -1,6 +1,6 @@
-import { GRPCUnavailableError } from 'etcd3';
+import { EtcdAuthenticationFailedError, EtcdPermissionDeniedError, GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
 import { describe, expect, it } from 'vitest';
-import { IntegrityError, ReadError, UnavailableError } from '../../../src/client/errors.ts';
+import { IntegrityError, isReadFailure, PermissionDeniedError, ReadError, UnavailableError } from '../../../src/client/errors.ts';
 import { isCompacted, isFutureRevision, toReadError } from '../../../src/client/translate.ts';
 
 describe('toReadError', () => {
@@ -33,5 +33,19 @@ describe('revision refusals, found anywhere in the cause chain', () => {
   ])('%s', (message, compacted, future) => {
     expect(isCompacted(wrapped(message))).toBe(compacted);
     expect(isFutureRevision(wrapped(message))).toBe(future);
+  });
+});
+
+describe('toReadError: a refusal of the caller is told apart from an etcd that is not there', () => {
+  it.each([
+    ['no read permission on the key', new EtcdPermissionDeniedError('7 PERMISSION_DENIED: etcdserver: permission denied')],
+    ['a wrong password', new EtcdAuthenticationFailedError('3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password')],
+    ['no credentials for an etcd with auth enabled', new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: user name is empty')],
+  ])('%s: PermissionDeniedError', (_name, original) => {
+    const error = toReadError(original, 'read /cairn/data/shop/x');
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    expect(error.code).toBe('PermissionDenied');
+    expect(isReadFailure(error)).toBe(true);
+    expect(error.message).toContain(`read /cairn/data/shop/x: ${original.message}`);
   });
 });

@@ -31,6 +31,7 @@ const cases: [string, Error, CallKind, typeof EtcdError][] = [
   ['grpc-go\'s message limit', new Error('8 RESOURCE_EXHAUSTED: grpc: received message larger than max (3000000 vs. 2097152)'), 'write', EtcdRequestTooLargeError],
   ['permission denied', new EtcdPermissionDeniedError('7 PERMISSION_DENIED: etcdserver: permission denied'), 'read', EtcdPermissionError],
   ['unauthenticated', new GRPCUnauthenticatedError('16 UNAUTHENTICATED: bad token'), 'write', EtcdPermissionError],
+  ['no credentials for an etcd with auth enabled (no etcd3 class for it)', new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: user name is empty'), 'read', EtcdPermissionError],
   ['any other etcd refusal', new LibEtcdError('etcdserver: too many operations in txn request'), 'write', EtcdError],
   ['a raw grpc error that escaped the cast (code 14)', Object.assign(new Error('14 UNAVAILABLE: x'), { code: 14 }), 'read', EtcdUnavailableError],
 ];

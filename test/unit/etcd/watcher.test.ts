@@ -28,7 +28,7 @@ class FakeStream extends EventEmitter {
 }
 
 /** A watcher on fake streams and a fake full read; backoff 1 s doubling (ceiling x 0.75 with Math.random 0.5). */
-function harness(onProgress?: () => void): { watcher: PrefixWatcher; streams: FakeStream[]; reads: () => number } {
+function harness(onProgress?: () => void, onError: (error: Error) => void = () => undefined): { watcher: PrefixWatcher; streams: FakeStream[]; reads: () => number } {
   const streams: FakeStream[] = [];
   let reads = 0;
   const client = {
@@ -46,7 +46,7 @@ function harness(onProgress?: () => void): { watcher: PrefixWatcher; streams: Fa
       return Promise.resolve('10');
     },
   };
-  const watcher = new PrefixWatcher({ client, store, prefix: '/p/', startRevision: '5', onEvent: () => undefined, onResync: () => undefined, onError: () => undefined, onProgress, backoff: { initialMs: 1_000, maxMs: 60_000 } });
+  const watcher = new PrefixWatcher({ client, store, prefix: '/p/', startRevision: '5', onEvent: () => undefined, onResync: () => undefined, onError, onProgress, backoff: { initialMs: 1_000, maxMs: 60_000 } });
   return { watcher, streams, reads: () => reads };
 }
 
@@ -59,8 +59,8 @@ async function expectRead(n: number, ms: number, reads: () => number): Promise<v
 }
 
 /** A started watcher whose first watch etcd has just created. */
-async function created(): Promise<ReturnType<typeof harness>> {
-  const h = harness();
+async function created(onError?: (error: Error) => void): Promise<ReturnType<typeof harness>> {
+  const h = harness(undefined, onError);
   h.watcher.start();
   await vi.advanceTimersByTimeAsync(0);
   expect(h.streams).toHaveLength(1);
@@ -96,6 +96,20 @@ describe('PrefixWatcher: a watch etcd creates and then cancels (not for compacti
     streams[1]?.answer(REFUSED);
     await expectRead(2, 750, reads); // 1.5 s without the reset
     await watcher.stop();
+  });
+
+  it('reports a cancel that refuses the caller as EtcdPermissionError, any other cancel as a plain EtcdError', async () => {
+    const errors: Error[] = [];
+    const { watcher, streams } = await created((error) => errors.push(error));
+    streams[0]?.answer(REFUSED);
+    await vi.advanceTimersByTimeAsync(750);
+    streams[1]?.answer({ created: true });
+    streams[1]?.answer({ canceled: true, cancel_reason: 'etcdserver: too many requests' });
+    await watcher.stop();
+    expect(errors.map((e) => [e.constructor.name, e.message])).toEqual([
+      ['EtcdPermissionError', 'watch /p/ cancelled by etcd (canceled) at revision 5: etcdserver: permission denied'],
+      ['EtcdError', 'watch /p/ cancelled by etcd (canceled) at revision 11: etcdserver: too many requests'],
+    ]);
   });
 
   it('reads at once when the watch was cancelled because history was compacted', async () => {
