@@ -20,6 +20,8 @@
  *   which may repeat at once) is read again and re-opened after the same backoff; a compacted one
  *   at once. The backoff is reset only by a response that shows the watch works (events or a
  *   progress notification), not by `created`: etcd may create a watch and cancel it straight away.
+ * - `onError` may call `stop()` (a reader giving up on a refusal): a stopped watcher reads and
+ *   watches nothing again.
  * Assumptions: handlers are cheap (enqueue work); `onEvent`'s promise is not awaited.
  *
  * Traps of etcd3 1.1.2 (node_modules/etcd3/lib/watch.js), why this watcher runs its own stream
@@ -191,6 +193,7 @@ export class PrefixWatcher {
   /** The stream failed (etcd down, no leader, connection reset): re-open from `next` with backoff. */
   private failed(error: unknown): void {
     this.report(translateEtcdError(error, `watch ${this.options.prefix}`, 'read'));
+    if (this.status === 'stopped') return; // onError stopped the watcher: nothing to re-open
     this.close();
     this.status = 'reconnecting';
     this.retryTimer = setTimeout(() => void this.open(), this.backoff.next());
@@ -203,6 +206,7 @@ export class PrefixWatcher {
   private cancelled(response: IWatchResponse): void {
     const reason = resyncReasonOf(response);
     this.report(cancelledWatchError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`, response.cancel_reason ?? ''));
+    if (this.status === 'stopped') return; // onError stopped the watcher
     if (reason === 'compacted') return void this.resyncAndReopen(reason);
     this.close();
     this.status = 'reconnecting';
@@ -233,6 +237,7 @@ export class PrefixWatcher {
         return;
       } catch (error) {
         this.report(error);
+        if (this.status !== 'resyncing') return; // onError stopped the watcher
         await new Promise((resolve) => (this.retryTimer = setTimeout(resolve, this.backoff.next())));
       }
     }

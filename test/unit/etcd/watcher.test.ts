@@ -112,6 +112,15 @@ describe('PrefixWatcher: a watch etcd creates and then cancels (not for compacti
     ]);
   });
 
+  it('stays stopped when its onError stops it (a reader giving up on a refusal): no read, no watch again', async () => {
+    const stopping: { watcher?: PrefixWatcher } = {};
+    const h = await created(() => void stopping.watcher?.stop());
+    stopping.watcher = h.watcher;
+    h.streams[0]?.answer(REFUSED);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([h.streams.length, h.reads(), h.watcher.state]).toEqual([1, 0, 'stopped']);
+  });
+
   it('reads at once when the watch was cancelled because history was compacted', async () => {
     const { watcher, streams, reads } = await created();
     streams[0]?.answer({ canceled: true, compact_revision: '8', cancel_reason: 'mvcc: required revision has been compacted' });
