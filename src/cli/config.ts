@@ -26,6 +26,7 @@ export type Output = (typeof OUTPUTS)[number];
 export interface GlobalFlags {
   readonly output?: string;
   readonly kubeconfig?: string;
+  readonly context?: string;
   readonly etcdEndpoints?: string;
   readonly etcdCaFile?: string;
   readonly etcdCertFile?: string;
@@ -50,6 +51,8 @@ export interface CliSettings {
   readonly output: Output;
   /** A kubeconfig path; undefined: client-node's default ($KUBECONFIG was already read, so ~/.kube/config or in-cluster). */
   readonly kubeconfig: string | undefined;
+  /** The kubeconfig context to use (`--context`, as kubectl names it); undefined: its current-context. */
+  readonly context: string | undefined;
   /** Undefined when no endpoint was configured anywhere (commands that need etcd say so). */
   readonly etcd: EtcdSettings | undefined;
   readonly prefix: string;
@@ -148,7 +151,7 @@ export function resolveSettings(flags: GlobalFlags, env: NodeJS.ProcessEnv, cwd:
   const schemaEngineFile = pick(flags.schemaEngineFile, 'CAIRN_SCHEMA_ENGINE_FILE');
   const maxDataBytes = Number(env.CAIRN_MAX_DATA_BYTES ?? DEFAULT_MAX_DATA_BYTES);
   const operatorUrl = pick(undefined, 'CAIRN_OPERATOR_URL');
-  return { output: output as Output, kubeconfig, etcd, prefix, schemaEngineFile, maxDataBytes, operatorUrl, devEnvFile: usedDev ? devEnvFile : undefined };
+  return { output: output as Output, kubeconfig, context: flags.context, etcd, prefix, schemaEngineFile, maxDataBytes, operatorUrl, devEnvFile: usedDev ? devEnvFile : undefined };
 }
 
 /** The etcd settings, or a usage error saying every way to give them. */

@@ -43,6 +43,12 @@ export function openKube(settings: CliSettings): Kube {
   } catch (error) {
     throw usageError(`the kubeconfig ${settings.kubeconfig ?? '(default)'} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }
+  if (settings.context !== undefined) {
+    if (config.getContextObject(settings.context) === null) {
+      throw usageError(`--context ${settings.context}: no such context in the kubeconfig ${settings.kubeconfig ?? '(default)'} (it has: ${config.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    }
+    config.setCurrentContext(settings.context);
+  }
   const server = config.getCurrentCluster()?.server;
   if (server === undefined) throw usageError('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run `npm run dev` here');
   const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {

@@ -27,6 +27,7 @@ function globalOptions(program: Command): Command {
   return program
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUTS).default('table'))
     .option('--kubeconfig <path>', 'kubeconfig file ($KUBECONFIG)')
+    .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs ($CAIRN_ETCD_ENDPOINTS, $ETCDCTL_ENDPOINTS)')
     .option('--etcd-ca-file <path>', 'CA bundle for etcd TLS ($CAIRN_ETCD_CA_FILE, $ETCDCTL_CACERT)')
     .option('--etcd-cert-file <path>', 'client certificate for etcd mTLS ($CAIRN_ETCD_CERT_FILE, $ETCDCTL_CERT)')

@@ -25,7 +25,7 @@ export function formatChecks(checks: readonly Check[]): string {
 
 export async function runDoctor(flags: DoctorFlags, settings: CliSettings, write: (text: string) => void): Promise<ExitCode> {
   const checks: Check[] = [];
-  checks.push({ name: 'settings', verdict: 'ok', found: `kubeconfig ${settings.kubeconfig ?? '(default)'}; etcd ${settings.etcd?.endpoints.join(',') ?? '(none)'}; prefix ${settings.prefix}${settings.devEnvFile === undefined ? '' : `; from ${settings.devEnvFile}`}` });
+  checks.push({ name: 'settings', verdict: 'ok', found: `kubeconfig ${settings.kubeconfig ?? '(default)'}${settings.context === undefined ? '' : ` (context ${settings.context})`}; etcd ${settings.etcd?.endpoints.join(',') ?? '(none)'}; prefix ${settings.prefix}${settings.devEnvFile === undefined ? '' : `; from ${settings.devEnvFile}`}` });
   let kube;
   try {
     kube = openKube(settings);

@@ -39,6 +39,8 @@ export type DocumentStatus = 'valid' | 'invalid' | 'skipped';
 export interface DocumentResult {
   readonly file: string;
   readonly index: number;
+  /** Where the object sits in a list document (`items[2]`); absent for a document of its own. */
+  readonly item?: string;
   readonly line: number;
   readonly kind: string;
   readonly name: string;
@@ -65,6 +67,11 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function fieldOf(message: string): string {
   const head = message.split(': ')[0] ?? '';
   return /^[A-Za-z_][\w.[\]"\-/@ ()]*$/.test(head) && !head.includes(' ') ? head : '';
+}
+
+/** Where a document's result points: its file, its position there (and in its list), its line. */
+function where(document: LoadedDocument): Pick<DocumentResult, 'file' | 'index' | 'item' | 'line'> {
+  return { file: document.file, index: document.index, ...(document.item === undefined ? {} : { item: document.item }), line: document.line };
 }
 
 function finding(document: LoadedDocument, message: string, field = fieldOf(message)): Finding {
@@ -121,7 +128,7 @@ export function checkDocuments(documents: readonly LoadedDocument[], options: Ch
     const object = document.object;
     if (!isObject(object) || object.kind !== SCHEMA_KIND) continue;
     const { name } = metadataOf(object);
-    const base = { file: document.file, index: document.index, line: document.line, kind: SCHEMA_KIND, name };
+    const base = { ...where(document), kind: SCHEMA_KIND, name };
     const problems = [...apiVersionProblems(document, object), ...nameProblems(document, name), ...schemaShapeProblems(document, object)];
     const earlier = declared.get(name)?.document;
     if (earlier !== undefined) problems.push(finding(document, `metadata.name: ConfigSchema ${name} is also declared at ${earlier.file}:${earlier.line}`));
@@ -157,12 +164,12 @@ export function checkDocuments(documents: readonly LoadedDocument[], options: Ch
     if (done !== undefined) return done;
     const object = document.object;
     if (document.syntaxErrors.length > 0) {
-      return { file: document.file, index: document.index, line: document.line, kind: '', name: '', status: 'invalid', problems: document.syntaxErrors.map((m) => ({ field: '', message: `YAML: ${m}`, line: Number(/^line (\d+)/.exec(m)?.[1] ?? document.line) })), warnings: [] };
+      return { ...where(document), kind: '', name: '', status: 'invalid', problems: document.syntaxErrors.map((m) => ({ field: '', message: `YAML: ${m}`, line: Number(/^line (\d+)/.exec(m)?.[1] ?? document.line) })), warnings: [] };
     }
     if (isObject(object) && object.kind === BUNDLE_KIND) return checkBundle(document, object, registry, options, claimed);
     if (!isObject(object) || object.kind !== KIND) {
       const kind = isObject(object) && typeof object.kind === 'string' ? object.kind : '(not an object)';
-      return { file: document.file, index: document.index, line: document.line, kind, name: isObject(object) ? metadataOf(object).name : '', status: 'skipped', problems: [], warnings: [] };
+      return { ...where(document), kind, name: isObject(object) ? metadataOf(object).name : '', status: 'skipped', problems: [], warnings: [] };
     }
     return checkEntry(document, object, registry, options, claimed);
   });
@@ -172,7 +179,7 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
   const meta = metadataOf(object);
   const rawSpec = isObject(object.spec) ? object.spec : undefined;
   const schemaId = typeof rawSpec?.schema === 'string' ? rawSpec.schema : undefined;
-  const base = { file: document.file, index: document.index, line: document.line, kind: KIND, ...meta, ...(schemaId === undefined ? {} : { schema: schemaId }) };
+  const base = { ...where(document), kind: KIND, ...meta, ...(schemaId === undefined ? {} : { schema: schemaId }) };
   const problems = [...apiVersionProblems(document, object), ...nameProblems(document, meta.name)];
   const warnings: Finding[] = [];
   const spec = ConfigEntrySpecSchema.safeParse(object.spec ?? null);
@@ -209,5 +216,5 @@ function checkBundle(document: LoadedDocument, object: Obj, registry: SchemaRegi
     if (owner !== undefined) problems.push(finding(document, `spec.members: the key ${key} is also claimed at ${owner.file}:${owner.line} (one owner per key)`, 'spec.members'));
     else claimed.set(claim, document);
   }
-  return { file: document.file, index: document.index, line: document.line, kind: BUNDLE_KIND, ...meta, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings: [] };
+  return { ...where(document), kind: BUNDLE_KIND, ...meta, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings: [] };
 }

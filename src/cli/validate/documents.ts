@@ -2,6 +2,8 @@
  * Manifests as documents: YAML (multi-document, YAML 1.1 as kubectl reads it, so `on`/`off` are
  * booleans there too) or JSON, with where each document starts and a way to find the line of a field
  * named the way messages name it (`spec.data.routes[2].burst`, `data.flags["new-checkout"]`).
+ * A list (`kind: List` as `kubectl get -o yaml` writes it, or any `<Kind>List` with `items`) is
+ * taken as `kubectl apply -f` takes it: each item is an object of its own (lists in lists too).
  *
  * Pure: text in, documents out (files.ts reads the files).
  */
@@ -11,6 +13,8 @@ export interface LoadedDocument {
   readonly file: string;
   /** 1-based position of the document in its file. */
   readonly index: number;
+  /** Where the object sits in a list document (`items[2]`, `items[0].items[1]`); absent for a document of its own. */
+  readonly item?: string;
   /** 1-based line where the document's content starts. */
   readonly line: number;
   /** The document as plain data; undefined when it did not parse (see syntaxErrors) or is empty. */
@@ -43,10 +47,11 @@ function nodeLine(node: Node | null | undefined, counter: LineCounter): number |
   return offset === undefined ? undefined : counter.linePos(offset).line;
 }
 
-function locate(root: unknown, field: string, counter: LineCounter, fallback: number): number {
+/** The line of the node at `path` under `root`, or of its nearest ancestor present. */
+function locate(root: unknown, path: readonly (string | number)[], counter: LineCounter, fallback: number): number {
   let node = root as Node | null | undefined;
   let line = nodeLine(node, counter) ?? fallback;
-  for (const segment of fieldSegments(field)) {
+  for (const segment of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
       if (pair === undefined) break;
@@ -64,7 +69,16 @@ function locate(root: unknown, field: string, counter: LineCounter, fallback: nu
   return line;
 }
 
-/** Every document of `text` (empty documents are left out: they are not objects). */
+type Obj = Record<string, unknown>;
+
+/** A list as kubectl takes one: a kind ending in `List` (`List` itself included) with an `items` array. */
+function isList(object: unknown): object is Obj & { items: unknown[] } {
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return false;
+  const { kind, items } = object as Obj;
+  return typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items);
+}
+
+/** Every document of `text` (empty documents are left out: they are not objects), list items as documents. */
 export function parseDocuments(file: string, text: string): LoadedDocument[] {
   const counter = new LineCounter();
   const documents = parseAllDocuments(text, { version: '1.1', lineCounter: counter, prettyErrors: false, uniqueKeys: true });
@@ -75,7 +89,13 @@ export function parseDocuments(file: string, text: string): LoadedDocument[] {
     const errors = document.errors.map((e) => `line ${counter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
     const object = errors.length === 0 ? (document.toJS({ maxAliasCount: 100 }) as unknown) : undefined;
     if (errors.length === 0 && (object === null || object === undefined)) return;
-    loaded.push({ file, index: i + 1, line: start, object, syntaxErrors: errors, lineOf: (field) => locate(document.contents, field, counter, start) });
+    const lineAt = (path: readonly (string | number)[]): number => locate(document.contents, path, counter, start);
+    const add = (value: unknown, path: readonly (string | number)[]): void => {
+      if (isList(value)) return value.items.forEach((item, n) => add(item, [...path, 'items', n]));
+      const item = path.length === 0 ? {} : { item: path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').slice(1) };
+      loaded.push({ file, index: i + 1, ...item, line: lineAt(path), object: value, syntaxErrors: errors, lineOf: (field) => lineAt([...path, ...fieldSegments(field)]) });
+    };
+    add(object, []);
   });
   return loaded;
 }

@@ -128,4 +128,60 @@ describe('cairn validate', () => {
     expect(run.code).toBe(3);
     expect(run.stderr).toBe('cairn: the apiserver at https://127.0.0.1:1 did not answer: ECONNREFUSED\n');
   });
+
+  it('judges each item of a List as kubectl prints one (`kubectl get configentries -o yaml`), naming the item and the line', async () => {
+    // A namespace the finalizer policy leaves out: its entries are deleted with it, no operator needed.
+    const namespace = uniqueName('cli-list');
+    const manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'cairn.dev/admission-finalizer': 'disabled' } } };
+    expect(apply(manifest).stderr).toBe('');
+    try {
+      const db = { host: 'h', database: 'd', user: 'u' };
+      for (const [name, port] of [['list-a', 1111], ['list-b', 2222]] as const) {
+        expect(apply({ ...(entry(name, 'database@v1', { ...db, port }) as object), metadata: { name, namespace } }).stderr).toBe('');
+      }
+      const printed = kubectl(['get', 'configentries', '-n', namespace, '-o', 'yaml']);
+      expect([printed.ok, printed.stderr]).toEqual([true, '']);
+      expect(parse(printed.stdout)).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+      const list = join(dir, 'list.yaml');
+      writeFileSync(list, printed.stdout);
+      const run = await runCairn(['validate', '-f', list, '-o', 'json'], { env: clusterEnv() });
+      expect([run.code, run.stderr]).toEqual([0, '']);
+      type Report = { summary: unknown; documents: { item?: string; name: string; status: string; problems: { field: string; line: number }[] }[] };
+      expect((JSON.parse(run.stdout) as Report).documents.map((d) => [d.item, d.name, d.status])).toEqual([['items[0]', 'list-a', 'valid'], ['items[1]', 'list-b', 'valid']]);
+
+      const broken = printed.stdout.replace('port: 2222', 'port: "2222"');
+      writeFileSync(list, broken);
+      const invalid = await runCairn(['validate', '-f', list, '-o', 'json'], { env: clusterEnv() });
+      expect(invalid.code).toBe(1);
+      const report = JSON.parse(invalid.stdout) as Report;
+      expect(report.summary).toEqual({ files: 1, documents: 2, valid: 1, invalid: 1, skipped: 0 });
+      expect(report.documents[1]?.problems.map((p) => [p.field, p.line])).toContainEqual(['spec.data.port', broken.split('\n').findIndex((l) => l.includes('port: "2222"')) + 1]);
+    } finally {
+      kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    }
+  });
+
+  it('--context picks the kubeconfig context --cluster reads, as kubectl\'s does; an unknown one is a usage error (exit 2)', async () => {
+    expect(apply(configSchema(schemaName, [{ name: 'v1', openAPIV3Schema: PAYMENTS }])).stderr).toBe('');
+    const config = parse(readFileSync(controlPlane().kubeconfig, 'utf8')) as { 'current-context': string; clusters: { name: string; cluster: { server: string } }[]; contexts: { name: string; context: { cluster: string; user: string } }[] };
+    const live = config['current-context'];
+    const user = config.contexts.find((c) => c.name === live)?.context.user ?? '';
+    config.clusters.push({ name: 'dead', cluster: { server: 'https://127.0.0.1:1' } });
+    config.contexts.push({ name: 'dead', context: { cluster: 'dead', user } });
+    config['current-context'] = 'dead';
+    const kubeconfig = join(dir, 'two-contexts');
+    writeFileSync(kubeconfig, stringify(config));
+    const file = join(dir, 'context.yaml');
+    writeFileSync(file, stringify(entry('ok', `${schemaName}@v1`, { currency: 'EUR' })));
+    const env = { ...clusterEnv(), KUBECONFIG: kubeconfig };
+
+    const current = await runCairn(['validate', '--cluster', '-f', file], { env });
+    expect([current.code, current.stderr]).toEqual([3, 'cairn: the apiserver at https://127.0.0.1:1 did not answer: ECONNREFUSED\n']);
+    const picked = await runCairn(['validate', '--cluster', '--context', live, '-f', file, '-o', 'json'], { env });
+    expect([picked.code, picked.stderr]).toEqual([0, '']);
+    expect((JSON.parse(picked.stdout) as { documents: { status: string }[] }).documents.map((d) => d.status)).toEqual(['valid']);
+    const unknown = await runCairn(['validate', '--cluster', '--context', 'nope', '-f', file], { env });
+    expect([unknown.code, unknown.stdout]).toEqual([2, '']);
+    expect(unknown.stderr).toBe(`cairn: --context nope: no such context in the kubeconfig ${kubeconfig} (it has: ${live}, dead)\n`);
+  });
 });

@@ -71,3 +71,52 @@ describe('documents of a file', () => {
     expect(broken?.syntaxErrors[0]).toMatch(/^line \d+: /);
   });
 });
+
+// As `kubectl get configentries -o yaml` prints them: a v1 List; and a typed list holding a list.
+const LIST = `apiVersion: v1
+kind: List
+metadata:
+  resourceVersion: ""
+items:
+- apiVersion: cairn.dev/v1alpha1
+  kind: ConfigEntry
+  metadata:
+    name: a
+  spec:
+    schema: database@v1
+    data:
+      port: 1
+- apiVersion: cairn.dev/v1alpha1
+  kind: ConfigEntryList
+  items:
+  - kind: ConfigEntry
+    metadata:
+      name: b
+    spec:
+      data:
+        port: 2
+---
+kind: ConfigEntry
+metadata: { name: c }
+`;
+
+describe('list documents, taken as kubectl apply -f takes them', () => {
+  const documents = parseDocuments('list.yaml', LIST);
+
+  it('are their items, each an object of its own named by its place in the list (lists in lists too)', () => {
+    expect(documents.map((d) => [d.index, d.item, d.line, (d.object as { metadata: { name: string } }).metadata.name])).toEqual([
+      [1, 'items[0]', 6, 'a'],
+      [1, 'items[1].items[0]', 17, 'b'],
+      [2, undefined, 24, 'c'],
+    ]);
+  });
+
+  it('find a field inside their item', () => {
+    expect([documents[0]?.lineOf('spec.data.port'), documents[1]?.lineOf('data.port'), documents[1]?.lineOf('spec.data.missing')]).toEqual([13, 22, 21]);
+  });
+
+  it('with no items hold no object; a kind ending in List without items is an object', () => {
+    expect(parseDocuments('e.yaml', 'apiVersion: v1\nkind: List\nitems: []\n')).toEqual([]);
+    expect(parseDocuments('w.yaml', 'kind: WaitList\nspec: {}\n').map((d) => d.item)).toEqual([undefined]);
+  });
+});
