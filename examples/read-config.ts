@@ -4,8 +4,11 @@
  *
  *   npm run dev                                   # in one shell: the control plane, operator, samples
  *   source .cairn/dev/env                         # in another: ETCDCTL_ENDPOINTS points at the store
- *   node examples/read-config.ts                  # cairn-demo/checkout/db, typed as database@v1
- *   node examples/read-config.ts cairn-demo checkout/db --watch
+ *   node --conditions=cairn-source examples/read-config.ts      # cairn-demo/checkout/db, typed as database@v1
+ *   node --conditions=cairn-source examples/read-config.ts cairn-demo checkout/db --watch
+ *
+ * `--conditions=cairn-source` resolves `cairn/client` to this repository's src/ (package.json exports);
+ * an application that installed the package runs with plain `node` and gets the compiled dist/.
  *
  * Settings: ETCDCTL_ENDPOINTS (comma-separated), CAIRN_PREFIX (the operator's --prefix, default /cairn).
  */

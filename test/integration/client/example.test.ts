@@ -1,6 +1,8 @@
 /**
- * The README's runnable example (examples/read-config.ts) run as a user runs it, through the package's
- * `cairn/client` export, against an etcd of its own holding one committed value.
+ * The README's runnable example (examples/read-config.ts) run as the README runs it in the repository,
+ * through the package's `cairn/client` export with its in-repository condition (`cairn-source`: the
+ * sources), against an etcd of its own holding one committed value. The export an application gets
+ * from the installed package (the build) is test/integration/package/installed-package.test.ts's.
  */
 import { spawnSync } from 'node:child_process';
 import { Etcd3 } from 'etcd3';
@@ -22,7 +24,7 @@ afterAll(async () => {
 });
 
 function runExample(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['examples/read-config.ts', ...args], {
+  const result = spawnSync(process.execPath, ['--conditions=cairn-source', 'examples/read-config.ts', ...args], {
     env: { ...process.env, ETCDCTL_ENDPOINTS: store.endpoints.join(','), CAIRN_PREFIX: '/cairn' },
     encoding: 'utf8',
     timeout: 60_000,
