@@ -19,17 +19,26 @@
  *  3. no value of an invalid generation ever appears;
  *  4. once settled: every entry is Ready at its last generation with etcd holding exactly that value
  *     (or Stalled for an invalid generation or a key another entry owns), deleted entries are gone
- *     and left no keys, no key is left without an owner, no process leaked.
+ *     and left no keys, no key is left without an owner, no process leaked;
+ *  5. a ConfigBundle's generation is one transaction that readers see whole: after every revision,
+ *     in etcd's log and in what the live reader observed, the keys whose meta names a bundle are
+ *     exactly one generation's members, all with one meta mod_revision.
+ *
+ * Rules 1 to 4 hold for bundles as for entries, member by member (bundle-store-rules.ts and
+ * bundle-status-rules.ts say how each reads there); no key ever has two owners, whatever their kinds.
  *
  * Guarantees: pure and deterministic (same history, same verdict); never throws on a malformed
  * history, which is itself reported as violations.
  */
+import { bundleKeysOf, checkBundleChanges, checkWhole, type Report, type Rule } from './bundle-store-rules.ts';
+import { BundleReadyRule, checkSettledBundles } from './bundle-status-rules.ts';
 import { hashOf } from './expected.ts';
 import type { EtcdChange, FinalEntry, History, StatusSeen } from './history.ts';
 import { HistoryIndex, type MetaRecord, parseMeta, short } from './history-index.ts';
+import { StoreReplay } from './store-replay.ts';
 
 export interface Violation {
-  readonly rule: 1 | 2 | 3 | 4;
+  readonly rule: Rule;
   readonly key: string;
   readonly message: string;
   /** The key's history that breaks the rule: generations, etcd changes and statuses, oldest first. */
@@ -44,43 +53,92 @@ export interface Verdict {
 export function check(history: History): Verdict {
   const index = new HistoryIndex(history);
   const violations: Violation[] = [];
-  const report = (rule: Violation['rule'], key: string, message: string): void => {
+  const report: Report = (rule, key, message) => {
     violations.push({ rule, key, message, history: index.story(key) });
   };
   const checkedStore = checkStore(index, report);
+  const checkedReader = checkReader(index, report);
   const checkedStatuses = checkStatuses(index, report);
   const checkedClaims = checkClaims(index, report);
   const checkedFinal = checkFinal(index, report);
-  const operations = history.generations.length + history.deletions.length + checkedStore + checkedStatuses + checkedClaims + checkedFinal;
+  const written = history.generations.length + history.bundleGenerations.length + history.deletions.length;
+  const operations = written + checkedStore + checkedReader + checkedStatuses + checkedClaims + checkedFinal;
   return { operations, violations };
 }
 
-type Report = (rule: Violation['rule'], key: string, message: string) => void;
-
-/** Rules 2 and 3 over etcd's change log, revision by revision. Returns the changes checked. */
+/**
+ * Rules 2 and 3 over etcd's change log, revision by revision (entries' keys here, bundles' in
+ * bundle-store-rules.ts), rule 1 of bundles at the revision their Ready names, and rule 5 after each
+ * revision that touched a bundle. Returns the changes and bundle states checked.
+ */
 function checkStore(index: HistoryIndex, report: Report): number {
-  const owners = new Map<string, MetaRecord>();
+  const state = new StoreReplay(index.metaRoot);
+  const ready = new BundleReadyRule(index, report);
   const drift = new Set(index.history.driftEdits.map((d) => `${d.key}@${d.revision}`));
   let checked = 0;
   for (const [revision, changes] of [...index.revisions].sort((a, b) => a[0] - b[0])) {
+    const bundleKeys = bundleKeysOf(index, changes, state);
+    const touched = checkBundleChanges(index, report, revision, changes, bundleKeys, state, drift);
     for (const change of changes.values()) {
       checked++;
       if (change.key.startsWith(index.metaRoot)) {
         const dataKey = index.dataKeyOf(change.key);
-        if (!changes.has(dataKey)) report(2, dataKey, `rev ${revision}: the meta key changed without its data key (not one transaction)`);
+        if (!changes.has(dataKey) && !bundleKeys.has(dataKey)) report(2, dataKey, `rev ${revision}: the meta key changed without its data key (not one transaction)`);
         continue;
       }
-      if (!change.key.startsWith(index.dataRoot)) continue;
+      if (!change.key.startsWith(index.dataRoot) || bundleKeys.has(change.key)) continue;
       const meta = changes.get(index.metaKeyOf(change.key));
-      checkDataChange(index, report, owners, drift, change, meta);
+      checkDataChange(index, report, state.meta(index.metaKeyOf(change.key)), drift, change, meta);
     }
+    state.apply(changes.values());
+    ready.at(revision, state);
+    checked += checkWhole(index, report, state, touched, revision, 'etcd');
   }
+  ready.finish();
   return checked;
 }
 
-function checkDataChange(index: HistoryIndex, report: Report, owners: Map<string, MetaRecord>, drift: Set<string>, change: EtcdChange, meta: EtcdChange | undefined): void {
+/**
+ * Rule 5 over what the live reader observed: its changes grouped by revision (a range read resets
+ * its view), each bundle whose keys changed checked whole after each revision. Returns the
+ * observations checked.
+ */
+function checkReader(index: HistoryIndex, report: Report): number {
+  const state = new StoreReplay(index.metaRoot);
+  const bundleOf = (value: string | undefined): string[] => {
+    const record = parseMeta(value);
+    return record?.ownerKind === 'ConfigBundle' ? [record.uid] : [];
+  };
+  for (const batch of byRevision(index.history.reader)) {
+    if (batch.kind === 'snapshot') {
+      state.reset(batch.keys);
+      const owners = batch.keys.filter((kv) => kv.key.startsWith(index.metaRoot)).flatMap((kv) => bundleOf(kv.value));
+      checkWhole(index, report, state, new Set(owners), batch.revision, 'the reader (range read)');
+      continue;
+    }
+    const metaKeys = batch.changes.filter((c) => c.key.startsWith(index.metaRoot)).map((c) => c.key);
+    const owners = new Set(metaKeys.flatMap((k) => bundleOf(state.get(k)?.value)));
+    state.apply(batch.changes);
+    for (const k of metaKeys) for (const uid of bundleOf(state.get(k)?.value)) owners.add(uid);
+    checkWhole(index, report, state, owners, batch.revision, 'the reader');
+  }
+  return index.history.reader.length;
+}
+
+/** The reader's observations as its revisions: the changes of one revision together, a range read alone. */
+function byRevision(observed: History['reader']): ({ kind: 'changes'; revision: number; changes: EtcdChange[] } | Extract<History['reader'][number], { kind: 'snapshot' }>)[] {
+  const batches: ReturnType<typeof byRevision> = [];
+  for (const o of observed) {
+    const last = batches.at(-1);
+    if (o.kind === 'snapshot') batches.push(o);
+    else if (last?.kind === 'changes' && last.revision === o.change.revision) last.changes.push(o.change);
+    else batches.push({ kind: 'changes', revision: o.change.revision, changes: [o.change] });
+  }
+  return batches;
+}
+
+function checkDataChange(index: HistoryIndex, report: Report, owner: MetaRecord | undefined, drift: Set<string>, change: EtcdChange, meta: EtcdChange | undefined): void {
   const { key, revision } = change;
-  const owner = owners.get(key);
   if (meta === undefined) {
     if (!drift.has(`${key}@${revision}`)) report(2, key, `rev ${revision}: the data key was ${change.type === 'put' ? 'put' : 'deleted'} without its meta, and not by the driver's drift edit`);
     return;
@@ -88,8 +146,7 @@ function checkDataChange(index: HistoryIndex, report: Report, owners: Map<string
   if (change.type === 'delete' || meta.type === 'delete') {
     if (change.type !== meta.type) return report(2, key, `rev ${revision}: data ${change.type} with meta ${meta.type} in one revision`);
     if (owner === undefined) return report(2, key, `rev ${revision}: deleted a key no entry owned`);
-    if (!index.history.deletions.some((d) => d.uid === owner.uid)) report(2, key, `rev ${revision}: deleted the keys of ${index.entryName.get(owner.uid) ?? owner.uid}, which was never deleted`);
-    owners.delete(key);
+    if (!index.history.deletions.some((d) => d.uid === owner.uid)) report(2, key, `rev ${revision}: deleted the keys of ${index.nameOf(owner.uid)}, which was never deleted`);
     return;
   }
   const record = parseMeta(meta.value);
@@ -105,13 +162,13 @@ function checkDataChange(index: HistoryIndex, report: Report, owners: Map<string
     else report(2, key, `rev ${revision}: a value gen ${generation.generation} never had (hash ${short(hashOf(value))}, expected ${short(generation.hash)})`);
   }
   if (record.dataHash !== hashOf(value)) report(2, key, `rev ${revision}: meta says hash ${short(record.dataHash)} but the data hashes to ${short(hashOf(value))}`);
-  checkFence(index, report, key, revision, record);
+  const fence = index.fenceProblem(revision, record);
+  if (fence !== undefined) report(2, key, `rev ${revision}: ${fence}`);
   if (owner !== undefined && owner.uid !== record.uid) {
-    report(2, key, `rev ${revision}: ${generation.namespace}/${generation.name} wrote over a key owned by ${index.entryName.get(owner.uid) ?? owner.uid}`);
+    report(2, key, `rev ${revision}: ${generation.namespace}/${generation.name} wrote over a key owned by ${index.nameOf(owner.uid)}`);
   } else if (owner !== undefined && owner.generation > record.generation) {
     report(2, key, `rev ${revision}: gen ${record.generation} written after gen ${owner.generation} (an older generation after a newer one)`);
   }
-  owners.set(key, record);
 }
 
 /** Rule 1: each Ready status names a commit etcd really made. Returns the statuses checked. */
@@ -144,20 +201,6 @@ function checkReady(index: HistoryIndex, report: Report, s: StatusSeen): void {
 }
 
 /**
- * Rule 2, the meta record's fence: the commit at `revision` compared the fence revision its meta
- * record names, so that must be the fence etcd held then (a commit does not move the fence, so the
- * last fence put at or before `revision` is the one its compare saw). Etcd never applies a
- * transaction whose fence compare failed, so in a real history this fails only when Cairn's record
- * misstates its compare; who wrote is checkClaims' part.
- */
-function checkFence(index: HistoryIndex, report: Report, key: string, revision: number, record: MetaRecord): void {
-  if (record.fence === undefined) return report(2, key, `rev ${revision}: the meta record names no fence revision`);
-  const fence = index.fenceAt(revision);
-  if (fence === undefined) return report(2, key, `rev ${revision}: meta names fence rev ${record.fence} before any fence was written`);
-  if (fence.revision !== record.fence) report(2, key, `rev ${revision}: meta names fence rev ${record.fence} while the fence was at rev ${fence.revision} (held by ${fence.holder ?? 'nobody readable'})`);
-}
-
-/**
  * Rule 2, fencing: each commit a replica logged was made while the fence named it as holder (a
  * replica's own moves keep its identity in the record, so its whole lineage counts). The fence's
  * holder comes from etcd, the writer from the replica's log: two witnesses, neither the checked code.
@@ -181,8 +224,10 @@ function checkClaims(index: HistoryIndex, report: Report): number {
 function checkFinal(index: HistoryIndex, report: Report): number {
   const final = index.history.final;
   if (final === undefined) return 0;
-  const live = new Set(final.entries.map((e) => e.uid));
+  const live = new Set([...final.entries, ...final.bundles].map((e) => e.uid));
   for (const entry of final.entries) checkSettledEntry(index, report, entry, final.etcd, live);
+  checkSettledBundles(index, report, final.bundles, final.etcd, live);
+  const released = index.releasedByRetain();
   for (const d of index.history.deletions) {
     if (live.has(d.uid)) continue;
     for (const [key, value] of Object.entries(final.etcd)) {
@@ -190,12 +235,12 @@ function checkFinal(index: HistoryIndex, report: Report): number {
     }
   }
   for (const [key, value] of Object.entries(final.etcd)) {
-    if (key.startsWith(index.dataRoot) && final.etcd[index.metaKeyOf(key)] === undefined) report(4, key, 'a data key without its meta record once settled');
+    if (key.startsWith(index.dataRoot) && final.etcd[index.metaKeyOf(key)] === undefined && !released.has(key)) report(4, key, 'a data key without its meta record once settled');
     const owner = key.startsWith(index.metaRoot) ? parseMeta(value) : undefined;
-    if (owner !== undefined && !live.has(owner.uid) && !index.history.deletions.some((d) => d.uid === owner.uid)) report(4, index.dataKeyOf(key), `owned by uid ${owner.uid}, which no live entry has`);
+    if (owner !== undefined && !live.has(owner.uid) && !index.history.deletions.some((d) => d.uid === owner.uid)) report(4, index.dataKeyOf(key), `owned by uid ${owner.uid}, which no live entry or bundle has`);
   }
   for (const pid of final.leakedPids) report(4, `pid ${pid}`, `process ${pid} outlived the run`);
-  return final.entries.length + Object.keys(final.etcd).length;
+  return final.entries.length + final.bundles.length + Object.keys(final.etcd).length;
 }
 
 function checkSettledEntry(index: HistoryIndex, report: Report, entry: FinalEntry, etcd: Readonly<Record<string, string>>, live: Set<string>): void {
@@ -212,7 +257,7 @@ function checkSettledEntry(index: HistoryIndex, report: Report, entry: FinalEntr
     return;
   }
   if (owner !== undefined && owner.uid !== entry.uid && live.has(owner.uid)) {
-    if (!s.stalled || s.reason !== 'KeyConflict') report(4, last.dataKey, `${who} shares its key with the owner ${index.entryName.get(owner.uid) ?? owner.uid} but is not Stalled KeyConflict (${state})`);
+    if (!s.stalled || s.reason !== 'KeyConflict') report(4, last.dataKey, `${who} shares its key with the owner ${index.nameOf(owner.uid)} but is not Stalled KeyConflict (${state})`);
     return;
   }
   if (owner?.uid !== entry.uid) return report(4, last.dataKey, `${who} is valid but etcd's meta names ${owner?.uid ?? 'no owner'} (${state})`);

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import type { ApiServerHandle } from './apiserver.ts';
-import type { EntryLog } from './entry-log.ts';
+import type { EntryLog } from './api-log.ts';
 import { type EtcdHistory, nextCommit } from './etcd-history.ts';
 import type { Prng } from './prng.ts';
 import { retrying } from './retrying.ts';

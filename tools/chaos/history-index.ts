@@ -1,12 +1,15 @@
 /**
- * The checker's index of one History: generations by (uid, generation) and by key, etcd's changes
- * grouped by revision (one transaction each), the fence's holders over time, and the story of a key
- * for a violation's report. Reads Cairn's meta and fence records with its own parser, not src/'s.
+ * The checker's index of one History: generations (entries' and bundles') by (uid, generation) and
+ * by key, etcd's changes grouped by revision (one transaction each), the fence's holders over time,
+ * and the story of a key for a violation's report. Reads Cairn's meta and fence records with its own
+ * parser, not src/'s.
  */
 import { hashOf } from './expected.ts';
-import type { EtcdChange, GenerationWritten, History } from './history.ts';
+import type { BundleGenerationWritten, EtcdChange, GenerationWritten, History } from './history.ts';
 
 export interface MetaRecord {
+  /** 'ConfigBundle' for a bundle member's record; a record without a kind is an entry's. */
+  readonly ownerKind: 'ConfigEntry' | 'ConfigBundle';
   readonly uid: string;
   readonly generation: number;
   readonly dataHash: string;
@@ -21,7 +24,8 @@ export function parseMeta(value: string | undefined): MetaRecord | undefined {
     const v = JSON.parse(value) as Record<string, unknown>;
     if (typeof v.uid !== 'string' || typeof v.generation !== 'number' || typeof v.dataHash !== 'string') return undefined;
     const fence = typeof v.fence === 'string' && /^[1-9][0-9]*$/.test(v.fence) ? Number(v.fence) : undefined;
-    return { uid: v.uid, generation: v.generation, dataHash: v.dataHash, fence };
+    const ownerKind = v.ownerKind === 'ConfigBundle' ? 'ConfigBundle' : 'ConfigEntry';
+    return { ownerKind, uid: v.uid, generation: v.generation, dataHash: v.dataHash, fence };
   } catch {
     return undefined;
   }
@@ -44,7 +48,13 @@ export class HistoryIndex {
   readonly fenceKey: string;
   readonly generations = new Map<string, GenerationWritten>();
   readonly byKey = new Map<string, GenerationWritten[]>();
-  readonly entryName = new Map<string, string>();
+  readonly bundleGenerations = new Map<string, BundleGenerationWritten>();
+  /** Every bundle generation naming a key among its members, by data key. */
+  readonly bundlesByKey = new Map<string, BundleGenerationWritten[]>();
+  /** The newest generation the driver saw of each bundle, by uid. */
+  readonly lastBundleGeneration = new Map<string, BundleGenerationWritten>();
+  /** `namespace/name` of every entry and bundle, by uid (bundles as `bundle namespace/name`). */
+  readonly ownerName = new Map<string, string>();
   readonly revisions = new Map<number, Map<string, EtcdChange>>();
   readonly fences: { revision: number; holder: string | undefined }[] = [];
 
@@ -57,10 +67,20 @@ export class HistoryIndex {
     this.fenceKey = `${history.prefix}/fence`;
     for (const g of history.generations) {
       this.generations.set(`${g.uid}#${g.generation}`, g);
-      this.entryName.set(g.uid, `${g.namespace}/${g.name}`);
+      this.ownerName.set(g.uid, `${g.namespace}/${g.name}`);
       const list = this.byKey.get(g.dataKey) ?? [];
       list.push(g);
       this.byKey.set(g.dataKey, list);
+    }
+    for (const g of history.bundleGenerations) {
+      this.bundleGenerations.set(`${g.uid}#${g.generation}`, g);
+      this.ownerName.set(g.uid, `bundle ${g.namespace}/${g.name}`);
+      if ((this.lastBundleGeneration.get(g.uid)?.generation ?? 0) < g.generation) this.lastBundleGeneration.set(g.uid, g);
+      for (const m of g.members) {
+        const list = this.bundlesByKey.get(m.dataKey) ?? [];
+        list.push(g);
+        this.bundlesByKey.set(m.dataKey, list);
+      }
     }
     for (const change of [...history.etcd].sort((a, b) => a.revision - b.revision)) {
       const at = this.revisions.get(change.revision) ?? new Map<string, EtcdChange>();
@@ -72,6 +92,15 @@ export class HistoryIndex {
 
   generation(uid: string, generation: number | undefined): GenerationWritten | undefined {
     return generation === undefined ? undefined : this.generations.get(`${uid}#${generation}`);
+  }
+
+  bundleGeneration(uid: string, generation: number | undefined): BundleGenerationWritten | undefined {
+    return generation === undefined ? undefined : this.bundleGenerations.get(`${uid}#${generation}`);
+  }
+
+  /** The name of an entry or bundle for messages, or its uid. */
+  nameOf(uid: string): string {
+    return this.ownerName.get(uid) ?? uid;
   }
 
   metaKeyOf(dataKey: string): string {
@@ -96,6 +125,41 @@ export class HistoryIndex {
     return found;
   }
 
+  /**
+   * Rule 2, the meta record's fence: the commit at `revision` compared the fence revision its record
+   * names, so that must be the fence etcd held then (a commit does not move the fence, so the last
+   * fence put at or before `revision` is the one its compare saw). Etcd never applies a transaction
+   * whose fence compare failed, so in a real history this fails only when Cairn's record misstates
+   * its compare; who wrote is checkClaims' part. Returns the problem, or undefined.
+   */
+  fenceProblem(revision: number, record: MetaRecord): string | undefined {
+    if (record.fence === undefined) return 'the meta record names no fence revision';
+    const fence = this.fenceAt(revision);
+    if (fence === undefined) return `meta names fence rev ${record.fence} before any fence was written`;
+    if (fence.revision !== record.fence) return `meta names fence rev ${record.fence} while the fence was at rev ${fence.revision} (held by ${fence.holder ?? 'nobody readable'})`;
+    return undefined;
+  }
+
+  /**
+   * Data keys a bundle under deletionPolicy Retain released: their meta's last change is a delete
+   * of a bundle's record (its value stays in etcd, owned by no one).
+   */
+  releasedByRetain(): Set<string> {
+    const last = new Map<string, { record: MetaRecord | undefined; deleted: boolean }>();
+    for (const [, changes] of [...this.revisions].sort((a, b) => a[0] - b[0])) {
+      for (const change of changes.values()) {
+        if (!change.key.startsWith(this.metaRoot)) continue;
+        const before = last.get(change.key)?.record;
+        last.set(change.key, change.type === 'put' ? { record: parseMeta(change.value), deleted: false } : { record: before, deleted: true });
+      }
+    }
+    const released = new Set<string>();
+    for (const [metaKey, { record, deleted }] of last) {
+      if (deleted && record?.ownerKind === 'ConfigBundle' && this.lastBundleGeneration.get(record.uid)?.deletionPolicy === 'Retain') released.add(this.dataKeyOf(metaKey));
+    }
+    return released;
+  }
+
   /** The history of one data key, for a violation's report. */
   story(dataKey: string, limit = 40): string[] {
     const metaKey = this.metaKeyOf(dataKey);
@@ -103,10 +167,19 @@ export class HistoryIndex {
     for (const g of this.byKey.get(dataKey) ?? []) {
       lines.push({ at: g.at, order: 0, text: `wrote ${g.namespace}/${g.name} gen ${g.generation} (uid ${g.uid}) ${g.valid ? 'valid' : 'INVALID'} expect ${short(g.hash)}` });
     }
+    for (const g of this.bundlesByKey.get(dataKey) ?? []) {
+      const member = g.members.find((m) => m.dataKey === dataKey);
+      lines.push({ at: g.at, order: 0, text: `wrote bundle ${g.namespace}/${g.name} gen ${g.generation} (uid ${g.uid}, ${g.members.length} members) ${g.valid ? 'valid' : 'INVALID'} expect ${short(member?.hash)} here` });
+    }
     for (const s of this.history.statuses) {
       const g = this.generation(s.uid, s.generation);
       if (g?.dataKey !== dataKey && s.key !== dataKey) continue;
       lines.push({ at: s.at, order: 1, text: `status ${s.namespace}/${s.name} gen ${s.generation} observed ${s.observedGeneration ?? '-'} Ready=${s.ready ?? '-'} ${s.reason ?? ''} rev ${s.revision ?? '-'} hash ${short(s.dataHash)}` });
+    }
+    const bundles = new Set((this.bundlesByKey.get(dataKey) ?? []).map((g) => g.uid));
+    for (const s of this.history.bundleStatuses) {
+      if (!bundles.has(s.uid)) continue;
+      lines.push({ at: s.at, order: 1, text: `status bundle ${s.namespace}/${s.name} gen ${s.generation} observed ${s.observedGeneration ?? '-'} Ready=${s.ready ?? '-'} ${s.reason ?? ''} rev ${s.revision ?? '-'} members ${s.members?.length ?? '-'}` });
     }
     const sorted = lines.sort((a, b) => a.at - b.at || a.order - b.order).map((l) => l.text);
     const etcd: string[] = [];
@@ -116,7 +189,8 @@ export class HistoryIndex {
       if (data === undefined && meta === undefined) continue;
       const m = parseMeta(meta?.value);
       const dataText = data === undefined ? 'data -' : data.type === 'delete' ? 'data deleted' : `data ${short(hashOf(data.value ?? ''))}`;
-      const metaText = meta === undefined ? 'meta -' : meta.type === 'delete' ? 'meta deleted' : m ? `meta uid ${m.uid} gen ${m.generation}` : 'meta unreadable';
+      const kind = m?.ownerKind === 'ConfigBundle' ? 'bundle ' : '';
+      const metaText = meta === undefined ? 'meta -' : meta.type === 'delete' ? 'meta deleted' : m ? `meta ${kind}uid ${m.uid} gen ${m.generation}` : 'meta unreadable';
       etcd.push(`etcd rev ${revision}: ${dataText}, ${metaText}, fence holder ${this.fenceAt(revision)?.holder ?? 'none'}`);
     }
     return [...sorted, ...etcd].slice(-limit);

@@ -1,8 +1,9 @@
 /**
- * What one chaos run records, as plain data: the checker (checker.ts) reads nothing else. Three
+ * What one chaos run records, as plain data: the checker (checker.ts) reads nothing else. Four
  * witnesses, none of them the operator's own state: the workload driver (what it asked for and what
- * it expects, computed independently in expected.ts), the apiserver (every status seen on a watch)
- * and etcd (every change under the prefix, replayed from the run's first revision).
+ * it expects, computed independently in expected.ts), the apiserver (every status seen on a watch),
+ * etcd (every change under the prefix, replayed from the run's first revision) and a reader (what a
+ * plain etcd watcher of the members' keys saw live, while the faults struck).
  */
 
 /** One generation of one ConfigEntry, as the driver wrote it through the apiserver. */
@@ -22,7 +23,54 @@ export interface GenerationWritten {
   readonly at: number;
 }
 
-/** The driver asked the apiserver to delete an entry. */
+/** One member of a bundle generation: its key and the value expected there (as for an entry). */
+export interface BundleMemberWritten {
+  /** The absolute data key (`P/data/<namespace>/<key>`). */
+  readonly dataKey: string;
+  readonly valid: boolean;
+  readonly canonical: string;
+  readonly hash: string;
+}
+
+/** One generation of one ConfigBundle, as the driver wrote it through the apiserver. */
+export interface BundleGenerationWritten {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly deletionPolicy: 'Delete' | 'Retain';
+  /** False when any member is invalid: then nothing of this generation may reach etcd. */
+  readonly valid: boolean;
+  /** In spec order. */
+  readonly members: readonly BundleMemberWritten[];
+  readonly at: number;
+}
+
+/** One status the apiserver served on the driver's watch of ConfigBundles. */
+export interface BundleStatusSeen {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly observedGeneration: number | undefined;
+  readonly ready: string | undefined;
+  readonly reason: string | undefined;
+  readonly stalled: boolean;
+  readonly revision: number | undefined;
+  /** status.members: the committed members, in spec order. */
+  readonly members: readonly { readonly key: string; readonly dataHash: string }[] | undefined;
+  readonly at: number;
+}
+
+/**
+ * What the live reader saw: a change of a data/ or meta/ key with the revision the watch gave it, or
+ * (after its watch was cancelled, e.g. compacted past) a fresh range read at one revision.
+ */
+export type ReaderObservation =
+  | { readonly kind: 'change'; readonly change: EtcdChange }
+  | { readonly kind: 'snapshot'; readonly revision: number; readonly keys: readonly { readonly key: string; readonly value: string; readonly modRevision: number }[] };
+
+/** The driver asked the apiserver to delete an entry or a bundle. */
 export interface DeletionRequested {
   readonly uid: string;
   readonly namespace: string;
@@ -74,10 +122,21 @@ export interface ReplicaClaims {
 export interface FinalState {
   /** Every entry the apiserver still holds, with its last status. */
   readonly entries: readonly FinalEntry[];
+  /** Every bundle the apiserver still holds, with its last status. */
+  readonly bundles: readonly FinalBundle[];
   /** Every key under the prefix's data/ and meta/ (a linearizable range read), key -> value. */
   readonly etcd: Readonly<Record<string, string>>;
   /** Pids started by the run that were still alive after it stopped everything. */
   readonly leakedPids: readonly number[];
+}
+
+export interface FinalBundle {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+  readonly deleting: boolean;
+  readonly status: BundleStatusSeen | undefined;
 }
 
 export interface FinalEntry {
@@ -97,5 +156,8 @@ export interface History {
   readonly etcd: readonly EtcdChange[];
   readonly driftEdits: readonly DriftEdit[];
   readonly replicas: readonly ReplicaClaims[];
+  readonly bundleGenerations: readonly BundleGenerationWritten[];
+  readonly bundleStatuses: readonly BundleStatusSeen[];
+  readonly reader: readonly ReaderObservation[];
   readonly final: FinalState | undefined;
 }

@@ -42,6 +42,7 @@ for (const seed of seeds) {
     workloadMs: Number(opts.duration) * 1000,
     entries: 60,
     sharedPairs: 4,
+    bundles: 12,
     opsPerSecond: Number(opts.rate),
     settleTimeoutMs: 120_000,
     log: (line) => console.log(`  ${line}`),

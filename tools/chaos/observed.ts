@@ -1,10 +1,10 @@
 /**
- * What the driver learns from a ConfigEntry object the apiserver returned (a write's response or a
- * watch event): the generation it carries, with the expectation computed by expected.ts, and its
- * status.
+ * What the driver learns from a ConfigEntry or ConfigBundle object the apiserver returned (a write's
+ * response or a watch event): the generation it carries, with the expectation computed by
+ * expected.ts, and its status.
  */
 import { canonical, hashOf, isValidRateLimits, type RateLimits, withDefaults } from './expected.ts';
-import type { GenerationWritten, StatusSeen } from './history.ts';
+import type { BundleGenerationWritten, BundleMemberWritten, BundleStatusSeen, GenerationWritten, StatusSeen } from './history.ts';
 
 export const SCHEMA = 'rate-limits@v1';
 
@@ -21,16 +21,37 @@ export interface EntryObject {
   };
 }
 
+/** The parts of a ConfigBundle the driver reads. */
+export interface BundleObject {
+  readonly metadata: EntryObject['metadata'];
+  readonly spec?: { readonly deletionPolicy?: 'Delete' | 'Retain'; readonly members?: readonly { readonly key: string; readonly schema: string; readonly data: unknown }[] };
+  readonly status?: Omit<NonNullable<EntryObject['status']>, 'key' | 'dataHash'> & { readonly members?: readonly { readonly key: string; readonly dataHash: string }[] };
+}
+
+/** What one (key, schema, data) must store: valid or not, and the canonical JSON expected. */
+function expectationOf(dataKey: string, schema: string | undefined, data: unknown): BundleMemberWritten {
+  const limits = data as RateLimits;
+  const valid = schema === SCHEMA && isValidRateLimits(limits);
+  const text = canonical(valid ? withDefaults(limits) : limits);
+  return { dataKey, valid, canonical: text, hash: hashOf(text) };
+}
+
 export function generationOf(object: EntryObject, prefix: string, at: number): GenerationWritten | undefined {
   const { uid, namespace, name, generation } = object.metadata;
   if (uid === undefined || namespace === undefined || name === undefined || generation === undefined || object.spec === undefined) return undefined;
-  const data = object.spec.data as RateLimits;
-  const valid = object.spec.schema === SCHEMA && isValidRateLimits(data);
-  const text = canonical(valid ? withDefaults(data) : data);
-  return { uid, namespace, name, generation, dataKey: `${prefix}/data/${namespace}/${object.spec.key ?? name}`, valid, canonical: text, hash: hashOf(text), at };
+  const expected = expectationOf(`${prefix}/data/${namespace}/${object.spec.key ?? name}`, object.spec.schema, object.spec.data);
+  return { uid, namespace, name, generation, ...expected, at };
 }
 
-export function statusOf(object: EntryObject, at: number): StatusSeen | undefined {
+export function bundleGenerationOf(object: BundleObject, prefix: string, at: number): BundleGenerationWritten | undefined {
+  const { uid, namespace, name, generation } = object.metadata;
+  if (uid === undefined || namespace === undefined || name === undefined || generation === undefined || object.spec?.members === undefined) return undefined;
+  const members = object.spec.members.map((m) => expectationOf(`${prefix}/data/${namespace}/${m.key}`, m.schema, m.data));
+  return { uid, namespace, name, generation, deletionPolicy: object.spec.deletionPolicy ?? 'Delete', valid: members.every((m) => m.valid), members, at };
+}
+
+/** The fields an entry's and a bundle's status share, from a served object. */
+function commonStatusOf(object: EntryObject | BundleObject, at: number) {
   const { uid, namespace, name, generation } = object.metadata;
   const status = object.status;
   if (uid === undefined || namespace === undefined || name === undefined || generation === undefined || status === undefined) return undefined;
@@ -44,9 +65,17 @@ export function statusOf(object: EntryObject, at: number): StatusSeen | undefine
     ready: condition('Ready')?.status,
     reason: condition('Ready')?.reason ?? condition('Stalled')?.reason,
     stalled: condition('Stalled')?.status === 'True',
-    key: status.key,
     revision: status.revision === undefined ? undefined : Number(status.revision),
-    dataHash: status.dataHash,
     at,
   };
+}
+
+export function statusOf(object: EntryObject, at: number): StatusSeen | undefined {
+  const common = commonStatusOf(object, at);
+  return common === undefined ? undefined : { ...common, key: object.status?.key, dataHash: object.status?.dataHash };
+}
+
+export function bundleStatusOf(object: BundleObject, at: number): BundleStatusSeen | undefined {
+  const common = commonStatusOf(object, at);
+  return common === undefined ? undefined : { ...common, members: object.status?.members?.map((m) => ({ key: m.key, dataHash: m.dataHash })) };
 }

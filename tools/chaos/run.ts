@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { type ApiServerHandle, ownApiServer, sharedApiServer } from './apiserver.ts';
 import { check, type Verdict } from './checker.ts';
-import { EntryLog } from './entry-log.ts';
+import { type BundleLog, bundleLog, type EntryLog, entryLog } from './api-log.ts';
 import { EtcdHistory } from './etcd-history.ts';
 import { type Fault, type FaultContext, FAULTS, faultNamed } from './faults.ts';
 import type { FinalState, History } from './history.ts';
-import { type EntryObject, statusOf } from './observed.ts';
+import { LiveReader } from './live-reader.ts';
+import { type BundleObject, bundleStatusOf, type EntryObject, statusOf } from './observed.ts';
 import { Prng } from './prng.ts';
 import { livePids, Rig } from './rig.ts';
 import { describeUserView, readCounters } from './user-view.ts';
@@ -38,6 +39,8 @@ export interface RunOptions {
   readonly workloadMs: number;
   readonly entries: number;
   readonly sharedPairs: number;
+  /** ConfigBundles in play beside the entries (see bundle-workload.ts). */
+  readonly bundles: number;
   readonly opsPerSecond: number;
   readonly settleTimeoutMs: number;
   readonly log: (line: string) => void;
@@ -75,11 +78,14 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
   const rig = await Rig.start({ dir: options.dir, etcdBinary: options.binaries.etcd, members: options.members, ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), apiserver, namespace, prefix, log: options.log });
   const history = await EtcdHistory.begin(rig.store.endpoints, prefix);
-  const entries = new EntryLog(kc, namespace, prefix);
+  const entries = entryLog(kc, namespace, prefix);
+  const bundles = bundleLog(kc, namespace, prefix);
+  const reader = await LiveReader.start(rig.store.endpoints, prefix);
   try {
     await rig.startReplicas();
     entries.start();
-    const workload = new Workload({ kc, etcd: history.client, namespace, prefix, log: entries, rng: rng.fork('workload'), entries: options.entries, sharedPairs: options.sharedPairs, opsPerSecond: options.opsPerSecond });
+    bundles.start();
+    const workload = new Workload({ kc, etcd: history.client, namespace, prefix, log: entries, bundleLog: bundles, rng: rng.fork('workload'), entries: options.entries, sharedPairs: options.sharedPairs, bundles: options.bundles, opsPerSecond: options.opsPerSecond });
     const ctx: FaultContext = {
       rig,
       apiserver,
@@ -97,9 +103,11 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
     await workload.stop();
     const quietAt = Date.now();
     options.log(`workload stopped after ${workload.operations} operations; waiting for the system to settle`);
-    const { final, settledAt } = await settle(kc, namespace, prefix, history, entries, workload, options.settleTimeoutMs);
+    const { final, settledAt } = await settle(kc, namespace, prefix, history, { entries, bundles }, workload, options.settleTimeoutMs);
     await retrying('replay etcd history', () => history.record());
+    await reader.stop();
     entries.stop();
+    bundles.stop();
     await rig.stop();
     await apiserver.stop();
     const leakedPids = livePids(options.dir);
@@ -111,6 +119,9 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
       etcd: history.recorded,
       driftEdits: workload.driftEdits,
       replicas: rig.claims(),
+      bundleGenerations: [...bundles.generations.values()],
+      bundleStatuses: bundles.statuses,
+      reader: reader.observed,
       final: { ...final, leakedPids },
     };
     const historyFile = join(options.dir, 'history.json');
@@ -118,6 +129,8 @@ export async function runChaos(options: RunOptions): Promise<RunResult> {
     return { seed: options.seed, faults, workloadOperations: workload.operations, verdict: check(run), convergenceMs: settledAt === undefined ? undefined : settledAt - quietAt, historyFile };
   } finally {
     entries.stop();
+    bundles.stop();
+    await reader.stop();
     history.close();
     await rig.stop();
     await apiserver.stop();
@@ -176,19 +189,37 @@ async function injectFaults(
 }
 
 /** Polls until the settled-state rule holds (or `timeoutMs` passes); returns the last state read. */
-async function settle(kc: KubeConfig, namespace: string, prefix: string, history: EtcdHistory, entries: EntryLog, workload: Workload, timeoutMs: number): Promise<{ final: Omit<FinalState, 'leakedPids'>; settledAt: number | undefined }> {
+async function settle(kc: KubeConfig, namespace: string, prefix: string, history: EtcdHistory, logs: { entries: EntryLog; bundles: BundleLog }, workload: Workload, timeoutMs: number): Promise<{ final: Omit<FinalState, 'leakedPids'>; settledAt: number | undefined }> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const deadline = Date.now() + timeoutMs;
-  let final: Omit<FinalState, 'leakedPids'> = { entries: [], etcd: {} };
+  let final: Omit<FinalState, 'leakedPids'> = { entries: [], bundles: [], etcd: {} };
+  const list = async <T>(plural: string): Promise<T[]> => ((await api.listNamespacedCustomObject({ group: 'cairn.dev', version: 'v1alpha1', namespace, plural })) as { items: T[] }).items;
   for (;;) {
     try {
-      const list = (await api.listNamespacedCustomObject({ group: 'cairn.dev', version: 'v1alpha1', namespace, plural: 'configentries' })) as { items: EntryObject[] };
-      for (const item of list.items) entries.note(item);
+      const entries = await list<EntryObject>('configentries');
+      const bundles = await list<BundleObject>('configbundles');
+      for (const item of entries) logs.entries.note(item);
+      for (const item of bundles) logs.bundles.note(item);
+      const now = Date.now();
+      const common = (item: EntryObject | BundleObject) => ({ uid: item.metadata.uid ?? '', namespace, name: item.metadata.name ?? '', generation: item.metadata.generation ?? 0, deleting: item.metadata.deletionTimestamp !== undefined });
       final = {
-        entries: list.items.map((item) => ({ uid: item.metadata.uid ?? '', namespace, name: item.metadata.name ?? '', generation: item.metadata.generation ?? 0, deleting: item.metadata.deletionTimestamp !== undefined, status: statusOf(item, Date.now()) })),
+        entries: entries.map((item) => ({ ...common(item), status: statusOf(item, now) })),
+        bundles: bundles.map((item) => ({ ...common(item), status: bundleStatusOf(item, now) })),
         etcd: await history.snapshot(),
       };
-      const probe: History = { prefix, generations: [...entries.generations.values()], deletions: workload.deletions, statuses: [], etcd: [], driftEdits: [], replicas: [], final: { ...final, leakedPids: [] } };
+      const probe: History = {
+        prefix,
+        generations: [...logs.entries.generations.values()],
+        deletions: workload.deletions,
+        statuses: [],
+        etcd: [],
+        driftEdits: [],
+        replicas: [],
+        bundleGenerations: [...logs.bundles.generations.values()],
+        bundleStatuses: [],
+        reader: [],
+        final: { ...final, leakedPids: [] },
+      };
       if (check(probe).violations.length === 0) return { final, settledAt: Date.now() };
     } catch {
       // a read failed: the system is not settled yet

@@ -4,7 +4,7 @@
  * lines from the runs that prove it.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { EntryLog } from './entry-log.ts';
+import type { EntryLog } from './api-log.ts';
 import type { Rig } from './rig.ts';
 
 const COUNTERS = /^cairn_(etcd_txn_total|informer_relists_total|drift_total)(\{[^}]*\})? (\d+)/;

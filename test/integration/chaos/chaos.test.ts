@@ -28,6 +28,7 @@ describe('chaos, short run', () => {
       workloadMs: 20_000,
       entries: 24,
       sharedPairs: 2,
+      bundles: 6,
       opsPerSecond: 4,
       settleTimeoutMs: 60_000,
       log: () => undefined,

@@ -50,7 +50,10 @@ function cleanHistory(): History {
     etcd: [fence(2, 'replica-1'), ...commit(3, a1), ...commit(4, a2)],
     driftEdits: [],
     replicas: [{ identity: 'replica-1', commits: [3, 4] }],
-    final: { entries: [settled(a2, ready(a2, 4))], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: commit(4, a2)[1]?.value ?? '' }, leakedPids: [] },
+    bundleGenerations: [],
+    bundleStatuses: [],
+    reader: [],
+    final: { entries: [settled(a2, ready(a2, 4))], bundles: [], etcd: { [dataKey('a')]: a2.canonical, [metaKey('a')]: commit(4, a2)[1]?.value ?? '' }, leakedPids: [] },
   };
 }
 
