@@ -184,47 +184,88 @@ describe('an operator restarted over committed bundles', () => {
 });
 
 describe('a reader watching the members while bundles change under load', () => {
-  it('never observes a mixed state: every member of one generation carries the same mod_revision', async () => {
+  it('never observes a mixed state: at every revision each bundle shows one generation whole (members added, changed and removed together, every member\'s meta at one mod_revision), under concurrent entry writes', async () => {
     const BUNDLES = 3;
-    const MEMBERS = 5;
+    const POOL = 6;
     const GENERATIONS = 8;
     const names = Array.from({ length: BUNDLES }, (_, b) => `load-${b}`);
-    const keysOf = (b: number) => Array.from({ length: MEMBERS }, (_, m) => `load/${b}/${m}`);
-    const watchPrefix = `${prefix}/meta/${namespace}/load/`;
-    const seen: { key: string; modRevision: string; generation: number; uid: string }[] = [];
-    const watcher = await store.client.watch().prefix(watchPrefix).create();
-    watcher.on('put', (kv) => {
-      const record = JSON.parse(kv.value.toString()) as { generation: number; uid: string };
-      seen.push({ key: kv.key.toString(), modRevision: kv.mod_revision, generation: record.generation, uid: record.uid });
+    // Generation g of bundle b holds the pool's keys m with (m + g) % 3 != 0: each generation adds one
+    // member and removes another; even members change their data every generation, odd ones never.
+    const specOf = (b: number, g: number) => ({
+      members: Array.from({ length: POOL }, (_, m) => m)
+        .filter((m) => (m + g) % 3 !== 0)
+        .map((m) => member(`load/${b}/${m}`, m % 2 === 0 ? `g${g}m${m}` : `m${m}`)),
     });
-    const specOf = (b: number, g: number) => ({ members: keysOf(b).map((k, m) => member(k, `g${g}m${m}`)) });
+    const watched = (key: string): boolean => key.startsWith(`${prefix}/data/${namespace}/load/`) || key.startsWith(`${prefix}/meta/${namespace}/load/`);
+    const seen: { revision: number; key: string; type: 'put' | 'delete'; value: string }[] = [];
+    const watcher = await store.client.watch().prefix(`${prefix}/`).startRevision(String(BigInt(await store.revision()) + 1n)).create();
+    watcher.on('data', (response) => {
+      for (const e of response.events) {
+        const key = e.kv.key.toString();
+        if (watched(key)) seen.push({ revision: Number(e.kv.mod_revision), key, type: e.type === 'Put' ? 'put' : 'delete', value: e.kv.value.toString() });
+      }
+    });
+    // Concurrent load: entries created and changed while the bundles move from generation to generation.
+    const noise = Array.from({ length: 6 }, (_, i) => `noise-${i}`);
+    const entryLoad = (async () => {
+      await Promise.all(noise.map((n) => entries.create(n, { schema: 'database@v1', key: `noise/${n}`, data: member('x', `${n}-0`).data })));
+      for (let round = 1; round <= 6; round++) await Promise.all(noise.map((n) => entries.patchSpec(n, { data: member('x', `${n}-${round}`).data })));
+    })();
     await Promise.all(names.map((n, b) => bundles.create(n, specOf(b, 1))));
+    // Generation 1 committed first, so that each bundle has a transition to show; the rest are not waited for.
+    await Promise.all(names.map((n) => bundles.waitReady(n)));
     for (let g = 2; g <= GENERATIONS; g++) await Promise.all(names.map((n, b) => bundles.patchSpec(n, specOf(b, g))));
-    await Promise.all(names.map((n) => bundles.waitFor(n, `Ready at generation ${GENERATIONS}`, (o) => o.status?.observedGeneration === GENERATIONS && conditionOf(o, 'Ready')?.status === 'True')));
-    await eventually('the watch caught up', async () => {
-      const last = await store.revision();
-      return seen.length > 0 && BigInt(seen[seen.length - 1]?.modRevision ?? '0') <= BigInt(last) ? true : undefined;
-    });
+    await entryLoad;
+    const last = await Promise.all(names.map((n) => bundles.waitFor(n, `Ready at generation ${GENERATIONS}`, (o) => o.status?.observedGeneration === GENERATIONS && conditionOf(o, 'Ready')?.status === 'True')));
+    const settledAt = Math.max(...last.map((o) => Number(o.status?.revision)));
+    await eventually('the watch caught up', async () => (seen.some((s) => s.revision >= settledAt) ? true : undefined));
     await watcher.cancel();
 
-    // Independent of the operator's code: group what the watch saw by (owner, generation).
-    const byGeneration = new Map<string, { keys: Set<string>; revisions: Set<string> }>();
-    for (const s of seen) {
-      const id = `${s.uid}@${s.generation}`;
-      const group = byGeneration.get(id) ?? { keys: new Set(), revisions: new Set() };
-      group.keys.add(s.key);
-      group.revisions.add(s.modRevision);
-      byGeneration.set(id, group);
+    // Independent of the operator's code: replay what the reader saw, revision by revision, and look at
+    // each bundle's members as a reader holds them after each revision.
+    const uidOf = new Map(last.map((o, b) => [o.metadata.uid, b]));
+    const state = new Map<string, { value: string; modRevision: number }>();
+    const revisions = [...new Set(seen.map((s) => s.revision))].sort((a, b) => a - b);
+    const generationsSeen = new Set<string>();
+    for (const revision of revisions) {
+      for (const s of seen.filter((c) => c.revision === revision)) {
+        if (s.type === 'put') state.set(s.key, { value: s.value, modRevision: revision });
+        else state.delete(s.key);
+      }
+      for (const [uid, b] of uidOf) {
+        const members = [...state].flatMap(([key, held]) => {
+          if (!key.startsWith(`${prefix}/meta/`)) return [];
+          const record = JSON.parse(held.value) as { uid: string; generation: number; dataHash: string };
+          return record.uid === uid ? [{ key: key.slice(`${prefix}/meta/${namespace}/`.length), record, modRevision: held.modRevision }] : [];
+        });
+        if (members.length === 0) continue;
+        const at = `bundle load-${b} at rev ${revision}: ${members.map((m) => `${m.key} gen ${m.record.generation} @${m.modRevision}`).join(', ')}`;
+        const generations = new Set(members.map((m) => m.record.generation));
+        expect(generations.size, at).toBe(1);
+        expect(new Set(members.map((m) => m.modRevision)).size, at).toBe(1);
+        const generation = members[0]?.record.generation ?? 0;
+        generationsSeen.add(`${b}@${generation}`);
+        const wanted = specOf(b, generation).members;
+        expect(members.map((m) => m.key).sort(), at).toEqual(wanted.map((m) => m.key).sort());
+        for (const m of wanted) {
+          const data = state.get(dataKey(m.key));
+          expect(data, `${at}: data of ${m.key}`).toBeDefined();
+          expect(JSON.parse(data?.value ?? '{}'), `${at}: data of ${m.key}`).toMatchObject(m.data);
+          expect(data?.modRevision, `${at}: data of ${m.key}`).toBeLessThanOrEqual(members[0]?.modRevision ?? 0);
+        }
+      }
     }
-    expect(byGeneration.size).toBeGreaterThanOrEqual(BUNDLES);
-    for (const [id, group] of byGeneration) {
-      expect(group.keys.size, id).toBe(MEMBERS);
-      expect([...group.revisions], id).toHaveLength(1);
-    }
-    // And the final set, read at one revision (one range), is the last generation throughout.
+    // Every bundle was seen at its first and last generation, and members were removed on the way.
     for (const b of names.keys()) {
-      const records = Object.values(await store.client.getAll().prefix(`${prefix}/meta/${namespace}/load/${b}/`).strings());
-      expect(records.map((r) => (JSON.parse(r) as { generation: number }).generation)).toEqual(Array(MEMBERS).fill(GENERATIONS));
+      expect(generationsSeen.has(`${b}@1`), `load-${b} gen 1`).toBe(true);
+      expect(generationsSeen.has(`${b}@${GENERATIONS}`), `load-${b} gen ${GENERATIONS}`).toBe(true);
+    }
+    expect(seen.filter((s) => s.type === 'delete' && s.key.startsWith(`${prefix}/meta/`)).length).toBeGreaterThanOrEqual(BUNDLES);
+    // And the final set, read at one revision (one range), is the last generation's members throughout.
+    for (const b of names.keys()) {
+      const records = await store.client.getAll().prefix(`${prefix}/meta/${namespace}/load/${b}/`).strings();
+      expect(Object.keys(records).map((k) => k.slice(`${prefix}/meta/${namespace}/`.length)).sort()).toEqual(specOf(b, GENERATIONS).members.map((m) => m.key).sort());
+      expect(Object.values(records).map((r) => (JSON.parse(r) as { generation: number }).generation)).toEqual(Array(specOf(b, GENERATIONS).members.length).fill(GENERATIONS));
     }
   });
 });
