@@ -15,13 +15,15 @@
  * - Rule 5, after every revision that touched a bundle's keys (in etcd's log, and in what the live
  *   reader observed): the keys whose meta names the bundle are exactly the members of ONE generation,
  *   every one of their meta keys at the same mod_revision: never members of two generations visible
- *   at one revision, never a removed member still there, never a member missing.
+ *   at one revision, never a removed member still there, never a member missing. The bundle's
+ *   record (`P/bundles/<namespace>/<name>`) names that generation and those members, written at the
+ *   same revision as their meta; members are never visible without it.
  *
  * Guarantees: pure; reports through `report`, never throws on a malformed history.
  */
 import { hashOf } from './expected.ts';
 import type { EtcdChange } from './history.ts';
-import { type HistoryIndex, type MetaRecord, parseMeta, short } from './history-index.ts';
+import { type HistoryIndex, type MetaRecord, parseMeta, parseRecord, short } from './history-index.ts';
 import type { StoreReplay } from './store-replay.ts';
 
 export type Rule = 1 | 2 | 3 | 4 | 5;
@@ -46,7 +48,7 @@ export function bundleKeysOf(index: HistoryIndex, changes: Changes, before: Stor
  * the uids of the bundles it touched (their members are checked whole by checkWhole after the revision).
  */
 export function checkBundleChanges(index: HistoryIndex, report: Report, revision: number, changes: Changes, keys: ReadonlySet<string>, before: StoreReplay, drift: ReadonlySet<string>): Set<string> {
-  const touched = new Set<string>();
+  const touched = new Set<string>(recordOwners(index, changes, before));
   const committing = new Set<string>();
   for (const key of keys) {
     const meta = changes.get(index.metaKeyOf(key));
@@ -113,6 +115,11 @@ function checkDataOnly(index: HistoryIndex, report: Report, at: string, key: str
   }
 }
 
+/** The bundles whose record changed at this revision (its owner before or after). */
+export function recordOwners(index: HistoryIndex, changes: Changes, before: StoreReplay): string[] {
+  return [...changes.values()].filter((c) => c.key.startsWith(index.recordRoot)).flatMap((c) => [parseRecord(before.get(c.key)?.value)?.uid, c.type === 'put' ? parseRecord(c.value)?.uid : undefined]).filter((uid): uid is string => uid !== undefined);
+}
+
 /**
  * Rule 5 after `revision`: for each bundle in `uids`, the keys whose meta names it are one
  * generation's members, whole, all at one meta mod_revision. `witness` names whose view this is.
@@ -134,6 +141,12 @@ export function checkWhole(index: HistoryIndex, report: Report, state: StoreRepl
     }
     const revisions = [...new Set(records.map((r) => r.modRevision ?? 0))].sort((a, b) => a - b);
     if (revisions.length > 1) report(5, first, `${at}: the members of gen ${generations[0]} of ${who} carry meta mod_revisions ${revisions.join(', ')}, not one transaction's`);
+    const recordKey = index.recordKeyOf(uid);
+    const stored = recordKey === undefined ? undefined : state.get(recordKey);
+    const record = parseRecord(stored?.value);
+    if (record?.uid !== uid) report(5, first, `${at}: members of ${who} visible without its bundle record`);
+    else if (record.generation !== generations[0] || stored?.modRevision !== revisions[0]) report(5, first, `${at}: ${who}'s record names gen ${record.generation} at rev ${stored?.modRevision}, its members' meta gen ${generations[0]} at rev ${revisions.join(', ')}`);
+    else if (record.members.map((k) => `${index.dataRoot}${recordKey?.slice(index.recordRoot.length).split('/')[0]}/${k}`).sort().join() !== records.map((r) => r.key).sort().join()) report(5, first, `${at}: ${who}'s record names members ${record.members.join(', ')}, not the keys whose meta names it`);
     const generation = index.bundleGeneration(uid, generations[0]);
     if (generation === undefined) continue; // rule 2 reports a generation the driver never wrote
     const present = new Set(records.map((r) => r.key));

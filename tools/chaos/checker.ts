@@ -22,7 +22,8 @@
  *     and left no keys, no key is left without an owner, no process leaked;
  *  5. a ConfigBundle's generation is one transaction that readers see whole: after every revision,
  *     in etcd's log and in what the live reader observed, the keys whose meta names a bundle are
- *     exactly one generation's members, all with one meta mod_revision.
+ *     exactly one generation's members, all with one meta mod_revision, and the bundle's record
+ *     (`P/bundles/<namespace>/<name>`) names that generation and those members, written with them.
  *
  * Rules 1 to 4 hold for bundles as for entries, member by member (bundle-store-rules.ts and
  * bundle-status-rules.ts say how each reads there); no key ever has two owners, whatever their kinds.
@@ -30,11 +31,11 @@
  * Guarantees: pure and deterministic (same history, same verdict); never throws on a malformed
  * history, which is itself reported as violations.
  */
-import { bundleKeysOf, checkBundleChanges, checkWhole, type Report, type Rule } from './bundle-store-rules.ts';
+import { bundleKeysOf, checkBundleChanges, checkWhole, recordOwners, type Report, type Rule } from './bundle-store-rules.ts';
 import { BundleReadyRule, checkSettledBundles } from './bundle-status-rules.ts';
 import { hashOf } from './expected.ts';
 import type { EtcdChange, FinalEntry, History, StatusSeen } from './history.ts';
-import { HistoryIndex, type MetaRecord, parseMeta, short } from './history-index.ts';
+import { HistoryIndex, type MetaRecord, parseMeta, parseRecord, short } from './history-index.ts';
 import { StoreReplay } from './store-replay.ts';
 
 export interface Violation {
@@ -117,7 +118,7 @@ function checkReader(index: HistoryIndex, report: Report): number {
       continue;
     }
     const metaKeys = batch.changes.filter((c) => c.key.startsWith(index.metaRoot)).map((c) => c.key);
-    const owners = new Set(metaKeys.flatMap((k) => bundleOf(state.get(k)?.value)));
+    const owners = new Set([...metaKeys.flatMap((k) => bundleOf(state.get(k)?.value)), ...recordOwners(index, new Map(batch.changes.map((c) => [c.key, c])), state)]);
     state.apply(batch.changes);
     for (const k of metaKeys) for (const uid of bundleOf(state.get(k)?.value)) owners.add(uid);
     checkWhole(index, report, state, owners, batch.revision, 'the reader');
@@ -236,6 +237,8 @@ function checkFinal(index: HistoryIndex, report: Report): number {
   }
   for (const [key, value] of Object.entries(final.etcd)) {
     if (key.startsWith(index.dataRoot) && final.etcd[index.metaKeyOf(key)] === undefined && !released.has(key)) report(4, key, 'a data key without its meta record once settled');
+    const record = key.startsWith(index.recordRoot) ? parseRecord(value) : undefined;
+    if (record !== undefined && !live.has(record.uid)) report(4, key, `a bundle record naming uid ${record.uid}, which no live bundle has`);
     const owner = key.startsWith(index.metaRoot) ? parseMeta(value) : undefined;
     if (owner !== undefined && !live.has(owner.uid) && !index.history.deletions.some((d) => d.uid === owner.uid)) report(4, index.dataKeyOf(key), `owned by uid ${owner.uid}, which no live entry or bundle has`);
   }

@@ -73,10 +73,10 @@ export class EtcdHistory {
     return this.changes;
   }
 
-  /** Every data/ and meta/ key under the prefix now (a linearizable range read). */
+  /** Every data/, meta/ and bundles/ key under the prefix now (linearizable range reads). */
   async snapshot(): Promise<Record<string, string>> {
     const result: Record<string, string> = {};
-    for (const kind of ['data', 'meta']) {
+    for (const kind of ['data', 'meta', 'bundles']) {
       const kvs = await this.client.getAll().prefix(`${this.prefix}/${kind}/`).strings();
       Object.assign(result, kvs);
     }

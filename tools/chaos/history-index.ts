@@ -31,6 +31,25 @@ export function parseMeta(value: string | undefined): MetaRecord | undefined {
   }
 }
 
+/** A ConfigBundle's record at `P/bundles/<namespace>/<name>`: the generation committed and its members' relative keys. */
+export interface BundleRecord {
+  readonly uid: string;
+  readonly generation: number;
+  readonly members: readonly string[];
+}
+
+/** The bundle record in a value, read with the checker's own parser (not src/domain/bundle-record.ts). */
+export function parseRecord(value: string | undefined): BundleRecord | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const v = JSON.parse(value) as Record<string, unknown>;
+    if (typeof v.uid !== 'string' || typeof v.generation !== 'number' || !Array.isArray(v.members) || !v.members.every((m) => typeof m === 'string')) return undefined;
+    return { uid: v.uid, generation: v.generation, members: v.members as string[] };
+  } catch {
+    return undefined;
+  }
+}
+
 function holderOf(value: string | undefined): string | undefined {
   try {
     const v = JSON.parse(value ?? '') as { holder?: unknown };
@@ -45,6 +64,8 @@ export const short = (hash: string | undefined): string => (hash === undefined ?
 export class HistoryIndex {
   readonly dataRoot: string;
   readonly metaRoot: string;
+  /** `P/bundles/`: the bundles' records. */
+  readonly recordRoot: string;
   readonly fenceKey: string;
   readonly generations = new Map<string, GenerationWritten>();
   readonly byKey = new Map<string, GenerationWritten[]>();
@@ -64,6 +85,7 @@ export class HistoryIndex {
     this.history = history;
     this.dataRoot = `${history.prefix}/data/`;
     this.metaRoot = `${history.prefix}/meta/`;
+    this.recordRoot = `${history.prefix}/bundles/`;
     this.fenceKey = `${history.prefix}/fence`;
     for (const g of history.generations) {
       this.generations.set(`${g.uid}#${g.generation}`, g);
@@ -96,6 +118,12 @@ export class HistoryIndex {
 
   bundleGeneration(uid: string, generation: number | undefined): BundleGenerationWritten | undefined {
     return generation === undefined ? undefined : this.bundleGenerations.get(`${uid}#${generation}`);
+  }
+
+  /** The record key of the bundle with `uid` (from any generation the driver saw), or undefined. */
+  recordKeyOf(uid: string): string | undefined {
+    const g = this.lastBundleGeneration.get(uid);
+    return g === undefined ? undefined : `${this.recordRoot}${g.namespace}/${g.name}`;
   }
 
   /** The name of an entry or bundle for messages, or its uid. */

@@ -124,7 +124,7 @@ export interface FinalState {
   readonly entries: readonly FinalEntry[];
   /** Every bundle the apiserver still holds, with its last status. */
   readonly bundles: readonly FinalBundle[];
-  /** Every key under the prefix's data/ and meta/ (a linearizable range read), key -> value. */
+  /** Every key under the prefix's data/, meta/ and bundles/ (linearizable range reads), key -> value. */
   readonly etcd: Readonly<Record<string, string>>;
   /** Pids started by the run that were still alive after it stopped everything. */
   readonly leakedPids: readonly number[];

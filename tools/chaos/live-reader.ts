@@ -1,5 +1,5 @@
 /**
- * A reader of the run's data and meta keys, as an application would read bundle members with a plain
+ * A reader of the run's data and meta keys and bundle records, as an application would read bundle members with a plain
  * etcd client while the faults strike: a range read, then a watch from the revision after it; when
  * the watch is cancelled (compacted past, or any error the client does not recover from itself), a
  * new range read and a new watch. Records every change with its revision, and every range read, for
@@ -31,7 +31,7 @@ export class LiveReader {
   }
 
   private isMemberKey(key: string): boolean {
-    return key.startsWith(`${this.prefix}/data/`) || key.startsWith(`${this.prefix}/meta/`);
+    return ['data', 'meta', 'bundles'].some((kind) => key.startsWith(`${this.prefix}/${kind}/`));
   }
 
   /** One range read of the prefix (one revision), recorded; then a watch from the next revision. Retries until stopped. */

@@ -28,9 +28,17 @@ function metaValue(g: BundleGenerationWritten, key: string, value: string, fence
   return canonical({ ownerKind: 'ConfigBundle', uid: g.uid, generation: g.generation, dataHash: hashOf(value), namespace: 'ns', name: g.name, schema: 'rate-limits@v1', committedAt: 'x', fence: String(fence) });
 }
 
-/** One transaction of generation `g` at `revision`: every member's meta, the data of those in `written` (default all), removed members' keys deleted. */
+const recordKey = (name = 'b'): string => `${P}/bundles/ns/${name}`;
+
+/** The bundle's record for generation `g`: the members' relative keys. */
+function record(revision: number, g: BundleGenerationWritten): EtcdChange {
+  const members = g.members.map((m) => m.dataKey.slice(dataKey('').length));
+  return { revision, key: recordKey(g.name), type: 'put', value: canonical({ uid: g.uid, namespace: 'ns', name: g.name, generation: g.generation, members, fence: '2', committedAt: 'x' }) };
+}
+
+/** One transaction of generation `g` at `revision`: the record, every member's meta, the data of those in `written` (default all), removed members' keys deleted. */
 function bundleCommit(revision: number, g: BundleGenerationWritten, options: { written?: readonly string[]; removed?: readonly string[]; keepData?: boolean } = {}): EtcdChange[] {
-  const changes: EtcdChange[] = [];
+  const changes: EtcdChange[] = [record(revision, g)];
   for (const m of g.members) {
     const key = m.dataKey.slice(dataKey('').length);
     if (options.written === undefined || options.written.includes(key)) changes.push({ revision, key: m.dataKey, type: 'put', value: m.canonical });
@@ -120,13 +128,25 @@ describe('chaos checker, bundles', () => {
     });
 
     it("fails one generation's members at different meta mod_revisions, and a member missing in between", () => {
-      const first = bundleCommit(3, b1).map((c) => (c.key.endsWith('/x') ? c : { ...c, revision: 4 }));
+      const first = bundleCommit(3, b1).map((c) => (c.key.endsWith('/x') || c.key === recordKey() ? c : { ...c, revision: 4 }));
       const etcd = [fence(2, 'replica-1'), ...first, ...gen2Commit(5)];
       const h = { ...bundleHistory(etcd, [ready(b1, 4), ready(b2, 5)]), reader: [] };
       expect(violationsOf(h)).toEqual([
+        expect.stringMatching(/^5: etcd at rev 3: bundle ns\/b's record names members x, y, w, not the keys whose meta names it$/),
         expect.stringMatching(/^5: etcd at rev 3: gen 1 of bundle ns\/b is visible without its member\(s\) \/p\/data\/ns\/y, \/p\/data\/ns\/w$/),
         expect.stringMatching(/^5: etcd at rev 4: the members of gen 1 of bundle ns\/b carry meta mod_revisions 3, 4, not one transaction's$/),
       ]);
+    });
+
+    it('fails members visible without their bundle record, and a record that names another generation than their meta', () => {
+      const h = bundleHistory();
+      const withoutRecords = h.etcd.filter((c) => c.key !== recordKey());
+      expect(violationsOf({ ...bundleHistory(withoutRecords), reader: [] })).toEqual([
+        expect.stringMatching(/^5: etcd at rev 3: members of bundle ns\/b visible without its bundle record$/),
+        expect.stringMatching(/^5: etcd at rev 4: members of bundle ns\/b visible without its bundle record$/),
+      ]);
+      const staleRecord = h.etcd.filter((c) => !(c.key === recordKey() && c.revision === 4));
+      expect(violationsOf({ ...bundleHistory(staleRecord), reader: [] })).toEqual([expect.stringMatching(/^5: etcd at rev 4: bundle ns\/b's record names gen 1 at rev 3, its members' meta gen 2 at rev 4$/)]);
     });
 
     it("fails a mixed state only the reader saw (its range read), though etcd's log is clean", () => {
@@ -199,7 +219,8 @@ describe('chaos checker, bundles', () => {
       const h = { ...bundleHistory([fence(2, 'replica-1'), ...bundleCommit(3, b1), ...gen2Commit(4), ...gone]), final: undefined };
       expectAmong(h, 2, /removed a member of bundle ns\/b, which was neither deleted nor committed a generation in that revision/);
       expectAmong(h, 5, /gen 2 of bundle ns\/b is visible without its member\(s\) \/p\/data\/ns\/y/);
-      const deleted = bundleHistory([fence(2, 'replica-1'), ...bundleCommit(3, b1), ...gen2Commit(4), ...gone, { revision: 5, key: dataKey('x'), type: 'delete' }, { revision: 5, key: metaKey('x'), type: 'delete' }, { revision: 5, key: dataKey('z'), type: 'delete' }, { revision: 5, key: metaKey('z'), type: 'delete' }]);
+      const rest: EtcdChange[] = ['x', 'z'].flatMap((k) => [dataKey(k), metaKey(k)]).map((key) => ({ revision: 5, key, type: 'delete' as const }));
+      const deleted = bundleHistory([fence(2, 'replica-1'), ...bundleCommit(3, b1), ...gen2Commit(4), ...gone, ...rest, { revision: 5, key: recordKey(), type: 'delete' }]);
       expect(violationsOf({ ...deleted, deletions: [{ uid: 'uid-b', namespace: 'ns', name: 'b', at: 50 }], final: { ...deleted.final!, bundles: [] } })).toEqual([]);
     });
 
@@ -244,7 +265,9 @@ describe('chaos checker, bundles', () => {
       const h = bundleHistory();
       const leftover = { ...h.final!.etcd, [dataKey('w')]: b1.members[2]!.canonical, [metaKey('w')]: metaValue(b1, 'w', b1.members[2]!.canonical) };
       expectOnly({ ...h, final: { ...h.final!, etcd: leftover } }, 4, /bundle ns\/b's last gen has no member here, yet etcd's meta still names it/);
-      expectAmong({ ...h, deletions: [{ uid: 'uid-b', namespace: 'ns', name: 'b', at: 50 }], final: { ...h.final!, bundles: [] } }, 4, /ns\/b was deleted but its keys are still in etcd/);
+      const deleted = { ...h, deletions: [{ uid: 'uid-b', namespace: 'ns', name: 'b', at: 50 }], final: { ...h.final!, bundles: [] } };
+      expectAmong(deleted, 4, /ns\/b was deleted but its keys are still in etcd/);
+      expectAmong(deleted, 4, /a bundle record naming uid uid-b, which no live bundle has/);
     });
 
     it('fails an invalid last generation that is not Stalled', () => {
