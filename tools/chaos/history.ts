@@ -47,19 +47,9 @@ export interface BundleGenerationWritten {
 }
 
 /** One status the apiserver served on the driver's watch of ConfigBundles. */
-export interface BundleStatusSeen {
-  readonly uid: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly generation: number;
-  readonly observedGeneration: number | undefined;
-  readonly ready: string | undefined;
-  readonly reason: string | undefined;
-  readonly stalled: boolean;
-  readonly revision: number | undefined;
+export interface BundleStatusSeen extends ConditionsSeen {
   /** status.members: the committed members, in spec order. */
   readonly members: readonly { readonly key: string; readonly dataHash: string }[] | undefined;
-  readonly at: number;
 }
 
 /**
@@ -78,8 +68,8 @@ export interface DeletionRequested {
   readonly at: number;
 }
 
-/** One status the apiserver served on the driver's watch of ConfigEntries. */
-export interface StatusSeen {
+/** What an entry's and a bundle's status both say, as the apiserver served it on the driver's watch. */
+export interface ConditionsSeen {
   readonly uid: string;
   readonly namespace: string;
   readonly name: string;
@@ -89,10 +79,14 @@ export interface StatusSeen {
   readonly ready: string | undefined;
   readonly reason: string | undefined;
   readonly stalled: boolean;
-  readonly key: string | undefined;
   readonly revision: number | undefined;
-  readonly dataHash: string | undefined;
   readonly at: number;
+}
+
+/** One status the apiserver served on the driver's watch of ConfigEntries. */
+export interface StatusSeen extends ConditionsSeen {
+  readonly key: string | undefined;
+  readonly dataHash: string | undefined;
 }
 
 /** One change under the prefix, from a watch replayed from the run's first revision. */
