@@ -98,12 +98,12 @@ async function read(deps: BundleReconcileDeps, keys: readonly string[]): Promise
 
 async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, before: KeyStates | undefined, deps: BundleReconcileDeps): Promise<Executed> {
   const { txn } = decision;
-  const settle = announcePuts(deps.view, txn, decision.dataHashes);
+  const announced = announcePuts(deps.view, txn, decision.dataHashes);
   let result;
   try {
     result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(txn));
   } catch (error) {
-    settle();
+    announced.settle();
     if (!deps.isOutcomeUnknown(error)) throw error;
     deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
     deps.log.warn({ members: decision.members.length, fence: fence.revision }, 'bundle commit outcome unknown; moving the fence, then reading etcd before any retry');
@@ -113,11 +113,11 @@ async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, bef
   if (result.succeeded) {
     deps.metrics.etcdTxns.inc({ result: 'committed' });
     if (decision.driftCorrected) deps.metrics.drift.inc({ action: 'corrected' });
-    recordTxn(deps.view, txn, result.revision, (key) => before?.[key], decision.dataHashes);
-    settle();
+    recordTxn(deps.view, txn, result.revision, (key) => before?.[key], decision.dataHashes, announced);
+    announced.settle();
     return { kind: 'outcome', outcome: { kind: 'committed', revision: result.revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected } };
   }
-  settle();
+  announced.settle();
   deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
   const failure = classifyTxnFailure(result.readBack, fence, decision.pairs, bundle.metadata.uid);
   switch (failure.kind) {

@@ -86,12 +86,12 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   });
   // Announce our puts so the drift watch does not mistake their events for someone else's change.
   const known = new Map([[keys.data, decision.dataHash]]);
-  const settle = announcePuts(deps.view, decision.txn, known);
+  const announced = announcePuts(deps.view, decision.txn, known);
   let result;
   try {
     result = await timed(deps.metrics, 'etcd_txn', () => deps.store.commit(decision.txn));
   } catch (error) {
-    settle();
+    announced.settle();
     if (!deps.isOutcomeUnknown(error)) throw error;
     deps.metrics.etcdTxns.inc({ result: 'outcome_unknown' });
     deps.log.warn({ key: keys.data, fence: fence.revision }, 'commit outcome unknown; moving the fence, then reading etcd before any retry');
@@ -106,11 +106,11 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   if (result.succeeded) {
     deps.metrics.etcdTxns.inc({ result: 'committed' });
     if (decision.cause === 'correctDrift') deps.metrics.drift.inc({ action: 'corrected' });
-    recordTxn(deps.view, decision.txn, result.revision, (key) => (key === keys.data ? before?.data : before?.meta), known);
-    settle();
+    recordTxn(deps.view, decision.txn, result.revision, (key) => (key === keys.data ? before?.data : before?.meta), known, announced);
+    announced.settle();
     return committed(result.revision);
   }
-  settle();
+  announced.settle();
   deps.metrics.etcdTxns.inc({ result: 'compare_failed' });
   const failure = classifyTxnFailure(result.readBack, fence, keys, entry.metadata.uid);
   switch (failure.kind) {

@@ -295,6 +295,8 @@ export class Manager {
   }
 
   private onStoreEvent(event: StoreWatchEvent): void {
+    // The echo of our own recorded commit (the usual case), or what the last full read showed: not news, and not hashed.
+    if (this.mirror.holdsChange(event.key, event.modRevision)) return;
     const state = event.type === 'put' ? presentKey(event.value, event.modRevision, event.createRevision) : { exists: false as const };
     if (!this.mirror.apply(event.key, state, event.modRevision)) return; // not news: ours, or already read
     // A data or meta key is claimed by its data key; a bundle record by its own key.

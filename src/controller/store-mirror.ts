@@ -191,11 +191,20 @@ export class StoreMirror implements StoreView {
     this.expected.delete(key);
   }
 
+  /**
+   * Whether a change of `key` at `revision` is already in the view (the last full read showed it, or
+   * the view holds that key at that revision or later: usually our own commit, recorded before its
+   * watch event arrived): `apply` would ignore it, so its value need not even be hashed.
+   */
+  holdsChange(key: string, revision: string): boolean {
+    if (compareRevisions(revision, this.floor) <= 0) return true;
+    const known = this.held.get(key);
+    return known !== undefined && compareRevisions(revision, known.at) <= 0;
+  }
+
   /** Applies one change at `revision`; true when it was news to the view. */
   apply(key: string, state: KeyState, revision: string): boolean {
-    if (compareRevisions(revision, this.floor) <= 0) return false; // the last full read already showed it
-    const known = this.held.get(key);
-    if (known !== undefined && compareRevisions(revision, known.at) <= 0) return false;
+    if (this.holdsChange(key, revision)) return false;
     // Every change the watch delivers moves the view forward, kept or not: nothing before it is missing.
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
     this.unknown.delete(key);

@@ -201,6 +201,15 @@ describe('StoreMirror.record', () => {
     expect(view.apply(D, put('mine', '11', '5'), '11')).toBe(false);
   });
 
+  it('says it holds a change at a revision it recorded or a full read showed, and not a newer one or one of another key', () => {
+    const view = synced();
+    view.record(D, hashed('mine', '11', '5'), '11');
+    expect(view.holdsChange(D, '11')).toBe(true);
+    expect(view.holdsChange(D, '12')).toBe(false);
+    expect(view.holdsChange(M, '10')).toBe(true); // at or below the full read's revision
+    expect(view.holdsChange(M, '11')).toBe(false);
+  });
+
   it('holds our own deletes', () => {
     const view = synced();
     view.record(D, ABSENT, '11');
