@@ -27,6 +27,7 @@ import { plan } from '../domain/plan.ts';
 import { classifyTxnFailure, isAlreadyApplied, observedFromReadBack } from '../domain/txn-failure.ts';
 import type { Decision } from '../domain/decision.ts';
 import { resolveEntryKeys } from '../domain/entry-keys.ts';
+import { judgeOf } from '../domain/validate.ts';
 import type { Fence, ObservedKeys } from '../domain/types.ts';
 import { type ReconcileDeps, timed } from './context.ts';
 import type { DriftFight } from './drift-fight.ts';
@@ -39,7 +40,11 @@ type DecisionOf<K extends Decision['kind']> = Extract<Decision, { kind: K }>;
 
 export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: ReconcileDeps, driftFight: DriftFight): Promise<Outcome> {
   const entryKey = `${entry.metadata.namespace}/${entry.metadata.name}`;
-  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), engineSchemas: deps.engineSchemas };
+  const { uid, generation = 0 } = entry.metadata;
+  // A verdict already given for this spec by the same judge confirms a value etcd holds without validating again.
+  const judge = deps.verdicts === undefined ? undefined : judgeOf(entry.spec.schema, { engineSchemas: deps.engineSchemas });
+  const confirmed = judge === undefined ? undefined : deps.verdicts?.confirmed(entryKey, uid, generation, judge);
+  let ctx = { prefix: deps.prefix, fence, maxBytes: deps.maxBytes, now: deps.now(), engineSchemas: deps.engineSchemas, confirmed };
   // Plan from the drift watch's view when it can tell; plan() itself decides when it must read.
   const resolved = resolveEntryKeys(entry, deps.prefix);
   let observed = resolved.ok ? deps.view.observe(resolved.keys.data, resolved.keys.meta) : undefined;
@@ -47,6 +52,7 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
     const decision = plan(entry, observed, ctx);
     const settled = settledWithoutWrite(decision, deps.metrics);
     if (settled !== undefined) return settled;
+    if (judge !== undefined && (decision.kind === 'upToDate' || decision.kind === 'commit')) deps.verdicts?.remember(entryKey, uid, generation, judge, decision);
     switch (decision.kind) {
       case 'upToDate':
         deps.metrics.etcdTxns.inc({ result: 'unchanged' });

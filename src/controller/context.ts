@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Metrics, Stage } from '../observability/metrics.ts';
 import type { SchemaLookup } from '../domain/validate.ts';
+import type { VerdictCache } from './verdict-cache.ts';
 import type { EntryCache, EntryEventSink, EntryWriter, Fencing, OutcomeUnknownTest, Store, StoreView } from './ports.ts';
 
 export interface ReconcileDeps {
@@ -19,6 +20,8 @@ export interface ReconcileDeps {
   /** The schema engine's compiled schemas, embedded and declared (the schema registry), when the engine runs. */
   readonly engineSchemas?: ((id: string) => SchemaLookup) | undefined;
   readonly now: () => Date;
+  /** Verdicts already given, per entry (absent: every reconcile validates). */
+  readonly verdicts?: VerdictCache | undefined;
   readonly log: Logger;
   readonly metrics: Metrics;
 }

@@ -24,6 +24,7 @@ import { KeyIndex } from './key-index.ts';
 import type { EntryCache, EntryEventSink, EntryWriter, Fencing, KeySnapshot, OutcomeUnknownTest, Store, StoredKeyValue } from './ports.ts';
 import { Reconciler } from './reconciler.ts';
 import { StoreMirror } from './store-mirror.ts';
+import { VerdictCache } from './verdict-cache.ts';
 import { WorkQueue } from './work-queue.ts';
 import { queueMetrics } from './queue-metrics.ts';
 
@@ -114,6 +115,8 @@ export class Manager {
   private heldResync: Parameters<StoreWatchHandlers['onResync']>[0] | undefined;
   private readonly onSchemaUseChanged: ((schemaName: string) => void) | undefined;
   private readonly followers: Follower[] = [];
+  /** Verdicts already given, one per entry in the informer's cache (forgotten when it leaves). */
+  readonly verdicts = new VerdictCache((key, uid) => this.informer.get(key)?.metadata.uid === uid);
 
   constructor(options: ManagerOptions, parts: ManagerParts) {
     this.options = options;
@@ -167,6 +170,7 @@ export class Manager {
       maxBytes: options.maxBytes,
       engineSchemas: parts.engineSchemas,
       now: parts.now ?? (() => new Date()),
+      verdicts: this.verdicts,
       log: parts.log,
       metrics: m,
     };
@@ -286,6 +290,7 @@ export class Manager {
     }
     if (after === undefined) {
       this.index.remove(key);
+      this.verdicts.forget(key);
       return;
     }
     const resolved = resolveEntryKeys(after, this.options.prefix);

@@ -24,6 +24,13 @@ export interface PlanContext {
   readonly engineSchemas?: ((id: string) => SchemaLookup) | undefined;
   /** Commit time written into meta (provenance only). */
   readonly now: Date;
+  /**
+   * A verdict already given for exactly this spec (same entry uid and generation, same judge of its
+   * schema: see validate.ts judgeOf): the schema id and hash of the value it made storable. When the
+   * keys as observed already hold that value owned by this entry, plan decides upToDate without
+   * validating again; in every other case it validates as usual.
+   */
+  readonly confirmed?: { readonly schema: string; readonly dataHash: string } | undefined;
 }
 
 export type { Owner } from './stored-meta.ts';

@@ -95,6 +95,19 @@ export function judgeKey(claimant: Claimant, keys: EntryKeys, valid: ValidData, 
   return { kind: 'write', cause: 'correctDrift' };
 }
 
+/**
+ * The data key's mod_revision when the keys as observed hold `valid` (schema and hash) owned by
+ * `uid`, committed and unchanged since: the case in which judgeKey answers upToDate. Undefined
+ * otherwise, or when the observation did not keep the meta record.
+ */
+export function upToDateRevision(uid: string, valid: Pick<ValidData, 'schema' | 'dataHash'>, observed: ObservedPair): string | undefined {
+  const { data, meta } = observed;
+  if (!meta.exists || !data.exists) return undefined;
+  const stored = metaRecordOf(meta);
+  if (typeof stored === 'string' || stored.uid !== uid || stored.dataHash !== valid.dataHash || stored.schema !== valid.schema) return undefined;
+  return data.hash === stored.dataHash ? data.modRevision : undefined;
+}
+
 /** The compare that holds only while `key` is still as it was observed. */
 export function guardAsObserved(key: string, state: KeyState): Compare {
   return state.exists ? { kind: 'modRevision', key, equals: state.modRevision } : { kind: 'absent', key };

@@ -13,6 +13,9 @@
  *   `valueConflict`); an unowned identical value is adopted.
  * - When etcd already holds this value owned by this entry, nothing is written (`upToDate`), so
  *   restarts, resyncs and retries after a timed-out commit cost reads, not writes.
+ * - With `ctx.confirmed` (a verdict already given for this spec under the same judge of its schema),
+ *   an entry whose value etcd already holds as committed is upToDate without validating again: the
+ *   same data before the same judge gets the same verdict, so resyncs cost no validation either.
  *
  * Assumptions: `observed` (when given) was read at one revision; `ctx.prefix` is a checked prefix.
  * When `observed` is undefined the cache does not know the keys: if status shows no earlier commit,
@@ -27,7 +30,7 @@ import { INVALID_KEY } from '../api/conditions.ts';
 import type { CommitCause, Decision, PlanContext } from './decision.ts';
 import { resolveEntryKeys } from './entry-keys.ts';
 import type { EntryKeys } from './keys.ts';
-import { guardsAsObserved, judgeKey } from './judge-key.ts';
+import { guardsAsObserved, judgeKey, upToDateRevision } from './judge-key.ts';
 import { formatTime, serializeStoredMeta } from './stored-meta.ts';
 import type { Compare, Fence, KeyState, ObservedKeys, StoredMeta } from './types.ts';
 import { validateData, type ValidData } from './validate.ts';
@@ -40,6 +43,10 @@ export function plan(entry: PlanEntry, observed: ObservedKeys | undefined, ctx: 
   const resolved = resolveEntryKeys(entry, ctx.prefix);
   if (!resolved.ok) return { kind: 'invalid', reason: INVALID_KEY, message: resolved.message };
   const keys = resolved.keys;
+
+  // A verdict already given for this very spec, and etcd holds its value: nothing to validate again.
+  const revision = ctx.confirmed !== undefined && observed !== undefined ? upToDateRevision(entry.metadata.uid, ctx.confirmed, observed) : undefined;
+  if (revision !== undefined && ctx.confirmed !== undefined) return { kind: 'upToDate', keys, revision, dataHash: ctx.confirmed.dataHash, schema: ctx.confirmed.schema };
 
   const valid = validateData(entry.spec.schema, entry.spec.data, { maxBytes: ctx.maxBytes, engineSchemas: ctx.engineSchemas });
   if (!valid.ok) return { kind: 'invalid', reason: valid.reason, message: valid.message };

@@ -105,6 +105,20 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
   return { ok: true, schema: schemaId, value, canonical, dataHash: sha256(canonical), bytes };
 }
 
+/**
+ * What judges `schemaId` now: the engine's compilation of it, or the embedded zod definition when
+ * zod judges it (as validateData chooses); undefined when nothing does (not Ready, unknown). The same
+ * judge gives the same verdict for the same data, every time: a changed schema is a new compilation
+ * (the registry compiles again only on new content), so the judge's identity stands for the schema's
+ * generation when a verdict is remembered (controller/verdict-cache.ts).
+ */
+export function judgeOf(schemaId: string, options: Pick<ValidationOptions, 'engineSchemas'>): object | undefined {
+  const definition = lookupSchema(schemaId);
+  const judged = definition?.notStructural !== undefined ? undefined : options.engineSchemas?.(schemaId);
+  if (judged?.kind === 'ready') return judged.schema;
+  return definition;
+}
+
 function unknownSchemaProblem(schemaId: string, why: string | undefined): string {
   const known = `known schemas: ${schemaIds().join(', ')}`;
   if (!SCHEMA_ID.test(schemaId)) {

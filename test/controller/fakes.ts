@@ -23,6 +23,8 @@ import type { EntryCache, EntryEventSink, EntryWriter, Fencing, ObservedKeySet, 
 import { DriftFight } from '../../src/controller/drift-fight.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
+import { VerdictCache } from '../../src/controller/verdict-cache.ts';
+import type { SchemaLookup } from '../../src/domain/validate.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
 import { presentKey } from '../../src/domain/key-state.ts';
 import { FenceUnavailableError, FencingLostError } from '../../src/domain/errors.ts';
@@ -517,6 +519,8 @@ export interface ScenarioOptions {
   /** Whether the store view holds a full read of the prefix (the drift watch has synced). Default true. */
   readonly synced?: boolean;
   readonly maxBytes?: number;
+  /** The schema engine's compiled schemas (the registry's lookup); absent: no engine, zod judges. */
+  readonly engineSchemas?: (id: string) => SchemaLookup;
 }
 
 export class Scenario {
@@ -532,12 +536,14 @@ export class Scenario {
   /** Milliseconds since NOW on the scenario's clock; `advance` moves it. */
   private elapsedMs = 0;
   private readonly maxBytes: number;
+  private readonly engineSchemas: ((id: string) => SchemaLookup) | undefined;
   mirror!: StoreMirror;
   deps!: ReconcileDeps;
   reconciler!: Reconciler;
 
   constructor(options: ScenarioOptions = {}) {
     this.maxBytes = options.maxBytes ?? 262144;
+    this.engineSchemas = options.engineSchemas;
     this.fence = this.etcd.acquireFence(fenceKey(PREFIX), 'cairn-0');
     this.restart(options);
   }
@@ -561,7 +567,10 @@ export class Scenario {
       fencing: this.fencing,
       prefix: PREFIX,
       maxBytes: this.maxBytes,
+      engineSchemas: this.engineSchemas,
       now: () => new Date(NOW.getTime() + this.elapsedMs),
+      // As the manager wires it: one verdict per entry the cache holds (a restart starts without any).
+      verdicts: new VerdictCache((key, uid) => this.cache.get(key)?.metadata.uid === uid),
       log: pino({ level: 'silent' }),
       metrics: this.metrics,
     };

@@ -11,6 +11,7 @@ import { TransientError } from '../../src/domain/errors.ts';
 import { canonicalJson } from '../../src/domain/canonical.ts';
 import { DATA_KEY, META_KEY, NOW, UID, desired, entry, metaValue, storedMeta } from '../unit/fixtures.ts';
 import { Reconciler } from '../../src/controller/reconciler.ts';
+import type { CompiledSchema } from '../../src/schemas/engine/engine.ts';
 import { CallLog, FakeFencing, Scenario, liveEntry, newMirror } from './fakes.ts';
 
 const FENCE_KEY = '/cairn/fence';
@@ -700,6 +701,52 @@ describe('a restart over committed entries', () => {
 
     expect(s.calls.summary()).toEqual(['etcd.read']);
     expect(s.etcd.revision).toBe(revision);
+  });
+});
+
+describe('a resync with the schema engine', () => {
+  /** A compiled schema that accepts any data as it is and counts the values it was asked to judge. */
+  function countingSchema(): { schema: CompiledSchema; judged: unknown[] } {
+    const judged: unknown[] = [];
+    return { judged, schema: { validate: (data) => (judged.push(data), { ok: true, value: data, warnings: [] }), release: () => {} } };
+  }
+
+  it('confirms a committed, unchanged entry without asking the engine again, and asks again once the schema is compiled again', async () => {
+    let compiled = countingSchema();
+    const s = new Scenario({ engineSchemas: () => ({ kind: 'ready', schema: compiled.schema }) });
+    const key = await s.committed();
+    expect(compiled.judged).toHaveLength(1);
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual([]);
+    expect(compiled.judged).toHaveLength(1);
+
+    compiled = countingSchema(); // a new compilation: the schema's content changed
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual([]);
+    expect(compiled.judged).toHaveLength(1);
+  });
+
+  it('asks the engine again for a new generation of the entry', async () => {
+    const compiled = countingSchema();
+    const s = new Scenario({ engineSchemas: () => ({ kind: 'ready', schema: compiled.schema }) });
+    const key = await s.committed();
+    s.api.updateSpec(key, { data: { host: 'db.shop.svc', database: 'checkout', user: 'checkout', port: 6543 } });
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual(['etcd.commit: committed', 'kube.patchStatus', 'event Normal Committed']);
+    expect(compiled.judged).toHaveLength(2);
+  });
+
+  it('asks the engine again after a restart (verdicts live in one process)', async () => {
+    const compiled = countingSchema();
+    const s = new Scenario({ engineSchemas: () => ({ kind: 'ready', schema: compiled.schema }) });
+    const key = await s.committed();
+    s.restart();
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual([]);
+    expect(compiled.judged).toHaveLength(2);
   });
 });
 

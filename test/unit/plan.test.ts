@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/domain/plan.ts';
+import type { SchemaLookup } from '../../src/domain/validate.ts';
+import type { CompiledSchema } from '../../src/schemas/engine/engine.ts';
 import { ABSENT, CTX, DATA_KEY, META_KEY, UID, desired, entry, metaValue, observed, present, storedMeta } from './fixtures.ts';
 
 const keys = { relative: 'checkout/db', data: DATA_KEY, meta: META_KEY };
@@ -116,6 +118,22 @@ describe('plan: owned keys', () => {
   it('is up to date even when only the generation moved (same data, e.g. a policy change)', () => {
     const decision = plan(entry({ metadata: { generation: 4 } }), observed(present(canonical, '60'), present(metaValue(), '60')), CTX);
     expect(decision.kind).toBe('upToDate');
+  });
+
+  it('confirms a value etcd holds from a verdict already given, without validating again', () => {
+    const judged: unknown[] = [];
+    const schema: CompiledSchema = { validate: (data) => (judged.push(data), { ok: true, value: data, warnings: [] }), release: () => {} };
+    const engineSchemas = (): SchemaLookup => ({ kind: 'ready', schema });
+    const decision = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, engineSchemas, confirmed: { schema: 'database@v1', dataHash } });
+    expect(decision).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1' });
+    expect(judged).toEqual([]);
+  });
+
+  it('validates as usual when a verdict already given does not match what etcd holds (a changed value, or another schema)', () => {
+    const changed = plan(entry(), observed(present('{"old":true}', '60'), present(metaValue({ dataHash: 'sha256:old' }), '60')), { ...CTX, confirmed: { schema: 'database@v1', dataHash: 'sha256:old' } });
+    expect(changed).toMatchObject({ kind: 'commit', cause: 'update', dataHash });
+    const otherSchema = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, confirmed: { schema: 'database@v2', dataHash } });
+    expect(otherSchema).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1' });
   });
 
   it('updates when the spec produced a different value, guarded by both mod_revisions', () => {
