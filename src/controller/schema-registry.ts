@@ -14,7 +14,7 @@
 import { schemaNameOf } from '../api/names.ts';
 import { canonicalJson } from '../domain/canonical.ts';
 import type { SchemaLookup } from '../domain/validate.ts';
-import type { Compiled, CompiledSchema, JsonSchema, SchemaEngine, UnknownFields } from '../schemas/engine/engine.ts';
+import type { Compiled, CompiledSchema, JsonSchema, SchemaEngine } from '../schemas/engine/engine.ts';
 import type { EmbeddedConfigSchema } from '../schemas/embedded-config-schemas.ts';
 import { lookupSchema } from '../schemas/index.ts';
 
@@ -28,7 +28,6 @@ interface Pinned {
   readonly content: string;
   readonly compiled: Compiled;
   readonly schema: CompiledSchema;
-  readonly unknownFields: UnknownFields;
 }
 
 interface Slot {
@@ -50,20 +49,21 @@ export class SchemaRegistry {
   }
 
   /**
-   * Compiles an embedded version once, for good: every lookup of `id` answers with it, validating
-   * with `unknownFields`. Returns the compilation; a refusal is not pinned (the caller fails start-up).
+   * Compiles an embedded version once, for good: every lookup of `id` answers with it. Returns the
+   * compilation; a refusal is not pinned (the caller fails start-up).
    */
-  pin(id: string, openAPIV3Schema: JsonSchema, unknownFields: UnknownFields): Compiled {
+  pin(id: string, openAPIV3Schema: JsonSchema): Compiled {
     const compiled = this.engine.compile(openAPIV3Schema);
-    if (compiled.ok) this.pinned.set(id, { content: canonicalJson(openAPIV3Schema), compiled, schema: compiled.schema, unknownFields });
+    if (compiled.ok) this.pinned.set(id, { content: canonicalJson(openAPIV3Schema), compiled, schema: compiled.schema });
     return compiled;
   }
 
   /**
    * Pins every embedded version the engine judges (all but a `notStructural` one, which zod judges):
    * entries of them are judged by the engine from then on, whatever happens to their ConfigSchema
-   * objects. Unknown fields refuse the value (Strict), as zod's strict objects did: a misspelt field
-   * of an embedded schema is an error, never silently pruned. Throws EmbeddedSchemaRefusedError when
+   * objects. Unknown fields are pruned, as for a declared schema and as a CRD with the schema does
+   * (docs/design-notes.md, "Unknown fields"): one verdict whatever the schema, and the admission
+   * policy, which cannot refuse them, never accepts what the commit refuses. Throws EmbeddedSchemaRefusedError when
    * the engine refuses one: a build defect (the unit tests compile every version) that must not let
    * an operator judge embedded data by zod behind the engine's back.
    */
@@ -72,7 +72,7 @@ export class SchemaRegistry {
       for (const version of object.spec.versions) {
         const id = `${name}@${version.name}`;
         if (lookupSchema(id)?.notStructural !== undefined) continue;
-        const compiled = this.pin(id, version.schema.openAPIV3Schema, 'Strict');
+        const compiled = this.pin(id, version.schema.openAPIV3Schema);
         if (!compiled.ok) throw new EmbeddedSchemaRefusedError(`the schema engine refuses the embedded schema ${id}: ${compiled.problems.map((p) => p.message).join('; ')}`);
       }
     }
@@ -123,7 +123,7 @@ export class SchemaRegistry {
 
   lookup(id: string): SchemaLookup {
     const pin = this.pinned.get(id);
-    if (pin !== undefined) return { kind: 'ready', schema: pin.schema, unknownFields: pin.unknownFields };
+    if (pin !== undefined) return { kind: 'ready', schema: pin.schema };
     const slot = this.slots.get(id);
     if (slot?.ready && slot.compiled.ok) return { kind: 'ready', schema: slot.compiled.schema };
     const name = schemaNameOf(id);

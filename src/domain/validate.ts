@@ -9,7 +9,7 @@
  *   declared but not Ready / unknown             SchemaNotReady / UnknownSchema
  */
 import { DATA_TOO_LARGE, INVALID_DATA, SCHEMA_NOT_READY, UNKNOWN_SCHEMA } from '../api/conditions.ts';
-import type { CompiledSchema, UnknownFields } from '../schemas/engine/engine.ts';
+import type { CompiledSchema } from '../schemas/engine/engine.ts';
 import { SCHEMA_ID_PATTERN } from '../api/names.ts';
 import { lookupSchema, schemaIds } from '../schemas/index.ts';
 import { byteLength, canonicalJson, sha256 } from './canonical.ts';
@@ -19,7 +19,7 @@ const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
 
 /** What the schema engine knows of a schema id: an embedded version or a declared ConfigSchema version. */
 export type SchemaLookup =
-  | { readonly kind: 'ready'; readonly schema: CompiledSchema; readonly unknownFields?: UnknownFields }
+  | { readonly kind: 'ready'; readonly schema: CompiledSchema }
   | { readonly kind: 'notReady'; readonly message: string }
   /** `why`: what the message says instead of "or declared by a ConfigSchema" (e.g. no engine to know any). */
   | { readonly kind: 'unknown'; readonly why?: string };
@@ -76,7 +76,8 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
   const judged = definition?.notStructural !== undefined ? undefined : options.engineSchemas?.(schemaId);
   let value: unknown;
   if (judged?.kind === 'ready') {
-    const validated = judged.schema.validate(data, judged.unknownFields);
+    // Warn (the apiserver's default): unknown fields are pruned, never refused (docs/design-notes.md, "Unknown fields").
+    const validated = judged.schema.validate(data);
     if (!validated.ok) return failure(INVALID_DATA, validated.issues.map((issue) => issue.message));
     value = validated.value;
   } else if (definition !== undefined) {

@@ -32,7 +32,7 @@ const engine = await loadTestEngine();
 const declaredSchema = parse(readFileSync(join(SAMPLES_DIR, SCHEMA_FILE), 'utf8')) as { metadata: { name: string }; spec: { versions: { name: string; schema: { openAPIV3Schema: JsonSchema } }[] } };
 /** The declared schema's versions compiled as the operator compiles them, as its registry serves them. */
 const DECLARED = new Map(declaredSchema.spec.versions.map((v) => [`${declaredSchema.metadata.name}@${v.name}`, engine.compile(v.schema.openAPIV3Schema)]));
-/** The embedded versions the engine judges, compiled as the operator pins them at start (unknown fields refused). */
+/** The embedded versions the engine judges, compiled as the operator pins them at start. */
 const EMBEDDED = new Map<string, Compiled>(
   [...embeddedConfigSchemas()].flatMap(([name, cs]) =>
     cs.spec.versions.filter((v) => lookupSchema(`${name}@${v.name}`)?.notStructural === undefined).map((v) => [`${name}@${v.name}`, engine.compile(v.schema.openAPIV3Schema)] as const),
@@ -43,7 +43,7 @@ const OPTIONS = {
   maxBytes: DEFAULT_MAX_DATA_BYTES,
   engineSchemas: (id: string): SchemaLookup => {
     const embedded = EMBEDDED.get(id);
-    if (embedded?.ok) return { kind: 'ready', schema: embedded.schema, unknownFields: 'Strict' };
+    if (embedded?.ok) return { kind: 'ready', schema: embedded.schema };
     const compiled = DECLARED.get(id);
     return compiled?.ok ? { kind: 'ready', schema: compiled.schema } : { kind: 'unknown' };
   },

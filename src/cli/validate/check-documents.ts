@@ -5,8 +5,8 @@
  *     admission generator translates it) and registered in a SchemaRegistry exactly as the schema
  *     reconciler does (Ready, or not Ready with the refusal);
  *   - a ConfigEntry's key by resolveEntryKeys, its data by validateData with that registry as the
- *     declared schemas (embedded schemas as the operator checks them), unknown fields of declared
- *     schemas as the engine's warnings (pruned: not stored).
+ *     declared schemas (embedded schemas as the operator checks them), unknown fields as the
+ *     engine's warnings (pruned: not stored), for embedded and declared schemas alike.
  *   - a ConfigBundle member by member, with the same checks (check-bundle.ts).
  * Declared schemas come from the documents first, then from `clusterSchemas` (`--cluster`).
  *
@@ -22,7 +22,6 @@ import { resolveEntryKeys } from '../../domain/entry-keys.ts';
 import { validateData } from '../../domain/validate.ts';
 import type { SchemaEngine } from '../../schemas/engine/engine.ts';
 import { embeddedConfigSchemas } from '../../schemas/embedded-config-schemas.ts';
-import { lookupSchema } from '../../schemas/index.ts';
 import { registerSchema } from '../declared-schemas.ts';
 import { bundleProblems } from './check-bundle.ts';
 import type { LoadedDocument } from './documents.ts';
@@ -197,7 +196,7 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
   }
   const validated = validateData(spec.data.schema, spec.data.data, { maxBytes: options.maxBytes, engineSchemas: (id) => registry.lookup(id) });
   if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, m)));
-  else if (lookupSchema(spec.data.schema) === undefined) {
+  else {
     const found = registry.lookup(spec.data.schema);
     const checked = found.kind === 'ready' ? found.schema.validate(spec.data.data) : undefined;
     if (checked?.ok) warnings.push(...checked.warnings.map((w) => finding(document, `${w} (pruned: it is not stored)`, (/"([^"]+)"/.exec(w)?.[1] ?? ''))));

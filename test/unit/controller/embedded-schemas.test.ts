@@ -91,18 +91,18 @@ describe('SchemaRegistry: pinned embedded versions', () => {
   }
   const schema = { type: 'object' };
 
-  it('answers a pinned id as Ready with its unknown-fields mode, whatever the ConfigSchema of that name is doing', () => {
+  it('answers a pinned id as Ready, whatever the ConfigSchema of that name is doing', () => {
     const registry = new SchemaRegistry(countingEngine(), () => {});
-    registry.pin('database@v1', schema, 'Strict');
+    registry.pin('database@v1', schema);
     registry.setNotReady('database', 'being edited');
     registry.forget('database');
-    expect(registry.lookup('database@v1')).toMatchObject({ kind: 'ready', unknownFields: 'Strict' });
+    expect(registry.lookup('database@v1')).toMatchObject({ kind: 'ready' });
   });
 
   it('reuses the pinned compilation when the ConfigSchema asks to compile the same content', () => {
     const engine = countingEngine();
     const registry = new SchemaRegistry(engine, () => {});
-    const pinned = registry.pin('database@v1', schema, 'Strict');
+    const pinned = registry.pin('database@v1', schema);
     expect(registry.compile('database@v1', { ...schema })).toBe(pinned);
     expect(engine.compiles).toBe(1);
   });
@@ -110,9 +110,9 @@ describe('SchemaRegistry: pinned embedded versions', () => {
   it('compiles an edited content apart, and keeps answering lookups with the pinned one', () => {
     const engine = countingEngine();
     const registry = new SchemaRegistry(engine, () => {});
-    const pinned = registry.pin('database@v1', schema, 'Strict');
+    const pinned = registry.pin('database@v1', schema);
     expect(registry.compile('database@v1', { type: 'object', maxProperties: 1 })).not.toBe(pinned);
     registry.setReady('database', ['v1']);
-    expect(registry.lookup('database@v1')).toEqual({ kind: 'ready', schema: pinned.ok ? pinned.schema : undefined, unknownFields: 'Strict' });
+    expect(registry.lookup('database@v1')).toEqual({ kind: 'ready', schema: pinned.ok ? pinned.schema : undefined });
   });
 });
