@@ -81,15 +81,20 @@ export function formatRule(format: unknown, type: string | undefined): FormatRul
   // On numbers int32/int64/float/double are kept but check nothing; anything else is stripped.
   if (type !== undefined && type !== 'string') return { kind: 'unchecked' };
   const name = format.replaceAll('-', '');
-  if (CHECKS[name] !== undefined) return { kind: 'checked' };
-  const refused = REFUSED[name];
+  if (checkOf(name) !== undefined) return { kind: 'checked' };
+  const refused = Object.hasOwn(REFUSED, name) ? REFUSED[name] : undefined;
   if (refused !== undefined) return { kind: 'refused', message: `format ${JSON.stringify(format)} is not supported: ${refused}` };
   return { kind: 'unchecked' }; // password (any string), or a name the apiserver strips
 }
 
 /** CEL holding for a string `x` exactly when the apiserver accepts it in `format` (a checked one). */
 export function formatHolds(format: string, x: string, literal: (s: string) => string): string {
-  const check = CHECKS[format.replaceAll('-', '')];
+  const check = checkOf(format.replaceAll('-', ''));
   if (check === undefined) throw new Error(`format ${format} has no check`);
   return check(x, literal);
+}
+
+/** The check of a normalized format name: own keys only (`constructor`, `toString` are names the apiserver strips, not checks). */
+function checkOf(name: string): ((x: string, literal: (s: string) => string) => string) | undefined {
+  return Object.hasOwn(CHECKS, name) ? CHECKS[name] : undefined;
 }
