@@ -10,7 +10,7 @@
  *                          (sha256 differs from the meta's dataHash), or the meta record is unreadable
  *   UnavailableError       etcd could not serve the read (down, unreachable, no leader): retry later
  *   PermissionDeniedError  etcd answered and refused the caller: its credentials (unknown user, wrong
- *                          password, expired token) or its roles (no read permission on the key).
+ *                          password) or its roles (no read permission on the key).
  *                          Retrying cannot help until the credentials or the roles change.
  *   TimeoutError           `atLeast` was not reached within the timeout
  */

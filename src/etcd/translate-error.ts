@@ -97,9 +97,22 @@ export function translateEtcdError(error: unknown, action: string, kind: CallKin
   return new EtcdError(message, options);
 }
 
-/** The error for a watch etcd cancelled with `cancelReason`: EtcdPermissionError when it refused the caller. */
+/**
+ * A token etcd no longer knows (its TTL passed, or etcd restarted: simple tokens live in its memory).
+ * A unary call meeting it is retried by etcd3 after authenticating again; a watch stream keeps the
+ * token it was opened with, and etcd cancels a watch created with a stale one.
+ */
+const STALE_TOKEN = 'etcdserver: invalid auth token';
+
+/**
+ * The error for a watch etcd cancelled with `cancelReason`: EtcdPermissionError when it refused the
+ * caller. A stale token is not a refusal: the watcher reads before it re-opens, that unary read
+ * authenticates again, and the re-opened watch carries the new token (so a reader giving up on a
+ * refusal, `cairn watch`, does not end on an expired token).
+ */
 export function cancelledWatchError(message: string, cancelReason: string): EtcdError {
-  return REFUSED_CALLER.some((m) => cancelReason.includes(m)) ? new EtcdPermissionError(message) : new EtcdError(message);
+  const refused = !cancelReason.includes(STALE_TOKEN) && REFUSED_CALLER.some((m) => cancelReason.includes(m));
+  return refused ? new EtcdPermissionError(message) : new EtcdError(message);
 }
 
 /** Runs one etcd call, translating what it throws. */

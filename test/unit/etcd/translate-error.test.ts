@@ -17,7 +17,7 @@ import {
   EtcdRequestTooLargeError,
   EtcdUnavailableError,
 } from '../../../src/etcd/errors.ts';
-import { type CallKind, translateEtcdError } from '../../../src/etcd/translate-error.ts';
+import { type CallKind, cancelledWatchError, translateEtcdError } from '../../../src/etcd/translate-error.ts';
 
 const cases: [string, Error, CallKind, typeof EtcdError][] = [
   ['a read past its deadline is unavailable', new GRPCDeadlineExceededError('4 DEADLINE_EXCEEDED: Deadline exceeded after 1.001s'), 'read', EtcdUnavailableError],
@@ -58,5 +58,19 @@ describe('translateEtcdError', () => {
   ])('gives %s the failure class %s and the condition reason %s', (error, failureClass, reason) => {
     expect(classifyError(error)).toBe(failureClass);
     expect(error.reason).toBe(reason);
+  });
+});
+
+describe('cancelledWatchError: a watch etcd cancels, by its cancel_reason', () => {
+  it.each([
+    ['etcdserver: permission denied', true],
+    ['etcdserver: user name is empty', true],
+    // A token etcd no longer knows (its TTL passed, or etcd restarted: simple tokens live in memory) is
+    // not a refusal of the caller: the watcher's read before it re-opens goes through etcd3's unary
+    // path, which authenticates again, and the re-opened watch carries the new token.
+    ['etcdserver: invalid auth token', false],
+    ['etcdserver: mvcc: required revision has been compacted', false],
+  ])('%s refuses the caller: %s', (reason, refused) => {
+    expect(cancelledWatchError('watch /cairn/data/', reason) instanceof EtcdPermissionError).toBe(refused);
   });
 });
