@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import { canonicalJson } from './canonical.ts';
 import { checkRelativeKey, entryKeys, type EntryKeys } from './keys.ts';
+import { parseRecord } from './stored-meta.ts';
 import type { KeyState } from './types.ts';
 
 export interface BundleRecord {
@@ -61,14 +62,7 @@ export function isBundleRecordKey(prefix: string, key: string): boolean {
 
 /** The record in a record key's value, or undefined when the value is not a Cairn bundle record. */
 export function parseBundleRecord(value: string): BundleRecord | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  const parsed = BundleRecordSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  return parseRecord(BundleRecordSchema, value);
 }
 
 /** The value written to the record key: canonical JSON of the record. */

@@ -20,16 +20,21 @@ const StoredMetaSchema = z.object({
   fence: z.string().regex(/^[1-9][0-9]*$/).optional().catch(undefined),
 });
 
-/** The record in a meta key's value, or undefined when the value is not a Cairn meta record. */
-export function parseStoredMeta(value: string): StoredMeta | undefined {
+/** `value` parsed as JSON and checked by `schema`, or undefined when it is not JSON or not of that shape (one of Cairn's records). */
+export function parseRecord<T>(schema: z.ZodType<T>, value: string): T | undefined {
   let json: unknown;
   try {
     json = JSON.parse(value);
   } catch {
     return undefined;
   }
-  const parsed = StoredMetaSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
+}
+
+/** The record in a meta key's value, or undefined when the value is not a Cairn meta record. */
+export function parseStoredMeta(value: string): StoredMeta | undefined {
+  return parseRecord(StoredMetaSchema, value);
 }
 
 /** The value written to the meta key: canonical JSON of the record. */
