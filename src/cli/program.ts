@@ -107,8 +107,9 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
 
   program
     .command('get')
-    .description('read one committed value from etcd, checked as an application reads it (cairn/client)')
-    .argument('<namespace/key>', 'the entry\'s namespace and key, e.g. cairn-demo/checkout/db')
+    .description('read one committed value from etcd, checked as an application reads it (cairn/client); with --bundle, every member of a ConfigBundle at one revision')
+    .argument('<namespace/key>', 'the entry\'s namespace and key, e.g. cairn-demo/checkout/db; with --bundle, the namespace only')
+    .option('--bundle <name>', 'read the members of this ConfigBundle (one generation, one revision) instead of one key')
     .option('--at-least <revision>', 'wait until the store has reached this revision (read your commit: status.revision)')
     .option('--serializable', 'read the member\'s local state (faster, may be stale) instead of a linearizable read')
     .option('--timeout-ms <ms>', 'how long --at-least waits (default 10000)')

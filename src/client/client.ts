@@ -10,8 +10,12 @@
  * - With `atLeast: R`, the answer comes from a store at revision R or later (read-your-commit), or
  *   TimeoutError after `timeoutMs`. A linearizable read is at the store's latest revision already;
  *   a serializable one may come from a lagging member, and is repeated until that member caught up.
+ * getBundle — Guarantees: the members served are one generation's, read at one revision: the bundle
+ * record and every member's data and meta come from one etcd transaction (read-bundle.ts), each member
+ * is checked as `get` checks an entry, and each member's meta names the record's generation
+ * (verify-bundle.ts). `atLeast` as for get.
  * Errors: NotFoundError, IntegrityError, SchemaMismatchError, UnavailableError, PermissionDeniedError, TimeoutError;
- * RangeError for a namespace or key that cannot name an entry.
+ * RangeError for a namespace, key or bundle name that cannot name one.
  */
 import type { Etcd3 } from 'etcd3';
 import { DEFAULT_PREFIX } from '../api/names.ts';
@@ -20,9 +24,11 @@ import { checkPrefix } from '../domain/keys.ts';
 import { createEtcdClient } from '../etcd/client.ts';
 import { EtcdStore } from '../etcd/store.ts';
 import { isReadFailure, NotFoundError, ReadError, TimeoutError } from './errors.ts';
-import { checkEntryName, readEntry, readSnapshot } from './read.ts';
+import { checkBundleName, checkEntryName, readEntry, readSnapshot } from './read.ts';
+import { readBundle } from './read-bundle.ts';
+import { checkBundle } from './verify-bundle.ts';
 import { SchemaChecks } from './schema-checks.ts';
-import type { Client, ClientOptions, Consistency, Entry, GetOptions, ListOptions, PublishedSchema, Rejected, Snapshot, ValueSchema, Watch, WatchOptions } from './types.ts';
+import type { Bundle, Client, ClientOptions, Consistency, Entry, GetBundleOptions, GetOptions, ListOptions, PublishedSchema, Rejected, Snapshot, ValueSchema, Watch, WatchOptions } from './types.ts';
 import { checkIntegrity, checkSchema, type RawEntry } from './verify-entry.ts';
 import { openWatch, type WatchContext } from './watch.ts';
 
@@ -40,6 +46,27 @@ function revisionOf(value: string | number | bigint): string {
   const text = String(value);
   if (!/^[0-9]+$/.test(text)) throw new RangeError(`atLeast must be a non-negative integer revision, not ${JSON.stringify(text)}`);
   return BigInt(text).toString();
+}
+
+/**
+ * Reads with `read` until the store that answered has reached `options.atLeast` (read-your-commit),
+ * pausing between reads (10 ms doubling to 250 ms); TimeoutError after `timeoutMs`. Without
+ * `atLeast`, the first answer.
+ */
+async function readAtLeast<R extends { readonly storeRevision: string }>(what: string, options: { atLeast?: string | number | bigint; timeoutMs?: number }, read: () => Promise<R>): Promise<R> {
+  const atLeast = options.atLeast === undefined ? undefined : revisionOf(options.atLeast);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_AT_LEAST_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  let pause = AT_LEAST_POLL_MS.first;
+  for (;;) {
+    const answer = await read();
+    if (atLeast === undefined || compareRevisions(answer.storeRevision, atLeast) >= 0) return answer;
+    if (Date.now() + pause > deadline) {
+      throw new TimeoutError(`${what}: the store did not reach revision ${atLeast} within ${timeoutMs} ms (it is at ${answer.storeRevision})`, { entry: what });
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(AT_LEAST_POLL_MS.most, pause * 2);
+  }
 }
 
 class ReaderClient implements Client {
@@ -66,19 +93,26 @@ class ReaderClient implements Client {
   async get<T = unknown>(namespace: string, key: string, options: GetOptions<T> = {}): Promise<Entry<T>> {
     checkEntryName(namespace, key);
     const consistency = options.consistency ?? 'linearizable';
-    const atLeast = options.atLeast === undefined ? undefined : revisionOf(options.atLeast);
-    const timeoutMs = options.timeoutMs ?? DEFAULT_AT_LEAST_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
-    let pause = AT_LEAST_POLL_MS.first;
-    for (;;) {
-      const { raw, storeRevision } = await readEntry(this.etcd, this.prefix, namespace, key, consistency);
-      if (atLeast === undefined || compareRevisions(storeRevision, atLeast) >= 0) return this.verify(raw, options.schema, consistency);
-      if (Date.now() + pause > deadline) {
-        throw new TimeoutError(`${namespace}/${key}: the store did not reach revision ${atLeast} within ${timeoutMs} ms (it is at ${storeRevision})`, { entry: `${namespace}/${key}` });
-      }
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      pause = Math.min(AT_LEAST_POLL_MS.most, pause * 2);
+    const { raw } = await readAtLeast(`${namespace}/${key}`, options, () => readEntry(this.etcd, this.prefix, namespace, key, consistency));
+    return this.verify(raw, options.schema, consistency);
+  }
+
+  async getBundle(namespace: string, name: string, options: GetBundleOptions = {}): Promise<Bundle> {
+    checkBundleName(namespace, name);
+    const consistency = options.consistency ?? 'linearizable';
+    const raw = await readAtLeast(`${namespace}/${name}`, options, () => readBundle(this.etcd, this.prefix, namespace, name, consistency));
+    const checked = checkBundle(raw, namespace, name);
+    if (checked instanceof ReadError) throw checked;
+    const members: Entry[] = [];
+    let revision = checked.recordRevision;
+    for (const committed of checked.members) {
+      const verdict = await this.checks.verdict(committed.meta.schema, committed.value, consistency);
+      const entry = checkSchema(committed, verdict);
+      if (entry instanceof ReadError) throw entry;
+      members.push(entry);
+      for (const at of [committed.raw.data?.modRevision, committed.raw.meta?.modRevision]) if (at !== undefined && compareRevisions(at, revision) > 0) revision = at;
     }
+    return { namespace, name, generation: checked.record.generation, revision, readAt: raw.storeRevision, members };
   }
 
   async list<T = unknown>(namespace: string, options: ListOptions<T> = {}): Promise<Snapshot<T>> {

@@ -3,7 +3,7 @@
  * configuration", and examples/read-config.ts.
  */
 export { createClient } from './client.ts';
-export type { Change, Client, ClientOptions, Consistency, Entry, GetOptions, ListOptions, PublishedSchema, Rejected, ResyncReason, Snapshot, ValueSchema, Watch, WatchOptions } from './types.ts';
+export type { Bundle, Change, Client, ClientOptions, Consistency, Entry, GetBundleOptions, GetOptions, ListOptions, PublishedSchema, Rejected, ResyncReason, Snapshot, ValueSchema, Watch, WatchOptions } from './types.ts';
 export { IntegrityError, isReadFailure, NotFoundError, PermissionDeniedError, ReadError, type ReadErrorCode, SchemaMismatchError, TimeoutError, UnavailableError } from './errors.ts';
 export { database, featureFlags, rateLimits, serviceEndpoints, type Database, type FeatureFlags, type RateLimits, type ServiceEndpoints } from './embedded.ts';
 export { declaredSchema } from './declared.ts';

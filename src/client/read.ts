@@ -26,6 +26,14 @@ function range(key: string, consistency: Consistency): IRequestOp {
   return { request_range: { key: Buffer.from(key, 'utf8'), serializable: consistency === 'serializable' } };
 }
 
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/** Refuses what cannot name a ConfigBundle (a Kubernetes object name in a namespace): RangeError. */
+export function checkBundleName(namespace: string, name: string): void {
+  checkEntryName(namespace);
+  if (name.length > 253 || !OBJECT_NAME.test(name)) throw new RangeError(`bundle name ${JSON.stringify(name)} is not a Kubernetes object name`);
+}
+
 /** The data and meta keys of one entry and the revision the store had reached when it answered. */
 export async function readEntry(etcd: Etcd3, prefix: string, namespace: string, key: string, consistency: Consistency): Promise<{ raw: RawEntry; storeRevision: string }> {
   const keys = entryKeys(prefix, namespace, key);

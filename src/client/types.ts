@@ -44,6 +44,31 @@ export interface Entry<T = unknown> {
   readonly dataHash: string;
 }
 
+/**
+ * A ConfigBundle's members as one generation committed them, read at one revision: every member is
+ * checked as `get` checks an entry, and every member's meta names the bundle record's generation.
+ */
+export interface Bundle {
+  readonly namespace: string;
+  readonly name: string;
+  /** metadata.generation of the ConfigBundle whose spec these members are. */
+  readonly generation: number;
+  /** The newest mod_revision of the record and the members' keys: from it on, every member holds these values (the bundle's `status.revision`). */
+  readonly revision: string;
+  /** The store revision the record and every member were read at. */
+  readonly readAt: string;
+  /** In the order of the bundle's spec. */
+  readonly members: readonly Entry[];
+}
+
+export interface GetBundleOptions {
+  /** Read only once the store has reached this revision (the bundle's `status.revision` when it was Ready); waits up to `timeoutMs`. */
+  readonly atLeast?: string | number | bigint;
+  readonly consistency?: Consistency;
+  /** Bound of the wait for `atLeast`; default 10000 ms. */
+  readonly timeoutMs?: number;
+}
+
 /** `linearizable` (default): what a quorum agreed, never stale. `serializable`: the member's local state, faster, may lag. */
 export type Consistency = 'linearizable' | 'serializable';
 
@@ -143,6 +168,12 @@ export interface PublishedSchema {
 export interface Client {
   /** The value at `<namespace>/<key>`, checked (integrity and schema). Throws a ReadError. */
   get<T = unknown>(namespace: string, key: string, options?: GetOptions<T>): Promise<Entry<T>>;
+  /**
+   * A ConfigBundle's members at one revision (one etcd read with its record): never members of two
+   * generations. Throws a ReadError: NotFound without a record, IntegrityError when a member is not
+   * as its bundle committed it.
+   */
+  getBundle(namespace: string, name: string, options?: GetBundleOptions): Promise<Bundle>;
   /** Every value under the namespace (and prefix), checked, at one revision. */
   list<T = unknown>(namespace: string, options?: ListOptions<T>): Promise<Snapshot<T>>;
   /** The changes under the namespace (and prefix), typed, in revision order, across reconnects and compactions. */

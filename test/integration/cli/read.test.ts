@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { validatorWasmPath } from '../../support/engine.ts';
+import { Bundles } from '../../support/entries.ts';
 import { eventually, withOperator } from '../../support/fixture.ts';
 import { apply, conditionOfSchema, configSchema, getSchema, kubectl } from '../config-schema/support.ts';
 import { clusterEnv, runCairn, startCairn } from './run-cairn.ts';
@@ -37,6 +38,23 @@ describe('cairn get, watch and types', () => {
     expect(header?.split(/\s{3,}/)).toEqual(['NAMESPACE', 'KEY', 'SCHEMA', 'REVISION', 'GENERATION', 'DATA HASH']);
     expect(row?.split(/\s{3,}/)).toEqual([f.namespace, 'checkout/db', 'database@v1', ready.status?.revision, '1', ready.status?.dataHash]);
     expect([blank, value]).toEqual(['', expect.arrayContaining(['host: db.shop.svc', 'port: 5432'])]);
+  });
+
+  it('get --bundle prints every member of a Ready bundle at its status revision (json), and exits 4 for a bundle never committed', async () => {
+    const bundles = new Bundles(f.namespace);
+    await bundles.create('pair', { members: [{ key: 'pair/db', schema: 'database@v1', data: DB }, { key: 'pair/replica', schema: 'database@v1', data: { ...DB, host: 'replica.shop.svc' } }] });
+    const ready = await bundles.waitReady('pair');
+    const run = await runCairn(['get', f.namespace, '--bundle', 'pair', '--at-least', ready.status?.revision ?? '', '-o', 'json'], { env: env() });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    const bundle = JSON.parse(run.stdout) as { generation: number; revision: string; members: { key: string; dataHash: string; value: { host: string } }[] };
+    expect({ generation: bundle.generation, revision: bundle.revision }).toEqual({ generation: 1, revision: ready.status?.revision });
+    expect(bundle.members.map((m) => [m.key, m.dataHash, m.value.host])).toEqual([
+      ['pair/db', ready.status?.members?.[0]?.dataHash, 'db.shop.svc'],
+      ['pair/replica', ready.status?.members?.[1]?.dataHash, 'replica.shop.svc'],
+    ]);
+    const missing = await runCairn(['get', f.namespace, '--bundle', 'nope'], { env: env() });
+    expect([missing.code, missing.stdout]).toEqual([4, '']);
+    expect(missing.stderr).toMatch(/^cairn: NotFound: bundle .*\/nope: no bundle record/);
   });
 
   it('get of a key without a value exits 4; a name without a key exits 2; both say why on stderr', async () => {

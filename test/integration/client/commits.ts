@@ -39,3 +39,24 @@ export async function deleteDirectly(etcd: Etcd3, prefix: string, namespace: str
   });
   return response.header.revision;
 }
+
+/**
+ * Commits a ConfigBundle's generation as the operator writes one: every member's data and meta
+ * (ownerKind ConfigBundle, the generation) and the bundle record `P/bundles/<ns>/<name>` naming the
+ * members, in one transaction; returns its revision.
+ */
+export async function commitBundleDirectly(etcd: Etcd3, prefix: string, namespace: string, name: string, members: readonly { key: string; schema: string; value: unknown }[], generation = 1): Promise<string> {
+  const uid = `uid-bundle-${namespace}-${name}`;
+  const success = members.flatMap((m) => {
+    const data = canonical(m.value);
+    const meta = canonical({ ownerKind: 'ConfigBundle', schema: m.schema, uid, namespace, name, generation, dataHash: hashOf(data), committedAt: '2026-01-01T00:00:00Z' });
+    return [
+      { request_put: { key: Buffer.from(`${prefix}/data/${namespace}/${m.key}`), value: Buffer.from(data) } },
+      { request_put: { key: Buffer.from(`${prefix}/meta/${namespace}/${m.key}`), value: Buffer.from(meta) } },
+    ];
+  });
+  const record = canonical({ uid, namespace, name, generation, members: members.map((m) => m.key), fence: '1', committedAt: '2026-01-01T00:00:00Z' });
+  success.push({ request_put: { key: Buffer.from(`${prefix}/bundles/${namespace}/${name}`), value: Buffer.from(record) } });
+  const response = await etcd.kv.txn({ compare: [], success, failure: [] });
+  return response.header.revision;
+}
