@@ -1,12 +1,13 @@
 /**
  * The finalizer at admission (design, "The fast path"), on the real kube-apiserver: the
  * MutatingAdmissionPolicy of deploy/admission/ (installed by the global setup, as a production install
- * has it) and the chart's own copy of it; and the operator's fallback where no policy applies.
+ * has it) on entries and bundles, and the chart's own copy of it; and the operator's fallback where no
+ * policy applies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINALIZER } from '../../../src/api/names.ts';
 import { uniqueName } from '../../support/cluster.ts';
-import { Entries } from '../../support/entries.ts';
+import { Bundles, Entries } from '../../support/entries.ts';
 import { type RunningOperator, startOperator } from '../../support/operator.ts';
 import { StoreReader } from '../../support/store.ts';
 import { MINIMAL_VALUES, helmTemplate, kubectl, kubectlOrThrow, objectsOf, toManifests } from './support.ts';
@@ -21,9 +22,16 @@ function createAndReadFinalizers(namespace: string, name: string, finalizers?: s
   return created.metadata.finalizers;
 }
 
-/** Leaves an entry deletable without an operator (tests that run none). */
-function dropFinalizers(namespace: string, name: string): void {
-  kubectl(['patch', 'configentry', name, '-n', namespace, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+/** Creates a bundle of one member the way `kubectl create` does and returns the finalizers of the create response. */
+function createBundleAndReadFinalizers(namespace: string, name: string, finalizers?: string[]): string[] | undefined {
+  const bundle = { apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigBundle', metadata: { name, namespace, ...(finalizers ? { finalizers } : {}) }, spec: { members: [{ key: name, ...flags }] } };
+  const created = JSON.parse(kubectlOrThrow(['create', '-o', 'json', '-f', '-'], JSON.stringify(bundle))) as { metadata: { finalizers?: string[] } };
+  return created.metadata.finalizers;
+}
+
+/** Leaves an entry (or a bundle) deletable without an operator (tests that run none). */
+function dropFinalizers(namespace: string, name: string, resource = 'configentry'): void {
+  kubectl(['patch', resource, name, '-n', namespace, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
 }
 
 describe('the finalizer admission policy of deploy/admission/', () => {
@@ -31,7 +39,13 @@ describe('the finalizer admission policy of deploy/admission/', () => {
   beforeAll(() => void kubectlOrThrow(['create', 'namespace', namespace]));
   afterAll(() => {
     for (const name of ['plain', 'others', 'already', 'updated']) dropFinalizers(namespace, name);
+    for (const name of ['bundle', 'bundle-others']) dropFinalizers(namespace, name, 'configbundle');
     kubectl(['delete', 'namespace', namespace, '--wait=false']);
+  });
+
+  it('adds cairn.dev/finalizer to a new bundle too, and appends it to the finalizers it is created with', () => {
+    expect(createBundleAndReadFinalizers(namespace, 'bundle')).toEqual([FINALIZER]);
+    expect(createBundleAndReadFinalizers(namespace, 'bundle-others', ['example.com/keep'])).toEqual(['example.com/keep', FINALIZER]);
   });
 
   it('adds cairn.dev/finalizer to a new entry without finalizers: it is in the create response', () => {
@@ -54,10 +68,11 @@ describe('the finalizer admission policy of deploy/admission/', () => {
   });
 });
 
-describe('without the policy (a namespace the binding excludes), the operator adds the finalizer itself', () => {
+describe('without the policy (a namespace the binding excludes), the operator adds the finalizer itself, to entries and bundles', () => {
   const namespace = uniqueName('no-policy');
   const prefix = `/${uniqueName('no-policy')}`;
   const entries = new Entries(namespace);
+  const bundles = new Bundles(namespace);
   const store = new StoreReader();
   let operator: RunningOperator | undefined;
 
@@ -71,8 +86,9 @@ describe('without the policy (a namespace the binding excludes), the operator ad
     store.close();
   });
 
-  it('admits the entry as it was sent', () => {
+  it('admits the entry and the bundle as they were sent', () => {
     expect(createAndReadFinalizers(namespace, 'fallback')).toBeUndefined();
+    expect(createBundleAndReadFinalizers(namespace, 'fallback-bundle')).toBeUndefined();
   });
 
   it('adds the finalizer, commits and, on deletion, deletes the value and lets the entry go', async () => {
@@ -83,6 +99,14 @@ describe('without the policy (a namespace the binding excludes), the operator ad
     await entries.delete('fallback');
     await entries.waitGone('fallback');
     expect(await store.get(`${prefix}/data/${namespace}/fallback`)).toBeUndefined();
+  });
+
+  it('adds the finalizer to the bundle, commits it and, on deletion, lets it go', async () => {
+    const ready = await bundles.waitReady('fallback-bundle');
+    expect(ready.metadata.finalizers).toEqual([FINALIZER]);
+    expect(await store.get(`${prefix}/data/${namespace}/fallback-bundle`)).toBeDefined();
+    await bundles.delete('fallback-bundle');
+    await bundles.waitGone('fallback-bundle');
   });
 });
 
