@@ -8,11 +8,11 @@
  *   finalizing        entries still name it: Stalled SchemaInUse naming them (their changes queue it
  *                     again); none: unpublish P/schemas/<name>/, forget, remove the finalizer
  *   needsFinalizer    add the finalizer, then as active
- *   active            judge every version (compile, generate the policy); a refusal is Stalled with
- *                     the path; else apply each served version's policy and binding (server-side
- *                     apply, owned by the ConfigSchema), refuse on a type-check warning of the
- *                     applied generation or an apply the apiserver refuses for good (Stalled with
- *                     its message), publish the
+ *   active            judge every version (compile, generate the policies); a refusal is Stalled with
+ *                     the path; else apply each served version's policies and bindings, the
+ *                     entries' and the bundle members' (server-side apply, owned by the
+ *                     ConfigSchema), refuse on a type-check warning of the applied generation or an
+ *                     apply the apiserver refuses for good (Stalled with its message), publish the
  *                     served versions (one guarded txn), mark them Ready in the registry (which
  *                     queues the entries that waited), then Ready; a policy not yet type-checked
  *                     is looked at again a few times (recheckTypes). A removed version entries still
@@ -128,15 +128,18 @@ export class SchemaReconciler {
         await this.report(schema, { kind: 'terminal', reason: POLICY_REFUSED, message, versions }, fence);
         return DONE;
       };
-      if (!this.leads(fence)) return DONE;
-      const policy = await this.deps.policies.apply(v.admission!.policy).catch((error: unknown) => refusedBy(error));
-      if ('refused' in policy) return refuse(`the apiserver refused the admission policy: ${policy.refused}`);
-      const typeCheck = typeCheckOf(policy);
-      if (typeCheck.kind === 'warns') return refuse(`the apiserver's type check of the admission policy warns: ${typeCheck.warnings.join('; ')}`);
-      if (typeCheck.kind === 'notYet') notTypeChecked.push(v.name);
-      if (!this.leads(fence)) return DONE;
-      const binding = await this.deps.policies.apply(v.admission!.binding).catch((error: unknown) => refusedBy(error));
-      if ('refused' in binding) return refuse(`the apiserver refused the admission policy's binding: ${binding.refused}`);
+      for (const objects of v.admission ?? []) {
+        const named = objects.policy.metadata.name;
+        if (!this.leads(fence)) return DONE;
+        const policy = await this.deps.policies.apply(objects.policy).catch((error: unknown) => refusedBy(error));
+        if ('refused' in policy) return refuse(`the apiserver refused the admission policy ${named}: ${policy.refused}`);
+        const typeCheck = typeCheckOf(policy);
+        if (typeCheck.kind === 'warns') return refuse(`the apiserver's type check of the admission policy ${named} warns: ${typeCheck.warnings.join('; ')}`);
+        if (typeCheck.kind === 'notYet' && !notTypeChecked.includes(v.name)) notTypeChecked.push(v.name);
+        if (!this.leads(fence)) return DONE;
+        const binding = await this.deps.policies.apply(objects.binding).catch((error: unknown) => refusedBy(error));
+        if ('refused' in binding) return refuse(`the apiserver refused the admission policy's binding ${objects.binding.metadata.name}: ${binding.refused}`);
+      }
     }
     if (!this.leads(fence)) return DONE;
     await this.deps.policies.deleteOtherVersions(name, served.map((v) => v.name));

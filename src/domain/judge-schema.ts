@@ -4,7 +4,7 @@
  * registry compiles once per schema content and caches), the policy generator is pure.
  *
  *   version                                   state      then
- *   served, compiles, policy generated        Pending    the reconciler applies, type-checks, publishes
+ *   served, compiles, policies generated      Pending    the reconciler applies, type-checks, publishes
  *   served, refused by the engine             Invalid    Stalled InvalidSchema (message: the path)
  *   served, refused by the policy generator   Invalid    Stalled AdmissionPolicyRefused (the rule)
  *   not served                                NotServed  nothing applied or published
@@ -15,7 +15,8 @@
  */
 import type { ConfigSchema, VersionState } from '../api/config-schema.ts';
 import { INVALID_SCHEMA, POLICY_REFUSED } from '../api/conditions.ts';
-import { generateAdmissionPolicy, type KubeObject } from '../schemas/admission/index.ts';
+import { BUNDLE_KIND, KIND } from '../api/names.ts';
+import { type AdmissionTarget, generateAdmissionPolicy, type KubeObject } from '../schemas/admission/index.ts';
 import type { Compiled, JsonSchema } from '../schemas/engine/engine.ts';
 import type { PublishedVersion } from './plan-schema.ts';
 
@@ -23,9 +24,17 @@ export interface VersionVerdict {
   readonly name: string;
   readonly state: VersionState;
   readonly message?: string;
-  /** Present when the version is served and passed both checks. */
-  readonly admission?: { readonly policy: KubeObject; readonly binding: KubeObject };
+  /**
+   * Present when the version is served and passed both checks: the policy and binding judging
+   * entries, then those judging bundle members (the same checks; one generator).
+   */
+  readonly admission?: readonly AdmissionObjects[];
   readonly published?: PublishedVersion;
+}
+
+export interface AdmissionObjects {
+  readonly policy: KubeObject;
+  readonly binding: KubeObject;
 }
 
 export interface SchemaVerdict {
@@ -54,16 +63,20 @@ export function judgeVersions(schema: ConfigSchema, compile: CompileSchema): Sch
       refusals.push({ reason: INVALID_SCHEMA, message });
       continue;
     }
-    const generated = generateAdmissionPolicy({
+    const generate = (target: AdmissionTarget) => generateAdmissionPolicy({
       name,
       version: v.name,
       openAPIV3Schema,
       deprecated: v.deprecated,
       ...(v.deprecationWarning === undefined ? {} : { deprecationWarning: v.deprecationWarning }),
       owner: { uid },
+      target,
     });
-    if (!generated.ok) {
-      const message = `${v.name}: ${generated.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
+    // Same schema, same checks: the members' policy is refused exactly when the entries' is.
+    const generated = [generate(KIND), generate(BUNDLE_KIND)];
+    const refused = generated.flatMap((g) => (g.ok ? [] : [g.problems]))[0];
+    if (refused !== undefined) {
+      const message = `${v.name}: ${refused.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
       versions.push({ name: v.name, state: 'Invalid', message });
       refusals.push({ reason: POLICY_REFUSED, message });
       continue;
@@ -71,7 +84,7 @@ export function judgeVersions(schema: ConfigSchema, compile: CompileSchema): Sch
     versions.push({
       name: v.name,
       state: 'Pending',
-      admission: { policy: generated.policy, binding: generated.binding },
+      admission: generated.flatMap((g) => (g.ok ? [{ policy: g.policy, binding: g.binding }] : [])),
       published: { name, version: v.name, deprecated: v.deprecated, deprecationWarning: v.deprecationWarning, openAPIV3Schema },
     });
   }

@@ -11,14 +11,21 @@ import { TYPE_RECHECKS, TYPE_RECHECK_MS } from '../../src/controller/schema-reco
 import { PAYMENTS_V1, REFUSED_BY_ENGINE, SCHEMA_NAME, SchemaScenario, configSchema } from './schema-fakes.ts';
 
 const POLICY = 'cairn.dev.schema.payments.v1';
+const MEMBERS_POLICY = 'cairn.dev.schema-members.payments.v1';
+/** The applies of one served version: the entries' policy and binding, then the bundle members'. */
+const APPLIES = (entries: string, members: string) => [
+  `policies.apply ValidatingAdmissionPolicy ${entries}`,
+  `policies.apply ValidatingAdmissionPolicyBinding ${entries}`,
+  `policies.apply ValidatingAdmissionPolicy ${members}`,
+  `policies.apply ValidatingAdmissionPolicyBinding ${members}`,
+];
 const V1_KEY = schemaKey(PREFIX, SCHEMA_NAME, 'v1');
 const V2_KEY = schemaKey(PREFIX, SCHEMA_NAME, 'v2');
 const SCAN = `etcd.scan ${schemaKeyPrefix(PREFIX, SCHEMA_NAME)}`;
-/** The calls of a first reconcile to Ready: finalizer, policy then binding, publish in one transaction, then status. */
+/** The calls of a first reconcile to Ready: finalizer, policies then bindings, publish in one transaction, then status. */
 const FIRST_READY = [
   `schema.setFinalizers [${SCHEMA_FINALIZER}]`,
-  `policies.apply ValidatingAdmissionPolicy ${POLICY}`,
-  `policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`,
+  ...APPLIES(POLICY, MEMBERS_POLICY),
   'policies.deleteOtherVersions payments [v1]',
   SCAN,
   'etcd.commit: committed',
@@ -26,7 +33,7 @@ const FIRST_READY = [
 ];
 
 describe('a new schema', () => {
-  it('becomes Ready: finalizer, policy then binding, publish in one transaction, registry Ready, then status', async () => {
+  it('becomes Ready: finalizer, each policy then its binding (entries, bundle members), publish in one transaction, registry Ready, then status', async () => {
     const s = new SchemaScenario();
     s.api.create(configSchema([{ name: 'v1' }]));
     expect(await s.reconcile()).toEqual({ kind: 'done' });
@@ -42,7 +49,7 @@ describe('a new schema', () => {
     await s.ready();
     const compilations = s.engine.compilations;
     await s.reconcile();
-    expect(s.calls.summary()).toEqual([`policies.apply ValidatingAdmissionPolicy ${POLICY}`, `policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`, 'policies.deleteOtherVersions payments [v1]', SCAN]);
+    expect(s.calls.summary()).toEqual([...APPLIES(POLICY, MEMBERS_POLICY), 'policies.deleteOtherVersions payments [v1]', SCAN]);
     expect(s.engine.compilations).toBe(compilations);
   });
 });
@@ -66,7 +73,7 @@ describe('a schema refused', () => {
     s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
     await s.reconcile();
     expect(s.calls.summary()).toEqual([`policies.apply ValidatingAdmissionPolicy ${POLICY}`, 'schema.patchStatus Stalled AdmissionPolicyRefused']);
-    expect(s.condition('Stalled')?.message).toMatch(/^v1: the apiserver's type check of the admission policy warns: spec\.validations\[0\]\.expression \(the check "spec\.data.*"\): undefined field 'x'$/);
+    expect(s.condition('Stalled')?.message).toMatch(/^v1: the apiserver's type check of the admission policy cairn\.dev\.schema\.payments\.v1 warns: spec\.validations\[0\]\.expression \(the check "spec\.data.*"\): undefined field 'x'$/);
     expect(s.etcd.value(V1_KEY)).toBeUndefined();
   });
 
@@ -76,7 +83,7 @@ describe('a schema refused', () => {
     s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
     expect(await s.reconcile()).toEqual({ kind: 'done' });
     expect(s.calls.summary()).toEqual([`policies.apply ValidatingAdmissionPolicy ${POLICY}: 422`, 'schema.patchStatus Stalled AdmissionPolicyRefused']);
-    expect(s.condition('Stalled')?.message).toMatch(/^v1: the apiserver refused the admission policy: .*spec\.validations\[0\]\.expression: Invalid value: compilation failed/);
+    expect(s.condition('Stalled')?.message).toMatch(/^v1: the apiserver refused the admission policy cairn\.dev\.schema\.payments\.v1: .*spec\.validations\[0\]\.expression: Invalid value: compilation failed/);
     expect(s.registry.lookup('payments@v1')).toMatchObject({ kind: 'notReady' });
     expect(s.etcd.value(V1_KEY)).toBeUndefined();
   });
@@ -244,8 +251,7 @@ describe('a version removed', () => {
     s.api.updateSpec(SCHEMA_NAME, configSchema([{ name: 'v2' }]).spec);
     expect(await s.reconcile()).toEqual({ kind: 'done' });
     expect(s.calls.summary()).toEqual([
-      'policies.apply ValidatingAdmissionPolicy cairn.dev.schema.payments.v2',
-      'policies.apply ValidatingAdmissionPolicyBinding cairn.dev.schema.payments.v2',
+      ...APPLIES('cairn.dev.schema.payments.v2', 'cairn.dev.schema-members.payments.v2'),
       'policies.deleteOtherVersions payments [v2]',
       SCAN,
       'schema.patchStatus Stalled SchemaInUse',

@@ -4,7 +4,7 @@
  * Checks never throw: every failure becomes its line.
  */
 import type { Etcd3 } from 'etcd3';
-import { API_VERSION, PLURAL, SCHEMA_PLURAL } from '../../api/names.ts';
+import { API_VERSION, BUNDLE_KIND, KIND, PLURAL, SCHEMA_PLURAL } from '../../api/names.ts';
 import { createEtcdClient } from '../../etcd/client.ts';
 import { policyName } from '../../schemas/admission/index.ts';
 import { listConfigSchemas } from '../cluster-objects.ts';
@@ -63,7 +63,9 @@ export async function checkPolicies(kube: Kube): Promise<Check[]> {
     const policies = await kube.get<{ items: { metadata: { name: string } }[] }>('/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings?labelSelector=app.kubernetes.io%2Fcomponent%3Dschema-admission');
     const bound = new Set(policies.items.map((p) => p.metadata.name));
     const notReady = schemas.filter((s) => s.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True').map((s) => s.metadata.name);
-    const unbound = schemas.flatMap((s) => s.spec.versions.filter((v) => v.served && !bound.has(policyName(s.metadata.name, v.name))).map((v) => `${s.metadata.name}@${v.name}`));
+    // Each served version has two bound policies: the entries' and the bundle members'.
+    const isBound = (name: string, version: string): boolean => ([KIND, BUNDLE_KIND] as const).every((target) => bound.has(policyName(name, version, target)));
+    const unbound = schemas.flatMap((s) => s.spec.versions.filter((v) => v.served && !isBound(s.metadata.name, v.name)).map((v) => `${s.metadata.name}@${v.name}`));
     const summary = `${schemas.length} ConfigSchema(s), ${schemas.length - notReady.length} Ready; ${bound.size} admission binding(s)`;
     if (notReady.length > 0 || unbound.length > 0) {
       checks.push(problem('schemas', `${summary}; not Ready: ${notReady.join(', ') || 'none'}; served without a bound policy: ${unbound.join(', ') || 'none'}`, 'kubectl get configschemas; kubectl describe configschema NAME (its Stalled condition says why)'));

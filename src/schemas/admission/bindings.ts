@@ -9,8 +9,10 @@
  *
  * Guarantees: `bind` returns `variables.<name>` for an expression, the same name for the same text,
  * names in order of first use (deterministic for a deterministic caller); a variable refers only to
- * variables bound before it (the apiserver compiles them in order).
- * Assumptions: the expression uses no comprehension variable (it is evaluated outside any macro).
+ * variables bound before it (the apiserver compiles them in order). Bindings made `inline` (for data
+ * read through a comprehension variable, e.g. each member of a bundle) bind nothing: `bind` returns
+ * the expression itself, which callers write as an operand as they would `variables.<name>`.
+ * Assumptions: a bound expression uses no comprehension variable (it is evaluated outside any macro).
  */
 export interface PolicyVariable {
   readonly name: string;
@@ -20,9 +22,15 @@ export interface PolicyVariable {
 export class Bindings {
   private readonly names = new Map<string, string>();
   private readonly bound: PolicyVariable[] = [];
+  private readonly inline: boolean;
 
-  /** `variables.<name>` holding `expression`. */
+  constructor(options: { readonly inline?: boolean } = {}) {
+    this.inline = options.inline ?? false;
+  }
+
+  /** `variables.<name>` holding `expression` (the expression itself when inline). */
   bind(expression: string): string {
+    if (this.inline) return expression;
     let name = this.names.get(expression);
     if (name === undefined) {
       name = `v${this.bound.length}`;

@@ -3,7 +3,11 @@
  * (admissionregistration.k8s.io/v1, evaluated inside the apiserver, no webhook) that gives a
  * ConfigEntry naming `<name>@<version>` the verdict the apiserver's own CRD validation of that
  * openAPIV3Schema gives to its spec.data (docs/design-notes.md, "Admission policies generated from
- * schemas", lists what is translated and what is refused).
+ * schemas", lists what is translated and what is refused); with `target: ConfigBundle`, the policy
+ * that gives every ConfigBundle member naming the version the same verdict on its data (members.ts).
+ * Two policies per version rather than one for both kinds: each matches one resource, so an entry's
+ * request never evaluates the members' checks nor their match condition, and each kind has the
+ * apiserver's whole runtime cost budget (per binding) to itself.
  *
  * Guarantees: pure and deterministic (same input, same objects); names fit a DNS subdomain; both
  * objects are owned by the ConfigSchema (garbage-collected with it); a deprecated version warns
@@ -13,12 +17,17 @@
  * Errors: none thrown; problems are returned.
  */
 import { createHash } from 'node:crypto';
-import { GROUP, PLURAL, VERSION } from '../../api/names.ts';
+import { BUNDLE_KIND, BUNDLE_PLURAL, GROUP, KIND, PLURAL, VERSION } from '../../api/names.ts';
 import { stringLiteral } from './cel.ts';
+import { MEMBER_DATA, namesMember, overMembers } from './members.ts';
 import { type Problem, readSchema } from './schema-node.ts';
+import { ENTRY_DATA } from './sites.ts';
 import { joinValidations, type Validation, validationsOf } from './validations.ts';
 
 export type { Problem } from './schema-node.ts';
+
+/** The kind whose data a policy judges: an entry's spec.data, or each bundle member's data. */
+export type AdmissionTarget = typeof KIND | typeof BUNDLE_KIND;
 
 export interface AdmissionPolicyInput {
   /** The ConfigSchema's name (cluster-scoped; a DNS subdomain). */
@@ -29,6 +38,8 @@ export interface AdmissionPolicyInput {
   readonly deprecated?: boolean;
   readonly deprecationWarning?: string;
   readonly owner: { readonly uid: string };
+  /** Default ConfigEntry. */
+  readonly target?: AdmissionTarget;
 }
 
 export type KubeObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } & Record<string, unknown> };
@@ -37,17 +48,27 @@ export type AdmissionPolicyResult = { ok: true; policy: KubeObject; binding: Kub
 
 export const ADMISSION_API_VERSION = 'admissionregistration.k8s.io/v1';
 const MAX_NAME = 253;
-/** Longest joined validation expression (CEL source characters); see joinValidations. */
+/**
+ * Longest joined validation expression (CEL source characters); see joinValidations. Its message
+ * expression repeats the checks (about twice the size), and the apiserver's CEL parser refuses an
+ * expression past 100,000 code points (cel-go's default, which Kubernetes keeps).
+ */
 export const MAX_EXPRESSION_CHARS = 50_000;
+/** The same for a member policy: its message expression holds the expression once more (to find the member). */
+export const MAX_MEMBER_EXPRESSION_CHARS = 30_000;
 
 export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionPolicyResult {
   const read = readSchema(input.openAPIV3Schema);
   if (!read.ok) return { ok: false, problems: read.problems };
-  const { validations, variables, problems } = validationsOf(read.node);
+  const members = input.target === BUNDLE_KIND;
+  const data = members ? MEMBER_DATA : ENTRY_DATA;
+  const { validations, variables, problems } = validationsOf(read.node, data);
   if (problems.length > 0) return { ok: false, problems };
 
   const id = `${input.name}@${input.version}`;
-  const name = policyName(input.name, input.version);
+  const joined = joinValidations(validations, members ? MAX_MEMBER_EXPRESSION_CHARS : MAX_EXPRESSION_CHARS, data);
+  const judged = members ? joined.map((v) => overMembers(v, id)) : joined;
+  const name = policyName(input.name, input.version, input.target);
   const metadata = {
     name,
     labels: { 'app.kubernetes.io/part-of': 'cairn', 'app.kubernetes.io/component': 'schema-admission', 'cairn.dev/schema': input.name, 'cairn.dev/schema-version': input.version },
@@ -69,11 +90,11 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
       // matches requests through any other version of configentries.
       matchConstraints: {
         matchPolicy: 'Equivalent',
-        resourceRules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources: [PLURAL] }],
+        resourceRules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources: [members ? BUNDLE_PLURAL : PLURAL] }],
       },
-      matchConditions: [{ name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` }],
+      matchConditions: [members ? { name: 'names-schema-version-in-members', expression: namesMember(id) } : { name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` }],
       variables,
-      validations: [...warnings, ...joinValidations(validations, MAX_EXPRESSION_CHARS)].map(({ expression, message, messageExpression, reason }) => ({ expression, message, ...(messageExpression === undefined ? {} : { messageExpression }), reason })),
+      validations: [...warnings, ...judged].map(({ expression, message, messageExpression, reason }) => ({ expression, message, ...(messageExpression === undefined ? {} : { messageExpression }), reason })),
     },
   };
   const binding: KubeObject = {
@@ -85,9 +106,12 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
   return { ok: true, policy, binding };
 }
 
-/** `cairn.dev.schema.<name>.<version>`; longer than a DNS subdomain allows: cut, plus a hash of the whole. */
-export function policyName(name: string, version: string): string {
-  const full = `cairn.dev.schema.${name}.${version}`;
+/**
+ * `cairn.dev.schema.<name>.<version>` (entries), `cairn.dev.schema-members.<name>.<version>` (bundle
+ * members); longer than a DNS subdomain allows: cut, plus a hash of the whole.
+ */
+export function policyName(name: string, version: string, target: AdmissionTarget = KIND): string {
+  const full = `cairn.dev.${target === BUNDLE_KIND ? 'schema-members' : 'schema'}.${name}.${version}`;
   if (full.length <= MAX_NAME) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 16);
   return `${full.slice(0, MAX_NAME - hash.length - 1).replace(/[.-]+$/, '')}.${hash}`;

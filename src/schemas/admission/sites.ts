@@ -1,8 +1,8 @@
 /**
  * Where a schema node's values are inside `spec.data`, and the CEL that reaches every one of them.
  *
- * A Site is the chain of steps from the root (`object.spec.data`) to a node: a named property, every
- * item of a list, or every value of a map. `forEvery` quantifies a check over all the node's values
+ * A Site is the chain of steps from the root (a DataRoot: an entry's `object.spec.data`, or a bundle
+ * member's data) to a node: a named property, every item of a list, or every value of a map. `forEvery` quantifies a check over all the node's values
  * (`all(...)` over lists and maps); `failingPath` names the first value that fails it, for messages.
  *
  * Guarantees: a check only ever sees values the apiserver would validate at that node:
@@ -30,33 +30,46 @@ export interface Site {
 }
 
 export const ROOT_SITE: Site = { steps: [], nodes: [] };
+
+/** The data value the checks judge: where it is in CEL and how messages name it. */
+export interface DataRoot {
+  /** CEL of the data object. */
+  readonly expression: string;
+  /** Its field path in messages (`spec.data`). */
+  readonly path: string;
+  /**
+   * Whether values outside any list or map of the data may be policy variables: only when the
+   * expression reads no comprehension variable (policy variables are evaluated outside any macro).
+   */
+  readonly bindable: boolean;
+}
+
 /**
- * The CEL expression of spec.data. Not a policy variable: the apiserver resolves every
- * `variables.<name>` through a regular-expression unescape of the name (cel/lazy MapValue.Find),
- * which made reading spec.data through a variable a tenth of the policy's CPU time (profiled).
- * `dyn()`: the policy's type check (kube-controller-manager's status controller) types `object` by
- * the ConfigEntry CRD, where spec.data is an object that preserves unknown fields and declares none,
- * which CEL sees as an object type without fields: `object.spec.data.port` is `undefined field
- * 'port'` there, on every expression (checked with tools/go/kubernetes/policystatus). At run time
- * the apiserver evaluates policies untyped, so `dyn()` changes no verdict.
+ * An entry's spec.data. Read as `object.spec.data`, not through a policy variable: the apiserver
+ * resolves every `variables.<name>` through a regular-expression unescape of the name (cel/lazy
+ * MapValue.Find), which made reading spec.data through a variable a tenth of the policy's CPU time
+ * (profiled). `dyn()`: the policy's type check (kube-controller-manager's status controller) types
+ * `object` by the ConfigEntry CRD, where spec.data is an object that preserves unknown fields and
+ * declares none, which CEL sees as an object type without fields: `object.spec.data.port` is
+ * `undefined field 'port'` there, on every expression (checked with tools/go/kubernetes/policystatus).
+ * At run time the apiserver evaluates policies untyped, so `dyn()` changes no verdict.
  */
-export const DATA = 'dyn(object.spec.data)';
-/** The field path of spec.data, as the apiserver writes it in messages. */
-export const DATA_PATH = 'spec.data';
+export const ENTRY_DATA: DataRoot = { expression: 'dyn(object.spec.data)', path: 'spec.data', bindable: true };
 
 export function child(site: Site, step: Step, node: SchemaNode): Site {
   return { steps: [...site.steps, step], nodes: [...site.nodes, node] };
 }
 
 export interface Reach {
+  readonly root: DataRoot;
   /** Also skip null list items (rules do not run on null). */
   readonly skipNull?: boolean;
   readonly bindings?: Bindings;
 }
 
 /** CEL: `check(x)` holds for every value x at the site. */
-export function forEvery(site: Site, check: (x: string) => string, options: Reach = {}): string {
-  return reach(DATA, site, 0, check, options);
+export function forEvery(site: Site, check: (x: string) => string, options: Reach): string {
+  return reach(options.root.expression, site, 0, check, options);
 }
 
 /** True when the site is reached through fields only: its value is one value, not one per list item or map value. */
@@ -68,8 +81,8 @@ export function isSingleValued(site: Site): boolean {
  * CEL string: the field path of the first value at the site for which `check` fails, followed by
  * `tail(x)` (a CEL string expression about that value). Only meaningful when forEvery failed.
  */
-export function failingPath(site: Site, check: (x: string) => string, tail: (x: string) => string, options: Reach = {}): string {
-  return path(DATA, DATA_PATH, site, 0, check, tail, options);
+export function failingPath(site: Site, check: (x: string) => string, tail: (x: string) => string, options: Reach): string {
+  return path(options.root.expression, options.root.path, site, 0, check, tail, options);
 }
 
 function entered(site: Site, i: number, x: string, skipNull: boolean): string {

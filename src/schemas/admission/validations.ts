@@ -22,7 +22,7 @@ import { Bindings, type PolicyVariable } from './bindings.ts';
 import { and, stringLiteral } from './cel.ts';
 import { type Check, nodeChecks, typeCheck } from './checks.ts';
 import type { Problem, Rule, SchemaNode } from './schema-node.ts';
-import { child, DATA_PATH, failingPath, forEvery, isSingleValued, ROOT_SITE, type Site } from './sites.ts';
+import { child, type DataRoot, ENTRY_DATA, failingPath, forEvery, isSingleValued, type Reach, ROOT_SITE, type Site } from './sites.ts';
 import { fieldsReadFromSelf, Untranslatable, viewOf } from './view.ts';
 
 export interface Validation {
@@ -34,21 +34,29 @@ export interface Validation {
   readonly joinable?: boolean;
 }
 
+/** Where the checks read the data, and the bindings they share. */
+interface Reached extends Reach {
+  readonly bindings: Bindings;
+}
+
 /** Identifiers of the admission environment that a CRD rule cannot mean (they are not declared there). */
 const ADMISSION_ONLY = /\b(object|oldObject|request|params|namespaceObject|authorizer|variables)\b/;
 
-/** The validations, the policy variables they read (in order: each may read those before it), and problems. */
-export function validationsOf(root: SchemaNode): { validations: Validation[]; variables: readonly PolicyVariable[]; problems: Problem[] } {
-  const bindings = new Bindings();
+/**
+ * The validations of the data at `data` (an entry's spec.data unless told), the policy variables they
+ * read (in order: each may read those before it), and problems.
+ */
+export function validationsOf(root: SchemaNode, data: DataRoot = ENTRY_DATA): { validations: Validation[]; variables: readonly PolicyVariable[]; problems: Problem[] } {
+  const reach: Reached = { root: data, bindings: new Bindings({ inline: !data.bindable }) };
   const schemaChecks: Validation[] = [];
   const rules: Validation[] = [];
   const problems: Problem[] = [];
   const visit = (node: SchemaNode, site: Site): void => {
     const checks = nodeChecks(node, '_', site === ROOT_SITE);
-    if (checks.length > 0) schemaChecks.push(...(isSingleValued(site) ? checkValidations(node, site, bindings) : [checkValidation(node, site, bindings)]));
+    if (checks.length > 0) schemaChecks.push(...(isSingleValued(site) ? checkValidations(node, site, reach) : [checkValidation(node, site, reach)]));
     for (const rule of node.rules) {
       try {
-        rules.push(ruleValidation(node, site, rule, bindings));
+        rules.push(ruleValidation(node, site, rule, reach));
       } catch (error) {
         if (!(error instanceof Untranslatable)) throw error;
         problems.push({ path: rule.path, message: `${error.message} (at ${error.path})` });
@@ -61,7 +69,7 @@ export function validationsOf(root: SchemaNode): { validations: Validation[]; va
   visit(root, ROOT_SITE);
   // Joinable ones last in each group, so that they form one run (joinValidations).
   const inOrder = (vs: Validation[]): Validation[] => [...vs.filter((v) => !v.joinable), ...vs.filter((v) => v.joinable)];
-  return { validations: [...inOrder(schemaChecks), ...inOrder(rules)], variables: bindings.variables, problems };
+  return { validations: [...inOrder(schemaChecks), ...inOrder(rules)], variables: reach.bindings.variables, problems };
 }
 
 /**
@@ -71,7 +79,7 @@ export function validationsOf(root: SchemaNode): { validations: Validation[]; va
  * failing index. The verdict is unchanged: CEL's && is false when any term is false, even if another
  * errs; the message is that of the first failing term.
  */
-export function joinValidations(validations: readonly Validation[], maxChars: number): Validation[] {
+export function joinValidations(validations: readonly Validation[], maxChars: number, data: DataRoot = ENTRY_DATA): Validation[] {
   const groups: Validation[][] = [];
   let size = Infinity;
   let joining = false;
@@ -91,7 +99,7 @@ export function joinValidations(validations: readonly Validation[], maxChars: nu
     return {
       expression: group.map((v) => `(${v.expression})`).join(' && '),
       messageExpression: group.slice(0, -1).reduceRight((otherwise, v) => `(!(${v.expression}) ? (${v.messageExpression}) : ${otherwise})`, `(${last.messageExpression})`),
-      message: `${DATA_PATH}: is invalid`,
+      message: `${data.path}: is invalid`,
       reason: 'Invalid',
       joinable: true,
     };
@@ -104,7 +112,7 @@ export function joinValidations(validations: readonly Validation[], maxChars: nu
  * (`spec.data.port: must be of type integer; should be less than or equal to 65535`). One per check
  * would repeat the node's guards in each, which costs more than it saves (measured).
  */
-function checkValidations(node: SchemaNode, site: Site, bindings: Bindings): Validation[] {
+function checkValidations(node: SchemaNode, site: Site, reach: Reached): Validation[] {
   const root = site === ROOT_SITE;
   const required = (c: Check): boolean => c.suffix.endsWith(': Required value') && !c.suffix.startsWith(':');
   const type = root ? undefined : typeCheck(node, '_');
@@ -114,24 +122,24 @@ function checkValidations(node: SchemaNode, site: Site, bindings: Bindings): Val
   nodeChecks(node, '_', root).forEach((check, k) => {
     if (!required(check)) return;
     const holds = (x: string): string => guarded(x, (nodeChecks(node, x, root)[k] as Check).holds);
-    validations.push({ expression: forEvery(site, holds, { bindings }), message: `${staticPath(site)}${check.suffix}`, reason: 'Invalid' });
+    validations.push({ expression: forEvery(site, holds, reach), message: `${staticPath(site, reach.root)}${check.suffix}`, reason: 'Invalid' });
   });
   const others = nodeChecks(node, '_', root).filter((c) => !required(c));
   if (others.length > 0) {
     const holds = (x: string): string => and(nodeChecks(node, x, root).filter((c) => !required(c)).map((c) => c.holds));
-    validations.push({ expression: forEvery(site, holds, { bindings }), message: `${staticPath(site)}: ${others.map((c) => c.suffix.replace(/^: /, '')).join('; ')}`, reason: 'Invalid' });
+    validations.push({ expression: forEvery(site, holds, reach), message: `${staticPath(site, reach.root)}: ${others.map((c) => c.suffix.replace(/^: /, '')).join('; ')}`, reason: 'Invalid' });
   }
   return validations;
 }
 
-function checkValidation(node: SchemaNode, site: Site, bindings: Bindings): Validation {
+function checkValidation(node: SchemaNode, site: Site, reach: Reached): Validation {
   const root = site === ROOT_SITE;
   const holds = (x: string): string => and(nodeChecks(node, x, root).map((c) => c.holds));
   const firstFailure = (x: string): string => chain(nodeChecks(node, x, root));
   return {
-    expression: forEvery(site, holds, { bindings }),
-    messageExpression: failingPath(site, holds, firstFailure, { bindings }),
-    message: `${staticPath(site)}: is invalid`,
+    expression: forEvery(site, holds, reach),
+    messageExpression: failingPath(site, holds, firstFailure, reach),
+    message: `${staticPath(site, reach.root)}: is invalid`,
     reason: 'Invalid',
     joinable: true,
   };
@@ -143,7 +151,8 @@ function chain(checks: readonly Check[]): string {
   return checks.slice(0, -1).reduceRight((otherwise, c) => `(!(${c.holds}) ? ${stringLiteral(c.suffix)} : ${otherwise})`, stringLiteral(last.suffix));
 }
 
-function ruleValidation(node: SchemaNode, site: Site, rule: Rule, bindings: Bindings): Validation {
+function ruleValidation(node: SchemaNode, site: Site, rule: Rule, reach: Reached): Validation {
+  const { bindings } = reach;
   if (node.type === undefined && !node.intOrString) throw new Untranslatable(node.path, 'the apiserver compiles no rule on a node without a type');
   if (ADMISSION_ONLY.test(rule.rule) || (rule.messageExpression !== undefined && ADMISSION_ONLY.test(rule.messageExpression))) {
     throw new Untranslatable(node.path, 'a rule names an identifier of the admission environment (object, request, variables, ...)');
@@ -163,12 +172,12 @@ function ruleValidation(node: SchemaNode, site: Site, rule: Rule, bindings: Bind
     ? (x: string) => `[${view(x)}].map(self, ${rule.messageExpression})[0]`
     : () => stringLiteral(rule.message ?? `failed rule: ${rule.rule}`);
   const fieldPath = rule.fieldPath ?? '';
-  const expression = forEvery(site, holds, { skipNull: true, bindings });
-  const staticMessage = `${staticPath(site)}${fieldPath}: ${rule.message ?? `failed rule: ${rule.rule}`}`;
+  const expression = forEvery(site, holds, { ...reach, skipNull: true });
+  const staticMessage = `${staticPath(site, reach.root)}${fieldPath}: ${rule.message ?? `failed rule: ${rule.rule}`}`;
   if (isSingleValued(site) && rule.messageExpression === undefined) return { expression, message: staticMessage, reason: 'Invalid' };
   return {
     expression,
-    messageExpression: failingPath(site, holds, (x) => `${stringLiteral(`${fieldPath}: `)} + ${message(x)}`, { skipNull: true, bindings }),
+    messageExpression: failingPath(site, holds, (x) => `${stringLiteral(`${fieldPath}: `)} + ${message(x)}`, { ...reach, skipNull: true }),
     message: staticMessage,
     reason: 'Invalid',
     joinable: !isSingleValued(site),
@@ -176,6 +185,6 @@ function ruleValidation(node: SchemaNode, site: Site, rule: Rule, bindings: Bind
 }
 
 /** The site's path with `[*]` for every list item or map value (for the static fallback message). */
-function staticPath(site: Site): string {
-  return DATA_PATH + site.steps.map((s) => (s.kind === 'field' ? `.${s.name}` : '[*]')).join('');
+function staticPath(site: Site, data: DataRoot): string {
+  return data.path + site.steps.map((s) => (s.kind === 'field' ? `.${s.name}` : '[*]')).join('');
 }

@@ -7,7 +7,8 @@
  * ConfigSchemas' policies are cluster-wide.
  *
  * What it proves: the generator emits CEL the type checker accepts against the ConfigEntry CRD's
- * schema, for every schema of the parity corpus and every embedded version (a control policy with
+ * schema (and, for the bundle members' policies, the ConfigBundle CRD's), for every schema of the
+ * parity corpus and every embedded version (a control policy with
  * two ill-typed expressions gets two warnings, so the checker did resolve the schema: with
  * `apiVersions: ['*']`, as the generator used to write, it resolves nothing and checks nothing);
  * the schema reconciler
@@ -20,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigSchema } from '../../../src/api/config-schema.ts';
+import { BUNDLE_KIND, KIND } from '../../../src/api/names.ts';
 import { generateAdmissionPolicy } from '../../../src/schemas/admission/index.ts';
 import { embeddedConfigSchemas } from '../../../src/schemas/embedded-config-schemas.ts';
 import { type ControlPlane, startControlPlane } from '../../../tools/controlplane/control-plane.ts';
@@ -54,12 +56,12 @@ function policies(prefix: string): Map<string, Policy> {
 }
 
 /** Every policy under `prefix` (at least `count`) once the status controller has type-checked its current generation: warnings by name. */
-async function typeChecked(prefix: string, count: number): Promise<Map<string, string[]>> {
+async function typeChecked(prefix: string, count: number, timeoutMs = 120_000): Promise<Map<string, string[]>> {
   return eventually(`${count} policies ${prefix}* type-checked`, async () => {
     const found = policies(prefix);
     if (found.size < count || [...found.values()].some((p) => (p.status?.observedGeneration ?? 0) < p.metadata.generation)) return undefined;
     return new Map([...found].map(([name, p]) => [name, (p.status?.typeChecking?.expressionWarnings ?? []).map((w) => `${w.fieldRef}: ${w.warning}`)]));
-  }, 120_000);
+  }, timeoutMs);
 }
 
 function schemaCondition(name: string, type: string): { status: string; reason: string; message: string } | undefined {
@@ -80,15 +82,20 @@ afterAll(async () => {
 });
 
 describe("the apiserver's type check of generated admission policies (kube-controller-manager's status controller running)", () => {
-  it('every policy generated from the parity corpus and the embedded schemas is type-checked against the ConfigEntry CRD with no warning', async () => {
+  it('every policy generated from the parity corpus and the embedded schemas is type-checked against the ConfigEntry CRD (the members\' policies against the ConfigBundle CRD) with no warning', async () => {
     const applied: string[] = [];
     for (const [i, { name, schema }] of parityCorpus().entries()) {
-      const generated = generateAdmissionPolicy({ name: `typed-${i}`, version: 'v1', openAPIV3Schema: schema, owner: { uid: `uid-${i}` } });
-      if (!generated.ok) continue; // refused by the generator: no policy to check (refused-* corpus schemas)
-      const result = kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], generated.policy);
-      if (!result.ok) continue; // refused by the apiserver's compile at create: never served either
-      applied.push(`${name} -> ${generated.policy.metadata.name}`);
+      // The entries' policy and the bundle members' (checked against the ConfigBundle CRD).
+      for (const target of [KIND, BUNDLE_KIND] as const) {
+        const generated = generateAdmissionPolicy({ name: `typed-${i}`, version: 'v1', openAPIV3Schema: schema, owner: { uid: `uid-${i}` }, target });
+        if (!generated.ok) continue; // refused by the generator: no policy to check (refused-* corpus schemas)
+        const result = kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], generated.policy);
+        if (!result.ok) continue; // refused by the apiserver's compile at create: never served either
+        applied.push(`${name} -> ${generated.policy.metadata.name}`);
+      }
     }
+    const members = applied.filter((a) => a.includes('cairn.dev.schema-members.')).length;
+    expect(members).toBe(applied.length / 2);
     expect(applied.length).toBeGreaterThan(10);
     // The control: the same kind of policy with expressions the type checker must object to, so a
     // checker that resolved no schema (and so checked nothing) cannot pass this test.
@@ -100,7 +107,7 @@ describe("the apiserver's type check of generated admission policies (kube-contr
       { expression: 'object.spec.data.port == 1', message: 'spec.data.port read from the typed data' },
     ];
     expect(kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], control.policy).stderr).toBe('');
-    const warnings = await typeChecked('cairn.dev.schema.typed-', applied.length + 1);
+    const warnings = new Map([...(await typeChecked('cairn.dev.schema.typed-', applied.length - members + 1)), ...(await typeChecked('cairn.dev.schema-members.typed-', members))]);
     const controlWarnings = warnings.get(control.policy.metadata.name) ?? [];
     warnings.delete(control.policy.metadata.name);
     expect(controlWarnings).toHaveLength(2);
@@ -118,13 +125,14 @@ describe("the apiserver's type check of generated admission policies (kube-contr
     });
     const names = [...embeddedConfigSchemas().keys()];
     const versions = [...embeddedConfigSchemas().values()].reduce((n, cs) => n + cs.spec.versions.length, 0);
-    await eventually('every embedded ConfigSchema Ready with its policies type-checked clean', async () => {
-      const checked = await typeChecked('cairn.dev.schema.', versions);
-      const embedded = [...checked].filter(([name]) => names.some((n) => name.startsWith(`cairn.dev.schema.${n}.`)));
-      if (embedded.length < versions || embedded.some(([, w]) => w.length > 0)) return undefined;
+    await eventually('every embedded ConfigSchema Ready with its policies (entries\' and bundle members\') type-checked clean', async () => {
+      const checked = new Map([...(await typeChecked('cairn.dev.schema.', versions, 300_000)), ...(await typeChecked('cairn.dev.schema-members.', versions, 300_000))]);
+      const embedded = [...checked].filter(([name]) => names.some((n) => name.startsWith(`cairn.dev.schema.${n}.`) || name.startsWith(`cairn.dev.schema-members.${n}.`)));
+      if (embedded.length < 2 * versions || embedded.some(([, w]) => w.length > 0)) return undefined;
       return names.every((n) => schemaCondition(n, 'Ready')?.status === 'True') ? true : undefined;
-    }, 180_000);
-  }, 240_000);
+    }, 360_000);
+    // Generous: two policies per version (entries' and bundle members'), each compiled by the apiserver on apply.
+  }, 420_000);
 
   it('a type warning on the applied generation (planted in the policy status: no generated policy warns) makes the ConfigSchema Stalled, naming the expression and its check', async () => {
     expect(kubectl(['apply', '-f', '-'], configSchema('payments', [{ name: 'v1', openAPIV3Schema: PAYMENTS }])).ok).toBe(true);
@@ -141,6 +149,6 @@ describe("the apiserver's type check of generated admission policies (kube-contr
     expect(kubectl(['label', 'configschema', 'payments', 'test.cairn.dev/poke=1']).ok).toBe(true);
     const stalled = await eventually('payments Stalled', async () => (schemaCondition('payments', 'Stalled')?.status === 'True' ? schemaCondition('payments', 'Stalled') : undefined), 60_000);
     expect(stalled.reason).toBe('AdmissionPolicyRefused');
-    expect(stalled.message).toMatch(/^v1: the apiserver's type check of the admission policy warns: spec\.validations\[0\]\.expression \(the check "spec\.data\.[^"]*"\): planted: undefined field 'x'/);
+    expect(stalled.message).toMatch(/^v1: the apiserver's type check of the admission policy cairn\.dev\.schema\.payments\.v1 warns: spec\.validations\[0\]\.expression \(the check "spec\.data\.[^"]*"\): planted: undefined field 'x'/);
   }, 120_000);
 });

@@ -283,3 +283,68 @@ describe('the policy and binding', () => {
     expect(policyName('x'.repeat(250), 'v2')).not.toBe(long);
   });
 });
+
+describe('the bundle members policy', () => {
+  const pool = object({ min: { type: 'integer', default: 0 }, max: { type: 'integer', default: 10 } }, { 'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max', fieldPath: '.min' }] });
+  const schema = object({ pool, port: { type: 'integer', maximum: 65535 }, l: { type: 'array', items: { type: 'integer', maximum: 3 } } }, { required: ['port'] });
+  const entryPolicy = (extra: Partial<Parameters<typeof generateAdmissionPolicy>[0]> = {}) => generateAdmissionPolicy({ name: 'payments', version: 'v2', openAPIV3Schema: schema, owner: { uid: 'uid-9' }, ...extra });
+  const specOf = (result: ReturnType<typeof generateAdmissionPolicy>) => {
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    return result.policy.spec as { validations: Validation[]; variables: { name: string; expression: string }[]; matchConditions: { expression: string }[]; matchConstraints: { resourceRules: { resources: string[]; operations: string[] }[] } };
+  };
+  /** The entry policy's validations with every policy variable written out where it is read. */
+  const entryValidations = (): Validation[] => {
+    const spec = specOf(entryPolicy());
+    const byName = new Map(spec.variables.map((v) => [v.name, v.expression]));
+    const inline = (text: string): string => {
+      const next = text.replace(/\bvariables\.(v\d+)\b/g, (_, name: string) => byName.get(name) ?? `variables.${name}`);
+      return next === text ? text : inline(next);
+    };
+    return spec.validations.map((v) => ({ ...v, expression: inline(v.expression) }));
+  };
+
+  it('matches bundles (not entries) with a member naming the version, on create and update, under its own name', () => {
+    const result = entryPolicy({ target: 'ConfigBundle' });
+    const spec = specOf(result);
+    expect(spec.matchConstraints.resourceRules[0]).toMatchObject({ resources: ['configbundles'], operations: ['CREATE', 'UPDATE'] });
+    expect(spec.matchConditions[0]?.expression).toBe('has(object.spec) && has(object.spec.members) && object.spec.members.exists(member, member.schema == "payments@v2")');
+    if (!result.ok) throw new Error('refused');
+    expect(result.policy.metadata.name).toBe('cairn.dev.schema-members.payments.v2');
+    expect(result.binding.spec).toEqual({ policyName: 'cairn.dev.schema-members.payments.v2', validationActions: ['Deny'] });
+    expect(result.policy.metadata.labels).toMatchObject({ 'cairn.dev/schema': 'payments', 'cairn.dev/schema-version': 'v2' });
+  });
+
+  it("judges each member naming the version with the entry's checks on its data, as written for an entry", () => {
+    const members = specOf(entryPolicy({ target: 'ConfigBundle' }));
+    // Inside the member comprehension nothing can be a policy variable: the checks are written out.
+    expect(members.variables).toEqual([]);
+    const entry = entryValidations();
+    expect(members.validations.map((v) => v.expression)).toEqual(
+      entry.map((v) => `object.spec.members.all(member, !(member.schema == "payments@v2") || (${v.expression.replaceAll('object.spec.data', 'member.data')}))`),
+    );
+  });
+
+  it('names the first failing member by key and index, then the field as the entry names it', () => {
+    const members = specOf(entryPolicy({ target: 'ConfigBundle' })).validations;
+    const entry = entryValidations();
+    const port = members[entry.findIndex((v) => v.message === 'spec.data.port: Required value')];
+    expect(port?.messageExpression).toMatch(/^\[object\.spec\.members\.filter\(member, member\.schema == "payments@v2" && !\(.*\)\)\[0\]\]\.map\(member, "member " \+ member\.key \+ " \(spec\.members\[" \+ string\(object\.spec\.members\.indexOf\(member\)\) \+ "\]\): spec\.members\[" \+ string\(object\.spec\.members\.indexOf\(member\)\) \+ "\]\." \+ "data\.port: Required value"\)\[0\]$/);
+    expect(port?.message).toBe('spec.members[*].data.port: Required value');
+    // A quantified check keeps its own message expression (naming the item), rooted at the member's data.
+    const items = members.find((v) => v.message === 'spec.members[*].data.l[*]: is invalid');
+    expect(items?.messageExpression).toContain('"data.l[" + string(dyn(member.data).l.indexOf(');
+  });
+
+  it('a deprecated version warns for bundle members too', () => {
+    const result = entryPolicy({ target: 'ConfigBundle', deprecated: true, deprecationWarning: 'use payments@v3' });
+    if (!result.ok) throw new Error('refused');
+    expect(result.binding.spec).toEqual({ policyName: 'cairn.dev.schema-members.payments.v2', validationActions: ['Warn'] });
+    expect(specOf(result).validations[0]).toMatchObject({ expression: 'false', message: 'use payments@v3' });
+  });
+
+  it('is refused exactly where the entry policy is', () => {
+    const bad = object({}, { 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] });
+    const refused = generateAdmissionPolicy({ name: 'p', version: 'v1', openAPIV3Schema: bad, owner: { uid: 'u' }, target: 'ConfigBundle' });
+    expect(refused.ok ? [] : refused.problems).toEqual(problems(bad));
+  });
+});
