@@ -4,10 +4,15 @@
  * ConfigEntry naming that schema. Compared on the verdict only (a policy neither defaults nor writes
  * the apiserver's messages). It declines schemas by design (what the generator cannot translate
  * exactly): on those it abstains, and the report lists them.
+ *
+ * With `target: ConfigBundle` the judge is the bundle members' policy of the same schema: the value
+ * is the data of the second member of a ConfigBundle whose first member names another schema (so the
+ * policy must pick the member naming its version, and leave the other alone). A bundle wrapping the
+ * data must get the verdict an entry of it gets.
  */
 import { randomBytes } from 'node:crypto';
-import { API_VERSION, KIND, PLURAL } from '../../src/api/names.ts';
-import { generateAdmissionPolicy, type KubeObject } from '../../src/schemas/admission/index.ts';
+import { API_VERSION, BUNDLE_KIND, BUNDLE_PLURAL, KIND, PLURAL } from '../../src/api/names.ts';
+import { type AdmissionTarget, generateAdmissionPolicy, type KubeObject } from '../../src/schemas/admission/index.ts';
 import type { Aspect, CorpusSchema, Judge, SchemaVerdict, Verdict } from './judge.ts';
 import { kubeRequester } from './kube-request.ts';
 
@@ -15,7 +20,8 @@ const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
 /** A label only the readiness probe carries; the probe validation denies it (test-only, first: the apiserver reports the first failure). */
 const PROBE_LABEL = 'parity.cairn.dev/admission-probe';
 
-export function admissionJudge(kubeconfigPath: string, namespace = 'default'): Judge {
+export function admissionJudge(kubeconfigPath: string, options: { readonly namespace?: string; readonly target?: AdmissionTarget } = {}): Judge {
+  const { namespace = 'default', target = KIND } = options;
   const kube = kubeRequester(kubeconfigPath);
   const run = randomBytes(3).toString('hex');
   const installed = new Map<string, { id: string; objects: KubeObject[] }>();
@@ -27,17 +33,22 @@ export function admissionJudge(kubeconfigPath: string, namespace = 'default'): J
   }
 
   function dryRunCreate(id: string, data: unknown, labels?: Record<string, string>) {
-    const entry = { apiVersion: API_VERSION, kind: KIND, metadata: { name: 'value', ...(labels ? { labels } : {}) }, spec: { schema: id, data } };
+    const metadata = { name: 'value', ...(labels ? { labels } : {}) };
+    if (target === BUNDLE_KIND) {
+      const members = [{ key: 'other', schema: `p${run}-other@v1`, data: { any: 'thing' } }, { key: 'value', schema: id, data }];
+      return send('POST', `/apis/${API_VERSION}/namespaces/${namespace}/${BUNDLE_PLURAL}?dryRun=All`, { apiVersion: API_VERSION, kind: BUNDLE_KIND, metadata, spec: { members } });
+    }
+    const entry = { apiVersion: API_VERSION, kind: KIND, metadata, spec: { schema: id, data } };
     return send('POST', `/apis/${API_VERSION}/namespaces/${namespace}/${PLURAL}?dryRun=All`, entry);
   }
 
   return {
-    name: 'admission',
+    name: target === BUNDLE_KIND ? 'admission (bundle member)' : 'admission',
     aspects: new Set<Aspect>(),
     declines: true,
     async prepare(schema: CorpusSchema): Promise<SchemaVerdict> {
       const name = `p${run}-${schema.name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 60);
-      const generated = generateAdmissionPolicy({ name, version: 'v1', openAPIV3Schema: schema.schema, owner: { uid: '00000000-0000-0000-0000-000000000000' } });
+      const generated = generateAdmissionPolicy({ name, version: 'v1', openAPIV3Schema: schema.schema, owner: { uid: '00000000-0000-0000-0000-000000000000' }, target });
       if (!generated.ok) return { ok: false, messages: generated.problems.map((p) => `${p.path}: ${p.message}`) };
       const spec = generated.policy.spec as { validations: unknown[] };
       const policy = { ...generated.policy, spec: { ...spec, validations: [{ expression: `!has(object.metadata.labels) || !(${JSON.stringify(PROBE_LABEL)} in object.metadata.labels)`, message: 'admission probe' }, ...spec.validations] } };

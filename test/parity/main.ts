@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
+import { BUNDLE_KIND } from '../../src/api/names.ts';
 import { startControlPlane } from '../../tools/controlplane/control-plane.ts';
 import { ensureBinaries } from '../../tools/binaries/ensure.ts';
 import { loadSchemaEngine } from '../../src/schemas/engine/load.ts';
@@ -34,10 +35,10 @@ const { 'validator-wasm': wasm } = await ensureBinaries(['validator-wasm']);
 const controlPlane = await startControlPlane({ members: 1, log: (line) => console.error(`[control plane] ${line}`) });
 let failed = true;
 try {
-  await installCrds(controlPlane.info); // the ConfigEntry CRD, for the admission judge
+  await installCrds(controlPlane.info); // the ConfigEntry and ConfigBundle CRDs, for the admission judges
   const engine = await loadSchemaEngine(() => readFile(wasm ?? ''));
   // The engine's value, and the value the operator commits (its registry and validateData), against the oracle's.
-  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(engine), commitJudge(engine), admissionJudge(controlPlane.info.kubeconfig)];
+  const judges = [oracleJudge(controlPlane.info.kubeconfig), engineJudge(engine), commitJudge(engine), admissionJudge(controlPlane.info.kubeconfig), admissionJudge(controlPlane.info.kubeconfig, { target: BUNDLE_KIND })];
   const started = Date.now();
   const report = await runParity({ judges, corpus, cases: Number(options.cases), seed: Number(options.seed), log: (line) => console.error(line) });
   for (const judge of judges) await judge.close();

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { BUNDLE_KIND } from '../../../src/api/names.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSchemaEngine } from '../../../src/schemas/engine/load.ts';
 import { controlPlane } from '../../support/cluster.ts';
@@ -18,11 +19,11 @@ afterAll(async () => {
   for (const judge of judges) await judge.close();
 });
 
-describe('one verdict: the schema engine and admission against the apiserver (server-side dry-run of a CRD per schema)', () => {
+describe('one verdict: the schema engine and admission (of an entry and of a bundle member) against the apiserver (server-side dry-run of a CRD per schema)', () => {
   it(`agrees on every schema (accepted or refused, and why) and on the verdict, the defaulted value (the engine's and the one the operator commits), the messages and the warnings of ${CASES} generated values`, async () => {
     const engine = await loadSchemaEngine(await readFile(validatorWasmPath()));
     // The defaulted value: the engine's and the one the operator commits (its registry and validateData), each against the oracle's.
-    judges.push(oracleJudge(controlPlane().kubeconfig), engineJudge(engine), commitJudge(engine), admissionJudge(controlPlane().kubeconfig));
+    judges.push(oracleJudge(controlPlane().kubeconfig), engineJudge(engine), commitJudge(engine), admissionJudge(controlPlane().kubeconfig), admissionJudge(controlPlane().kubeconfig, { target: BUNDLE_KIND }));
     const seed = Number(process.env.CAIRN_PARITY_SEED ?? Date.now() % 1_000_000);
     const report = await runParity({ judges, corpus: parityCorpus(), cases: CASES, seed });
     console.log(`parity (seed ${seed}): ${report.cases} cases, ${report.disagreements.length} disagreements, ${report.accepted} accepted by the oracle; schemas refused by both: ${report.refusedSchemas.join(', ')}; abstained: ${JSON.stringify(report.abstained)}`);

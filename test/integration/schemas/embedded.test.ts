@@ -3,8 +3,9 @@
  * policies are cluster-wide, and other files on the shared apiserver apply invalid embedded data on
  * purpose): entries committed by an operator without the engine (zod) stay Ready, untouched, once an
  * operator with the engine takes over; `kubectl get configschemas` then lists every embedded id,
- * Ready; an invalid entry of an embedded schema fails `kubectl apply` with the field's message; a
- * deprecated version warns; an edit of an embedded ConfigSchema is undone.
+ * Ready; an invalid entry of an embedded schema fails `kubectl apply` with the field's message, and
+ * so does a bundle with an invalid member (naming the member); a deprecated version warns; an edit of
+ * an embedded ConfigSchema is undone.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -132,6 +133,24 @@ describe('embedded schemas through the engine, listed as ConfigSchemas', () => {
     expect(twoMaps.ok).toBe(false);
     expect(twoMaps.stderr).toContain('must set exactly one of booleanVariants, stringVariants or numberVariants');
   }, 90_000);
+
+  it('refuses a bundle with an invalid member of an embedded schema at kubectl apply, naming the member; warns for a member of a deprecated version', async () => {
+    const bundle = (name: string, members: unknown[]) => ({ apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigBundle', metadata: { name, namespace: NAMESPACE }, spec: { members } });
+    const badPort = bundle('bad-members', [
+      { key: 'checkout/flags', schema: 'feature-flags@v2', data: example('feature-flags@v2') },
+      { key: 'checkout/db', schema: 'database@v1', data: { ...example('database@v1'), port: '5432' } },
+    ]);
+    const refused = await applyOncePolicyInForce(badPort);
+    expect(refused.ok).toBe(false);
+    expect(refused.stderr).toContain('member checkout/db (spec.members[1]): spec.members[1].data.port');
+    const oldFlags = bundle('old-flags', [{ key: 'checkout/old-flags', schema: 'feature-flags@v1', data: example('feature-flags@v1') }]);
+    const warned = await eventually('the deprecation warning', async () => {
+      const attempt = kubectl(['create', '--dry-run=server', '-f', '-'], oldFlags);
+      return attempt.stderr.includes('deprecated') ? attempt : undefined;
+    }, 30_000);
+    expect(warned.ok).toBe(true);
+    expect(warned.stderr).toContain('feature-flags@v1 is deprecated');
+  }, 60_000);
 
   it('commits a valid entry of feature-flags@v2, and warns at the apply of a feature-flags@v1 entry (deprecated)', async () => {
     expect(kubectl(['apply', '-f', '-'], entry('flags-v2', 'feature-flags@v2', example('feature-flags@v2'))).ok).toBe(true);
