@@ -55,6 +55,14 @@ export class RawKube {
     return text;
   }
 
+  /** GET `path`'s body as bytes (e.g. a CPU profile from /debug/pprof). */
+  async getBytes(path: string): Promise<Buffer> {
+    const response = await request(`${this.server}${path}`, { method: 'GET', dispatcher: this.agent });
+    const bytes = Buffer.from(await response.body.arrayBuffer());
+    if (response.statusCode >= 300) throw new Error(`GET ${path}: HTTP ${response.statusCode}: ${bytes.toString('utf8').slice(0, 300)}`);
+    return bytes;
+  }
+
   /**
    * Streams watch events of `path` to `onEvent` until the returned abort function is called or the
    * server ends the stream (then `onEnd`: the apiserver closes watches it considers slow).
