@@ -18,7 +18,7 @@
  * reads it) is a policy variable instead of its defaulting expression repeated.
  */
 import type { Bindings } from './bindings.ts';
-import { dynLiteral, hasField, select, stringLiteral } from './cel.ts';
+import { dynLiteral, hasField, isPlainIdentifier, select, stringLiteral } from './cel.ts';
 import type { SchemaNode } from './schema-node.ts';
 
 export type Step = { readonly kind: 'field'; readonly name: string } | { readonly kind: 'item' } | { readonly kind: 'value' };
@@ -95,7 +95,11 @@ function entered(site: Site, i: number, x: string, skipNull: boolean): string {
   return `${x} != null`;
 }
 
-/** The value at step i given its raw expression: defaulted where the node has a default. */
+/**
+ * The value at step i given its raw expression: defaulted where the node has a default. Bound as a
+ * policy variable only where checks below it read it (an intermediate step outside any macro): the
+ * last step's value is read by one validation, which binds it itself (see reach).
+ */
 function defaulted(site: Site, i: number, raw: string, base: string, bindings: Bindings | undefined): string {
   const step = site.steps[i] as Step;
   const node = site.nodes[i] as SchemaNode;
@@ -105,13 +109,32 @@ function defaulted(site: Site, i: number, raw: string, base: string, bindings: B
     const present = node.nullable ? hasField(base, step.name) : `${hasField(base, step.name)} && ${raw} != null`;
     const expression = `(${present} ? ${raw} : ${value})`;
     const outsideMacros = site.steps.slice(0, i).every((s) => s.kind === 'field');
-    return bindings !== undefined && outsideMacros ? bindings.bind(expression) : expression;
+    return bindings !== undefined && outsideMacros && i < site.steps.length - 1 ? bindings.bind(expression) : expression;
   }
   return node.nullable ? raw : `(${raw} == null ? ${value} : ${raw})`;
 }
 
+/**
+ * The last step's field, read once and bound to a comprehension variable: `[value].all(fI, fI == null
+ * || check(fI))`, where value is the field, null when absent, or its default. Same verdict as
+ * `!has(b.f) || !(b.f != null) || check(b.f)` (the guard of a last field step is `x != null`), but the
+ * field is resolved once instead of once per read: every read of `object.spec.data.a.b` walks its
+ * qualifiers again, each a cost-tracked step, and that walking was most of a policy's CPU (profiled;
+ * docs/design-notes.md). A comprehension variable is read from the activation, without qualifiers.
+ */
+function boundField(site: Site, i: number, base: string, check: (x: string) => string, options: Reach): string | undefined {
+  const step = site.steps[i] as Step;
+  if (step.kind !== 'field' || i !== site.steps.length - 1 || !isPlainIdentifier(step.name)) return undefined;
+  const node = site.nodes[i] as SchemaNode;
+  const value = node.default !== undefined ? defaulted(site, i, select(base, step.name), base, options.bindings) : `${base}.?${step.name}.orValue(null)`;
+  const v = `f${i}`;
+  return `[${value}].all(${v}, ${v} == null || (${check(v)}))`;
+}
+
 function reach(base: string, site: Site, i: number, check: (x: string) => string, options: Reach): string {
   if (i === site.steps.length) return check(base);
+  const bound = boundField(site, i, base, check, options);
+  if (bound !== undefined) return bound;
   const step = site.steps[i] as Step;
   const node = site.nodes[i] as SchemaNode;
   const rest = (raw: string): string => {

@@ -164,9 +164,10 @@ function ruleValidation(node: SchemaNode, site: Site, rule: Rule, reach: Reached
     return type === undefined ? inner : `!(${type.holds}) || (${inner})`;
   };
   const read = fieldsReadFromSelf([rule.rule, rule.messageExpression ?? '']);
-  // At a single-valued site the view is one value, read by the rule and its message: a variable. It
-  // is only evaluated where the type check allows (variables are lazy), as the inline view was.
-  const view = (x: string): string => (isSingleValued(site) ? bindings.bind(viewOf(node, x, 0, read)) : viewOf(node, x, 0, read));
+  // Written inline, not as a policy variable: the rule and its message are evaluated in different
+  // passes, each of which evaluates every variable it reads afresh, so a variable read once per pass
+  // saves nothing and costs its declaration in every pass and a regexp unescape of its name per read.
+  const view = (x: string): string => viewOf(node, x, 0, read);
   const holds = (x: string): string => applies(x, `[${view(x)}].all(self, ${rule.rule})`);
   const message = rule.messageExpression !== undefined
     ? (x: string) => `[${view(x)}].map(self, ${rule.messageExpression})[0]`

@@ -41,15 +41,15 @@ const object = (properties: Record<string, unknown>, extra: Record<string, unkno
 
 describe('the CEL written for one property', () => {
   const cases: [string, unknown, string][] = [
-    ['integer with bounds', { type: 'integer', minimum: 1, maximum: 10 }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == int) && (dyn(object.spec.data).p >= 1) && (dyn(object.spec.data).p <= 10))'],
-    ['exclusive number bounds compare as doubles', { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 2.5 }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == int || type(dyn(object.spec.data).p) == double) && (double(dyn(object.spec.data).p) > 0.0) && (double(dyn(object.spec.data).p) <= 2.5))'],
-    ['string lengths (runes) and pattern', { type: 'string', minLength: 1, maxLength: 3, pattern: '^a"b$' }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == string) && (size(dyn(object.spec.data).p) >= 1) && (size(dyn(object.spec.data).p) <= 3) && (dyn(object.spec.data).p.matches("^a\\"b$")))'],
-    ['enum', { type: 'string', enum: ['a', 'b'] }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == string) && (dyn(object.spec.data).p in ["a", "b"]))'],
-    ['boolean', { type: 'boolean' }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || (type(dyn(object.spec.data).p) == bool)'],
-    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == int || type(dyn(object.spec.data).p) == string) && ((type(dyn(object.spec.data).p) != int && type(dyn(object.spec.data).p) != double) || (dyn(object.spec.data).p <= 5)) && (type(dyn(object.spec.data).p) != string || (size(dyn(object.spec.data).p) <= 2)))'],
-    ['int-or-string with anyOf branches of either kind', { 'x-kubernetes-int-or-string': true, anyOf: [{ minimum: 0 }, { pattern: '^[0-9]+%$' }] }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == int || type(dyn(object.spec.data).p) == string) && ((((type(dyn(object.spec.data).p) != int && type(dyn(object.spec.data).p) != double) || (dyn(object.spec.data).p >= 0)) || (type(dyn(object.spec.data).p) != string || (dyn(object.spec.data).p.matches("^[0-9]+%$"))))))'],
-    ['integer multipleOf', { type: 'integer', multipleOf: 5 }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == int) && (dyn(object.spec.data).p % 5 == 0))'],
-    ['a set list', { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set', maxItems: 3 }, '!has(dyn(object.spec.data).p) || !(dyn(object.spec.data).p != null) || ((type(dyn(object.spec.data).p) == list) && (size(dyn(object.spec.data).p) <= 3) && (dyn(object.spec.data).p.all(a, dyn(object.spec.data).p.exists_one(b, b == a))))'],
+    ['integer with bounds', { type: 'integer', minimum: 1, maximum: 10 }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == int) && (f0 >= 1) && (f0 <= 10)))'],
+    ['exclusive number bounds compare as doubles', { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 2.5 }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == int || type(f0) == double) && (double(f0) > 0.0) && (double(f0) <= 2.5)))'],
+    ['string lengths (runes) and pattern', { type: 'string', minLength: 1, maxLength: 3, pattern: '^a"b$' }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == string) && (size(f0) >= 1) && (size(f0) <= 3) && (f0.matches("^a\\"b$"))))'],
+    ['enum', { type: 'string', enum: ['a', 'b'] }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == string) && (f0 in ["a", "b"])))'],
+    ['boolean', { type: 'boolean' }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || (type(f0) == bool))'],
+    ['int-or-string bounds apply to their own kind', { 'x-kubernetes-int-or-string': true, maximum: 5, maxLength: 2 }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == int || type(f0) == string) && ((type(f0) != int && type(f0) != double) || (f0 <= 5)) && (type(f0) != string || (size(f0) <= 2))))'],
+    ['int-or-string with anyOf branches of either kind', { 'x-kubernetes-int-or-string': true, anyOf: [{ minimum: 0 }, { pattern: '^[0-9]+%$' }] }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == int || type(f0) == string) && ((((type(f0) != int && type(f0) != double) || (f0 >= 0)) || (type(f0) != string || (f0.matches("^[0-9]+%$")))))))'],
+    ['integer multipleOf', { type: 'integer', multipleOf: 5 }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == int) && (f0 % 5 == 0)))'],
+    ['a set list', { type: 'array', items: { type: 'string' }, 'x-kubernetes-list-type': 'set', maxItems: 3 }, '[dyn(object.spec.data).?p.orValue(null)].all(f0, f0 == null || ((type(f0) == list) && (size(f0) <= 3) && (f0.all(a, f0.exists_one(b, b == a)))))'],
   ];
   it.each(cases)('%s', (_name, schema, expected) => {
     expect(validations(object({ p: schema }))[0]?.expression).toBe(expected);
@@ -66,7 +66,7 @@ describe('required, defaults and nulls', () => {
   });
   it('a required field with a default is satisfied by defaulting: no check, and an absent value is checked as its default', () => {
     const all = validations(object({ a: { type: 'string', default: 'x' } }, { required: ['a'] }));
-    expect(all.map((v) => v.expression)).toEqual(['!((has(dyn(object.spec.data).a) && dyn(object.spec.data).a != null ? dyn(object.spec.data).a : dyn("x")) != null) || (type((has(dyn(object.spec.data).a) && dyn(object.spec.data).a != null ? dyn(object.spec.data).a : dyn("x"))) == string)']);
+    expect(all.map((v) => v.expression)).toEqual(['[(has(dyn(object.spec.data).a) && dyn(object.spec.data).a != null ? dyn(object.spec.data).a : dyn("x"))].all(f0, f0 == null || (type(f0) == string))']);
   });
   it('a required nullable field may be null', () => {
     expect(validations(object({ a: { type: 'string', nullable: true } }, { required: ['a'] }))[0]?.expression).toBe('has(dyn(object.spec.data).a)');
@@ -89,28 +89,24 @@ describe('x-kubernetes-validations rules', () => {
   it('run on the defaulted value, bound to self, with the rule message after the field path', () => {
     const rule = validations(object({ pool }, {})).at(-1);
     expect(rule?.expression).toBe(
-      '!has(dyn(object.spec.data).pool) || !(dyn(object.spec.data).pool != null) || (!(type(dyn(object.spec.data).pool) == map) || ([{' +
-        '?"min": (has(dyn(object.spec.data).pool.min) && dyn(object.spec.data).pool.min != null ? optional.of(dyn(dyn(object.spec.data).pool.min)) : optional.of(dyn(0))), ' +
-        '?"max": (has(dyn(object.spec.data).pool.max) && dyn(object.spec.data).pool.max != null ? optional.of(dyn(dyn(object.spec.data).pool.max)) : optional.of(dyn(10)))' +
-        '}].all(self, self.min <= self.max)))',
+      '[dyn(object.spec.data).?pool.orValue(null)].all(f0, f0 == null || (!(type(f0) == map) || ([{' +
+        '?"min": (has(f0.min) && f0.min != null ? optional.of(dyn(f0.min)) : optional.of(dyn(0))), ' +
+        '?"max": (has(f0.max) && f0.max != null ? optional.of(dyn(f0.max)) : optional.of(dyn(10)))' +
+        '}].all(self, self.min <= self.max))))',
     );
     // One value: a static message, no message expression (the apiserver evaluates every one on every request).
     expect(rule?.messageExpression).toBeUndefined();
     expect(rule?.message).toBe('spec.data.pool.min: min must not exceed max');
   });
 
-  it('at one value, read defaulted values and the view through policy variables, each written once', () => {
+  it('at one value, read each field once: bound to a comprehension variable, the view inline, no policy variable', () => {
     const { validations: all, variables } = generated(object({ pool }, {}));
-    expect(variables.map((v) => v.expression)).toEqual([
-      '{?"min": (has(dyn(object.spec.data).pool.min) && dyn(object.spec.data).pool.min != null ? optional.of(dyn(dyn(object.spec.data).pool.min)) : optional.of(dyn(0))), ?"max": (has(dyn(object.spec.data).pool.max) && dyn(object.spec.data).pool.max != null ? optional.of(dyn(dyn(object.spec.data).pool.max)) : optional.of(dyn(10)))}',
-      '(has(dyn(object.spec.data).pool.min) && dyn(object.spec.data).pool.min != null ? dyn(object.spec.data).pool.min : dyn(0))',
-      '(has(dyn(object.spec.data).pool.max) && dyn(object.spec.data).pool.max != null ? dyn(object.spec.data).pool.max : dyn(10))',
-    ]);
+    expect(variables).toEqual([]);
     expect(all.map((v) => v.expression)).toEqual([
-      '!has(dyn(object.spec.data).pool) || !(dyn(object.spec.data).pool != null) || (type(dyn(object.spec.data).pool) == map)',
-      '!has(dyn(object.spec.data).pool) || !(type(dyn(object.spec.data).pool) == map) || (!(variables.v1 != null) || (type(variables.v1) == int))',
-      '!has(dyn(object.spec.data).pool) || !(type(dyn(object.spec.data).pool) == map) || (!(variables.v2 != null) || (type(variables.v2) == int))',
-      '!has(dyn(object.spec.data).pool) || !(dyn(object.spec.data).pool != null) || (!(type(dyn(object.spec.data).pool) == map) || ([variables.v0].all(self, self.min <= self.max)))',
+      '[dyn(object.spec.data).?pool.orValue(null)].all(f0, f0 == null || (type(f0) == map))',
+      '!has(dyn(object.spec.data).pool) || !(type(dyn(object.spec.data).pool) == map) || ([(has(dyn(object.spec.data).pool.min) && dyn(object.spec.data).pool.min != null ? dyn(object.spec.data).pool.min : dyn(0))].all(f1, f1 == null || (type(f1) == int)))',
+      '!has(dyn(object.spec.data).pool) || !(type(dyn(object.spec.data).pool) == map) || ([(has(dyn(object.spec.data).pool.max) && dyn(object.spec.data).pool.max != null ? dyn(object.spec.data).pool.max : dyn(10))].all(f1, f1 == null || (type(f1) == int)))',
+      '[dyn(object.spec.data).?pool.orValue(null)].all(f0, f0 == null || (!(type(f0) == map) || ([{?"min": (has(f0.min) && f0.min != null ? optional.of(dyn(f0.min)) : optional.of(dyn(0))), ?"max": (has(f0.max) && f0.max != null ? optional.of(dyn(f0.max)) : optional.of(dyn(10)))}].all(self, self.min <= self.max))))',
     ]);
   });
 
@@ -128,7 +124,7 @@ describe('x-kubernetes-validations rules', () => {
 
   it('see numbers as doubles and undeclared fields pruned', () => {
     const rule = validations(object({ r: object({ rate: { type: 'number' } }, { 'x-kubernetes-validations': [{ rule: 'self.rate > 1.5' }] }) })).at(-1);
-    expect(rule?.expression).toContain('[{?"rate": (has(dyn(object.spec.data).r.rate) && dyn(object.spec.data).r.rate != null ? optional.of(dyn(double(dyn(object.spec.data).r.rate))) : optional.none())}]');
+    expect(rule?.expression).toContain('[{?"rate": (has(f0.rate) && f0.rate != null ? optional.of(dyn(double(f0.rate))) : optional.none())}]');
     expect(rule?.message).toBe('spec.data.r: failed rule: self.rate > 1.5');
   });
 
@@ -141,9 +137,9 @@ describe('x-kubernetes-validations rules', () => {
 
   it('see a map without its null values (pruned), or with them defaulted', () => {
     const view = (values: Record<string, unknown>) => validations(object({ m: { type: 'object', additionalProperties: values, 'x-kubernetes-validations': [{ rule: 'size(self) < 3' }] } })).at(-1)?.expression;
-    expect(view({ type: 'integer' })).toContain('[dyn(object.spec.data).m.transformMap(vk0, vv0, vv0 != null, dyn(vv0))].all(self, size(self) < 3)');
-    expect(view({ type: 'integer', default: 1 })).toContain('[dyn(object.spec.data).m.transformMap(vk0, vv0, vv0 == null ? dyn(1) : dyn(vv0))]');
-    expect(view({ type: 'integer', nullable: true })).toContain('[dyn(object.spec.data).m].all(self');
+    expect(view({ type: 'integer' })).toContain('[f0.transformMap(vk0, vv0, vv0 != null, dyn(vv0))].all(self, size(self) < 3)');
+    expect(view({ type: 'integer', default: 1 })).toContain('[f0.transformMap(vk0, vv0, vv0 == null ? dyn(1) : dyn(vv0))]');
+    expect(view({ type: 'integer', nullable: true })).toContain('[f0].all(self');
   });
 
   it.each([
