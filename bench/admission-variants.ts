@@ -5,7 +5,8 @@
  * binding), and the same dry-run creates of database@v1 data go round-robin to every arm's namespace
  * (the order rotates each round), so that a shared machine's drift falls on every arm alike. Prints
  * each arm's p50 and its ratio to the arm without a policy, overall and per fifth of the run (the
- * spread), the apiserver's own policy-check time per arm, and the load average.
+ * spread), then each arm alone in interleaved blocks: the apiserver's CPU time per create and the
+ * ValidatingAdmissionPolicy plugin's time per create (steadier than latency on a loaded machine).
  *
  * Built-in arms: `none` (no policy bound), `generated` (src/schemas/admission for database@v1, as
  * bench/admission.ts binds it), `trivial` (the same match condition, one validation `true`: the
@@ -23,7 +24,7 @@ import { installAdmissionPolicy } from '../tools/controlplane/install-admission-
 import { installCrds } from '../tools/controlplane/install-crds.ts';
 import { generateAdmissionPolicy } from '../src/schemas/admission/index.ts';
 import { exportOpenAPIV3Schema } from '../src/schemas/json-schema.ts';
-import { loadAverage } from './process-stats.ts';
+import { cpuSeconds, loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
 import { round, summarize, until } from './stats.ts';
 import { dataFor, entriesPath } from './workload.ts';
@@ -102,16 +103,28 @@ try {
     const perFifth = [0, 1, 2, 3, 4].map((k) => round(summarize(fifths(xs, k)).p50 / summarize(fifths(samples.get('none') ?? [], k)).p50));
     console.log(`${arm.padEnd(24)} p50 ${round(s.p50, 3)} ms  ratio ${round(s.p50 / none, 3)}  per fifth ${perFifth.join(' ')}  mean ${round(s.mean, 2)} ms`);
   }
-  // Each arm alone for a while: the admission plugins' own wall time per create (apiserver metrics).
+  // Less sensitive to a loaded machine than latency: the apiserver's own CPU time per create and the
+  // ValidatingAdmissionPolicy plugin's wall time per create, each arm alone in blocks of 50 creates,
+  // the arms' blocks interleaved; medians over the blocks.
+  const apiserverPid = Number(readFileSync(`${cp.info.dir}/pids`, 'utf8').split('\n').find((l) => l.includes('kube-apiserver'))?.split(' ')[0]);
+  const cpuPer = new Map(names.map((a) => [a, [] as number[]]));
+  const pluginPer = new Map(names.map((a) => [a, [] as number[]]));
+  for (let block = 0; block < 10; block++) {
+    for (const arm of names) {
+      const vap = (text: string): { sum: number; count: number } => pluginSeconds(text).get('ValidatingAdmissionPolicy/validate') ?? { sum: 0, count: 0 };
+      const before = vap(await kube.sendText('GET', '/metrics'));
+      const cpu0 = cpuSeconds(apiserverPid);
+      for (let i = 0; i < 50; i++) await create(arm);
+      const cpu1 = cpuSeconds(apiserverPid);
+      const after = vap(await kube.sendText('GET', '/metrics'));
+      cpuPer.get(arm)?.push(((cpu1 - cpu0) / 50) * 1e3);
+      pluginPer.get(arm)?.push(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 1e6);
+    }
+  }
+  const noneCpu = summarize(cpuPer.get('none') ?? []).p50;
   for (const arm of names) {
-    const before = pluginSeconds(await kube.sendText('GET', '/metrics'));
-    for (let i = 0; i < Math.min(200, options.samples); i++) await create(arm);
-    const after = pluginSeconds(await kube.sendText('GET', '/metrics'));
-    const per = [...after].map(([k, v]) => {
-      const b = before.get(k) ?? { sum: 0, count: 0 };
-      return `${k} ${round(((v.sum - b.sum) / Math.max(1, v.count - b.count)) * 1e6, 0)} µs`;
-    });
-    console.log(`${arm.padEnd(24)} admission plugins, mean per create: ${per.join(', ')}`);
+    const c = summarize(cpuPer.get(arm) ?? []).p50;
+    console.log(`${arm.padEnd(24)} apiserver CPU per create ${round(c, 3)} ms (x${round(c / noneCpu, 3)} of none), ValidatingAdmissionPolicy plugin ${round(summarize(pluginPer.get(arm) ?? []).p50, 0)} µs per create`);
   }
   if (options.profile !== undefined) {
     const arm = options.profile;
