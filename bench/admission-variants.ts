@@ -15,9 +15,10 @@
  * policy costs this create). `--policy name=file.json` adds an arm with a policy spec of its own.
  * `--profile arm` also takes a 20 s CPU profile of the apiserver (/debug/pprof) while only that arm's
  * creates run, and writes it to the file it prints (`go tool pprof -top <kube-apiserver> <file>`).
+ * `--write-policies dir` only writes the arms' policy specs (for tools/go/admissionbench).
  * Nothing asserted: an experiment tool.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { startControlPlane } from '../tools/controlplane/control-plane.ts';
 import { installAdmissionPolicy } from '../tools/controlplane/install-admission-policy.ts';
@@ -38,8 +39,9 @@ const options = new Command('admission-variants')
   .option('--policy <name=file>', 'an arm with this policy spec (JSON)', (v, all: string[]) => [...all, v], [] as string[])
   .option('--only <arms>', 'comma-separated arms to run (default: all)')
   .option('--profile <arm>', 'take a CPU profile of the apiserver under this arm alone')
+  .option('--write-policies <dir>', 'only write each arm\'s policy spec to <dir>/<arm>.json (for tools/go/admissionbench)')
   .parse()
-  .opts<{ samples: number; policy: string[]; only?: string; profile?: string }>();
+  .opts<{ samples: number; policy: string[]; only?: string; profile?: string; writePolicies?: string }>();
 
 const generated = generateAdmissionPolicy({ name: 'bench-database', version: 'v1', openAPIV3Schema: exportOpenAPIV3Schema('database@v1'), owner: { uid: '00000000-0000-0000-0000-000000000000' } });
 if (!generated.ok) throw new Error(`the database schema was refused: ${JSON.stringify(generated.problems)}`);
@@ -59,6 +61,11 @@ for (const p of options.policy) {
 }
 if (options.only !== undefined) for (const name of [...arms.keys()]) if (!options.only.split(',').includes(name)) arms.delete(name);
 
+if (options.writePolicies !== undefined) {
+  mkdirSync(options.writePolicies, { recursive: true });
+  for (const [arm, policySpec] of arms) if (policySpec !== undefined) writeFileSync(`${options.writePolicies}/${arm}.json`, JSON.stringify(policySpec));
+  process.exit(0);
+}
 const cp = await startControlPlane({ members: 1, log: (line) => console.log(`[admission-variants] ${line}`) });
 const kube = new RawKube(cp.info.kubeconfig);
 let n = 0;
