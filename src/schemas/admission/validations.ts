@@ -152,7 +152,6 @@ function chain(checks: readonly Check[]): string {
 }
 
 function ruleValidation(node: SchemaNode, site: Site, rule: Rule, reach: Reached): Validation {
-  const { bindings } = reach;
   if (node.type === undefined && !node.intOrString) throw new Untranslatable(node.path, 'the apiserver compiles no rule on a node without a type');
   if (ADMISSION_ONLY.test(rule.rule) || (rule.messageExpression !== undefined && ADMISSION_ONLY.test(rule.messageExpression))) {
     throw new Untranslatable(node.path, 'a rule names an identifier of the admission environment (object, request, variables, ...)');
