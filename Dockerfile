@@ -54,4 +54,4 @@ USER 65532:65532
 EXPOSE 8080
 # The operator's Node/V8 flags: exactly src/node-flags.ts (OPERATOR_NODE_FLAGS), which the tests and
 # the benchmark run with too; test/unit/deploy/image.test.ts checks they agree.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "--heap-growing-percent=10", "/app/dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "/app/dist/main.js"]
