@@ -57,6 +57,9 @@ export const MAX_EXPRESSION_CHARS = 50_000;
 /** The same for a member policy: its message expression holds the expression once more (to find the member). */
 export const MAX_MEMBER_EXPRESSION_CHARS = 30_000;
 
+/** The match condition that leaves updates keeping the spec as it was alone (oldObject is null on create). */
+export const SPEC_NEW_OR_CHANGED = 'oldObject == null || !has(oldObject.spec) || object.spec != oldObject.spec';
+
 export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionPolicyResult {
   const read = readSchema(input.openAPIV3Schema);
   if (!read.ok) return { ok: false, problems: read.problems };
@@ -92,7 +95,13 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
         matchPolicy: 'Equivalent',
         resourceRules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources: [members ? BUNDLE_PLURAL : PLURAL] }],
       },
-      matchConditions: [members ? { name: 'names-schema-version-in-members', expression: namesMember(id) } : { name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` }],
+      matchConditions: [
+        members ? { name: 'names-schema-version-in-members', expression: namesMember(id) } : { name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` },
+        // Only a spec that is new or changed is judged (as CRD validation ratcheting lets unchanged
+        // values through): an object whose data a schema refuses because it predates the policy can
+        // still be labelled, and the operator can still remove its finalizer when it is deleted.
+        { name: 'spec-new-or-changed', expression: SPEC_NEW_OR_CHANGED },
+      ],
       variables,
       validations: [...warnings, ...judged].map(({ expression, message, messageExpression, reason }) => ({ expression, message, ...(messageExpression === undefined ? {} : { messageExpression }), reason })),
     },

@@ -96,6 +96,27 @@ describe('a ConfigSchema from apply to deletion', () => {
     await f.entries.delete('early');
   });
 
+  it('lets an entry whose data the schema refuses, created before the schema existed, be labelled and deleted: the policy judges specs that change, and still refuses a changed spec', async () => {
+    const late = uniqueName('late');
+    const orphan = { apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigEntry', metadata: { name: 'orphan', namespace: f.namespace }, spec: { schema: `${late}@v1`, data: { currency: 'GBP' } } };
+    expect(apply(orphan).stderr).toBe('');
+    await f.entries.waitStalled('orphan', 'UnknownSchema');
+    applySchema(late, PAYMENTS);
+    await waitCondition(late, 'Ready', 'True');
+    const probe = { ...orphan, metadata: { name: 'probe', namespace: f.namespace } };
+    await eventually('the policy in force', async () => (kubectl(['create', '--dry-run=server', '-f', '-'], probe).ok ? undefined : true));
+    await f.entries.waitStalled('orphan', 'InvalidData');
+    // A change of the spec is judged (still invalid: refused at apply)...
+    const changed = kubectl(['patch', '-n', f.namespace, 'configentry', 'orphan', '--type=merge', '-p', JSON.stringify({ spec: { data: { currency: 'JPY' } } })]);
+    expect(changed.ok).toBe(false);
+    expect(changed.stderr).toContain('spec.data.currency');
+    // ...an update that leaves the spec as it was is not (a label, the operator removing its finalizer).
+    const labelled = kubectl(['label', '-n', f.namespace, 'configentry', 'orphan', 'team=payments']);
+    expect(labelled.stderr).toBe('');
+    expect(kubectl(['delete', '-n', f.namespace, 'configentry', 'orphan', '--wait=false']).ok).toBe(true);
+    await f.entries.waitGone('orphan', 30_000);
+  });
+
   it('waits to be deleted while an entry names it, naming the entry, and goes when the entry goes', async () => {
     const entry = { apiVersion: 'cairn.dev/v1alpha1', kind: 'ConfigEntry', metadata: { name: 'user', namespace: f.namespace }, spec: { schema: `${name}@v1`, data: { currency: 'EUR' } } };
     expect(apply(entry).stderr).toBe('');
