@@ -24,12 +24,13 @@ import { buildCairn } from './build-cairn.ts';
 import { bulkCreate, updateChurn } from './cairn.ts';
 import { cpuSeconds, loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
-import { openLoop, round, summarize, type Summary } from './stats.ts';
+import { openLoop, round, summarize, type Summary, until } from './stats.ts';
 import { WatchTracker } from './watch-tracker.ts';
 import { dataFor, entriesPath, entryBody } from './workload.ts';
 
 const options = new Command('hotpath-cost')
   .option('--ref <ref>', 'the "before" build: Cairn compiled from this git ref')
+  .option('--after <ref>', 'the "after" build from this git ref instead of this checkout')
   .option('--rounds <n>', 'runs of each build, in turns', (v) => Number(v), 2)
   .option('--samples <n>', 'creates in apply -> Ready (and updates in the churn)', (v) => Number(v), 200)
   .option('--rate <n>', 'arrivals per second (open loop)', (v) => Number(v), 20)
@@ -37,8 +38,9 @@ const options = new Command('hotpath-cost')
   .option('--members <n>', 'etcd store members (1 or 3)', (v) => Number(v), 3)
   .option('--engine <file>', 'run Cairn with this schema engine (validator.wasm); default none, as the benchmark does')
   .option('--profile <dir>', 'node --cpu-prof of every run, into DIR/<build>-<round>')
+  .option('--resync <seconds>', "the operator's --resync-seconds; after the workload, the CPU of one periodic resync of every entry is measured too", (v) => Number(v))
   .parse()
-  .opts<{ ref?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string }>();
+  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; resync?: number }>();
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (line: string): void => console.log(`[hotpath] ${line}`);
@@ -63,12 +65,14 @@ interface Run {
   readonly applyCommit: Summary;
   readonly updateReady: Summary;
   readonly bulkPerSecond: number;
+  /** CPU seconds per 1,000 reconciles of one periodic resync (with --resync). */
+  readonly resyncCpuPer1000?: number;
   readonly load: readonly number[];
 }
 
 const builds: { name: string; main: string }[] = [];
 if (options.ref !== undefined) builds.push({ name: `before (${options.ref})`, main: buildRef(options.ref) });
-builds.push({ name: 'after (this checkout)', main: buildCairn() });
+builds.push(options.after === undefined ? { name: 'after (this checkout)', main: buildCairn() } : { name: `after (${options.after})`, main: buildRef(options.after) });
 
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
@@ -84,7 +88,7 @@ try {
       const prefix = `/hp-${b}-${pass}`;
       await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
       const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile, `${b}-${pass}`)}`] : [];
-      const args = [`--watch-namespace=${namespace}`, `--prefix=${prefix}`, '--concurrency=8', '--no-leader-elect', '--log-level=warn', `--schema-engine-file=${options.engine ?? ''}`];
+      const args = [`--watch-namespace=${namespace}`, `--prefix=${prefix}`, '--concurrency=8', '--no-leader-elect', '--log-level=warn', `--schema-engine-file=${options.engine ?? ''}`, ...(options.resync ? [`--resync-seconds=${options.resync}`] : [])];
       const load = loadAverage();
       const operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: profile, main: build.main });
       const tracker = await WatchTracker.start(kube, namespace);
@@ -119,6 +123,17 @@ try {
         const updateReady = await updateChurn(kube, tracker, namespace, churn, (n) => Number(n.slice(5)), options.rate);
         const cpu = cpuSeconds(operator.process.pid) - cpu0;
         const count = (await reconciles()) - reconciles0;
+        let resyncCpuPer1000: number | undefined;
+        if (options.resync) {
+          // One periodic resync queues every entry held: from the next reconcile on until that many more have run.
+          const held = 20 + options.samples + options.bulk;
+          const before = await reconciles();
+          await until('a resync to start', async () => (await reconciles()) > before, options.resync * 2000);
+          const cpuResync0 = cpuSeconds(operator.process.pid);
+          const started = await reconciles();
+          await until('the resync of every entry', async () => (await reconciles()) >= started + held - 1, 300_000);
+          resyncCpuPer1000 = round(((cpuSeconds(operator.process.pid) - cpuResync0) / ((await reconciles()) - started)) * 1000, 3);
+        }
         const run: Run = {
           build: build.name,
           cpuPer1000: round((cpu / count) * 1000, 3),
@@ -127,10 +142,11 @@ try {
           applyCommit: summarize(latency.commit),
           updateReady: summarize(updateReady),
           bulkPerSecond: round(options.bulk / bulkSeconds),
+          ...(resyncCpuPer1000 === undefined ? {} : { resyncCpuPer1000 }),
           load,
         };
         runs.push(run);
-        log(`${run.build} round ${pass}: CPU ${run.cpuPer1000} s / 1,000 reconciles (${round(cpu, 2)} s / ${count}); apply → commit p50 ${round(run.applyCommit.p50)} ms, apply → Ready p50 ${round(run.applyReady.p50)} p99 ${round(run.applyReady.p99)} ms; update → Ready p50 ${round(run.updateReady.p50)} ms; bulk ${run.bulkPerSecond}/s; load before ${load.join('/')}`);
+        log(`${run.build} round ${pass}: CPU ${run.cpuPer1000} s / 1,000 reconciles (${round(cpu, 2)} s / ${count}); apply → commit p50 ${round(run.applyCommit.p50)} ms, apply → Ready p50 ${round(run.applyReady.p50)} p99 ${round(run.applyReady.p99)} ms; update → Ready p50 ${round(run.updateReady.p50)} ms; bulk ${run.bulkPerSecond}/s${run.resyncCpuPer1000 === undefined ? '' : `; resync CPU ${run.resyncCpuPer1000} s / 1,000 reconciles`}; load before ${load.join('/')}`);
       } finally {
         await plain.cancel();
         tracker.close();
@@ -146,7 +162,7 @@ try {
   for (const build of builds) {
     const mine = runs.filter((r) => r.build === build.name);
     log(
-      `  ${build.name}: CPU ${round(median(mine.map((r) => r.cpuPer1000)), 3)} s / 1,000 reconciles; apply → commit p50 ${round(median(mine.map((r) => r.applyCommit.p50)))} ms; apply → Ready p50 ${round(median(mine.map((r) => r.applyReady.p50)))} ms p99 ${round(median(mine.map((r) => r.applyReady.p99)))} ms; update → Ready p50 ${round(median(mine.map((r) => r.updateReady.p50)))} ms; bulk ${round(median(mine.map((r) => r.bulkPerSecond)))}/s`,
+      `  ${build.name}: CPU ${round(median(mine.map((r) => r.cpuPer1000)), 3)} s / 1,000 reconciles; apply → commit p50 ${round(median(mine.map((r) => r.applyCommit.p50)))} ms; apply → Ready p50 ${round(median(mine.map((r) => r.applyReady.p50)))} ms p99 ${round(median(mine.map((r) => r.applyReady.p99)))} ms; update → Ready p50 ${round(median(mine.map((r) => r.updateReady.p50)))} ms; bulk ${round(median(mine.map((r) => r.bulkPerSecond)))}/s${options.resync ? `; resync CPU ${round(median(mine.map((r) => r.resyncCpuPer1000 ?? Number.NaN)), 3)} s / 1,000 reconciles` : ''}`,
     );
   }
   log(`load average at the end: ${loadAverage().join('/')}`);
