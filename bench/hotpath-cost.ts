@@ -24,7 +24,7 @@ import { buildCairn } from './build-cairn.ts';
 import { bulkCreate, updateChurn } from './cairn.ts';
 import { cpuSeconds, loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
-import { openLoop, round, summarize, type Summary, until } from './stats.ts';
+import { openLoop, round, summarize, type Summary } from './stats.ts';
 import { WatchTracker } from './watch-tracker.ts';
 import { dataFor, entriesPath, entryBody } from './workload.ts';
 
@@ -90,6 +90,7 @@ try {
       const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile, `${b}-${pass}`)}`] : [];
       const args = [`--watch-namespace=${namespace}`, `--prefix=${prefix}`, '--concurrency=8', '--no-leader-elect', '--log-level=warn', `--schema-engine-file=${options.engine ?? ''}`, ...(options.resync ? [`--resync-seconds=${options.resync}`] : [])];
       const load = loadAverage();
+      const spawnedAt = performance.now();
       const operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: profile, main: build.main });
       const tracker = await WatchTracker.start(kube, namespace);
       const dataPrefix = `${prefix}/data/${namespace}/`;
@@ -125,14 +126,19 @@ try {
         const count = (await reconciles()) - reconciles0;
         let resyncCpuPer1000: number | undefined;
         if (options.resync) {
-          // One periodic resync queues every entry held: from the next reconcile on until that many more have run.
-          const held = 20 + options.samples + options.bulk;
-          const before = await reconciles();
-          await until('a resync to start', async () => (await reconciles()) > before, options.resync * 2000);
-          const cpuResync0 = cpuSeconds(operator.process.pid);
-          const started = await reconciles();
-          await until('the resync of every entry', async () => (await reconciles()) >= started + held - 1, 300_000);
-          resyncCpuPer1000 = round(((cpuSeconds(operator.process.pid) - cpuResync0) / ((await reconciles()) - started)) * 1000, 3);
+          // One periodic resync (due 0.9-1.1 x the period after start): CPU over a window that surely
+          // holds it, less the idle CPU of as long a window after it, per reconcile it ran. Read only
+          // at the window's ends: scraping /metrics often would cost the operator more than the resync.
+          const cpuA = cpuSeconds(operator.process.pid);
+          const reconcilesA = await reconciles();
+          const windowEnd = spawnedAt + options.resync * 1100 + 20_000;
+          const windowMs = windowEnd - performance.now();
+          await new Promise((r) => setTimeout(r, windowMs));
+          const cpuB = cpuSeconds(operator.process.pid);
+          const resynced = (await reconciles()) - reconcilesA;
+          await new Promise((r) => setTimeout(r, 20_000));
+          const idlePerMs = (cpuSeconds(operator.process.pid) - cpuB) / 20_000;
+          resyncCpuPer1000 = round(((cpuB - cpuA - idlePerMs * windowMs) / resynced) * 1000, 3);
         }
         const run: Run = {
           build: build.name,
