@@ -32,6 +32,8 @@ export interface BundleWiring {
   readonly engineSchemas: (id: string) => SchemaLookup;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** A bundle started or stopped using a schema: the schema controller looks at it again. */
+  readonly onSchemaUseChanged?: (schemaName: string) => void;
 }
 
 export async function startBundleController(w: BundleWiring): Promise<BundleController> {
@@ -50,6 +52,7 @@ export async function startBundleController(w: BundleWiring): Promise<BundleCont
       }),
     claim: (claimant, dataKeys) => w.manager.claim(claimant, dataKeys),
     concurrency: w.config.concurrency,
+    ...(w.onSchemaUseChanged === undefined ? {} : { onSchemaUseChanged: w.onSchemaUseChanged }),
     writer: client,
     events: { record: (bundle, event) => w.recorder.record({ kind: BUNDLE_KIND, metadata: bundle.metadata }, event) },
     store: w.store,

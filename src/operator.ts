@@ -26,6 +26,7 @@ import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
 import { stopOperator } from './shutdown.ts';
 import { startBundleController } from './bundle-wiring.ts';
+import type { BundleSchemaUse } from './controller/schema-users.ts';
 import { SCHEMA_ENGINE_OFF, type StartedSchemaController, startSchemaController, WITHOUT_SCHEMA_ENGINE } from './schema-wiring.ts';
 import { Metrics } from './observability/metrics.ts';
 
@@ -154,11 +155,15 @@ export async function run(config: Config): Promise<() => Promise<void>> {
   // Declared schemas need the engine. Without it this replica leaves ConfigSchemas alone (their status
   // is not its to write: see WITHOUT_SCHEMA_ENGINE) and says so here and on every entry naming one.
   if (config.schemaEngineFile === undefined) log.warn(SCHEMA_ENGINE_OFF);
-  const schemas: StartedSchemaController | undefined = config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics });
+  // Bundles use schemas too; their controller starts after this one (see below), so it is looked up when asked.
+  const bundleSchemaUse: { current?: BundleSchemaUse } = {};
+  const schemas: StartedSchemaController | undefined =
+    config.schemaEngineFile === undefined ? undefined : await startSchemaController({ config, kubeConfig, store, manager, log, metrics, bundles: () => bundleSchemaUse.current });
 
   // Bundles share the manager's leadership, view and key index; listed before the manager starts so
   // their claims are known when the first full read of etcd is applied.
-  const bundles = await startBundleController({ config, kubeConfig, store, manager, recorder, engineSchemas, log, metrics });
+  const bundles = await startBundleController({ config, kubeConfig, store, manager, recorder, engineSchemas, log, metrics, onSchemaUseChanged: (name) => schemas?.queueSchema(name) });
+  bundleSchemaUse.current = bundles;
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
   const server = await startHealthServer(Number(port), host || '0.0.0.0', {

@@ -7,11 +7,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ConfigSchema } from './api/config-schema.ts';
+import { KIND } from './api/names.ts';
 import type { SchemaLookup } from './domain/validate.ts';
 import type { Config } from './config.ts';
 import type { Manager } from './controller/manager.ts';
 import { SchemaController } from './controller/schema-controller.ts';
 import { SchemaRegistry } from './controller/schema-registry.ts';
+import { type BundleSchemaUse, mergeUsers, ofKind } from './controller/schema-users.ts';
 import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
 import type { EtcdStore } from './etcd/store.ts';
 import { AdmissionPolicyClient } from './kube/admission-policies.ts';
@@ -29,6 +31,8 @@ export interface SchemaWiring {
   readonly manager: Manager;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** The bundle controller, once started (it starts after this one): bundles use schemas too. */
+  readonly bundles: () => BundleSchemaUse | undefined;
 }
 
 export interface StartedSchemaController {
@@ -75,7 +79,10 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
   const { loadSchemaEngine } = await import('./schemas/engine/load.ts');
   const engine = await loadSchemaEngine(read);
   w.log.info({ file, bytes, ms: Date.now() - started }, 'schema engine loaded');
-  const registry = new SchemaRegistry(engine, (name) => w.manager.queueEntriesNaming(name));
+  const registry = new SchemaRegistry(engine, (name) => {
+    w.manager.queueEntriesNaming(name);
+    w.bundles()?.queueNaming(name);
+  });
   const embedded = embeddedConfigSchemas();
   registry.pinEmbedded(embedded);
   const client = new ConfigSchemaClient(w.kubeConfig, (error) => {
@@ -96,7 +103,7 @@ export async function startSchemaController(w: SchemaWiring): Promise<StartedSch
     policies: new AdmissionPolicyClient(w.kubeConfig),
     registry,
     embedded: w.config.embeddedConfigSchemas ? embedded : new Map(),
-    entriesUsing: (name) => w.manager.entriesUsing(name),
+    entriesUsing: (name) => mergeUsers(ofKind(KIND, w.manager.entriesUsing(name)), w.bundles()?.usersOf(name) ?? new Map()),
     fencing: w.manager.fencing,
     isOutcomeUnknown: (error) => error instanceof EtcdOutcomeUnknownError,
     store: w.store,

@@ -92,7 +92,7 @@ export const ConfigSchemaStatusSchema = z
       .string()
       .optional()
       .meta({ description: 'The served versions, comma-separated (the VERSIONS column: a printer column shows one value only).' }),
-    entries: z.number().int().optional().meta({ description: 'How many ConfigEntries name a version of this schema.', format: 'int64', minimum: 0 }),
+    entries: z.number().int().optional().meta({ description: 'How many ConfigEntries, and ConfigBundles with a member, name a version of this schema.', format: 'int64', minimum: 0 }),
   })
   .meta({ description: 'Observed state: conditions, each version\'s state, and how many entries use the schema.' });
 

@@ -10,13 +10,14 @@
  */
 import type { Logger } from 'pino';
 import type { ConfigBundle } from '../api/config-bundle.ts';
-import { BUNDLE_CONTROLLER_NAME } from '../api/names.ts';
+import { BUNDLE_CONTROLLER_NAME, BUNDLE_KIND } from '../api/names.ts';
 import { bundlePairs } from '../domain/bundle-members.ts';
 import { bundleRecordKey } from '../domain/bundle-record.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { BundleReconciler } from './bundle-reconciler.ts';
 import type { BundleCache, BundleReconcileDeps } from './bundle-ports.ts';
 import { metadataChanged } from './changed-for-reconcile.ts';
+import { addUses, schemaIdsOfBundle, schemaNamesWhoseUseChanged, type SchemaUsers } from './schema-users.ts';
 import type { Runnable } from './manager.ts';
 import { WorkQueue } from './work-queue.ts';
 import { queueMetrics } from './queue-metrics.ts';
@@ -30,6 +31,8 @@ export interface BundleControllerParts extends Omit<BundleReconcileDeps, 'cache'
   readonly claim: (claimant: string, dataKeys: readonly string[] | undefined) => void;
   readonly concurrency: number;
   readonly backoffBaseMs?: number;
+  /** Called with each schema name a bundle started or stopped using (its count, or its deletion waiting for users). */
+  readonly onSchemaUseChanged?: (schemaName: string) => void;
   readonly log: Logger;
   readonly metrics: Metrics;
 }
@@ -50,6 +53,7 @@ export class BundleController implements Runnable {
   constructor(parts: BundleControllerParts) {
     this.informer = parts.createInformer((key, before, after) => {
       parts.claim(`${BUNDLE_CLAIM_PREFIX}${key}`, after === undefined ? undefined : claimedKeys(after, parts.prefix));
+      for (const name of schemaNamesWhoseUseChanged(before, after)) parts.onSchemaUseChanged?.(name);
       if (after === undefined || before === undefined || metadataChanged(before.metadata, after.metadata) || before.metadata.uid !== after.metadata.uid) this.work.add(key);
     });
     const reconciler = new BundleReconciler({ ...parts, cache: this.informer });
@@ -84,6 +88,20 @@ export class BundleController implements Runnable {
   /** Every bundle: on takeover, and after a full read of etcd. */
   queueAll(): void {
     for (const key of this.informer.keys()) this.work.add(key);
+  }
+
+  /** The bundles with a member naming a version of `schemaName`, `ConfigBundle namespace/name` by version. */
+  usersOf(schemaName: string): SchemaUsers {
+    const users = new Map<string, string[]>();
+    for (const key of this.informer.keys()) addUses(users, schemaName, schemaIdsOfBundle(this.informer.get(key)), `${BUNDLE_KIND} ${key}`);
+    return users;
+  }
+
+  /** Queues every bundle with a member naming a version of `schemaName` (it became Ready: those that waited commit). */
+  queueNaming(schemaName: string): void {
+    for (const key of this.informer.keys()) {
+      if ([...schemaIdsOfBundle(this.informer.get(key))].some((id) => id.startsWith(`${schemaName}@`))) this.work.add(key);
+    }
   }
 
   /** One bundle by key (a member key changed in etcd). */

@@ -34,5 +34,5 @@ export interface AdmissionPolicies {
   deleteOtherVersions(name: string, versions: readonly string[]): Promise<void>;
 }
 
-/** Which entries name a version of a schema: `namespace/name` keys by version (from the entry informer). */
+/** Which entries and bundles name a version of a schema: `Kind namespace/name` by version (from the informers: schema-users.ts). */
 export type EntriesUsing = (schemaName: string) => ReadonlyMap<string, readonly string[]>;

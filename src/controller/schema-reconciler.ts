@@ -233,9 +233,9 @@ export class SchemaReconciler {
   }
 }
 
-/** `ns/a, ns/b (payments@v1), ...`: the entries, by version, at most NAMED_ENTRIES of them. */
+/** `ConfigEntry ns/a (@v1), ConfigBundle ns/b (@v1), ...`: the users, by version, at most NAMED_ENTRIES of them. */
 function describeUsers(users: ReadonlyMap<string, readonly string[]>): string {
-  const all = [...users].flatMap(([version, entries]) => entries.map((e) => `ConfigEntry ${e} (@${version})`)).sort();
+  const all = [...users].flatMap(([version, users]) => users.map((u) => `${u} (@${version})`)).sort();
   const named = all.slice(0, NAMED_ENTRIES).join(', ');
   return all.length > NAMED_ENTRIES ? `${named} and ${all.length - NAMED_ENTRIES} more` : named;
 }

@@ -27,7 +27,7 @@ describe("an entry's change of schema usage", () => {
     const controller = s.controller(COUNT_INTERVAL_MS);
     const entries: string[] = [];
     for (let i = 0; i < 20; i++) {
-      entries.push(`shop/entry-${i}`);
+      entries.push(`ConfigEntry shop/entry-${i}`);
       s.useBy('v1', ...entries);
       controller.queueSchema(SCHEMA_NAME);
     }
@@ -49,9 +49,9 @@ describe("an entry's change of schema usage", () => {
 
   it('an entry naming a schema whose deletion is pending: the full reconcile, SchemaInUse names every current user, finalizer kept', async () => {
     const s = new SchemaScenario();
-    await s.deletionWaiting('shop/checkout');
+    await s.deletionWaiting('ConfigEntry shop/checkout');
     const controller = s.controller(COUNT_INTERVAL_MS);
-    s.useBy('v1', 'shop/checkout', 'billing/invoices');
+    s.useBy('v1', 'ConfigEntry shop/checkout', 'ConfigEntry billing/invoices');
     controller.queueSchema(SCHEMA_NAME);
     await until('SchemaInUse naming both', () => s.condition('Stalled')?.message.includes('billing/invoices') === true, s);
     await controller.stop();
@@ -61,7 +61,7 @@ describe("an entry's change of schema usage", () => {
 
   it('the last entry leaving a schema whose deletion is pending: the full reconcile unpublishes it and removes the finalizer', async () => {
     const s = new SchemaScenario();
-    await s.deletionWaiting('shop/checkout');
+    await s.deletionWaiting('ConfigEntry shop/checkout');
     const controller = s.controller(COUNT_INTERVAL_MS);
     s.users.clear();
     controller.queueSchema(SCHEMA_NAME);

@@ -189,14 +189,14 @@ describe('failures on the way to Ready', () => {
 });
 
 describe('deletion', () => {
-  it('while entries use it: Stalled SchemaInUse naming them, still published, finalizer kept', async () => {
+  it('while entries and bundles use it: Stalled SchemaInUse naming them, still published, finalizer kept', async () => {
     const s = new SchemaScenario();
     await s.ready();
-    s.useBy('v1', 'shop/checkout', 'billing/invoices');
+    s.useBy('v1', 'ConfigEntry shop/checkout', 'ConfigBundle billing/invoices');
     s.api.markDeleted(SCHEMA_NAME);
     expect(await s.reconcile()).toEqual({ kind: 'done' });
     expect(s.calls.summary()).toEqual(['schema.patchStatus Stalled SchemaInUse']);
-    expect(s.condition('Stalled')?.message).toBe('deletion waits: still used by ConfigEntry billing/invoices (@v1), ConfigEntry shop/checkout (@v1)');
+    expect(s.condition('Stalled')?.message).toBe('deletion waits: still used by ConfigBundle billing/invoices (@v1), ConfigEntry shop/checkout (@v1)');
     expect(s.etcd.value(V1_KEY)).toBeDefined();
     expect(s.api.get(SCHEMA_NAME)?.metadata.finalizers).toEqual([SCHEMA_FINALIZER]);
   });
@@ -204,7 +204,7 @@ describe('deletion', () => {
   it('when the last entry goes: unpublished in one transaction, forgotten, then the finalizer removed (the object goes)', async () => {
     const s = new SchemaScenario();
     await s.ready();
-    s.useBy('v1', 'shop/checkout');
+    s.useBy('v1', 'ConfigEntry shop/checkout');
     s.api.markDeleted(SCHEMA_NAME);
     await s.reconcile();
     s.calls.clear();
@@ -247,7 +247,7 @@ describe('a version removed', () => {
   it('while entries name it: its key stays published, Stalled SchemaInUse naming them; the other version serves', async () => {
     const s = new SchemaScenario();
     await s.ready(configSchema([{ name: 'v1' }, { name: 'v2' }], { finalizers: [SCHEMA_FINALIZER] }));
-    s.useBy('v1', 'shop/checkout');
+    s.useBy('v1', 'ConfigEntry shop/checkout');
     s.api.updateSpec(SCHEMA_NAME, configSchema([{ name: 'v2' }]).spec);
     expect(await s.reconcile()).toEqual({ kind: 'done' });
     expect(s.calls.summary()).toEqual([

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canonical } from '../../../tools/chaos/expected.ts';
 import { oracleJudge } from '../../parity/oracle-judge.ts';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
+import { Bundles } from '../../support/entries.ts';
 import { validatorWasmPath } from '../../support/engine.ts';
 import { eventually, withOperator } from '../../support/fixture.ts';
 import { apply, conditionOfSchema, configSchema, getSchema, kubectl, PAYMENTS } from './support.ts';
@@ -115,6 +116,24 @@ describe('a ConfigSchema from apply to deletion', () => {
     expect(labelled.stderr).toBe('');
     expect(kubectl(['delete', '-n', f.namespace, 'configentry', 'orphan', '--wait=false']).ok).toBe(true);
     await f.entries.waitGone('orphan', 30_000);
+  });
+
+  it('counts a bundle whose member names it as a user: a bundle waiting for it commits once it is Ready, and its deletion waits, naming the bundle, until the bundle goes', async () => {
+    const shared = uniqueName('shared');
+    const bundles = new Bundles(f.namespace);
+    await bundles.create('kit', { members: [{ key: 'kit/pay', schema: `${shared}@v1`, data: { currency: 'EUR' } }, { key: 'kit/refunds', schema: `${shared}@v1`, data: { currency: 'USD' } }] });
+    await bundles.waitStalled('kit', 'UnknownSchema');
+    applySchema(shared, PAYMENTS);
+    // Queued when the schema becomes Ready (the operator's resync is minutes away).
+    await bundles.waitReady('kit', 15_000);
+    // Two members of one version: one user.
+    await eventually('the bundle counted', async () => (getSchema(shared)?.status?.entries === 1 ? true : undefined));
+    expect(kubectl(['delete', 'configschema', shared, '--wait=false']).ok).toBe(true);
+    const waiting = await waitCondition(shared, 'Stalled', 'True');
+    expect(waiting.reason).toBe('SchemaInUse');
+    expect(waiting.message).toContain(`ConfigBundle ${f.namespace}/kit (@v1)`);
+    await bundles.delete('kit');
+    await eventually('the schema gone', async () => (getSchema(shared) === undefined ? true : undefined), 30_000);
   });
 
   it('waits to be deleted while an entry names it, naming the entry, and goes when the entry goes', async () => {
