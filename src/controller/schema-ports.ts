@@ -30,6 +30,8 @@ export interface SchemaWriter {
 export interface AdmissionPolicies {
   /** Applies `object` (a ValidatingAdmissionPolicy or its binding) and returns the apiserver's copy. */
   apply(object: KubeObject): Promise<KubeObject>;
+  /** The apiserver's copy of the ValidatingAdmissionPolicy `name`, undefined when there is none. */
+  getPolicy(name: string): Promise<KubeObject | undefined>;
   /** Deletes the policies and bindings of schema `name` whose version is not in `versions`. */
   deleteOtherVersions(name: string, versions: readonly string[]): Promise<void>;
 }

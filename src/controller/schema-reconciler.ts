@@ -121,6 +121,7 @@ export class SchemaReconciler {
     }
     const served = verdict.versions.filter((v) => v.admission !== undefined);
     const notTypeChecked: string[] = [];
+    const relook = this.isTypeRelook(schema);
     for (const v of served) {
       const refuse = async (why: string): Promise<ProcessResult> => {
         const message = `${v.name}: ${why}`;
@@ -131,6 +132,16 @@ export class SchemaReconciler {
       for (const objects of v.admission ?? []) {
         const named = objects.policy.metadata.name;
         if (!this.leads(fence)) return DONE;
+        // A re-look for the type check reads what this generation applied: an apply makes the
+        // apiserver compile every expression of the policy again (seconds for a large one), and would
+        // hold a shutdown that long. Gone meanwhile: applied again.
+        const looked = relook ? await this.deps.policies.getPolicy(named) : undefined;
+        if (looked !== undefined) {
+          const typeCheck = typeCheckOf(looked);
+          if (typeCheck.kind === 'warns') return refuse(`the apiserver's type check of the admission policy ${named} warns: ${typeCheck.warnings.join('; ')}`);
+          if (typeCheck.kind === 'notYet' && !notTypeChecked.includes(v.name)) notTypeChecked.push(v.name);
+          continue;
+        }
         const policy = await this.deps.policies.apply(objects.policy).catch((error: unknown) => refusedBy(error));
         if ('refused' in policy) return refuse(`the apiserver refused the admission policy ${named}: ${policy.refused}`);
         const typeCheck = typeCheckOf(policy);
@@ -166,6 +177,12 @@ export class SchemaReconciler {
    * TYPE_RECHECKS times per schema generation (doubling from TYPE_RECHECK_MS): a warning that arrives
    * meanwhile turns the schema Stalled; after the last look the schema stays Ready, not type-checked.
    */
+  /** Whether this pass is one of recheckTypes' re-looks at the generation whose policies were applied. */
+  private isTypeRelook(schema: ConfigSchema): boolean {
+    const pending = this.typeRechecks.get(schema.metadata.name);
+    return pending !== undefined && pending.generation === (schema.metadata.generation ?? 0) && pending.done >= 1 && pending.done <= TYPE_RECHECKS;
+  }
+
   private recheckTypes(schema: ConfigSchema, notTypeChecked: readonly string[], log: Logger): ProcessResult {
     const { name, generation = 0 } = schema.metadata;
     const pending = this.typeRechecks.get(name);

@@ -31,6 +31,14 @@ export class AdmissionPolicyClient {
     return (await kubeCall(`apply ${object.kind} ${object.metadata.name}`, () => sendJson(this.kubeConfig, 'PATCH', path, object, APPLY_PATCH))) as KubeObject;
   }
 
+  async getPolicy(name: string): Promise<KubeObject | undefined> {
+    const path = `${BASE}/${RESOURCES.ValidatingAdmissionPolicy}/${encodeURIComponent(name)}`;
+    return (await kubeCall(`get ValidatingAdmissionPolicy ${name}`, () => sendJson(this.kubeConfig, 'GET', path, undefined)).catch((error: unknown) => {
+      if ((error as { isNotFound?: boolean }).isNotFound === true) return undefined;
+      throw error;
+    })) as KubeObject | undefined;
+  }
+
   async deleteOtherVersions(name: string, versions: readonly string[]): Promise<void> {
     const selector = encodeURIComponent(`cairn.dev/schema=${name}${versions.length > 0 ? `,cairn.dev/schema-version notin (${versions.join(',')})` : ''}`);
     for (const resource of Object.values(RESOURCES)) {

@@ -167,6 +167,19 @@ export class FakePolicies implements AdmissionPolicies {
     const before = this.generations.get(key);
     const generation = before === undefined ? 1 : before.spec === spec ? before.generation : before.generation + 1;
     this.generations.set(key, { spec, generation });
+    return this.answer(object, generation);
+  }
+
+  async getPolicy(name: string): Promise<KubeObject | undefined> {
+    this.log.push({ kind: 'call', line: `policies.getPolicy ${name}` });
+    const key = `ValidatingAdmissionPolicy/${name}`;
+    const object = this.applied.get(key);
+    const generation = this.generations.get(key)?.generation;
+    return object === undefined || generation === undefined ? undefined : this.answer(object, generation);
+  }
+
+  /** The apiserver's copy: the generation, and the type check's status while `typeChecked`. */
+  private answer(object: KubeObject, generation: number): KubeObject {
     const answer = { ...structuredClone(object), metadata: { ...object.metadata, generation } };
     if (object.kind !== 'ValidatingAdmissionPolicy' || !this.typeChecked) return answer;
     const warning = this.warnings.get(object.metadata.name);

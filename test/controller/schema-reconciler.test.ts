@@ -104,7 +104,7 @@ describe("the apiserver's type check of the policy, written later by kube-contro
     expect(s.registry.lookup('payments@v1')).toMatchObject({ kind: 'notReady' });
   });
 
-  it('type-checked clean on a later look: stays Ready, and is not looked at again', async () => {
+  it('type-checked clean on a later look: stays Ready, and is not looked at again; the look reads the policy and applies nothing', async () => {
     const s = new SchemaScenario();
     s.policies.typeChecked = false;
     s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
@@ -112,8 +112,23 @@ describe("the apiserver's type check of the policy, written later by kube-contro
     s.policies.typeChecked = true;
     s.calls.clear();
     expect(await s.reconcile()).toEqual({ kind: 'done' });
+    // An apply makes the apiserver compile every expression again: seconds for a large policy, and a
+    // shutdown waits for the reconcile in flight.
+    expect(s.calls.summary().filter((c) => c.startsWith('policies.'))).toEqual([`policies.getPolicy ${POLICY}`, `policies.getPolicy ${MEMBERS_POLICY}`, `policies.deleteOtherVersions ${SCHEMA_NAME} [v1]`]);
     expect(s.calls.summary().filter((c) => c.startsWith('schema.patchStatus'))).toEqual([]);
     expect(s.condition('Ready')?.status).toBe('True');
+  });
+
+  it('a policy deleted before a later look is applied again by it, with its binding', async () => {
+    const s = new SchemaScenario();
+    s.policies.typeChecked = false;
+    s.api.create(configSchema([{ name: 'v1' }], { finalizers: [SCHEMA_FINALIZER] }));
+    await s.reconcile();
+    s.policies.applied.delete(`ValidatingAdmissionPolicy/${POLICY}`);
+    s.calls.clear();
+    expect(await s.reconcile()).toEqual({ kind: 'requeueAfter', afterMs: TYPE_RECHECK_MS * 2 });
+    expect(s.calls.summary()).toContain(`policies.apply ValidatingAdmissionPolicy ${POLICY}`);
+    expect(s.calls.summary()).toContain(`policies.apply ValidatingAdmissionPolicyBinding ${POLICY}`);
   });
 
   it(`never type-checked (no status controller in the cluster): Ready, looked at ${TYPE_RECHECKS} times with a doubling delay, then left Ready`, async () => {
