@@ -136,17 +136,12 @@ export class SchemaReconciler {
         // apiserver compile every expression of the policy again (seconds for a large one), and would
         // hold a shutdown that long. Gone meanwhile: applied again.
         const looked = relook ? await this.deps.policies.getPolicy(named) : undefined;
-        if (looked !== undefined) {
-          const typeCheck = typeCheckOf(looked);
-          if (typeCheck.kind === 'warns') return refuse(`the apiserver's type check of the admission policy ${named} warns: ${typeCheck.warnings.join('; ')}`);
-          if (typeCheck.kind === 'notYet' && !notTypeChecked.includes(v.name)) notTypeChecked.push(v.name);
-          continue;
-        }
-        const policy = await this.deps.policies.apply(objects.policy).catch((error: unknown) => refusedBy(error));
+        const policy = looked ?? (await this.deps.policies.apply(objects.policy).catch((error: unknown) => refusedBy(error)));
         if ('refused' in policy) return refuse(`the apiserver refused the admission policy ${named}: ${policy.refused}`);
         const typeCheck = typeCheckOf(policy);
         if (typeCheck.kind === 'warns') return refuse(`the apiserver's type check of the admission policy ${named} warns: ${typeCheck.warnings.join('; ')}`);
         if (typeCheck.kind === 'notYet' && !notTypeChecked.includes(v.name)) notTypeChecked.push(v.name);
+        if (looked !== undefined) continue; // a re-look applies nothing, its binding included
         if (!this.leads(fence)) return DONE;
         const binding = await this.deps.policies.apply(objects.binding).catch((error: unknown) => refusedBy(error));
         if ('refused' in binding) return refuse(`the apiserver refused the admission policy's binding ${objects.binding.metadata.name}: ${binding.refused}`);
