@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { ConfigBundle } from '../api/config-bundle.ts';
-import { BUNDLE_CONTROLLER_NAME, BUNDLE_KIND } from '../api/names.ts';
+import { BUNDLE_CONTROLLER_NAME, BUNDLE_KIND, splitSchemaId } from '../api/names.ts';
 import { bundlePairs } from '../domain/bundle-members.ts';
 import { bundleRecordKey } from '../domain/bundle-record.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -100,7 +100,7 @@ export class BundleController implements Runnable {
   /** Queues every bundle with a member naming a version of `schemaName` (it became Ready: those that waited commit). */
   queueNaming(schemaName: string): void {
     for (const key of this.informer.keys()) {
-      if ([...schemaIdsOfBundle(this.informer.get(key))].some((id) => id.startsWith(`${schemaName}@`))) this.work.add(key);
+      if ([...schemaIdsOfBundle(this.informer.get(key))].some((id) => splitSchemaId(id)?.name === schemaName)) this.work.add(key);
     }
   }
 

@@ -228,7 +228,7 @@ export class Leadership {
     const ours = fenceNow.exists && compareRevisions(fenceNow.modRevision, held.fence.revision) <= 0; // newer: judged by observeFence or the move
     if (ours && compareRevisions(held.fence.revision, fence.revision) > 0) return held.fence;
     // Our moves only put the fence: a deleted one is another process's doing, whenever it came.
-    if (epoch.held === held) this.loseFence(epoch, `a transaction under revision ${fence.revision} read back ${fence.key} ${fenceNow.exists ? `at revision ${fenceNow.modRevision}` : 'deleted'}`);
+    this.loseFence(epoch, `a transaction under revision ${fence.revision} read back ${fence.key} ${fenceNow.exists ? `at revision ${fenceNow.modRevision}` : 'deleted'}`);
     throw this.notHeld(fence);
   }
 

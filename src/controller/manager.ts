@@ -9,13 +9,14 @@
  * then end leadership and release the Lease, then close the watches.
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
-import { CONTROLLER_NAME, schemaNameOf, splitSchemaId } from '../api/names.ts';
+import { CONTROLLER_NAME, schemaNameOf } from '../api/names.ts';
 import { resolveEntryKeys } from '../domain/entry-keys.ts';
 import { fenceKey, parseStoreKey, entryKeys } from '../domain/keys.ts';
 import { presentKey } from '../domain/key-state.ts';
 import type { Fence } from '../domain/types.ts';
 import type { SchemaLookup } from '../domain/validate.ts';
 import { changedForReconcile } from './changed-for-reconcile.ts';
+import { addUses } from './schema-users.ts';
 import { Leadership, type LeadershipTiming } from './leadership.ts';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.ts';
@@ -229,13 +230,7 @@ export class Manager {
   /** The entries naming a version of schema `schemaName`, `namespace/name` by version. */
   entriesUsing(schemaName: string): Map<string, string[]> {
     const byVersion = new Map<string, string[]>();
-    for (const key of this.informer.keys()) {
-      const id = splitSchemaId(this.informer.get(key)?.spec.schema ?? '');
-      if (id?.name !== schemaName) continue;
-      const entries = byVersion.get(id.version);
-      if (entries === undefined) byVersion.set(id.version, [key]);
-      else entries.push(key);
-    }
+    for (const key of this.informer.keys()) addUses(byVersion, schemaName, [this.informer.get(key)?.spec.schema ?? ''], key);
     return byVersion;
   }
 

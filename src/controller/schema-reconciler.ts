@@ -165,6 +165,12 @@ export class SchemaReconciler {
     return this.recheckTypes(schema, notTypeChecked, log);
   }
 
+  /** Whether this pass is one of recheckTypes' re-looks at the generation whose policies were applied. */
+  private isTypeRelook(schema: ConfigSchema): boolean {
+    const pending = this.typeRechecks.get(schema.metadata.name);
+    return pending !== undefined && pending.generation === (schema.metadata.generation ?? 0) && pending.done >= 1 && pending.done <= TYPE_RECHECKS;
+  }
+
   /**
    * Ready does not wait for the apiserver's type check (kube-controller-manager's policy status
    * controller writes it, after our apply; a cluster without that controller never does, and a schema
@@ -172,12 +178,6 @@ export class SchemaReconciler {
    * TYPE_RECHECKS times per schema generation (doubling from TYPE_RECHECK_MS): a warning that arrives
    * meanwhile turns the schema Stalled; after the last look the schema stays Ready, not type-checked.
    */
-  /** Whether this pass is one of recheckTypes' re-looks at the generation whose policies were applied. */
-  private isTypeRelook(schema: ConfigSchema): boolean {
-    const pending = this.typeRechecks.get(schema.metadata.name);
-    return pending !== undefined && pending.generation === (schema.metadata.generation ?? 0) && pending.done >= 1 && pending.done <= TYPE_RECHECKS;
-  }
-
   private recheckTypes(schema: ConfigSchema, notTypeChecked: readonly string[], log: Logger): ProcessResult {
     const { name, generation = 0 } = schema.metadata;
     const pending = this.typeRechecks.get(name);

@@ -59,7 +59,7 @@ export function resolveMembers(bundle: BundleSpec, ctx: Pick<PlanContext, 'prefi
 }
 
 /** An issue rooted at an entry's spec (`spec.schema: ...`, `data.port: ...`, `spec.data.port: ...`) re-rooted at the member. */
-function rootAtMember(issue: string, index: number): string {
+export function rootAtMember(issue: string, index: number): string {
   const member = `spec.members[${index}]`;
   if (issue.startsWith('spec.')) return `${member}.${issue.slice('spec.'.length)}`;
   if (issue.startsWith('data')) return `${member}.${issue}`;

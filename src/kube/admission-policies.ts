@@ -5,7 +5,7 @@
  */
 import { FIELD_MANAGER } from '../api/names.ts';
 import type { KubeObject } from '../schemas/admission/index.ts';
-import { kubeCall } from './errors.ts';
+import { KubeApiError, kubeCall } from './errors.ts';
 import { sendJson } from './json-request.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
@@ -34,7 +34,7 @@ export class AdmissionPolicyClient {
   async getPolicy(name: string): Promise<KubeObject | undefined> {
     const path = `${BASE}/${RESOURCES.ValidatingAdmissionPolicy}/${encodeURIComponent(name)}`;
     return (await kubeCall(`get ValidatingAdmissionPolicy ${name}`, () => sendJson(this.kubeConfig, 'GET', path, undefined)).catch((error: unknown) => {
-      if ((error as { isNotFound?: boolean }).isNotFound === true) return undefined;
+      if (error instanceof KubeApiError && error.isNotFound) return undefined;
       throw error;
     })) as KubeObject | undefined;
   }
@@ -47,7 +47,7 @@ export class AdmissionPolicyClient {
       };
       for (const item of list.items) {
         await kubeCall(`delete ${resource} ${item.metadata.name}`, () => sendJson(this.kubeConfig, 'DELETE', `${BASE}/${resource}/${encodeURIComponent(item.metadata.name)}`, undefined)).catch((error: unknown) => {
-          if ((error as { isNotFound?: boolean }).isNotFound !== true) throw error;
+          if (!(error instanceof KubeApiError && error.isNotFound)) throw error;
         });
       }
     }

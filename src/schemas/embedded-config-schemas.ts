@@ -10,7 +10,7 @@
  * Errors: throws when an export cannot be expressed in the dialect (a bug the unit tests catch).
  */
 import type { SchemaVersionSpec } from '../api/config-schema.ts';
-import { API_VERSION, EMBEDDED_LABEL, SCHEMA_KIND, schemaNameOf } from '../api/names.ts';
+import { API_VERSION, EMBEDDED_LABEL, SCHEMA_KIND, schemaNameOf, splitSchemaId } from '../api/names.ts';
 import type { SchemaDefinition } from './definition.ts';
 import { registry } from './index.ts';
 import { exportOpenAPIV3Schema } from './json-schema.ts';
@@ -59,13 +59,8 @@ export function embeddedOpenAPIV3Schema(definition: SchemaDefinition): Node {
   return definition.notStructural === undefined ? exported : withUntypedMap(exported, definition.notStructural.untypedMap);
 }
 
-/** True when the engine judges this embedded id (false: zod does; see definition.ts `notStructural`). */
-export function isJudgedByEngine(definition: SchemaDefinition): boolean {
-  return definition.notStructural === undefined;
-}
-
 function versionOf(definition: SchemaDefinition): SchemaVersionSpec {
-  const version = definition.id.split('@')[1] as string;
+  const version = (splitSchemaId(definition.id) as { version: string }).version;
   return {
     name: version,
     served: true,
@@ -76,7 +71,7 @@ function versionOf(definition: SchemaDefinition): SchemaVersionSpec {
 }
 
 function versionNumber(id: string): number {
-  return Number(id.split('@v')[1]);
+  return Number(splitSchemaId(id)?.version.slice(1));
 }
 
 /** Every embedded schema name with its ConfigSchema, sorted by name; versions in order. */

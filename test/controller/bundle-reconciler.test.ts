@@ -253,7 +253,7 @@ describe('BundleReconciler', () => {
     s.calls.clear();
     await s.reconciler.reconcile(KEY);
     expect(s.calls.summary()).toEqual(['etcd.read', 'etcd.commit: committed', 'kube.setFinalizers []']);
-    expect(s.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX)]).kvs).toEqual([]);
+    expect(s.etcd.snapshot([dataPrefix(PREFIX), metaPrefix(PREFIX), bundlesPrefix(PREFIX)]).kvs).toEqual([]);
   });
 });
 

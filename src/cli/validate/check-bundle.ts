@@ -5,16 +5,10 @@
  */
 import { ConfigBundleSpecSchema } from '../../api/config-bundle.ts';
 import { checkRelativeKey } from '../../domain/keys.ts';
+import { rootAtMember } from '../../domain/bundle-members.ts';
 import { type SchemaLookup, validateData } from '../../domain/validate.ts';
 import type { Finding } from './check-documents.ts';
 import type { LoadedDocument } from './documents.ts';
-
-/** `data.port: ...` or `spec.data.port: ...` of member i -> `spec.members[i].data.port: ...`. */
-function underMember(i: number, message: string): string {
-  if (message.startsWith('spec.')) return `spec.members[${i}].${message.slice('spec.'.length)}`;
-  if (message.startsWith('data')) return `spec.members[${i}].${message}`;
-  return `spec.members[${i}]: ${message}`; // a message about the whole value (the apiserver's "<nil>: ...")
-}
 
 export function bundleProblems(
   document: LoadedDocument,
@@ -32,7 +26,7 @@ export function bundleProblems(
     else if (seen.has(member.key)) problems.push(finding(document, `spec.members[${i}].key: Duplicate value: ${JSON.stringify(member.key)} (keys are unique within a bundle)`));
     seen.add(member.key);
     const validated = validateData(member.schema, member.data, options);
-    if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, underMember(i, m))));
+    if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, rootAtMember(m, i))));
   });
   return { problems, keys: [...seen] };
 }

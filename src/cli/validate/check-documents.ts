@@ -21,8 +21,7 @@ import { SchemaRegistry } from '../../controller/schema-registry.ts';
 import { resolveEntryKeys } from '../../domain/entry-keys.ts';
 import { validateData } from '../../domain/validate.ts';
 import type { SchemaEngine } from '../../schemas/engine/engine.ts';
-import { embeddedConfigSchemas } from '../../schemas/embedded-config-schemas.ts';
-import { registerSchema } from '../declared-schemas.ts';
+import { declaredRegistry, registerSchema } from '../declared-schemas.ts';
 import { bundleProblems } from './check-bundle.ts';
 import type { LoadedDocument } from './documents.ts';
 
@@ -116,8 +115,7 @@ interface Declared {
 }
 
 export function checkDocuments(documents: readonly LoadedDocument[], options: CheckOptions): DocumentResult[] {
-  const registry = new SchemaRegistry(options.engine, () => {});
-  registry.pinEmbedded(embeddedConfigSchemas()); // embedded data judged by the engine, as the operator judges it
+  const registry = declaredRegistry(options.engine, []); // embedded data judged by the engine, as the operator judges it
   const results = new Map<LoadedDocument, DocumentResult>();
   const declared = new Map<string, Declared>();
   for (const schema of options.clusterSchemas ?? []) declared.set(schema.metadata.name, { schema });
