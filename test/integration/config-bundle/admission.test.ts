@@ -62,7 +62,10 @@ describe('kubectl apply of a ConfigBundle whose members name a declared schema',
     await bundles.waitGone('good');
   });
 
-  it('does not judge members naming another schema', () => {
+  it('does not judge members naming another schema', async () => {
+    // The control: the same member naming this schema is refused, so the policy is in force.
+    const judged = await applyOnceInForce(bundle('judged', [{ key: 'shop/other', schema: v1(), data: { currency: 'GBP' } }]), (dryRun) => !dryRun.ok);
+    expect(judged.ok).toBe(false);
     const other = kubectl(['create', '--dry-run=server', '-f', '-'], bundle('other', [{ key: 'shop/other', schema: `${schemaName}-other@v1`, data: { currency: 'GBP' } }]));
     expect(other).toMatchObject({ ok: true, stderr: '' });
   });
