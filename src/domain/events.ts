@@ -1,6 +1,8 @@
 /**
- * Which Kubernetes Event a status transition deserves. Events mirror transitions, not reconciles:
- * a retry that ends as the previous one did emits nothing.
+ * Which Kubernetes Event a reconcile deserves. Events tell what happened to the committed value and
+ * what went wrong, as `kubectl describe` readers expect: a Normal Event when the value etcd holds for
+ * the entry changed, a Warning when a failure starts or changes, nothing when a reconcile only
+ * confirms what status already says (a resync, a restart, a requeue, a recovery that commits nothing).
  */
 import type { ConfigEntryStatus } from '../api/config-entry.ts';
 import { COMMITTED, DRIFT_CORRECTED, DRIFT_REPORTED, READY } from '../api/conditions.ts';
@@ -16,27 +18,30 @@ export interface EntryEvent {
 
 /**
  * The Event for going from `before` to `after` (computed by nextStatus from `outcome`), or undefined.
- * - committed: Normal DriftCorrected when the write restored drift; otherwise Normal Committed when
- *   Ready's status, reason or message changed (the message names the revision, so every new commit
- *   counts, and an upToDate resync does not).
+ *
+ * Guarantees:
+ * - committed, having written a value that restores an outside change: Normal DriftCorrected.
+ * - committed otherwise: Normal Committed only when the committed revision differs from the one
+ *   `before` recorded (a new value, or one committed but never reported, as after a crash between the
+ *   transaction and the status patch). A reconcile that finds the recorded revision again emits
+ *   nothing, even when Ready goes back to True after a failure (the Warning told of the failure;
+ *   status tells that it is over).
  * - terminal, transient, driftReported: Warning with the outcome's reason when Ready's status, reason
- *   or message changed.
+ *   or message changed, so a retry that ends as the previous one did emits nothing.
+ * Assumption: `after.revision` is the revision nextStatus recorded for `outcome` (a committed outcome
+ * always records one).
  */
 export function eventFor<S extends ConfigEntryStatus | ConfigBundleStatus>(before: S | undefined, after: S, outcome: Outcome | BundleOutcome): EntryEvent | undefined {
-  const was = findCondition(before, READY);
   const is = findCondition(after, READY);
   if (is === undefined) return undefined;
-  if (outcome.kind === 'committed' && outcome.driftCorrected === true && outcome.wrote) {
-    return { type: 'Normal', reason: DRIFT_CORRECTED, message: truncateMessage(`restored after an outside change: ${is.message}`) };
+  if (outcome.kind === 'committed') {
+    if (outcome.driftCorrected === true && outcome.wrote) {
+      return { type: 'Normal', reason: DRIFT_CORRECTED, message: truncateMessage(`restored after an outside change: ${is.message}`) };
+    }
+    return after.revision === before?.revision ? undefined : { type: 'Normal', reason: COMMITTED, message: is.message };
   }
+  const was = findCondition(before, READY);
   const changed = was === undefined || was.status !== is.status || was.reason !== is.reason || was.message !== is.message;
   if (!changed) return undefined;
-  switch (outcome.kind) {
-    case 'committed':
-      return { type: 'Normal', reason: COMMITTED, message: is.message };
-    case 'driftReported':
-      return { type: 'Warning', reason: DRIFT_REPORTED, message: is.message };
-    default:
-      return { type: 'Warning', reason: outcome.reason, message: is.message };
-  }
+  return { type: 'Warning', reason: outcome.kind === 'driftReported' ? DRIFT_REPORTED : outcome.reason, message: is.message };
 }

@@ -834,6 +834,36 @@ describe('recovering', () => {
     expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
   });
 
+  it('from a terminal failure by a spec back to the committed value: Ready True, no transaction, no Event', async () => {
+    const s = new Scenario();
+    const key = await s.committed();
+    const committedData = s.api.get(key)?.spec.data;
+    s.api.updateSpec(key, { data: { host: 'db' } });
+    await s.reconcile(key);
+    s.api.updateSpec(key, { data: committedData });
+    s.calls.clear();
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual(['kube.patchStatus']);
+    expect(conditions(s.status(key))).toEqual(['Ready True Committed']);
+    expect(s.etcd.applied).toHaveLength(1);
+  });
+
+  it('after a restart, from a commit whose status patch never happened: status and a Committed event, no transaction', async () => {
+    const s = new Scenario();
+    const key = s.create(liveEntry());
+    s.api.failNextPatchStatus();
+    await s.reconcile(key);
+    s.restart();
+    s.calls.clear();
+
+    expect(await s.reconcile(key)).toEqual({ kind: 'done' });
+
+    expect(s.calls.summary()).toEqual(['kube.patchStatus', 'event Normal Committed']);
+    expect(s.etcd.applied).toHaveLength(1);
+  });
+
   it('from a status patch that failed after the commit: the retry patches status and writes etcd no more', async () => {
     const s = new Scenario();
     const key = s.create(liveEntry());

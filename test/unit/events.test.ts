@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextStatus, type Outcome } from '../../src/domain/conditions.ts';
+import { nextBundleStatus, nextStatus, type Outcome } from '../../src/domain/conditions.ts';
+import type { BundleOutcome } from '../../src/domain/outcome.ts';
 import { eventFor } from '../../src/domain/events.ts';
 
 const now = new Date('2030-01-01T00:00:00Z');
@@ -7,7 +8,12 @@ const committed: Outcome = { kind: 'committed', key: '/cairn/data/shop/db', revi
 const terminal: Outcome = { kind: 'terminal', reason: 'KeyConflict', message: 'owned by shop/other' };
 
 function transition(before: Outcome | undefined, outcome: Outcome) {
-  const prior = before === undefined ? undefined : nextStatus(undefined, before, { generation: 1, now });
+  return transitionAfter(before === undefined ? [] : [before], outcome);
+}
+
+/** The Event of `outcome` reconciled over the status that `history` left, oldest first. */
+function transitionAfter(history: readonly Outcome[], outcome: Outcome) {
+  const prior = history.reduce<ReturnType<typeof nextStatus> | undefined>((status, o) => nextStatus(status, o, { generation: 1, now }), undefined);
   return eventFor(prior, nextStatus(prior, outcome, { generation: 1, now }), outcome);
 }
 
@@ -22,6 +28,21 @@ describe('eventFor', () => {
 
   it('stays quiet when a resync finds everything up to date', () => {
     expect(transition(committed, { ...committed, wrote: false })).toBeUndefined();
+  });
+
+  it('stays quiet when a re-confirm ends a failure at the revision status already records', () => {
+    const unavailable: Outcome = { kind: 'transient', reason: 'EtcdUnavailable', message: 'down' };
+    expect(transitionAfter([committed, unavailable], { ...committed, wrote: false })).toBeUndefined();
+    expect(transitionAfter([committed, { kind: 'terminal', reason: 'InvalidData', message: 'data.port: expected number' }], { ...committed, wrote: false })).toBeUndefined();
+  });
+
+  it('announces a value found committed that status never reported (a crash before the status patch)', () => {
+    expect(transition(committed, { ...committed, revision: '52', wrote: false })).toEqual({ type: 'Normal', reason: 'Committed', message: 'committed to /cairn/data/shop/db at revision 52' });
+    expect(transition({ kind: 'transient', reason: 'EtcdUnavailable', message: 'down' }, { ...committed, wrote: false })).toMatchObject({ type: 'Normal', reason: 'Committed' });
+  });
+
+  it('announces a value committed after a failure', () => {
+    expect(transitionAfter([committed, { kind: 'terminal', reason: 'InvalidData', message: 'bad' }], { ...committed, revision: '53' })).toMatchObject({ type: 'Normal', reason: 'Committed' });
   });
 
   it('announces corrected drift', () => {
@@ -47,5 +68,22 @@ describe('eventFor', () => {
   it('warns about transient failures and reported drift', () => {
     expect(transition(committed, { kind: 'transient', reason: 'EtcdUnavailable', message: 'down' })).toMatchObject({ type: 'Warning', reason: 'EtcdUnavailable' });
     expect(transition(committed, { kind: 'driftReported', message: 'changed' })).toMatchObject({ type: 'Warning', reason: 'DriftReported' });
+  });
+});
+
+describe('eventFor a bundle', () => {
+  const bundleCommitted: BundleOutcome = { kind: 'committed', revision: '70', members: [{ key: '/cairn/data/shop/a', dataHash: 'sha256:aa', schema: 'database@v1' }], wrote: true };
+  const transient: BundleOutcome = { kind: 'transient', reason: 'EtcdUnavailable', message: 'down' };
+
+  function bundleTransition(history: readonly BundleOutcome[], outcome: BundleOutcome) {
+    const prior = history.reduce<ReturnType<typeof nextBundleStatus> | undefined>((status, o) => nextBundleStatus(status, o, { generation: 1, now }), undefined);
+    return eventFor(prior, nextBundleStatus(prior, outcome, { generation: 1, now }), outcome);
+  }
+
+  it('announces a commit at a new revision and nothing for a re-confirm, after a failure too', () => {
+    expect(bundleTransition([], bundleCommitted)).toEqual({ type: 'Normal', reason: 'Committed', message: 'committed 1 members at revision 70' });
+    expect(bundleTransition([bundleCommitted], { ...bundleCommitted, wrote: false })).toBeUndefined();
+    expect(bundleTransition([bundleCommitted, transient], { ...bundleCommitted, wrote: false })).toBeUndefined();
+    expect(bundleTransition([bundleCommitted, transient], { ...bundleCommitted, revision: '71' })).toMatchObject({ type: 'Normal', reason: 'Committed' });
   });
 });

@@ -150,8 +150,11 @@ func (r *entryReconciler) commit(ctx context.Context, entry *ConfigEntry) (outco
 	return outcome{kind: "transient", reason: "CompareFailed", message: fmt.Sprintf("the keys kept changing during %d attempts; retrying", maxAttempts)}, nil
 }
 
-// reportStatus merge-patches the status only when it changed, and records an Event for a change of
-// Ready, as Cairn's report-status.ts and domain/events.ts do.
+// reportStatus merge-patches the status only when it changed, and records the Event Cairn's
+// report-status.ts and domain/events.ts record: DriftCorrected for a write that restored drift,
+// Committed when the committed revision differs from the one status recorded (none for a reconcile
+// that finds it again, after a failure too), a Warning when Ready's status, reason or message changed
+// on a failure.
 func (r *entryReconciler) reportStatus(ctx context.Context, entry *ConfigEntry, out outcome) error {
 	base := entry.DeepCopy()
 	next := nextStatus(entry.Status, out, entry.Generation, r.now())
@@ -166,9 +169,11 @@ func (r *entryReconciler) reportStatus(ctx context.Context, entry *ConfigEntry, 
 	switch {
 	case out.kind == "committed" && out.drift && out.wrote:
 		r.recorder.Event(entry, corev1.EventTypeNormal, "DriftCorrected", "restored after an outside change: "+is.Message)
-	case was != nil && was.Status == is.Status && was.Reason == is.Reason && was.Message == is.Message:
 	case out.kind == "committed":
-		r.recorder.Event(entry, corev1.EventTypeNormal, "Committed", is.Message)
+		if next.Revision != base.Status.Revision {
+			r.recorder.Event(entry, corev1.EventTypeNormal, "Committed", is.Message)
+		}
+	case was != nil && was.Status == is.Status && was.Reason == is.Reason && was.Message == is.Message:
 	default:
 		r.recorder.Event(entry, corev1.EventTypeWarning, out.reason, is.Message)
 	}
