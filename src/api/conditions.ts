@@ -12,7 +12,15 @@ export const RECONCILING = 'Reconciling';
 /** True when Cairn cannot make progress without a change from a person (bad spec, conflict, drift). */
 export const STALLED = 'Stalled';
 
-export type ConditionType = typeof READY | typeof RECONCILING | typeof STALLED;
+/**
+ * True when the committed value (status.revision) lost fields its schema does not declare: pruned, as
+ * a CRD prunes unknown fields, and not stored; the message names them. Informational (a misspelt
+ * field, e.g. `prot` for `port`): Ready stays True, kstatus ignores the type. Absent when nothing was
+ * pruned; set or removed with each commit, kept as it is by a failure (it describes what etcd holds).
+ */
+export const FIELDS_PRUNED = 'FieldsPruned';
+
+export type ConditionType = typeof READY | typeof RECONCILING | typeof STALLED | typeof FIELDS_PRUNED;
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 // ---- reasons: success and progress ----------------------------------------------------------------
@@ -21,6 +29,8 @@ export type ConditionStatus = 'True' | 'False' | 'Unknown';
 export const COMMITTED = 'Committed';
 /** A value changed in etcd outside Cairn was restored (driftPolicy Correct); Event reason only. */
 export const DRIFT_CORRECTED = 'DriftCorrected';
+/** Fields of the data its schema does not declare were pruned and not stored (FieldsPruned, and a Warning Event once per generation). */
+export const UNKNOWN_FIELDS_PRUNED = 'UnknownFieldsPruned';
 
 // ---- reasons: terminal failures (Stalled=True, need a spec change) ---------------------------------
 
@@ -73,6 +83,7 @@ export const DRIFT_FIGHT = 'DriftFight';
 export const REASONS: readonly string[] = [
   COMMITTED,
   DRIFT_CORRECTED,
+  UNKNOWN_FIELDS_PRUNED,
   INVALID_DATA,
   UNKNOWN_SCHEMA,
   INVALID_KEY,

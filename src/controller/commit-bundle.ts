@@ -57,7 +57,7 @@ export async function commitBundle(bundle: ConfigBundle, fence: Fence, deps: Bun
       case 'upToDate':
         if (timedOut !== undefined) return appliedAfterAll(timedOut, decision.revision, bundleKey, deps, driftFight);
         deps.metrics.etcdTxns.inc({ result: 'unchanged' });
-        return { kind: 'committed', revision: decision.revision, members: decision.members, wrote: false };
+        return { kind: 'committed', revision: decision.revision, members: decision.members, wrote: false, pruned: decision.pruned };
       case 'needsRead':
         observed = await read(deps, decision.keys);
         continue;
@@ -89,7 +89,7 @@ function appliedAfterAll(decision: Commit, revision: string, bundleKey: string, 
     deps.metrics.drift.inc({ action: 'corrected' });
     driftFight.corrected(bundleKey);
   }
-  return { kind: 'committed', revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected };
+  return { kind: 'committed', revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected, pruned: decision.pruned };
 }
 
 async function read(deps: BundleReconcileDeps, keys: readonly string[]): Promise<KeyStates> {
@@ -115,7 +115,7 @@ async function execute(bundle: ConfigBundle, fence: Fence, decision: Commit, bef
     if (decision.driftCorrected) deps.metrics.drift.inc({ action: 'corrected' });
     recordTxn(deps.view, txn, result.revision, (key) => before?.[key], decision.dataHashes, announced);
     announced.settle();
-    return { kind: 'outcome', outcome: { kind: 'committed', revision: result.revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected } };
+    return { kind: 'outcome', outcome: { kind: 'committed', revision: result.revision, members: decision.members, wrote: true, driftCorrected: decision.driftCorrected, pruned: decision.pruned } };
   }
   announced.settle();
   deps.metrics.etcdTxns.inc({ result: 'compare_failed' });

@@ -56,7 +56,7 @@ export async function commitEntry(entry: ConfigEntry, fence: Fence, deps: Reconc
     switch (decision.kind) {
       case 'upToDate':
         deps.metrics.etcdTxns.inc({ result: 'unchanged' });
-        return { kind: 'committed', key: decision.keys.data, revision: decision.revision, dataHash: decision.dataHash, schema: decision.schema, wrote: false };
+        return { kind: 'committed', key: decision.keys.data, revision: decision.revision, dataHash: decision.dataHash, schema: decision.schema, wrote: false, pruned: decision.pruned };
       case 'needsRead':
         observed = await read(deps, decision.keys.data, decision.keys.meta);
         continue;
@@ -88,7 +88,7 @@ async function execute(entry: ConfigEntry, fence: Fence, decision: DecisionOf<'c
   const { keys } = decision;
   const committed = (revision: string): Executed => ({
     kind: 'outcome',
-    outcome: { kind: 'committed', key: keys.data, revision, dataHash: decision.dataHash, schema: decision.schema, wrote: true, driftCorrected: decision.cause === 'correctDrift' },
+    outcome: { kind: 'committed', key: keys.data, revision, dataHash: decision.dataHash, schema: decision.schema, wrote: true, driftCorrected: decision.cause === 'correctDrift', pruned: decision.pruned },
   });
   // Announce our puts so the drift watch does not mistake their events for someone else's change.
   const known = new Map([[keys.data, decision.dataHash]]);

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { BUNDLE_KIND } from '../api/names.ts';
 import type { ConfigBundle } from '../api/config-bundle.ts';
 import { nextBundleStatus, statusEquals } from '../domain/conditions.ts';
-import { eventFor } from '../domain/events.ts';
+import { eventsFor } from '../domain/events.ts';
 import type { BundleOutcome } from '../domain/outcome.ts';
 import type { Fence } from '../domain/types.ts';
 import type { BundleReconcileDeps } from './bundle-ports.ts';
@@ -22,8 +22,7 @@ export async function reportBundleStatus(bundle: ConfigBundle, outcome: BundleOu
   if (!deps.fencing.stillHolds(fence)) return;
   const updated = await timed(deps.metrics, 'status_patch', () => deps.writer.patchStatus(namespace, name, next, resourceVersion ?? ''));
   deps.cache.replaceIfUnchanged(`${namespace}/${name}`, resourceVersion, updated);
-  const event = eventFor(bundle.status, next, outcome);
-  if (event) deps.events.record({ ...bundle, kind: BUNDLE_KIND }, event);
+  for (const event of eventsFor(bundle.status, next, outcome)) deps.events.record({ ...bundle, kind: BUNDLE_KIND }, event);
   if (outcome.kind === 'committed' && outcome.wrote) log.info({ revision: outcome.revision, members: outcome.members.length }, 'committed');
   else if (outcome.kind === 'terminal' || outcome.kind === 'driftReported') log.info({ reason: outcome.kind === 'terminal' ? outcome.reason : 'DriftReported', message: outcome.message }, 'not committed');
   else if (outcome.kind === 'transient') log.warn({ reason: outcome.reason, message: outcome.message }, 'will retry');

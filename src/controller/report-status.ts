@@ -4,7 +4,7 @@
  */
 import type { ConfigEntry } from '../api/config-entry.ts';
 import { nextStatus, statusEquals } from '../domain/conditions.ts';
-import { eventFor } from '../domain/events.ts';
+import { eventsFor } from '../domain/events.ts';
 import type { Outcome } from '../domain/outcome.ts';
 import type { Logger } from 'pino';
 import { type ReconcileDeps, timed } from './context.ts';
@@ -23,8 +23,7 @@ export async function reportStatus(entry: ConfigEntry, outcome: Outcome, deps: R
   const updated = await timed(deps.metrics, 'status_patch', () => deps.writer.patchStatus(namespace, name, next, entry.metadata.resourceVersion ?? ''));
   // So a reconcile that runs before the watch delivers our write does not write the same status again.
   deps.cache.replaceIfUnchanged(`${namespace}/${name}`, entry.metadata.resourceVersion, updated);
-  const event = eventFor(entry.status, next, outcome);
-  if (event) deps.events.record(entry, event);
+  for (const event of eventsFor(entry.status, next, outcome)) deps.events.record(entry, event);
   if (outcome.kind === 'committed' && outcome.wrote) log.info({ revision: outcome.revision, dataHash: outcome.dataHash }, 'committed');
   else if (outcome.kind === 'terminal' || outcome.kind === 'driftReported') log.info({ reason: outcome.kind === 'terminal' ? outcome.reason : 'DriftReported', message: outcome.message }, 'not committed');
   else if (outcome.kind === 'transient') log.warn({ reason: outcome.reason, message: outcome.message }, 'will retry');

@@ -10,13 +10,21 @@
  * the verdict validation would give again. It is used only to confirm a value etcd already holds
  * (plan's `confirmed`); every write is planned from a full validation.
  *
+ * A verdict keeps what the validation pruned (domain/pruned-fields.ts: at most ten paths named), so a
+ * confirmed entry's status names the same unknown fields as a validated one's: a resync never flips
+ * the FieldsPruned condition, and so never writes status.
+ *
  * Bounded by the entries this replica watches: one verdict per entry key, replaced by the next, and
  * forgotten when the entry leaves the informer's cache (the manager calls `forget`); `remember` for
  * an entry the cache no longer holds (deleted while its reconcile ran) keeps nothing.
  */
+import type { PrunedFields } from '../domain/pruned-fields.ts';
+
 export interface Verdict {
   readonly schema: string;
   readonly dataHash: string;
+  /** What the validation pruned (NOTHING_PRUNED, shared, for most entries): a confirmed entry's status names it too. */
+  readonly pruned: PrunedFields;
 }
 
 interface Held {
@@ -50,7 +58,7 @@ export class VerdictCache {
   /** Remembers the verdict `judge` gave for this entry at `generation` (replacing the entry's earlier one). */
   remember(entryKey: string, uid: string, generation: number, judge: object, verdict: Verdict): void {
     if (!this.holds(entryKey, uid)) return;
-    this.held.set(entryKey, { uid, generation, judge, verdict: { schema: verdict.schema, dataHash: verdict.dataHash } });
+    this.held.set(entryKey, { uid, generation, judge, verdict: { schema: verdict.schema, dataHash: verdict.dataHash, pruned: verdict.pruned } });
   }
 
   /** The entry left the informer's cache. */

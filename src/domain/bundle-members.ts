@@ -18,6 +18,7 @@ import { checkRelativeKey, entryKeys, type EntryKeys, parseStoreKey } from './ke
 import { validateData, type ValidData } from './validate.ts';
 import { type BundleRecord, bundleRecordKey, ownRecord, recordMemberKeys } from './bundle-record.ts';
 import type { KeyState } from './types.ts';
+import { type PrunedFields, summarizePruned } from './pruned-fields.ts';
 
 export interface ResolvedMember {
   readonly index: number;
@@ -56,6 +57,11 @@ export function resolveMembers(bundle: BundleSpec, ctx: Pick<PlanContext, 'prefi
     members.push({ index, keys, valid });
   }
   return { ok: true, members };
+}
+
+/** The fields every member's schema pruned, named under the member (`spec.members[1].data.prot`), in spec order. */
+export function prunedOfMembers(members: readonly ResolvedMember[]): PrunedFields {
+  return summarizePruned(members.flatMap((member) => member.valid.pruned.map((path) => rootAtMember(path, member.index))));
 }
 
 /** An issue rooted at an entry's spec (`spec.schema: ...`, `data.port: ...`, `spec.data.port: ...`) re-rooted at the member. */

@@ -9,6 +9,10 @@
  *   transient      False <reason>      True <reason> removed       unchanged
  *   driftReported  False DriftReported removed       True          = generation
  *
+ * FieldsPruned (True UnknownFieldsPruned, naming the paths) is set by a commit whose value lost fields
+ * its schema does not declare and removed by one that lost none; other outcomes keep it as it is, as
+ * they keep status.revision: it describes the value etcd holds. Ready stays True beside it.
+ *
  * Guarantees: lastTransitionTime moves only when a condition's status changes; messages are cut to
  * MAX_CONDITION_MESSAGE_LENGTH; Reconciling and Stalled are never both present; conditions of other
  * types are kept; the result is deterministic (fixed order), so `statusEquals` decides whether a
@@ -19,10 +23,12 @@ import type { ConfigSchemaStatus, SchemaVersionStatus } from '../api/config-sche
 import {
   COMMITTED,
   DRIFT_REPORTED,
+  FIELDS_PRUNED,
   READY,
   RECONCILING,
   SCHEMA_READY,
   STALLED,
+  UNKNOWN_FIELDS_PRUNED,
   type ConditionStatus,
 } from '../api/conditions.ts';
 import { MAX_CONDITION_MESSAGE_LENGTH } from '../api/names.ts';
@@ -30,6 +36,7 @@ import { canonicalJson } from './canonical.ts';
 import type { BundleOutcome, Outcome } from './outcome.ts';
 import type { ConfigBundleStatus } from '../api/config-bundle.ts';
 import { formatTime } from './stored-meta.ts';
+import { describePruned, NOTHING_PRUNED } from './pruned-fields.ts';
 
 export type { Outcome } from './outcome.ts';
 
@@ -114,7 +121,10 @@ function conditionsFor(outcome: Outcome | BundleOutcome): { set: Wanted[]; remov
   switch (outcome.kind) {
     case 'committed': {
       const what = 'key' in outcome ? `committed to ${outcome.key}` : `committed ${outcome.members.length} members`;
-      return { set: [want(READY, 'True', COMMITTED, `${what} at revision ${outcome.revision}`)], remove: [RECONCILING, STALLED] };
+      const ready = want(READY, 'True', COMMITTED, `${what} at revision ${outcome.revision}`);
+      const pruned = outcome.pruned ?? NOTHING_PRUNED;
+      if (pruned.count === 0) return { set: [ready], remove: [RECONCILING, STALLED, FIELDS_PRUNED] };
+      return { set: [ready, want(FIELDS_PRUNED, 'True', UNKNOWN_FIELDS_PRUNED, describePruned(pruned))], remove: [RECONCILING, STALLED] };
     }
     case 'terminal':
       return {

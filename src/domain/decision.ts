@@ -11,6 +11,7 @@ import type {
 import type { SchemaLookup } from './validate.ts';
 import type { EntryKeys } from './keys.ts';
 import type { Owner } from './stored-meta.ts';
+import type { PrunedFields } from './pruned-fields.ts';
 import type { Fence, GuardedTxn, StoredMeta } from './types.ts';
 
 export interface PlanContext {
@@ -28,9 +29,10 @@ export interface PlanContext {
    * A verdict already given for exactly this spec (same entry uid and generation, same judge of its
    * schema: see validate.ts judgeOf): the schema id and hash of the value it made storable. When the
    * keys as observed already hold that value owned by this entry, plan decides upToDate without
-   * validating again; in every other case it validates as usual.
+   * validating again; in every other case it validates as usual. `pruned`: what that validation
+   * pruned, so a confirmed entry reports what a validated one would.
    */
-  readonly confirmed?: { readonly schema: string; readonly dataHash: string } | undefined;
+  readonly confirmed?: { readonly schema: string; readonly dataHash: string; readonly pruned: PrunedFields } | undefined;
 }
 
 export type { Owner } from './stored-meta.ts';
@@ -56,6 +58,8 @@ export type Decision =
       readonly revision: string;
       readonly dataHash: string;
       readonly schema: string;
+      /** Fields of spec.data the schema does not declare, not stored. */
+      readonly pruned: PrunedFields;
     }
   /** etcd differs from the committed value and driftPolicy is Report: nothing is written. */
   | { readonly kind: 'driftReported'; readonly keys: EntryKeys; readonly message: string }
@@ -73,6 +77,8 @@ export type Decision =
       readonly value: string;
       readonly dataHash: string;
       readonly schema: string;
+      /** Fields of spec.data the schema does not declare, not stored. */
+      readonly pruned: PrunedFields;
       readonly meta: StoredMeta;
     };
 

@@ -5,7 +5,7 @@
  * confirms what status already says (a resync, a restart, a requeue, a recovery that commits nothing).
  */
 import type { ConfigEntryStatus } from '../api/config-entry.ts';
-import { COMMITTED, DRIFT_CORRECTED, DRIFT_REPORTED, READY } from '../api/conditions.ts';
+import { COMMITTED, DRIFT_CORRECTED, DRIFT_REPORTED, FIELDS_PRUNED, READY, UNKNOWN_FIELDS_PRUNED } from '../api/conditions.ts';
 import { findCondition, truncateMessage } from './conditions.ts';
 import type { BundleOutcome, Outcome } from './outcome.ts';
 import type { ConfigBundleStatus } from '../api/config-bundle.ts';
@@ -44,4 +44,29 @@ export function eventFor<S extends ConfigEntryStatus | ConfigBundleStatus>(befor
   const changed = was === undefined || was.status !== is.status || was.reason !== is.reason || was.message !== is.message;
   if (!changed) return undefined;
   return { type: 'Warning', reason: outcome.kind === 'driftReported' ? DRIFT_REPORTED : outcome.reason, message: is.message };
+}
+
+/**
+ * Warning UnknownFieldsPruned, naming the pruned paths (the FieldsPruned message, bounded as every
+ * condition message), when `after` holds FieldsPruned for a generation `before` did not (or with
+ * another message): once per generation whose commit pruned fields. A resync or a restart computes
+ * the same condition (the verdict cache keeps what was pruned), and a failure in between keeps it,
+ * so neither repeats the Event; a new generation that still has the field does.
+ */
+export function prunedFieldsEventFor<S extends ConfigEntryStatus | ConfigBundleStatus>(before: S | undefined, after: S): EntryEvent | undefined {
+  const is = findCondition(after, FIELDS_PRUNED);
+  if (is?.status !== 'True') return undefined;
+  const was = findCondition(before, FIELDS_PRUNED);
+  if (was?.status === is.status && was.observedGeneration === is.observedGeneration && was.message === is.message) return undefined;
+  return { type: 'Warning', reason: UNKNOWN_FIELDS_PRUNED, message: is.message };
+}
+
+/** Every Event going from `before` to `after` deserves, in order: the transition's (eventFor), then UnknownFieldsPruned. */
+export function eventsFor<S extends ConfigEntryStatus | ConfigBundleStatus>(before: S | undefined, after: S, outcome: Outcome | BundleOutcome): EntryEvent[] {
+  const events: EntryEvent[] = [];
+  const transition = eventFor(before, after, outcome);
+  if (transition !== undefined) events.push(transition);
+  const pruned = prunedFieldsEventFor(before, after);
+  if (pruned !== undefined) events.push(pruned);
+  return events;
 }

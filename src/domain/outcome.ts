@@ -1,6 +1,6 @@
 /** What one reconcile of a live entry (or bundle) came to: the input of nextStatus() and eventFor(). */
 import type { BundleMemberStatus } from '../api/config-bundle.ts';
-
+import type { PrunedFields } from './pruned-fields.ts';
 
 export type Outcome =
   /**
@@ -16,6 +16,8 @@ export type Outcome =
       readonly wrote: boolean;
       /** The write restored a value changed outside Cairn (driftPolicy Correct). */
       readonly driftCorrected?: boolean;
+      /** Fields of spec.data the schema does not declare: pruned, not stored (absent: none). */
+      readonly pruned?: PrunedFields;
     }
   /** Retrying cannot help until the spec changes (InvalidData, UnknownSchema, KeyConflict, ...). */
   | { readonly kind: 'terminal'; readonly reason: string; readonly message: string }
@@ -36,5 +38,7 @@ export type BundleOutcome =
       readonly members: readonly BundleMemberStatus[];
       readonly wrote: boolean;
       readonly driftCorrected?: boolean;
+      /** Fields of the members' data their schemas do not declare (`spec.members[i].data.x`): pruned, not stored (absent: none). */
+      readonly pruned?: PrunedFields;
     }
   | Exclude<Outcome, { readonly kind: 'committed' }>;

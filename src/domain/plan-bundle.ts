@@ -38,7 +38,8 @@
  */
 import type { BundleMemberStatus, ConfigBundle } from '../api/config-bundle.ts';
 import { BUNDLE_TOO_LARGE } from '../api/conditions.ts';
-import { type ResolvedMember, removedMembers, resolveMembers } from './bundle-members.ts';
+import { prunedOfMembers, type ResolvedMember, removedMembers, resolveMembers } from './bundle-members.ts';
+import type { PrunedFields } from './pruned-fields.ts';
 import { type BundleRecord, bundleRecordKey, bundleRecordOf, ownRecord, serializeBundleRecord } from './bundle-record.ts';
 import type { InvalidReason, Owner, PlanContext } from './decision.ts';
 import { guardAsObserved, guardsAsObserved, judgeKey, type KeyVerdict } from './judge-key.ts';
@@ -61,7 +62,8 @@ export type BundleDecision =
   | { readonly kind: 'keyConflict'; readonly owner: Owner | undefined; readonly message: string }
   | { readonly kind: 'valueConflict'; readonly message: string }
   | { readonly kind: 'driftReported'; readonly message: string }
-  | { readonly kind: 'upToDate'; readonly revision: string; readonly members: readonly BundleMemberStatus[] }
+  /** `pruned` (here and in commit): fields of the members' data their schemas do not declare, not stored. */
+  | { readonly kind: 'upToDate'; readonly revision: string; readonly members: readonly BundleMemberStatus[]; readonly pruned: PrunedFields }
   /**
    * Run `txn`. On success the txn's revision is the mod_revision of every key it put. On failure
    * classify with classifyTxnFailure(readBack, fence, pairs, uid) and plan again from the read-back.
@@ -72,6 +74,7 @@ export type BundleDecision =
       readonly cause: 'generation' | 'correctDrift';
       readonly txn: GuardedTxn;
       readonly members: readonly BundleMemberStatus[];
+      readonly pruned: PrunedFields;
       /** The keys the txn guards: every member's pair and every removed member's. */
       readonly pairs: readonly EntryKeys[];
       /** Hash of each data value the txn puts, by key. */
@@ -132,11 +135,13 @@ export function planBundle(bundle: PlanBundle, observed: KeyStates | undefined, 
     if (verdict.kind === 'valueConflict') return { kind: 'valueConflict', message: verdict.message };
   }
   const statuses = judged.map(({ member }) => memberStatus(member));
+  const pruned = prunedOfMembers(members);
   const commit = (cause: 'generation' | 'correctDrift', txn: GuardedTxn): BundleDecision => ({
     kind: 'commit',
     cause,
     txn,
     members: statuses,
+    pruned,
     pairs: [...members.map((m) => m.keys), ...releasing],
     dataHashes: dataHashesOf(judged, txn),
     driftCorrected: judged.some((j) => j.verdict.kind === 'write' && j.verdict.cause === 'correctDrift' && txn.operations.some((op) => op.key === j.member.keys.data)),
@@ -154,7 +159,7 @@ export function planBundle(bundle: PlanBundle, observed: KeyStates | undefined, 
   if (reported.length > 0) return { kind: 'driftReported', message: reported.join('; ') };
   // Every member in place, but no record of ours naming exactly them: the record, with every meta.
   if (record === undefined || !sameKeys(record.members, current)) return generation(() => false);
-  return { kind: 'upToDate', revision: newestRevision(judged), members: statuses };
+  return { kind: 'upToDate', revision: newestRevision(judged), members: statuses, pruned };
 }
 
 /** BundleTooLarge when the largest transaction this generation could need (every member put, `removed` deleted) passes etcd's limits. */

@@ -16,6 +16,8 @@
  * - With `ctx.confirmed` (a verdict already given for this spec under the same judge of its schema),
  *   an entry whose value etcd already holds as committed is upToDate without validating again: the
  *   same data before the same judge gets the same verdict, so resyncs cost no validation either.
+ * - upToDate and commit name the fields of spec.data the schema does not declare (pruned, not
+ *   stored), the confirmed verdict's when it is used: the same spec names the same fields either way.
  *
  * Assumptions: `observed` (when given) was read at one revision; `ctx.prefix` is a checked prefix.
  * When `observed` is undefined the cache does not know the keys: if status shows no earlier commit,
@@ -34,6 +36,7 @@ import { guardsAsObserved, judgeKey, upToDateRevision } from './judge-key.ts';
 import { formatTime, serializeStoredMeta } from './stored-meta.ts';
 import type { Compare, Fence, KeyState, ObservedKeys, StoredMeta } from './types.ts';
 import { validateData, type ValidData } from './validate.ts';
+import { summarizePruned } from './pruned-fields.ts';
 
 export type PlanEntry = Pick<ConfigEntry, 'metadata' | 'spec' | 'status'>;
 
@@ -46,7 +49,9 @@ export function plan(entry: PlanEntry, observed: ObservedKeys | undefined, ctx: 
 
   // A verdict already given for this very spec, and etcd holds its value: nothing to validate again.
   const revision = ctx.confirmed !== undefined && observed !== undefined ? upToDateRevision(entry.metadata.uid, ctx.confirmed, observed) : undefined;
-  if (revision !== undefined && ctx.confirmed !== undefined) return { kind: 'upToDate', keys, revision, dataHash: ctx.confirmed.dataHash, schema: ctx.confirmed.schema };
+  if (revision !== undefined && ctx.confirmed !== undefined) {
+    return { kind: 'upToDate', keys, revision, dataHash: ctx.confirmed.dataHash, schema: ctx.confirmed.schema, pruned: ctx.confirmed.pruned };
+  }
 
   const valid = validateData(entry.spec.schema, entry.spec.data, { maxBytes: ctx.maxBytes, engineSchemas: ctx.engineSchemas });
   if (!valid.ok) return { kind: 'invalid', reason: valid.reason, message: valid.message };
@@ -65,7 +70,7 @@ function planFromObserved(entry: PlanEntry, keys: EntryKeys, valid: ValidData, o
     case 'write':
       return commit(entry, keys, valid, ctx, observed, verdict.cause, false);
     case 'upToDate':
-      return { kind: 'upToDate', keys, revision: verdict.revision, dataHash: valid.dataHash, schema: valid.schema };
+      return { kind: 'upToDate', keys, revision: verdict.revision, dataHash: valid.dataHash, schema: valid.schema, pruned: summarizePruned(valid.pruned) };
     case 'needsRead':
       return { kind: 'needsRead', keys };
     case 'keyConflict':
@@ -104,6 +109,7 @@ function commit(
     value: valid.canonical,
     dataHash: valid.dataHash,
     schema: valid.schema,
+    pruned: summarizePruned(valid.pruned),
     meta,
     txn: {
       compares: [fenceCompare(ctx.fence), ...guardsAsObserved(keys, observed)],

@@ -9,7 +9,7 @@
  *   declared but not Ready / unknown             SchemaNotReady / UnknownSchema
  */
 import { DATA_TOO_LARGE, INVALID_DATA, SCHEMA_NOT_READY, UNKNOWN_SCHEMA } from '../api/conditions.ts';
-import type { CompiledSchema } from '../schemas/engine/engine.ts';
+import { type CompiledSchema, unknownFieldPathOf } from '../schemas/engine/engine.ts';
 import { SCHEMA_ID_PATTERN } from '../api/names.ts';
 import { lookupSchema, schemaIds } from '../schemas/index.ts';
 import { byteLength, canonicalJson, sha256 } from './canonical.ts';
@@ -45,7 +45,15 @@ export interface ValidData {
   /** sha256(canonical), `sha256:<hex>`. */
   readonly dataHash: string;
   readonly bytes: number;
+  /**
+   * Every field the schema does not declare, pruned from `value` and so not stored, sorted
+   * (`spec.data.prot`): the engine's warnings. Empty when zod judges (its objects are strict: an
+   * unknown field is refused, not pruned).
+   */
+  readonly pruned: readonly string[];
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export type ValidationFailureReason = typeof UNKNOWN_SCHEMA | typeof SCHEMA_NOT_READY | typeof INVALID_DATA | typeof DATA_TOO_LARGE;
 
@@ -75,11 +83,13 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
   const definition = lookupSchema(schemaId);
   const judged = definition?.notStructural !== undefined ? undefined : options.engineSchemas?.(schemaId);
   let value: unknown;
+  let pruned = NONE;
   if (judged?.kind === 'ready') {
     // Warn (the apiserver's default): unknown fields are pruned, never refused (docs/design-notes.md, "Unknown fields").
     const validated = judged.schema.validate(data);
     if (!validated.ok) return failure(INVALID_DATA, validated.issues.map((issue) => issue.message));
     value = validated.value;
+    if (validated.warnings.length > 0) pruned = prunedPaths(validated.warnings);
   } else if (definition !== undefined) {
     // No engine (an embedded version is pinned at start whenever the engine runs), or the version zod judges.
     const parsed = definition.schema.safeParse(data, { reportInput: true });
@@ -103,7 +113,12 @@ export function validateData(schemaId: string, data: unknown, options: Validatio
       `data: is ${bytes} bytes as canonical JSON, more than the limit of ${options.maxBytes} bytes (${kib(options.maxBytes)})`,
     ]);
   }
-  return { ok: true, schema: schemaId, value, canonical, dataHash: sha256(canonical), bytes };
+  return { ok: true, schema: schemaId, value, canonical, dataHash: sha256(canonical), bytes, pruned };
+}
+
+/** The paths the engine's warnings name, sorted (a warning of another wording would be named whole). */
+function prunedPaths(warnings: readonly string[]): readonly string[] {
+  return warnings.map((warning) => unknownFieldPathOf(warning) ?? warning).sort();
 }
 
 /**

@@ -21,7 +21,8 @@ import { KubeApiError } from '../../src/kube/errors.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
 import { bundle as fixtureBundle, member } from '../unit/bundle-fixtures.ts';
 import { NOW } from '../unit/fixtures.ts';
-import { CallLog, FakeEtcd, FakeFencing, PREFIX, newMirror } from './fakes.ts';
+import { CallLog, FakeEtcd, FakeFencing, PREFIX, newMirror, pruningSchema } from './fakes.ts';
+import type { SchemaLookup } from '../../src/domain/validate.ts';
 
 const KEY = 'shop/checkout';
 
@@ -84,6 +85,8 @@ class BundleScenario {
   /** Events recorded, as `type reason` (kept apart from the call log, whose sequences the scenarios assert). */
   readonly events: string[] = [];
   metrics = new Metrics(false);
+  /** The schema engine's compiled schemas (absent: no engine, zod judges); set before `restart`. */
+  engineSchemas: ((id: string) => SchemaLookup) | undefined;
   reconciler = this.newReconciler();
 
   /** A new process over the same etcd and apiserver: a store view from a full read, the fence it holds. */
@@ -107,6 +110,7 @@ class BundleScenario {
       fencing: this.fencing,
       prefix: PREFIX,
       maxBytes: 262144,
+      engineSchemas: this.engineSchemas,
       limits: { maxTxnOps: 128, maxRequestBytes: 1_572_864 },
       now: () => NOW,
       log: pino({ level: 'silent' }),
@@ -339,5 +343,39 @@ describe('BundleReconciler: a drift correction whose outcome was unknown', () =>
     expect(s.calls.summary()).toEqual(['etcd.commit: outcome unknown, applied', 'fence.move: moved', 'etcd.read', 'kube.patchStatus Committed']);
     expect(await driftCorrected(s)).toBe(1);
     expect(s.events).toContain('Normal DriftCorrected');
+  });
+});
+
+describe('a bundle whose members carry fields their schema does not declare', () => {
+  it('commits them pruned, with FieldsPruned naming each under its member, and warns once per generation: not on a resync, nor after a restart', async () => {
+    const s = new BundleScenario();
+    const { schema } = pruningSchema(['host', 'database', 'user']);
+    s.engineSchemas = () => ({ kind: 'ready', schema });
+    s.restart();
+    const db = member('checkout/db');
+    const misspelt = { ...member('checkout/limits'), data: { ...member('checkout/limits').data, prot: 6543 } };
+    s.api.put(live({ members: [db, misspelt] }));
+
+    expect(await s.reconciler.reconcile(KEY)).toEqual({ kind: 'done' });
+    expect(s.calls.summary()).toEqual(['etcd.commit: committed', 'kube.patchStatus Committed']);
+    expect(s.events).toEqual(['Normal Committed', 'Warning UnknownFieldsPruned']);
+    expect(JSON.parse(s.etcd.value(dataKeyOf('checkout/limits')) ?? '{}')).not.toHaveProperty('prot');
+    expect(findCondition(s.api.get(KEY)?.status, 'FieldsPruned')).toMatchObject({
+      status: 'True',
+      reason: 'UnknownFieldsPruned',
+      message: 'spec.members[1].data.prot: unknown field, not declared by the schema; pruned, not stored',
+    });
+
+    s.calls.clear();
+    s.events.length = 0;
+    await s.reconciler.reconcile(KEY);
+    s.restart();
+    await s.reconciler.reconcile(KEY);
+    expect(s.calls.summary()).toEqual([]);
+    expect(s.events).toEqual([]);
+
+    nextGeneration(s, [db, { ...misspelt, data: { ...misspelt.data, host: 'db2.shop.svc' } }]);
+    await s.reconciler.reconcile(KEY);
+    expect(s.events).toEqual(['Normal Committed', 'Warning UnknownFieldsPruned']);
   });
 });

@@ -25,6 +25,7 @@ import { Reconciler } from '../../src/controller/reconciler.ts';
 import { StoreMirror } from '../../src/controller/store-mirror.ts';
 import { VerdictCache } from '../../src/controller/verdict-cache.ts';
 import type { SchemaLookup } from '../../src/domain/validate.ts';
+import type { CompiledSchema, Validated } from '../../src/schemas/engine/engine.ts';
 import type { ProcessResult } from '../../src/controller/work-queue.ts';
 import { presentKey } from '../../src/domain/key-state.ts';
 import { FenceUnavailableError, FencingLostError } from '../../src/domain/errors.ts';
@@ -637,4 +638,23 @@ export class Scenario {
 /** The shared fixture entry, with Cairn's finalizer (added at admission) unless overridden. */
 export function liveEntry(overrides: Parameters<typeof fixtureEntry>[0] = {}): ConfigEntry {
   return fixtureEntry({ ...overrides, metadata: { finalizers: [FINALIZER], ...overrides.metadata } });
+}
+
+// ---- the schema engine, pruning as the real one does ---------------------------------------------------
+
+/**
+ * A compiled schema that declares the top-level fields `declared` and nothing else: every other field
+ * of spec.data is pruned from the value and named in a warning, worded as the engine words it
+ * (`unknown field "spec.data.prot"`). `judged` counts the values it was asked to judge.
+ */
+export function pruningSchema(declared: readonly string[]): { schema: CompiledSchema; judged: unknown[] } {
+  const judged: unknown[] = [];
+  const validate = (data: unknown): Validated => {
+    judged.push(data);
+    const fields = Object.entries(data as Record<string, unknown>);
+    const kept = Object.fromEntries(fields.filter(([name]) => declared.includes(name)));
+    const warnings = fields.filter(([name]) => !declared.includes(name)).map(([name]) => `unknown field "spec.data.${name}"`);
+    return { ok: true, value: kept, warnings };
+  };
+  return { judged, schema: { validate, release: () => {} } };
 }

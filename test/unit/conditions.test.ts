@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigEntryStatus } from '../../src/api/config-entry.ts';
-import { findCondition, nextStatus, statusEquals, truncateMessage, type Outcome } from '../../src/domain/conditions.ts';
+import { findCondition, nextBundleStatus, nextStatus, statusEquals, truncateMessage, type Outcome } from '../../src/domain/conditions.ts';
+import { NOTHING_PRUNED, summarizePruned } from '../../src/domain/pruned-fields.ts';
 
 const T0 = new Date('2030-01-01T00:00:00.123Z');
 const T1 = new Date('2030-01-01T00:05:00.456Z');
@@ -118,5 +119,56 @@ describe('messages and equality', () => {
     const copy = structuredClone(a);
     nextStatus(a, terminal, { generation: 2, now: T1 });
     expect(a).toEqual(copy);
+  });
+});
+
+describe('FieldsPruned', () => {
+  const pruned = summarizePruned(['spec.data.prot']);
+  const withPruned: Outcome = { ...committed, pruned };
+  const PRUNED_MESSAGE = 'spec.data.prot: unknown field, not declared by the schema; pruned, not stored';
+
+  /** Every condition as `type=status/reason@observedGeneration`. */
+  function stamped(status: ConfigEntryStatus): string[] {
+    return (status.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}@${c.observedGeneration}`);
+  }
+
+  it('is set beside Ready=True by a commit that pruned fields, naming them; Ready and its message are unchanged', () => {
+    const status = nextStatus(undefined, withPruned, { generation: 3, now: T0 });
+    expect(stamped(status)).toEqual(['Ready=True/Committed@3', 'FieldsPruned=True/UnknownFieldsPruned@3']);
+    expect(findCondition(status, 'FieldsPruned')?.message).toBe(PRUNED_MESSAGE);
+    expect(findCondition(status, 'Ready')?.message).toBe('committed to /cairn/data/shop/db at revision 48');
+  });
+
+  it.each([
+    ['a commit with nothing pruned', { ...committed, pruned: NOTHING_PRUNED }],
+    ['a commit that does not say (absent: nothing pruned)', committed],
+  ] as const)('is removed by %s', (_name, outcome) => {
+    const before = nextStatus(undefined, withPruned, { generation: 3, now: T0 });
+    expect(stamped(nextStatus(before, outcome, { generation: 4, now: T1 }))).toEqual(['Ready=True/Committed@4']);
+  });
+
+  it.each([
+    ['a terminal failure of a later generation', terminal, 4, ['Ready=False/InvalidData@4', 'Stalled=True/InvalidData@4', 'FieldsPruned=True/UnknownFieldsPruned@3']],
+    ['a transient failure', transient, 3, ['Ready=False/EtcdUnavailable@3', 'Reconciling=True/EtcdUnavailable@3', 'FieldsPruned=True/UnknownFieldsPruned@3']],
+    ['reported drift', drift, 3, ['Ready=False/DriftReported@3', 'Stalled=True/DriftReported@3', 'FieldsPruned=True/UnknownFieldsPruned@3']],
+  ] as const)('is kept as it is by %s: it describes the value etcd holds, as status.revision does', (_name, outcome, generation, expected) => {
+    const before = nextStatus(undefined, withPruned, { generation: 3, now: T0 });
+    expect(stamped(nextStatus(before, outcome, { generation, now: T1 }))).toEqual(expected);
+  });
+
+  it('is stamped with each generation that commits it, its lastTransitionTime kept while it stays True', () => {
+    const first = nextStatus(undefined, withPruned, { generation: 3, now: T0 });
+    const second = nextStatus(first, { ...withPruned, revision: '52' }, { generation: 4, now: T1 });
+    expect(findCondition(second, 'FieldsPruned')).toMatchObject({ observedGeneration: 4, lastTransitionTime: '2030-01-01T00:00:00Z' });
+  });
+
+  it('needs no patch when a resync commits the same generation with the same fields pruned', () => {
+    const a = nextStatus(undefined, withPruned, { generation: 3, now: T0 });
+    expect(statusEquals(a, nextStatus(a, { ...withPruned, wrote: false, pruned: summarizePruned(['spec.data.prot']) }, { generation: 3, now: T1 }))).toBe(true);
+  });
+
+  it('is set on a bundle the same way, naming the members\' paths', () => {
+    const bundle = nextBundleStatus(undefined, { kind: 'committed', revision: '7', members: [], wrote: true, pruned: summarizePruned(['spec.members[1].data.prot']) }, { generation: 2, now: T0 });
+    expect(findCondition(bundle, 'FieldsPruned')).toMatchObject({ status: 'True', reason: 'UnknownFieldsPruned', message: 'spec.members[1].data.prot: unknown field, not declared by the schema; pruned, not stored' });
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { ConfigEntryStatus } from '../../src/api/config-entry.ts';
 import { nextBundleStatus, nextStatus, type Outcome } from '../../src/domain/conditions.ts';
+import { type EntryEvent, eventFor, eventsFor, prunedFieldsEventFor } from '../../src/domain/events.ts';
 import type { BundleOutcome } from '../../src/domain/outcome.ts';
-import { eventFor } from '../../src/domain/events.ts';
+import { summarizePruned } from '../../src/domain/pruned-fields.ts';
 
 const now = new Date('2030-01-01T00:00:00Z');
 const committed: Outcome = { kind: 'committed', key: '/cairn/data/shop/db', revision: '48', dataHash: 'sha256:ab', schema: 'database@v1', wrote: true };
@@ -85,5 +87,65 @@ describe('eventFor a bundle', () => {
     expect(bundleTransition([bundleCommitted], { ...bundleCommitted, wrote: false })).toBeUndefined();
     expect(bundleTransition([bundleCommitted, transient], { ...bundleCommitted, wrote: false })).toBeUndefined();
     expect(bundleTransition([bundleCommitted, transient], { ...bundleCommitted, revision: '71' })).toMatchObject({ type: 'Normal', reason: 'Committed' });
+  });
+});
+
+describe('prunedFieldsEventFor and eventsFor', () => {
+  const pruned = summarizePruned(['spec.data.prot']);
+  const withPruned: Outcome = { ...committed, pruned };
+  const WARNING = { type: 'Warning', reason: 'UnknownFieldsPruned', message: 'spec.data.prot: unknown field, not declared by the schema; pruned, not stored' };
+
+  /** The statuses after each [outcome, generation] in turn, and the events of each step. */
+  function steps(...list: [Outcome, number][]): EntryEvent[][] {
+    let status: ConfigEntryStatus | undefined;
+    return list.map(([outcome, generation]) => {
+      const next = nextStatus(status, outcome, { generation, now });
+      const events = eventsFor(status, next, outcome);
+      status = next;
+      return events;
+    });
+  }
+
+  it('warns once, after the Committed event, for the generation whose commit pruned fields', () => {
+    expect(steps([withPruned, 1])).toEqual([[{ type: 'Normal', reason: 'Committed', message: 'committed to /cairn/data/shop/db at revision 48' }, WARNING]]);
+  });
+
+  it.each([
+    ['a resync that finds the value in place', [[withPruned, 1], [{ ...withPruned, wrote: false }, 1]] as [Outcome, number][], [['Committed', 'UnknownFieldsPruned'], []]],
+    [
+      'a transient failure and the commit after it, in one generation',
+      [[withPruned, 1], [{ kind: 'transient', reason: 'EtcdUnavailable', message: 'down' }, 1], [{ ...withPruned, wrote: false }, 1]] as [Outcome, number][],
+      [['Committed', 'UnknownFieldsPruned'], ['EtcdUnavailable'], []],
+    ],
+    [
+      'drift corrected in one generation',
+      [[withPruned, 1], [{ ...withPruned, revision: '50', driftCorrected: true }, 1]] as [Outcome, number][],
+      [['Committed', 'UnknownFieldsPruned'], ['DriftCorrected']],
+    ],
+  ] as const)('does not warn again for %s', (_name, list, reasons) => {
+    expect(steps(...list).map((events) => events.map((e) => e.reason))).toEqual(reasons);
+  });
+
+  it.each([
+    ['a new generation that still has the field', [[withPruned, 1], [{ ...withPruned, revision: '49' }, 2]] as [Outcome, number][]],
+    ['a generation refused, then one committed with the same field', [[withPruned, 1], [terminal, 2], [{ ...withPruned, revision: '49' }, 3]] as [Outcome, number][]],
+    ['another field pruned within one generation (the schema changed under it)', [[withPruned, 1], [{ ...withPruned, wrote: false, pruned: summarizePruned(['spec.data.usr']) }, 1]] as [Outcome, number][]],
+  ] as const)('warns again for %s', (_name, list) => {
+    const last = steps(...list).at(-1) ?? [];
+    expect(last.filter((e) => e.reason === 'UnknownFieldsPruned')).toHaveLength(1);
+  });
+
+  it('never warns for a commit that pruned nothing, nor when a later commit removes the condition', () => {
+    expect(steps([committed, 1], [{ ...withPruned, revision: '49' }, 2], [{ ...committed, revision: '50' }, 3]).map((events) => events.map((e) => e.reason))).toEqual([
+      ['Committed'],
+      ['Committed', 'UnknownFieldsPruned'],
+      ['Committed'],
+    ]);
+  });
+
+  it('gives the same event for a bundle', () => {
+    const outcome: BundleOutcome = { kind: 'committed', revision: '7', members: [], wrote: true, pruned: summarizePruned(['spec.members[0].data.prot']) };
+    const after = nextBundleStatus(undefined, outcome, { generation: 1, now });
+    expect(prunedFieldsEventFor(undefined, after)).toEqual({ ...WARNING, message: 'spec.members[0].data.prot: unknown field, not declared by the schema; pruned, not stored' });
   });
 });

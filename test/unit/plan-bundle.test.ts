@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BUNDLE_MEMBERS } from '../../src/api/names.ts';
 import { planBundle } from '../../src/domain/plan-bundle.ts';
+import { NOTHING_PRUNED } from '../../src/domain/pruned-fields.ts';
+import type { SchemaLookup } from '../../src/domain/validate.ts';
 import { plan } from '../../src/domain/plan.ts';
 import { txnOperationCount } from '../../src/domain/txn-limits.ts';
 import { BCTX, BUNDLE_UID, bundle, bundleMeta, committed, dataKey, member, metaKey, RECORD_KEY, recordValue, stored, statusOf } from './bundle-fixtures.ts';
@@ -83,6 +85,7 @@ describe('planBundle: a generation is one guarded transaction', () => {
       cause: 'generation',
       assumedAbsent: false,
       driftCorrected: false,
+      pruned: NOTHING_PRUNED,
       members: [
         { key: dataKey(db.key), dataHash: stored(db).dataHash, schema: 'database@v1' },
         { key: dataKey(limits.key), dataHash: stored(limits).dataHash, schema: 'database@v1' },
@@ -145,7 +148,20 @@ describe('planBundle: a generation is one guarded transaction', () => {
       kind: 'upToDate',
       revision: '52',
       members: statusOf([db, limits]).members,
+      pruned: NOTHING_PRUNED,
     });
+  });
+
+  it('names every member\'s pruned fields under the member, in spec order, in a commit and when up to date', () => {
+    // An engine that prunes `prot` from any value, returning what zod stores for the rest.
+    const engineSchemas = (): SchemaLookup => ({
+      kind: 'ready',
+      schema: { validate: (data) => ({ ok: true, value: JSON.parse(stored({ ...db, data: data as Record<string, unknown> }).canonical) as unknown, warnings: ['unknown field "spec.data.prot"'] }), release: () => {} },
+    });
+    const pruned = { paths: ['spec.members[0].data.prot', 'spec.members[1].data.prot'], count: 2 };
+    expect(planBundle(bundle(), {}, { ...BCTX, engineSchemas })).toMatchObject({ kind: 'commit', pruned });
+    const etcd = { ...committed([db, limits], '50') };
+    expect(planBundle(bundle({ status: statusOf([db, limits]) }), etcd, { ...BCTX, engineSchemas })).toMatchObject({ kind: 'upToDate', pruned });
   });
 
   it('writes nothing for a change of policy only', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/domain/plan.ts';
 import type { SchemaLookup } from '../../src/domain/validate.ts';
 import type { CompiledSchema } from '../../src/schemas/engine/engine.ts';
+import { NOTHING_PRUNED, summarizePruned } from '../../src/domain/pruned-fields.ts';
 import { ABSENT, CTX, DATA_KEY, META_KEY, UID, desired, entry, metaValue, observed, present, storedMeta } from './fixtures.ts';
 
 const keys = { relative: 'checkout/db', data: DATA_KEY, meta: META_KEY };
@@ -46,6 +47,7 @@ describe('plan: new keys', () => {
       value: canonical,
       dataHash,
       schema: 'database@v1',
+      pruned: NOTHING_PRUNED,
       meta: expectedMeta,
       txn: {
         compares: [fenceCompare, { kind: 'absent', key: META_KEY }, { kind: 'absent', key: DATA_KEY }],
@@ -112,7 +114,7 @@ describe('plan: owned keys', () => {
 
   it('writes nothing when etcd already holds this value, owned by this entry', () => {
     const decision = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), CTX);
-    expect(decision).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1' });
+    expect(decision).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1', pruned: NOTHING_PRUNED });
   });
 
   it('is up to date even when only the generation moved (same data, e.g. a policy change)', () => {
@@ -124,16 +126,31 @@ describe('plan: owned keys', () => {
     const judged: unknown[] = [];
     const schema: CompiledSchema = { validate: (data) => (judged.push(data), { ok: true, value: data, warnings: [] }), release: () => {} };
     const engineSchemas = (): SchemaLookup => ({ kind: 'ready', schema });
-    const decision = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, engineSchemas, confirmed: { schema: 'database@v1', dataHash } });
-    expect(decision).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1' });
+    const decision = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, engineSchemas, confirmed: { schema: 'database@v1', dataHash, pruned: NOTHING_PRUNED } });
+    expect(decision).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1', pruned: NOTHING_PRUNED });
     expect(judged).toEqual([]);
   });
 
+  it('names the fields pruned by the verdict it confirms, as the validation it stands for did', () => {
+    const pruned = summarizePruned(['spec.data.prot']);
+    const decision = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, confirmed: { schema: 'database@v1', dataHash, pruned } });
+    expect(decision).toMatchObject({ kind: 'upToDate', pruned });
+  });
+
+  it('names the fields the engine pruned, in a commit and when up to date', () => {
+    // The value as stored (defaults applied), with one field pruned.
+    const schema: CompiledSchema = { validate: () => ({ ok: true, value: JSON.parse(canonical) as unknown, warnings: ['unknown field "spec.data.prot"'] }), release: () => {} };
+    const engineSchemas = (): SchemaLookup => ({ kind: 'ready', schema });
+    const pruned = { paths: ['spec.data.prot'], count: 1 };
+    expect(plan(entry(), observed(ABSENT, ABSENT), { ...CTX, engineSchemas })).toMatchObject({ kind: 'commit', pruned });
+    expect(plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, engineSchemas })).toMatchObject({ kind: 'upToDate', pruned });
+  });
+
   it('validates as usual when a verdict already given does not match what etcd holds (a changed value, or another schema)', () => {
-    const changed = plan(entry(), observed(present('{"old":true}', '60'), present(metaValue({ dataHash: 'sha256:old' }), '60')), { ...CTX, confirmed: { schema: 'database@v1', dataHash: 'sha256:old' } });
+    const changed = plan(entry(), observed(present('{"old":true}', '60'), present(metaValue({ dataHash: 'sha256:old' }), '60')), { ...CTX, confirmed: { schema: 'database@v1', dataHash: 'sha256:old', pruned: NOTHING_PRUNED } });
     expect(changed).toMatchObject({ kind: 'commit', cause: 'update', dataHash });
-    const otherSchema = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, confirmed: { schema: 'database@v2', dataHash } });
-    expect(otherSchema).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1' });
+    const otherSchema = plan(entry(), observed(present(canonical, '60'), present(metaValue(), '60')), { ...CTX, confirmed: { schema: 'database@v2', dataHash, pruned: NOTHING_PRUNED } });
+    expect(otherSchema).toEqual({ kind: 'upToDate', keys, revision: '60', dataHash, schema: 'database@v1', pruned: NOTHING_PRUNED });
   });
 
   it('updates when the spec produced a different value, guarded by both mod_revisions', () => {

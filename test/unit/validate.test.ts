@@ -28,6 +28,7 @@ describe('validateData: valid payloads', () => {
       canonical,
       dataHash: sha256(canonical),
       bytes: canonical.length,
+      pruned: [],
     });
   });
 
@@ -197,6 +198,17 @@ describe('validateData for a declared schema (an id no embedded schema has)', ()
     const result = validateData('database@v1', { port: 'x' }, options({ kind: 'ready', schema }));
     expect(result).toMatchObject({ ok: true, canonical: '{"port":1}' });
     expect(calls).toEqual([[{ port: 'x' }]]);
+  });
+
+  it('names the fields the engine pruned, sorted, as paths: the engine\'s warnings are the only source', () => {
+    const warnings = ['unknown field "spec.data.zeta"', 'unknown field "spec.data.pool.mx"', 'unknown field "spec.data.prot"'];
+    const result = validateData('pay@v1', { prot: 1 }, options({ kind: 'ready', schema: compiled({ ok: true, value: { port: 5432 }, warnings }) }));
+    expect(result).toMatchObject({ ok: true, pruned: ['spec.data.pool.mx', 'spec.data.prot', 'spec.data.zeta'] });
+  });
+
+  it('names no pruned field when the engine warns of none, nor when zod judges (strict: refused, never pruned)', () => {
+    expect(validateData('pay@v1', { n: 1 }, options({ kind: 'ready', schema: compiled({ ok: true, value: { n: 1 }, warnings: [] }) }))).toMatchObject({ ok: true, pruned: [] });
+    expect(validateData('database@v1', db, options({ kind: 'unknown' }))).toMatchObject({ ok: true, pruned: [] });
   });
 
   it('judges feature-flags@v1 by zod even when the engine is loaded: it has no exact structural form', () => {

@@ -20,7 +20,7 @@ import { type ConfigSchema, parseConfigSchema } from '../../api/config-schema.ts
 import { SchemaRegistry } from '../../controller/schema-registry.ts';
 import { resolveEntryKeys } from '../../domain/entry-keys.ts';
 import { validateData } from '../../domain/validate.ts';
-import type { SchemaEngine } from '../../schemas/engine/engine.ts';
+import { type SchemaEngine, unknownFieldPathOf } from '../../schemas/engine/engine.ts';
 import { declaredRegistry, registerSchema } from '../declared-schemas.ts';
 import { bundleProblems } from './check-bundle.ts';
 import type { LoadedDocument } from './documents.ts';
@@ -197,7 +197,7 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
   else {
     const found = registry.lookup(spec.data.schema);
     const checked = found.kind === 'ready' ? found.schema.validate(spec.data.data) : undefined;
-    if (checked?.ok) warnings.push(...checked.warnings.map((w) => finding(document, `${w} (pruned: it is not stored)`, (/"([^"]+)"/.exec(w)?.[1] ?? ''))));
+    if (checked?.ok) warnings.push(...checked.warnings.map((w) => finding(document, `${w} (pruned: it is not stored)`, unknownFieldPathOf(w) ?? '')));
   }
   return { ...base, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings };
 }

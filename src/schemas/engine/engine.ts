@@ -44,6 +44,25 @@ export type Validated =
  */
 export type UnknownFields = 'Warn' | 'Strict';
 
+/** How the engine words a pruned field, as the apiserver does (`unknown field "spec.data.prot"`, Go's %q quoting). */
+const UNKNOWN_FIELD_WARNING = /^unknown field (".*")$/;
+
+/**
+ * The path a warning of `validate` names (`spec.data.prot`), or undefined for any other text. Every
+ * warning the engine gives today is one pruned field (tools/go/validator/engine.go), in the sorted
+ * order of the apiserver's pruning; this is the one reader of that wording.
+ */
+export function unknownFieldPathOf(warning: string): string | undefined {
+  const quoted = UNKNOWN_FIELD_WARNING.exec(warning)?.[1];
+  if (quoted === undefined) return undefined;
+  try {
+    // Go's %q is JSON's quoting for every printable path; a path it escapes otherwise stays as quoted.
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}
+
 export interface CompiledSchema {
   validate(data: unknown, unknownFields?: UnknownFields): Validated;
   /** Frees the engine's copy; validate must not be called afterwards. */

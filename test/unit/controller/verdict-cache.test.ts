@@ -1,9 +1,10 @@
 /** Verdicts already given, one per entry: what lets a resync confirm a committed value without validating it again. */
 import { describe, expect, it } from 'vitest';
 import { VerdictCache } from '../../../src/controller/verdict-cache.ts';
+import { NOTHING_PRUNED, summarizePruned } from '../../../src/domain/pruned-fields.ts';
 
 const JUDGE = { compiled: 'database@v1, first content' };
-const VERDICT = { schema: 'database@v1', dataHash: 'sha256:a' };
+const VERDICT = { schema: 'database@v1', dataHash: 'sha256:a', pruned: NOTHING_PRUNED };
 
 /** A cache over an informer that holds `held` (`namespace/name` -> uid). */
 function cache(held = new Map([['shop/db', 'uid-1']])): VerdictCache {
@@ -20,6 +21,13 @@ describe('VerdictCache', () => {
     expect(verdicts.confirmed('shop/other', 'uid-1', 3, JUDGE)).toBeUndefined();
   });
 
+  it('keeps what the validation pruned, so a confirmed entry names the same fields', () => {
+    const verdicts = cache();
+    const pruned = summarizePruned(['spec.data.prot']);
+    verdicts.remember('shop/db', 'uid-1', 3, JUDGE, { ...VERDICT, pruned });
+    expect(verdicts.confirmed('shop/db', 'uid-1', 3, JUDGE)?.pruned).toBe(pruned);
+  });
+
   it('confirms nothing once the schema was compiled again (a new judge: the schema generation changed)', () => {
     const verdicts = cache();
     verdicts.remember('shop/db', 'uid-1', 3, JUDGE, VERDICT);
@@ -29,10 +37,10 @@ describe('VerdictCache', () => {
   it('holds one verdict per entry: a later one replaces the earlier', () => {
     const verdicts = cache();
     verdicts.remember('shop/db', 'uid-1', 3, JUDGE, VERDICT);
-    verdicts.remember('shop/db', 'uid-1', 4, JUDGE, { schema: 'database@v1', dataHash: 'sha256:b' });
+    verdicts.remember('shop/db', 'uid-1', 4, JUDGE, { schema: 'database@v1', dataHash: 'sha256:b', pruned: NOTHING_PRUNED });
     expect(verdicts.size).toBe(1);
     expect(verdicts.confirmed('shop/db', 'uid-1', 3, JUDGE)).toBeUndefined();
-    expect(verdicts.confirmed('shop/db', 'uid-1', 4, JUDGE)).toEqual({ schema: 'database@v1', dataHash: 'sha256:b' });
+    expect(verdicts.confirmed('shop/db', 'uid-1', 4, JUDGE)).toEqual({ schema: 'database@v1', dataHash: 'sha256:b', pruned: NOTHING_PRUNED });
   });
 
   it('forgets an entry that left the informer cache (deleted)', () => {

@@ -48,6 +48,16 @@ describe('unknown fields in spec.data', () => {
     expect(embedded.canonical).toBe(declared.canonical);
     expect(embedded.value).not.toHaveProperty('pasword');
     expect((embedded.value as { pool: object }).pool).not.toHaveProperty('idle');
+    expect(embedded.pruned).toEqual(['spec.data.pasword', 'spec.data.pool.idle']);
+    expect(declared.pruned).toEqual(embedded.pruned);
+  });
+
+  it('a misspelt field is pruned and the default committed in its place, and validation names it for status and Events', () => {
+    const registry = declaredRegistry(engine, []);
+    const data = { host: 'db.shop.svc', database: 'checkout', user: 'app', prot: 6543 };
+    const result = validateData('database@v1', data, { maxBytes: 65536, engineSchemas: (id: string) => registry.lookup(id) });
+    expect(result).toMatchObject({ ok: true, pruned: ['spec.data.prot'] });
+    expect(result.ok && (result.value as { port: number }).port).toBe(5432);
   });
 
   it('cairn validate accepts an embedded entry with one and warns that it is pruned, as for a declared one', () => {
