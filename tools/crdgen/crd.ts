@@ -31,15 +31,27 @@ import {
   SINGULAR,
   VERSION,
 } from '../../src/api/names.ts';
+import { FIELDS_PRUNED } from '../../src/api/conditions.ts';
 import { toStructural, type SchemaNode } from './structural.ts';
 
 const READY_PATH = '.status.conditions[?(@.type=="Ready")]';
+
+/** The FieldsPruned condition's message (`spec.data.prot: unknown field, ...`), in `kubectl get -o wide`. */
+const PRUNED_COLUMN = {
+  name: 'Pruned',
+  type: 'string',
+  jsonPath: `.status.conditions[?(@.type=="${FIELDS_PRUNED}")].message`,
+  description: 'Fields the schema does not declare, pruned from the committed value (FieldsPruned).',
+  priority: 1,
+};
 
 interface PrinterColumn {
   readonly name: string;
   readonly type: string;
   readonly jsonPath: string;
   readonly description?: string;
+  /** 1: shown by `kubectl get -o wide` only. */
+  readonly priority?: number;
 }
 
 /** What differs between Cairn's CRDs; everything else is built the same way. */
@@ -80,6 +92,7 @@ const CONFIG_ENTRY: CrdSource = {
     { name: 'Reason', type: 'string', jsonPath: `${READY_PATH}.reason`, description: 'Ready condition reason.' },
     { name: 'Revision', type: 'string', jsonPath: '.status.revision', description: 'etcd mod_revision of the committed data.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    PRUNED_COLUMN,
   ],
 };
 
@@ -125,6 +138,7 @@ const CONFIG_BUNDLE: CrdSource = {
     { name: 'Reason', type: 'string', jsonPath: `${READY_PATH}.reason`, description: 'Ready condition reason.' },
     { name: 'Revision', type: 'string', jsonPath: '.status.revision', description: 'etcd revision from which every member holds this generation.' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    PRUNED_COLUMN,
   ],
 };
 

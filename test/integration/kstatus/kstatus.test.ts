@@ -9,6 +9,7 @@ import type { ConfigEntryStatus } from '../../../src/api/config-entry.ts';
 import { API_VERSION, FINALIZER, KIND } from '../../../src/api/names.ts';
 import { type Outcome, nextStatus } from '../../../src/domain/conditions.ts';
 import { kstatusOf } from '../../support/kstatus.ts';
+import { summarizePruned } from '../../../src/domain/pruned-fields.ts';
 
 const T0 = new Date('2030-01-01T00:00:00Z');
 const T1 = new Date('2030-01-01T00:01:00Z');
@@ -27,6 +28,7 @@ const keyConflict: Outcome = { kind: 'terminal', reason: 'KeyConflict', message:
 const etcdUnavailable: Outcome = { kind: 'transient', reason: 'EtcdUnavailable', message: 'etcd did not answer within 5s' };
 const compareFailed: Outcome = { kind: 'transient', reason: 'CompareFailed', message: 'the key changed concurrently; retrying' };
 const driftReported: Outcome = { kind: 'driftReported', message: 'etcd holds a value changed outside Cairn (driftPolicy Report)' };
+const committedPruned: Outcome = { ...committed, pruned: summarizePruned(['spec.data.prot']) };
 
 /** A ConfigEntry as the apiserver serves it, at `generation`, with `status`. */
 function entry(generation: number, status: ConfigEntryStatus | undefined, metadata: Record<string, unknown> = {}): object {
@@ -65,6 +67,9 @@ function statusAfter(...steps: [Outcome, number][]): ConfigEntryStatus | undefin
 describe('kstatus reads what the operator writes', () => {
   it.each([
     ['a committed entry is Current', entry(1, statusAfter([committed, 1])), 'Current'],
+    ['a committed entry whose value lost unknown fields (FieldsPruned=True) is Current', entry(1, statusAfter([committedPruned, 1])), 'Current'],
+    ['FieldsPruned of an older generation does not hold a new commit back', entry(2, statusAfter([committedPruned, 1], [committed, 2])), 'Current'],
+    ['FieldsPruned does not hide a terminal failure of a later generation', entry(2, statusAfter([committedPruned, 1], [invalidData, 2])), 'Failed'],
     ['an entry committed after a transient failure is Current', entry(1, statusAfter([etcdUnavailable, 1], [committed, 1])), 'Current'],
     ['an entry committed again after a spec fix is Current', entry(2, statusAfter([invalidData, 1], [committed, 2])), 'Current'],
     ['invalid data is Failed', entry(1, statusAfter([invalidData, 1])), 'Failed'],

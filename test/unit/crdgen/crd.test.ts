@@ -6,7 +6,7 @@ import { KEY_PATTERN, MAX_BUNDLE_MEMBERS, SCHEMA_ID_PATTERN } from '../../../src
 import { BUNDLE_CRD_FILE, CRD_FILE, SCHEMA_CRD_FILE, buildBundleCrd, buildCrd, buildSchemaCrd, renderAllCrds, renderCrd, renderSchemaCrd } from '../../../tools/crdgen/crd.ts';
 import { structuralProblems, toStructural, type SchemaNode } from '../../../tools/crdgen/structural.ts';
 
-type Version = { subresources: unknown; additionalPrinterColumns: { name: string; jsonPath: string }[]; schema: { openAPIV3Schema: SchemaNode } };
+type Version = { subresources: unknown; additionalPrinterColumns: { name: string; jsonPath: string; priority?: number }[]; schema: { openAPIV3Schema: SchemaNode } };
 const crd = buildCrd() as { spec: { versions: Version[]; names: Record<string, unknown>; scope: string } };
 const version = crd.spec.versions[0] as Version;
 const root = version.schema.openAPIV3Schema;
@@ -48,7 +48,10 @@ describe('generated CRD', () => {
       ['Reason', '.status.conditions[?(@.type=="Ready")].reason'],
       ['Revision', '.status.revision'],
       ['Age', '.metadata.creationTimestamp'],
+      ['Pruned', '.status.conditions[?(@.type=="FieldsPruned")].message'],
     ]);
+    // FieldsPruned's message only with `kubectl get -o wide`.
+    expect(version.additionalPrinterColumns.at(-1)).toMatchObject({ priority: 1 });
   });
 
   it('describes every spec and status field, for kubectl explain', () => {
@@ -165,11 +168,11 @@ describe('generated ConfigBundle CRD', () => {
     expect(readFileSync(new URL(`../../../${BUNDLE_CRD_FILE}`, import.meta.url), 'utf8')).toBe(rendered);
   });
 
-  it('is namespaced with short name cb, the status subresource and the columns MEMBERS, READY, REASON, REVISION, AGE', () => {
+  it('is namespaced with short name cb, the status subresource and the columns MEMBERS, READY, REASON, REVISION, AGE (and PRUNED, wide)', () => {
     expect(bundleCrd.spec.names).toMatchObject({ kind: 'ConfigBundle', plural: 'configbundles', shortNames: ['cb'] });
     expect(bundleCrd.spec.scope).toBe('Namespaced');
     expect(bundleVersion.subresources).toEqual({ status: {} });
-    expect(bundleVersion.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual(['MEMBERS', 'READY', 'REASON', 'REVISION', 'AGE']);
+    expect(bundleVersion.additionalPrinterColumns.map((c) => c.name.toUpperCase())).toEqual(['MEMBERS', 'READY', 'REASON', 'REVISION', 'AGE', 'PRUNED']);
   });
 
   it(`keeps members between 1 and ${MAX_BUNDLE_MEMBERS}, unique by key (a list-map), each with the entry's key and schema rules`, () => {
