@@ -2,8 +2,9 @@
  * The Events an entry's history leaves on the real apiserver (domain/events.ts decides them): a
  * Normal Committed Event for each value committed, a Warning for a failure, and nothing for a
  * reconcile that finds the committed value again (a restart, a spec change that keeps the value, the
- * spec put back after a failure). The operator is stopped gracefully before the Events are read, so
- * every Event it recorded has been written (shutdown.ts flushes the recorder).
+ * spec put back after a failure). Each Event that must be there is waited for while the operator
+ * runs; the operator is then stopped gracefully before the Events are counted, so any other Event it
+ * recorded has been written too (shutdown.ts flushes the recorder).
  */
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,10 @@ describe('Events of an entry', () => {
     await entries.deleteNamespace();
   });
 
+  const eventsOf = async (name: string): Promise<string[]> =>
+    (await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })).items.map((e) => `${e.type} ${e.reason} ${e.message} x${e.count}`);
+  const eventAppears = (name: string, what: string, match: (event: string) => boolean) =>
+    eventually(what, async () => ((await eventsOf(name)).some(match) ? true : undefined));
   const readyAt = (generation: number) => (e: Awaited<ReturnType<typeof entries.get>>) =>
     e.status?.observedGeneration === generation && conditionOf(e, 'Ready')?.status === 'True';
 
@@ -40,6 +45,7 @@ describe('Events of an entry', () => {
     const committed = await entries.waitReady('described');
     const key = committed.status?.key;
     const r1 = committed.status?.revision;
+    await eventAppears('described', 'the first Committed Event', (e) => e.startsWith(`Normal Committed committed to ${key} at revision ${r1} `));
 
     // A restart re-confirms the value: nothing to tell.
     await operator?.stop();
@@ -55,6 +61,7 @@ describe('Events of an entry', () => {
     // A failure, then the spec put back: a Warning, then Ready again at the same revision.
     await entries.patchSpec('described', { data: { ...database, port: 'not-a-port' } });
     await entries.waitFor('described', 'Stalled InvalidData', (e) => conditionOf(e, 'Stalled')?.reason === 'InvalidData');
+    await eventAppears('described', 'the InvalidData Warning', (e) => e.startsWith('Warning InvalidData '));
     await entries.patchSpec('described', { data: database });
     const undone = await entries.waitFor('described', 'Ready again', readyAt(generation + 3));
     expect(undone.status?.revision).toBe(r1);
@@ -64,11 +71,11 @@ describe('Events of an entry', () => {
     const changed = await entries.waitFor('described', 'the new value committed', readyAt(generation + 4));
     const r2 = changed.status?.revision;
     expect(r2).not.toBe(r1);
+    await eventAppears('described', 'the second Committed Event', (e) => e.startsWith(`Normal Committed committed to ${key} at revision ${r2} `));
 
     await operator.stop(); // writes every Event still waiting
     operator = undefined;
-    const events = (await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.name=described' })).items;
-    const summary = events.map((e) => `${e.type} ${e.reason} ${e.message} x${e.count}`);
+    const summary = await eventsOf('described');
     expect(summary, summary.join('\n')).toHaveLength(3);
     expect(summary).toEqual(
       expect.arrayContaining([`Normal Committed committed to ${key} at revision ${r1} x1`, `Normal Committed committed to ${key} at revision ${r2} x1`, expect.stringMatching(/^Warning InvalidData .*port.* x1$/)]),
