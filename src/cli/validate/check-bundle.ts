@@ -1,7 +1,8 @@
 /**
  * A ConfigBundle document, judged member by member as the operator judges each member (the entry's
  * own checks: the key, then the data against its schema), with every problem named under
- * `spec.members[i]`. A bundle commits all its members or none, so one bad member makes it invalid.
+ * `spec.members[i]`, and the fields each member's schema prunes (`spec.members[1].data.prot`) for
+ * warnings. A bundle commits all its members or none, so one bad member makes it invalid.
  */
 import { ConfigBundleSpecSchema } from '../../api/config-bundle.ts';
 import { checkRelativeKey } from '../../domain/keys.ts';
@@ -15,10 +16,11 @@ export function bundleProblems(
   spec: unknown,
   options: { readonly maxBytes: number; readonly engineSchemas: (id: string) => SchemaLookup },
   finding: (document: LoadedDocument, message: string) => Finding,
-): { problems: Finding[]; keys: string[] } {
+): { problems: Finding[]; keys: string[]; pruned: string[] } {
   const parsed = ConfigBundleSpecSchema.safeParse(spec ?? null);
-  if (!parsed.success) return { problems: parsed.error.issues.map((issue) => finding(document, `${['spec', ...issue.path].join('.')}: ${issue.message}`)), keys: [] };
+  if (!parsed.success) return { problems: parsed.error.issues.map((issue) => finding(document, `${['spec', ...issue.path].join('.')}: ${issue.message}`)), keys: [], pruned: [] };
   const problems: Finding[] = [];
+  const pruned: string[] = [];
   const seen = new Set<string>();
   parsed.data.members.forEach((member, i) => {
     const key = checkRelativeKey(member.key);
@@ -27,6 +29,7 @@ export function bundleProblems(
     seen.add(member.key);
     const validated = validateData(member.schema, member.data, options);
     if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, rootAtMember(m, i))));
+    else pruned.push(...validated.pruned.map((path) => rootAtMember(path, i)));
   });
-  return { problems, keys: [...seen] };
+  return { problems, keys: [...seen], pruned };
 }

@@ -20,7 +20,7 @@ import { type ConfigSchema, parseConfigSchema } from '../../api/config-schema.ts
 import { SchemaRegistry } from '../../controller/schema-registry.ts';
 import { resolveEntryKeys } from '../../domain/entry-keys.ts';
 import { validateData } from '../../domain/validate.ts';
-import { type SchemaEngine, unknownFieldPathOf } from '../../schemas/engine/engine.ts';
+import type { SchemaEngine } from '../../schemas/engine/engine.ts';
 import { declaredRegistry, registerSchema } from '../declared-schemas.ts';
 import { bundleProblems } from './check-bundle.ts';
 import type { LoadedDocument } from './documents.ts';
@@ -74,6 +74,11 @@ function where(document: LoadedDocument): Pick<DocumentResult, 'file' | 'index' 
 
 function finding(document: LoadedDocument, message: string, field = fieldOf(message)): Finding {
   return { field, message, line: document.lineOf(field) };
+}
+
+/** The warning for a field the schema does not declare (validate.ts ValidData.pruned), at its line. */
+function prunedFinding(document: LoadedDocument, path: string): Finding {
+  return finding(document, `unknown field ${JSON.stringify(path)} (pruned: it is not stored)`, path);
 }
 
 function metadataOf(object: Obj): { name: string; namespace?: string } {
@@ -194,11 +199,7 @@ function checkEntry(document: LoadedDocument, object: Obj, registry: SchemaRegis
   }
   const validated = validateData(spec.data.schema, spec.data.data, { maxBytes: options.maxBytes, engineSchemas: (id) => registry.lookup(id) });
   if (!validated.ok) problems.push(...validated.issues.map((m) => finding(document, m)));
-  else {
-    const found = registry.lookup(spec.data.schema);
-    const checked = found.kind === 'ready' ? found.schema.validate(spec.data.data) : undefined;
-    if (checked?.ok) warnings.push(...checked.warnings.map((w) => finding(document, `${w} (pruned: it is not stored)`, unknownFieldPathOf(w) ?? '')));
-  }
+  else warnings.push(...validated.pruned.map((path) => prunedFinding(document, path)));
   return { ...base, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings };
 }
 
@@ -206,6 +207,7 @@ function checkBundle(document: LoadedDocument, object: Obj, registry: SchemaRegi
   const meta = metadataOf(object);
   const problems = [...apiVersionProblems(document, object), ...nameProblems(document, meta.name)];
   const found = bundleProblems(document, object.spec, { maxBytes: options.maxBytes, engineSchemas: (id) => registry.lookup(id) }, finding);
+  const warnings = found.pruned.map((path) => prunedFinding(document, path));
   problems.push(...found.problems);
   for (const key of found.keys) {
     const claim = `${meta.namespace ?? ''}\u0000${key}`;
@@ -213,5 +215,5 @@ function checkBundle(document: LoadedDocument, object: Obj, registry: SchemaRegi
     if (owner !== undefined) problems.push(finding(document, `spec.members: the key ${key} is also claimed at ${owner.file}:${owner.line} (one owner per key)`, 'spec.members'));
     else claimed.set(claim, document);
   }
-  return { ...where(document), kind: BUNDLE_KIND, ...meta, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings: [] };
+  return { ...where(document), kind: BUNDLE_KIND, ...meta, status: problems.length === 0 ? 'valid' : 'invalid', problems, warnings };
 }

@@ -67,4 +67,19 @@ describe('unknown fields in spec.data', () => {
     expect(result).toMatchObject({ status: 'valid', problems: [] });
     expect(result?.warnings.map((w) => w.message)).toEqual(['unknown field "spec.data.pasword" (pruned: it is not stored)']);
   });
+
+  it('cairn validate warns about each one of a bundle member too, named under the member, at its line', () => {
+    const example = lookupSchema('database@v1')!.example as Record<string, unknown>;
+    const bundle = {
+      apiVersion: 'cairn.dev/v1alpha1',
+      kind: 'ConfigBundle',
+      metadata: { name: 'b', namespace: 'shop' },
+      spec: { members: [{ key: 'a', schema: 'database@v1', data: example }, { key: 'b', schema: 'database@v1', data: { ...example, prot: 1 } }] },
+    };
+    const text = stringify(bundle);
+    const [result] = checkDocuments(parseDocuments('bundle.yaml', text), { engine, maxBytes: 65536, prefix: '/cairn' });
+    expect(result).toMatchObject({ status: 'valid', problems: [] });
+    expect(result?.warnings.map((w) => [w.field, w.message])).toEqual([['spec.members[1].data.prot', 'unknown field "spec.members[1].data.prot" (pruned: it is not stored)']]);
+    expect(text.split('\n')[(result?.warnings[0]?.line ?? 0) - 1]).toContain('prot: 1');
+  });
 });
