@@ -2,7 +2,7 @@
  * The reader's watch: the operator's PrefixWatcher (etcd/watcher.ts: require-leader, progress
  * requests, a watchdog for silent streams, resume from the first revision not yet delivered, a full
  * read after a compaction) on the namespace's data keys, turned into an async iterator of checked,
- * typed changes.
+ * typed changes. A second watch on the namespace's meta keys (meta-watch.ts) brings each put's meta.
  *
  * Guarantees:
  * - Items come in revision order, each above the one before: a put or delete of revision r follows
@@ -10,9 +10,12 @@
  *   older than one already yielded is never yielded.
  * - No change is missed for good: every change is yielded, or covered by a later `resync` snapshot
  *   (history compacted while the watch was away, or a consumer so slow that MAX_QUEUED changes piled up).
- * - A put is served as `get` serves it: its meta is read at the change's revision, its bytes checked
- *   against the meta's dataHash and its value against its schema; one that fails is yielded as
- *   `rejected`. When that revision is already compacted, a fresh snapshot is yielded instead.
+ * - A put is served as `get` serves it: with its meta as it was at the change's revision, its bytes
+ *   checked against the meta's dataHash and its value against its schema; one that fails is yielded
+ *   as `rejected`. The meta is the meta watch's event of the same key and revision (the operator
+ *   writes both in one transaction); when the meta watch has passed that revision without one, is
+ *   away, or has not brought it within META_WAIT_MS of the put, the meta is read at that revision,
+ *   and when that revision is already compacted, a fresh snapshot is yielded instead.
  * - etcd being away never ends the iteration: reconnects and retries go on (reported to `onError`)
  *   until `close()`, `break`, or the client's `close()`.
  */
@@ -23,6 +26,7 @@ import { Backoff } from '../etcd/backoff.ts';
 import { PrefixWatcher } from '../etcd/watcher.ts';
 import type { WatchEvent } from '../etcd/watch-events.ts';
 import { ReadError } from './errors.ts';
+import { MetaWatch } from './meta-watch.ts';
 import { entriesPrefix } from './read.ts';
 import { isCompacted, isFutureRevision, readCall, toReadError } from './translate.ts';
 import type { Change, Entry, ResyncReason, Snapshot, Watch, WatchOptions } from './types.ts';
@@ -43,8 +47,16 @@ export interface WatchContext<T> {
 /** Changes waiting for the consumer by default; past this, they are dropped for one snapshot (bounded memory). */
 export const MAX_QUEUED = 10_000;
 
+/**
+ * The longest a put waits, from its arrival, for its meta on the meta watch before reading it. A meta
+ * written with its data comes with it, and a put without one is known as such when the meta watch's
+ * progress notification passes its revision (meta-watch.ts): this bound is paid only when that
+ * notification does not come (a meta watch still catching up, or stuck until its watchdog fires).
+ */
+export const META_WAIT_MS = 250;
+
 type Item =
-  | { readonly kind: 'event'; readonly event: WatchEvent }
+  | { readonly kind: 'event'; readonly event: WatchEvent; readonly arrivedAt: number }
   | { readonly kind: 'resync'; readonly reason: ResyncReason; readonly snapshot: Snapshot<unknown> }
   | { readonly kind: 'snapshotNeeded'; readonly reason: ResyncReason };
 
@@ -55,6 +67,7 @@ export function openWatch<T>(context: WatchContext<T>): Watch<T> {
 class ReaderWatch<T> implements Watch<T> {
   private readonly context: WatchContext<T>;
   private readonly watcher: PrefixWatcher;
+  private readonly metas: MetaWatch;
   private readonly dataStart: string;
   private readonly retry = new Backoff();
   private queue: Item[] = [];
@@ -70,6 +83,16 @@ class ReaderWatch<T> implements Watch<T> {
     this.dataStart = entriesPrefix(context.prefix, 'data', context.namespace, context.options.prefix);
     const after = context.options.afterRevision;
     if (after !== undefined) this.floor = BigInt(after).toString();
+    const startRevision = after === undefined ? undefined : (BigInt(after) + 1n).toString();
+    const metaStart = entriesPrefix(context.prefix, 'meta', context.namespace, context.options.prefix);
+    this.metas = new MetaWatch({
+      etcd: context.etcd,
+      start: metaStart,
+      keyOf: (absolute) => this.relativeKey(absolute, metaStart),
+      ...(startRevision === undefined ? {} : { startRevision }),
+      limit: context.options.maxQueued ?? MAX_QUEUED,
+      onError: (error) => this.report(error),
+    });
     this.watcher = new PrefixWatcher({
       client: context.etcd,
       // The watcher's full read is the reader's snapshot (data and meta at one revision, checked).
@@ -80,8 +103,8 @@ class ReaderWatch<T> implements Watch<T> {
         },
       },
       prefix: this.dataStart,
-      ...(after === undefined ? {} : { startRevision: (BigInt(after) + 1n).toString() }),
-      onEvent: (event) => this.push({ kind: 'event', event }),
+      ...(startRevision === undefined ? {} : { startRevision }),
+      onEvent: (event) => this.push({ kind: 'event', event, arrivedAt: performance.now() }),
       onResync: (resync) => {
         const snapshot = this.lastRead;
         if (snapshot === undefined || snapshot.revision !== resync.revision || resync.reason === 'periodic') return;
@@ -89,6 +112,7 @@ class ReaderWatch<T> implements Watch<T> {
       },
       onError: (error) => this.report(error),
     });
+    this.metas.start();
     this.watcher.start();
   }
 
@@ -122,7 +146,7 @@ class ReaderWatch<T> implements Watch<T> {
     this.queue = [];
     this.wake?.();
     this.context.onClose(this);
-    await this.watcher.stop();
+    await Promise.all([this.watcher.stop(), this.metas.stop()]);
   }
 
   private push(item: Item): void {
@@ -143,10 +167,10 @@ class ReaderWatch<T> implements Watch<T> {
     }
     const event = item.event;
     if (compareRevisions(event.modRevision, this.floor) <= 0) return undefined;
-    const key = event.key.slice(this.dataStart.length - (this.context.options.prefix ?? '').length);
+    const key = this.relativeKey(event.key, this.dataStart);
     const { namespace } = this.context;
     if (event.type === 'delete') return { type: 'delete', revision: event.modRevision, namespace, key };
-    const meta = await this.untilRead(() => this.metaAt(key, event.modRevision));
+    const meta = await this.metaOf(key, event.modRevision, item.arrivedAt);
     if (meta === 'compacted') return this.resnapshot('compacted');
     if (meta === 'closed') return undefined;
     const data = { value: event.value, modRevision: event.modRevision };
@@ -154,6 +178,13 @@ class ReaderWatch<T> implements Watch<T> {
     if (judged === 'closed') return undefined;
     if (judged instanceof ReadError) return { type: 'rejected', revision: event.modRevision, namespace, key, error: judged };
     return { type: 'put', revision: event.modRevision, entry: judged };
+  }
+
+  /** `key`'s meta at `revision`: the meta watch's event of that revision, else read (metaAt). */
+  private async metaOf(key: string, revision: string, arrivedAt: number): Promise<RawEntry['meta'] | 'compacted' | 'closed'> {
+    const seen = await this.metas.seen(key, revision, arrivedAt + META_WAIT_MS);
+    if (seen !== undefined) return seen.meta;
+    return this.untilRead(() => this.metaAt(key, revision));
   }
 
   /**
@@ -196,6 +227,11 @@ class ReaderWatch<T> implements Watch<T> {
         await new Promise((resolve) => setTimeout(resolve, this.retry.next()));
       }
     }
+  }
+
+  /** The key relative to the namespace of an absolute data or meta key under `start`. */
+  private relativeKey(absolute: string, start: string): string {
+    return absolute.slice(start.length - (this.context.options.prefix ?? '').length);
   }
 
   private report(error: unknown): void {

@@ -135,6 +135,16 @@ export class PrefixWatcher {
   }
 
   /**
+   * Asks etcd for a progress notification now, besides the periodic ones: etcd answers (once the
+   * watch has caught up) with its current revision after every event up to it, so `lastRevision`
+   * then covers every change etcd had applied when it answered. Nothing while no stream is open.
+   */
+  requestProgress(): void {
+    const stream = this.stream;
+    if (stream !== undefined && this.status === 'watching') this.guard(() => stream.write({ progress_request: {} }));
+  }
+
+  /**
    * Reads the prefix from etcd and hands it over (reason 'periodic'); the watch stays as it is.
    * Skipped while the watcher is already reading or re-opening (that read, or the next, covers it).
    * Errors go to onError; the caller's next period tries again.

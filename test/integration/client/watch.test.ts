@@ -5,7 +5,8 @@
  * by one), once with history compacted past that revision while it was away (a `resync` snapshot,
  * then changes again). The oracle is the writer's own log of what it committed at which revision:
  * no change lost (yielded, or covered by a later snapshot), none repeated, order kept, and the state
- * the stream builds equals the store's. And a value changed behind Cairn's back: yielded as rejected,
+ * the stream builds equals the store's. A put served without a read of its meta (etcd's own Range
+ * counter on the reader's member). And a value changed behind Cairn's back: yielded as rejected,
  * the watch going on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -51,6 +52,14 @@ afterAll(async () => {
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The Range requests etcd member `endpoint` has answered so far, by its own gRPC counter (any outcome). */
+async function rangesServed(endpoint: string): Promise<number> {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  const lines = text.split('\n').filter((l) => l.startsWith('grpc_server_handled_total{') && l.includes('grpc_method="Range"'));
+  if (lines.length === 0) throw new Error(`no grpc_server_handled_total for Range at ${endpoint}/metrics`);
+  return lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
 
 function big(revision: string): bigint {
   return BigInt(revision);
@@ -134,6 +143,25 @@ describe('watch', () => {
     expect(Object.fromEntries(state)).toEqual(Object.fromEntries(now.entries.map((e) => [e.key, e.value.port])));
     expect(now.entries.map((e) => e.key)).toEqual(['svc/a', 'svc/b', 'svc/c']);
   }, 180_000);
+
+  it('a put is served with the meta its watch of the meta keys brought: no Range per change reaches etcd (etcd’s own request counter)', async () => {
+    await put('count/seed');
+    const after = log[log.length - 1]?.revision as string;
+    const watch = client.watch<Database>(ns, { prefix: 'count/', schema: database, afterRevision: after });
+    const items: Change<Database>[] = [];
+    const consumed = (async () => {
+      for await (const change of watch) items.push(change);
+    })();
+    const member = cluster.endpoints[0] as string; // the reader's only endpoint; the writer uses the others
+    const before = await rangesServed(member);
+    for (let i = 0; i < 5; i++) await put(`count/${i}`);
+    await eventually('five items', async () => (items.length >= 5 ? true : undefined), 30_000);
+    const served = (await rangesServed(member)) - before;
+    await watch.close();
+    await consumed;
+    expect(items.map((c) => [c.type, c.revision])).toEqual(log.slice(-5).map((op) => ['put', op.revision]));
+    expect(served).toBe(0);
+  }, 60_000);
 
   it('yields a value changed behind Cairn’s back as rejected (IntegrityError), and goes on', async () => {
     await put('tamper/a');

@@ -1,33 +1,52 @@
 /**
- * The reader's watch iterator over a fake etcd watch stream (the seam the operator's PrefixWatcher
- * reads etcd through) and fake reads: what it yields, in which order, when the consumer is slow, when
- * a put's meta revision is compacted, and when a value fails its checks. What etcd does with a real
- * watch is covered by test/integration/client/watch.test.ts.
+ * The reader's watch iterator over fake etcd watch streams (the seam the operator's PrefixWatcher
+ * reads etcd through: one for the data keys, one for the meta keys) and fake reads: what it yields,
+ * in which order, when the consumer is slow, when a put's meta revision is compacted, when a value
+ * fails its checks, how each put finds its meta (the meta watch's event, in either order, or a read
+ * when there is none). What etcd does with real
+ * watches is covered by test/integration/client/watch.test.ts.
  */
 import { EventEmitter } from 'node:events';
-import type { Etcd3, IWatchResponse } from 'etcd3';
+import type { Etcd3, IWatchRequest, IWatchResponse } from 'etcd3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IntegrityError, type ReadError } from '../../../src/client/errors.ts';
 import type { Change, Entry, Snapshot, Watch } from '../../../src/client/types.ts';
 import type { RawEntry } from '../../../src/client/verify-entry.ts';
 import { openWatch } from '../../../src/client/watch.ts';
 
+/** A watch stream that records the prefix the watcher asked for and lets the test answer as etcd would. */
 class FakeStream extends EventEmitter {
-  write(): boolean {
+  prefix = '';
+  progressRequests = 0;
+  write(request: IWatchRequest): boolean {
+    if (request.create_request?.key) this.prefix = request.create_request.key.toString('utf8');
+    if (request.progress_request) this.progressRequests++;
     return true;
   }
   cancel(): void {}
-  /** One response carrying puts of `/p/data/ns/<key>` at the given revisions. */
+  /** One response carrying puts of `<prefix><key>` at the given revisions (data: `{"r":revision}`, meta: `{"meta":revision}`). */
   puts(...changes: [key: string, revision: number][]): void {
-    const events = changes.map(([key, revision]) => ({ type: 'Put', kv: { key: Buffer.from(`/p/data/ns/${key}`), value: Buffer.from(`{"r":${revision}}`), mod_revision: String(revision), create_revision: '1' } }));
+    const kind = this.prefix.includes('/meta/') ? 'meta' : 'r';
+    const events = changes.map(([key, revision]) => ({ type: 'Put', kv: { key: Buffer.from(`${this.prefix}${key}`), value: Buffer.from(`{"${kind}":${revision}}`), mod_revision: String(revision), create_revision: '1' } }));
     this.emit('data', { header: { revision: String(changes[changes.length - 1]?.[1] ?? 0) }, created: false, canceled: false, events } as unknown as IWatchResponse);
+  }
+  /** A progress notification: every change through `revision` was delivered. */
+  progress(revision: number): void {
+    this.emit('data', { header: { revision: String(revision) }, created: false, canceled: false, events: [] } as unknown as IWatchResponse);
   }
 }
 
 interface Harness {
   readonly watch: Watch<unknown>;
-  readonly stream: () => FakeStream;
+  /** The latest stream of the data watch, and of the meta watch. */
+  readonly data: () => FakeStream;
+  readonly meta: () => FakeStream;
   readonly snapshots: string[];
+  /** The revisions metas were read at (one range each). */
+  readonly metaReads: string[];
+  /** What verify was given, in order. */
+  readonly verified: RawEntry[];
+  readonly errors: ReadError[];
 }
 
 const opened: Watch<unknown>[] = [];
@@ -36,32 +55,44 @@ afterEach(async () => {
 });
 
 /**
- * A watch after revision 10 on fake etcd. Metas read at a revision in `compacted` fail as compacted;
- * `snapshotAt` is the revision of each snapshot taken; verify rejects values whose key starts with "bad".
+ * A watch after revision 10 on fake etcd. Metas read at a revision in `compacted` fail as compacted
+ * (others read as `{"read":revision}`); `snapshotAt` is the revision of each snapshot taken; verify
+ * rejects values whose key starts with "bad".
  */
 async function harness(options: { maxQueued?: number; compacted?: number[]; snapshotAt?: number } = {}): Promise<Harness> {
   const streams: FakeStream[] = [];
   const snapshots: string[] = [];
+  const metaReads: string[] = [];
+  const verified: RawEntry[] = [];
+  const errors: ReadError[] = [];
   const etcd = {
     watchClient: { watch: () => Promise.resolve(streams[streams.push(new FakeStream()) - 1]) },
     kv: {
-      range: ({ revision }: { revision: string }) =>
-        options.compacted?.includes(Number(revision))
+      range: ({ revision }: { revision: string }) => {
+        metaReads.push(revision);
+        return options.compacted?.includes(Number(revision))
           ? Promise.reject(new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted'))
-          : Promise.resolve({ kvs: [{ value: Buffer.from('{}'), mod_revision: revision }] }),
+          : Promise.resolve({ kvs: [{ value: Buffer.from(`{"read":${revision}}`), mod_revision: revision }] });
+      },
     },
   } as unknown as Etcd3;
   const watch = openWatch<unknown>({
     etcd,
     prefix: '/p',
     namespace: 'ns',
-    options: { afterRevision: '10', ...(options.maxQueued ? { maxQueued: options.maxQueued } : {}) },
-    verify: (raw: RawEntry): Promise<Entry<unknown> | ReadError> =>
-      Promise.resolve(
+    options: {
+      afterRevision: '10',
+      ...(options.maxQueued ? { maxQueued: options.maxQueued } : {}),
+      onError: (error) => errors.push(error),
+    },
+    verify: (raw: RawEntry): Promise<Entry<unknown> | ReadError> => {
+      verified.push(raw);
+      return Promise.resolve(
         raw.key.startsWith('bad')
           ? new IntegrityError(`${raw.key}: changed outside Cairn`)
           : { namespace: 'ns', key: raw.key, value: JSON.parse(raw.data?.value ?? 'null'), revision: raw.data?.modRevision ?? '0', generation: 1, schema: 's@v1', dataHash: 'h' },
-      ),
+      );
+    },
     snapshot: (): Promise<Snapshot<unknown>> => {
       const revision = String(options.snapshotAt ?? 100);
       snapshots.push(revision);
@@ -70,8 +101,9 @@ async function harness(options: { maxQueued?: number; compacted?: number[]; snap
     onClose: () => undefined,
   });
   opened.push(watch);
-  for (let i = 0; i < 100 && streams.length === 0; i++) await new Promise((r) => setImmediate(r));
-  return { watch, stream: () => streams[streams.length - 1] as FakeStream, snapshots };
+  const latest = (kind: string) => (): FakeStream => streams.filter((s) => s.prefix.startsWith(`/p/${kind}/ns/`)).at(-1) as FakeStream;
+  for (let i = 0; i < 100 && streams.filter((s) => s.prefix !== '').length < 2; i++) await new Promise((r) => setImmediate(r));
+  return { watch, data: latest('data'), meta: latest('meta'), snapshots, metaReads, verified, errors };
 }
 
 async function take(watch: Watch<unknown>, n: number): Promise<[string, string, string?][]> {
@@ -83,11 +115,16 @@ async function take(watch: Watch<unknown>, n: number): Promise<[string, string, 
   return items;
 }
 
+/** The meta each verified put was judged with. */
+function metasJudged(h: Harness): (string | undefined)[] {
+  return h.verified.map((raw) => raw.meta?.value);
+}
+
 describe('the reader’s watch iterator', () => {
   it('yields puts in revision order, skipping what is at or below the revision it started after', async () => {
     const h = await harness();
-    h.stream().puts(['a', 9], ['a', 11], ['b', 12]);
-    h.stream().puts(['a', 13]);
+    h.data().puts(['a', 9], ['a', 11], ['b', 12]);
+    h.data().puts(['a', 13]);
     expect(await take(h.watch, 3)).toEqual([
       ['put', '11', 'a'],
       ['put', '12', 'b'],
@@ -97,7 +134,7 @@ describe('the reader’s watch iterator', () => {
 
   it('yields a value that fails its checks as rejected, and goes on', async () => {
     const h = await harness();
-    h.stream().puts(['bad', 11], ['a', 12]);
+    h.data().puts(['bad', 11], ['a', 12]);
     expect(await take(h.watch, 2)).toEqual([
       ['rejected', '11', 'bad'],
       ['put', '12', 'a'],
@@ -106,8 +143,8 @@ describe('the reader’s watch iterator', () => {
 
   it('a consumer that falls maxQueued changes behind gets one overflow snapshot, then only what is newer', async () => {
     const h = await harness({ maxQueued: 2, snapshotAt: 20 });
-    h.stream().puts(['a', 11], ['b', 12], ['c', 13], ['d', 14], ['e', 15]);
-    h.stream().puts(['f', 21]);
+    h.data().puts(['a', 11], ['b', 12], ['c', 13], ['d', 14], ['e', 15]);
+    h.data().puts(['f', 21]);
     expect(await take(h.watch, 2)).toEqual([
       ['resync', '20', 'overflow'],
       ['put', '21', 'f'],
@@ -117,7 +154,7 @@ describe('the reader’s watch iterator', () => {
 
   it('a put whose meta revision was compacted is covered by a fresh snapshot; changes below it are not yielded again', async () => {
     const h = await harness({ compacted: [12], snapshotAt: 13 });
-    h.stream().puts(['a', 11], ['b', 12], ['c', 13], ['d', 14]);
+    h.data().puts(['a', 11], ['b', 12], ['c', 13], ['d', 14]);
     expect(await take(h.watch, 3)).toEqual([
       ['put', '11', 'a'],
       ['resync', '13', 'compacted'],
@@ -130,5 +167,82 @@ describe('the reader’s watch iterator', () => {
     const pending = h.watch.next();
     await h.watch.close();
     expect(await pending).toEqual({ done: true, value: undefined });
+  });
+});
+
+/** Lets the watch's tasks run (stream callbacks, the consumer's awaits). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('each put joined with its meta', () => {
+  it('meta before data: the put is judged with the meta watch’s event, and no meta is read', async () => {
+    const h = await harness();
+    h.meta().puts(['a', 11], ['b', 12]);
+    h.data().puts(['a', 11], ['b', 12]);
+    expect(await take(h.watch, 2)).toEqual([
+      ['put', '11', 'a'],
+      ['put', '12', 'b'],
+    ]);
+    expect(metasJudged(h)).toEqual(['{"meta":11}', '{"meta":12}']);
+    expect(h.metaReads).toEqual([]);
+  });
+
+  it('data before meta: the put waits for its meta on the meta watch, and no meta is read', async () => {
+    const h = await harness();
+    const next = take(h.watch, 1);
+    h.data().puts(['a', 11]);
+    await settle();
+    expect(h.verified).toEqual([]);
+    h.meta().puts(['a', 11]);
+    expect(await next).toEqual([['put', '11', 'a']]);
+    expect(metasJudged(h)).toEqual(['{"meta":11}']);
+    expect(h.metaReads).toEqual([]);
+  });
+
+  it('meta missing: a put without a meta event in its revision asks the meta watch for progress, and is read at its revision once that passes it', async () => {
+    const h = await harness();
+    const next = take(h.watch, 1);
+    h.data().puts(['a', 11]);
+    await settle();
+    expect([h.metaReads, h.meta().progressRequests]).toEqual([[], 1]); // waiting, and asked
+    h.meta().progress(11);
+    expect(await next).toEqual([['put', '11', 'a']]);
+    expect(h.metaReads).toEqual(['11']);
+    h.meta().puts(['a', 12]);
+    h.data().puts(['a', 12]);
+    expect(await take(h.watch, 1)).toEqual([['put', '12', 'a']]);
+    expect(metasJudged(h)).toEqual(['{"read":11}', '{"meta":12}']);
+    expect(h.metaReads).toEqual(['11']);
+  });
+
+  it('meta missing and no progress: the put is read after META_WAIT_MS', async () => {
+    const h = await harness();
+    h.data().puts(['a', 11]);
+    expect(await take(h.watch, 1)).toEqual([['put', '11', 'a']]);
+    expect(metasJudged(h)).toEqual(['{"read":11}']);
+  });
+
+  it('meta watch away: a put is read at once while the meta watch reconnects', async () => {
+    const h = await harness();
+    h.meta().emit('error', new Error('14 UNAVAILABLE: read ECONNRESET'));
+    h.data().puts(['a', 11]);
+    expect(await take(h.watch, 1)).toEqual([['put', '11', 'a']]);
+    expect(metasJudged(h)).toEqual(['{"read":11}']);
+  });
+
+  it('compaction between: a put whose meta came on the meta watch is served though its revision is compacted; one whose meta must be read is covered by a snapshot', async () => {
+    const h = await harness({ compacted: [11, 12], snapshotAt: 13 });
+    h.meta().puts(['a', 11]);
+    h.meta().progress(12);
+    h.meta().puts(['c', 13], ['d', 14]);
+    h.data().puts(['a', 11], ['b', 12], ['c', 13], ['d', 14]);
+    expect(await take(h.watch, 3)).toEqual([
+      ['put', '11', 'a'],
+      ['resync', '13', 'compacted'],
+      ['put', '14', 'd'],
+    ]);
+    expect(h.metaReads).toEqual(['12']);
+    expect(metasJudged(h)).toEqual(['{"meta":11}', '{"meta":14}']);
   });
 });
