@@ -120,7 +120,7 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
     .description('stream the typed changes under a namespace (and key prefix) until Ctrl-C')
     .argument('<namespace[/prefix]>', 'e.g. cairn-demo or cairn-demo/checkout/')
     .option('--after-revision <revision>', 'start with the changes after this revision instead of the current state')
-    .action(run((settings, command) => runWatch(command.args[0] as string, command.opts(), settings, io.out)));
+    .action(run((settings, command) => runWatch(command.args[0] as string, command.opts(), settings, io.out, io.err)));
 
   program
     .command('types')

@@ -37,6 +37,8 @@ export interface MetaWatchOptions {
   /** Most metas kept waiting for their put. */
   readonly limit: number;
   readonly onError: (error: Error) => void;
+  /** An event or a progress notification arrived: etcd answers. */
+  readonly onAlive: () => void;
 }
 
 export class MetaWatch {
@@ -58,11 +60,13 @@ export class MetaWatch {
       ...(options.startRevision === undefined ? {} : { startRevision: options.startRevision }),
       onEvent: (event) => {
         this.join.offer(options.keyOf(event.key), event.modRevision, event.type === 'put' ? { value: event.value, modRevision: event.modRevision } : undefined);
+        options.onAlive();
         this.wake?.();
       },
       onResync: () => undefined,
       onProgress: () => {
         this.progressAsked = false;
+        options.onAlive();
         this.wake?.();
       },
       onError: (error) => {

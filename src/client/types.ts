@@ -122,6 +122,12 @@ export interface WatchOptions<T> {
    */
   readonly onError?: (error: ReadError) => void;
   /**
+   * Told once when etcd answers again after failures told to `onError` (an event, a progress
+   * notification or a read came back): with `onError`, what a caller needs to say "lost" and "back"
+   * once each instead of once per retry.
+   */
+  readonly onRecovered?: () => void;
+  /**
    * Most changes waiting for the consumer (default 10,000): past it they are dropped and the consumer
    * gets one `resync` snapshot (reason `overflow`) instead, so a slow consumer costs bounded memory.
    */

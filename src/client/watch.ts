@@ -17,7 +17,8 @@
  *   away, or has not brought it within META_WAIT_MS of the put, the meta is read at that revision,
  *   and when that revision is already compacted, a fresh snapshot is yielded instead.
  * - etcd being away never ends the iteration: reconnects and retries go on (reported to `onError`)
- *   until `close()`, `break`, or the client's `close()`.
+ *   until `close()`, `break`, or the client's `close()`. After failures, `onRecovered` is told once
+ *   when etcd answers again.
  */
 import type { Etcd3 } from 'etcd3';
 import { entryKeys } from '../domain/keys.ts';
@@ -77,6 +78,8 @@ class ReaderWatch<T> implements Watch<T> {
   private floor = '0';
   /** The snapshot the watcher's last full read produced, handed over by onResync. */
   private lastRead: Snapshot<T> | undefined;
+  /** A failure was reported and etcd has not answered since. */
+  private failing = false;
 
   constructor(context: WatchContext<T>) {
     this.context = context;
@@ -92,6 +95,7 @@ class ReaderWatch<T> implements Watch<T> {
       ...(startRevision === undefined ? {} : { startRevision }),
       limit: context.options.maxQueued ?? MAX_QUEUED,
       onError: (error) => this.report(error),
+      onAlive: () => this.alive(),
     });
     this.watcher = new PrefixWatcher({
       client: context.etcd,
@@ -99,12 +103,17 @@ class ReaderWatch<T> implements Watch<T> {
       store: {
         scanPrefix: async () => {
           this.lastRead = await context.snapshot();
+          this.alive();
           return this.lastRead.revision;
         },
       },
       prefix: this.dataStart,
       ...(startRevision === undefined ? {} : { startRevision }),
-      onEvent: (event) => this.push({ kind: 'event', event, arrivedAt: performance.now() }),
+      onEvent: (event) => {
+        this.alive();
+        this.push({ kind: 'event', event, arrivedAt: performance.now() });
+      },
+      onProgress: () => this.alive(),
       onResync: (resync) => {
         const snapshot = this.lastRead;
         if (snapshot === undefined || snapshot.revision !== resync.revision || resync.reason === 'periodic') return;
@@ -221,6 +230,7 @@ class ReaderWatch<T> implements Watch<T> {
       try {
         const result = await read();
         this.retry.reset();
+        this.alive();
         return result;
       } catch (error) {
         this.report(error);
@@ -234,7 +244,19 @@ class ReaderWatch<T> implements Watch<T> {
     return absolute.slice(start.length - (this.context.options.prefix ?? '').length);
   }
 
+  /** etcd answered: after failures, tell onRecovered once. */
+  private alive(): void {
+    if (!this.failing || this.closed) return;
+    this.failing = false;
+    try {
+      this.context.options.onRecovered?.();
+    } catch {
+      // the caller's onRecovered failed; the watch goes on.
+    }
+  }
+
   private report(error: unknown): void {
+    this.failing = true;
     try {
       this.context.options.onError?.(toReadError(error, `watch ${this.dataStart}`));
     } catch {

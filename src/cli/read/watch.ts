@@ -2,7 +2,8 @@
  * `cairn watch NAMESPACE[/PREFIX]`: the reader client's typed changes as they happen, until Ctrl-C
  * (or SIGTERM), which ends it with exit 0. Table: kubectl's `-w` look, one row per change (a resync
  * prints one row per value it holds). `-o json`: one JSON object per line; `-o yaml`: one document
- * per change. etcd out of reach is retried (the client's watch reconnects) until Ctrl-C; etcd refusing
+ * per change. etcd out of reach is retried (the client's watch reconnects) until Ctrl-C, said on stderr
+ * once when the watch loses etcd and once when etcd answers again (not once per retry); etcd refusing
  * the caller ends the watch with exit 5 (PermissionDenied): for a person at a terminal, waiting for a
  * role to be granted is not an answer.
  */
@@ -44,18 +45,37 @@ function changeData(change: Change): unknown {
   return change;
 }
 
-export async function runWatch(target: string, flags: { afterRevision?: string }, settings: CliSettings, write: (text: string) => void): Promise<ExitCode> {
+/** The lines on stderr while etcd is out of reach: one when the watch loses it, one when it is back. */
+export function connectionLines(warn: (text: string) => void): { readonly lost: (error: ReadError) => void; readonly back: () => void } {
+  let away = false;
+  return {
+    lost: (error) => {
+      if (away) return;
+      away = true;
+      warn(`cairn: watch: lost etcd (${oneLine(`${error.code}: ${error.message}`, 200)}); retrying until it is back\n`);
+    },
+    back: () => {
+      if (!away) return;
+      away = false;
+      warn('cairn: watch: etcd is back; the watch goes on from where it was\n');
+    },
+  };
+}
+
+export async function runWatch(target: string, flags: { afterRevision?: string }, settings: CliSettings, write: (text: string) => void, warn: (text: string) => void): Promise<ExitCode> {
   const { namespace, key: prefix } = parseEntryName(target, false);
   const client = openReader(settings);
   let refused: ReadError | undefined;
   let watch: Watch<unknown>;
+  const connection = connectionLines(warn);
   const onError = (error: ReadError): void => {
-    if (error.code !== 'PermissionDenied' || refused !== undefined) return;
+    if (error.code !== 'PermissionDenied') return connection.lost(error);
+    if (refused !== undefined) return;
     refused = error;
     void watch.close();
   };
   try {
-    watch = client.watch(namespace, { onError, ...(prefix === '' ? {} : { prefix }), ...(flags.afterRevision === undefined ? {} : { afterRevision: flags.afterRevision }) });
+    watch = client.watch(namespace, { onError, onRecovered: connection.back, ...(prefix === '' ? {} : { prefix }), ...(flags.afterRevision === undefined ? {} : { afterRevision: flags.afterRevision }) });
   } catch (error) {
     await client.close();
     throw asCliError(error);

@@ -31,6 +31,7 @@ export function clusterEnv(prefix = '/cairn'): NodeJS.ProcessEnv {
 export interface RunningCairn {
   readonly pid: number;
   stdout(): string;
+  stderr(): string;
   /** Resolves when the process has ended by itself. */
   ended(): Promise<CairnRun>;
   stop(signal?: NodeJS.Signals): Promise<CairnRun>;
@@ -54,6 +55,7 @@ export function startCairn(args: readonly string[], options: { env?: NodeJS.Proc
   return {
     pid: child.pid ?? -1,
     stdout: () => stdout,
+    stderr: () => stderr,
     ended: () => closed,
     async stop(signal = 'SIGINT') {
       if (child.exitCode === null) process.kill(child.pid ?? -1, signal);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../../src/client/index.ts';
+import { NotFoundError, UnavailableError } from '../../../src/client/index.ts';
 import { CliError, EXIT } from '../../../src/cli/exit-codes.ts';
 import { asCliError, parseEntryName } from '../../../src/cli/reader.ts';
-import { changeRows } from '../../../src/cli/read/watch.ts';
+import { changeRows, connectionLines } from '../../../src/cli/read/watch.ts';
 import { embeddedTypesModule } from '../../../src/cli/read/types.ts';
 
 describe('entry names on the command line', () => {
@@ -48,5 +48,23 @@ describe('types of an embedded schema', () => {
     expect(module).toContain("import { serviceEndpoints, type ServiceEndpoints } from 'cairn/client';");
     expect(module).toContain('export type ServiceEndpointsV1 = ServiceEndpoints;');
     expect(module).toContain('export function isServiceEndpointsV1(value: unknown): value is ServiceEndpointsV1 {');
+  });
+});
+
+describe('watch lines while etcd is away', () => {
+  it('one line when the watch loses etcd and one when it is back, whatever the number of retries in between; again for the next loss', () => {
+    const lines: string[] = [];
+    const connection = connectionLines((text) => lines.push(text));
+    const failure = new UnavailableError('watch /cairn/data/shop/: connect ECONNREFUSED');
+    connection.back(); // nothing was lost: nothing to say
+    for (let i = 0; i < 3; i++) connection.lost(failure);
+    connection.back();
+    connection.back();
+    connection.lost(failure);
+    expect(lines).toEqual([
+      'cairn: watch: lost etcd (Unavailable: watch /cairn/data/shop/: connect ECONNREFUSED); retrying until it is back\n',
+      'cairn: watch: etcd is back; the watch goes on from where it was\n',
+      'cairn: watch: lost etcd (Unavailable: watch /cairn/data/shop/: connect ECONNREFUSED); retrying until it is back\n',
+    ]);
   });
 });

@@ -3,7 +3,7 @@
  * reads etcd through: one for the data keys, one for the meta keys) and fake reads: what it yields,
  * in which order, when the consumer is slow, when a put's meta revision is compacted, when a value
  * fails its checks, how each put finds its meta (the meta watch's event, in either order, or a read
- * when there is none). What etcd does with real
+ * when there is none), and what it tells of a lost and recovered etcd. What etcd does with real
  * watches is covered by test/integration/client/watch.test.ts.
  */
 import { EventEmitter } from 'node:events';
@@ -47,6 +47,7 @@ interface Harness {
   /** What verify was given, in order. */
   readonly verified: RawEntry[];
   readonly errors: ReadError[];
+  readonly recovered: () => number;
 }
 
 const opened: Watch<unknown>[] = [];
@@ -65,6 +66,7 @@ async function harness(options: { maxQueued?: number; compacted?: number[]; snap
   const metaReads: string[] = [];
   const verified: RawEntry[] = [];
   const errors: ReadError[] = [];
+  let recovered = 0;
   const etcd = {
     watchClient: { watch: () => Promise.resolve(streams[streams.push(new FakeStream()) - 1]) },
     kv: {
@@ -84,6 +86,7 @@ async function harness(options: { maxQueued?: number; compacted?: number[]; snap
       afterRevision: '10',
       ...(options.maxQueued ? { maxQueued: options.maxQueued } : {}),
       onError: (error) => errors.push(error),
+      onRecovered: () => recovered++,
     },
     verify: (raw: RawEntry): Promise<Entry<unknown> | ReadError> => {
       verified.push(raw);
@@ -103,7 +106,7 @@ async function harness(options: { maxQueued?: number; compacted?: number[]; snap
   opened.push(watch);
   const latest = (kind: string) => (): FakeStream => streams.filter((s) => s.prefix.startsWith(`/p/${kind}/ns/`)).at(-1) as FakeStream;
   for (let i = 0; i < 100 && streams.filter((s) => s.prefix !== '').length < 2; i++) await new Promise((r) => setImmediate(r));
-  return { watch, data: latest('data'), meta: latest('meta'), snapshots, metaReads, verified, errors };
+  return { watch, data: latest('data'), meta: latest('meta'), snapshots, metaReads, verified, errors, recovered: () => recovered };
 }
 
 async function take(watch: Watch<unknown>, n: number): Promise<[string, string, string?][]> {
@@ -175,6 +178,11 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(condition(), what).toBe(true);
+}
+
 describe('each put joined with its meta', () => {
   it('meta before data: the put is judged with the meta watch’s event, and no meta is read', async () => {
     const h = await harness();
@@ -244,5 +252,18 @@ describe('each put joined with its meta', () => {
     ]);
     expect(h.metaReads).toEqual(['12']);
     expect(metasJudged(h)).toEqual(['{"meta":11}', '{"meta":14}']);
+  });
+
+  it('tells onError of each failure and onRecovered once, when etcd answers again', async () => {
+    const h = await harness();
+    const first = h.data();
+    first.emit('error', new Error('14 UNAVAILABLE: connect ECONNREFUSED'));
+    h.meta().emit('error', new Error('14 UNAVAILABLE: connect ECONNREFUSED'));
+    expect([h.errors.map((e) => e.code), h.recovered()]).toEqual([['Unavailable', 'Unavailable'], 0]);
+    await until('the data watch re-opened', () => h.data() !== first && h.data().prefix !== '');
+    expect(h.recovered()).toBe(0); // a stream created is no answer yet
+    h.data().progress(11);
+    h.data().progress(12);
+    expect(h.recovered()).toBe(1);
   });
 });
