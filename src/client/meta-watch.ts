@@ -26,6 +26,12 @@ import { prefixRangeEnd } from '../etcd/txn-request.ts';
 import { PrefixWatcher } from '../etcd/watcher.ts';
 import { MetaJoin, type SeenMeta } from './meta-join.ts';
 
+/**
+ * The least time between two progress requests: a meta watch on a member behind the put's revision
+ * answers below it and must be asked again once it caught up, but not at the rate of round trips.
+ */
+export const PROGRESS_ASK_INTERVAL_MS = 5;
+
 export interface MetaWatchOptions {
   readonly etcd: Etcd3;
   /** Where the watched meta keys start (`P/meta/<ns>/<prefix>`). */
@@ -47,6 +53,8 @@ export class MetaWatch {
   private stopped = false;
   /** A progress notification was asked for and has not come yet. */
   private progressAsked = false;
+  /** When (performance.now()) progress was last asked for. */
+  private lastAsked = -Infinity;
   /** Wakes the put waiting in `seen`, if any. */
   private wake: (() => void) | undefined;
 
@@ -95,13 +103,17 @@ export class MetaWatch {
       // The watch calls onEvent for every event of a response before it moves lastRevision past them
       // (and onProgress just before: the wait resumes in a later task, when lastRevision has moved).
       if (compareRevisions(this.watcher.lastRevision, revision) >= 0) return undefined;
-      const left = until - performance.now();
+      const now = performance.now();
+      const left = until - now;
       if (left <= 0) return undefined;
-      if (!this.progressAsked) {
+      const nextAsk = this.lastAsked + PROGRESS_ASK_INTERVAL_MS - now;
+      if (!this.progressAsked && nextAsk <= 0) {
         this.progressAsked = true;
+        this.lastAsked = now;
         this.watcher.requestProgress();
       }
-      await this.arrival(left);
+      // Wake for the next ask too: a member behind the put's revision answers below it, and is asked again.
+      await this.arrival(this.progressAsked || nextAsk >= left ? left : nextAsk);
     }
   }
 

@@ -224,6 +224,19 @@ describe('each put joined with its meta', () => {
     expect(h.metaReads).toEqual(['11']);
   });
 
+  it('meta missing, the meta watch’s member behind: its progress below the put’s revision is followed by another request', async () => {
+    const h = await harness();
+    const next = take(h.watch, 1);
+    h.data().puts(['a', 12]);
+    await settle();
+    h.meta().progress(11); // that member has not applied 12 yet
+    await until('progress asked again', () => h.meta().progressRequests === 2);
+    expect(h.metaReads).toEqual([]);
+    h.meta().progress(12);
+    expect(await next).toEqual([['put', '12', 'a']]);
+    expect(h.metaReads).toEqual(['12']);
+  });
+
   it('meta missing and no progress: the put is read after META_WAIT_MS', async () => {
     const h = await harness();
     h.data().puts(['a', 11]);
