@@ -49,6 +49,11 @@ describe('a field the schema does not declare', () => {
     const wide = await kubectl(controlPlane(), ['get', 'configentries', 'misspelt', '-n', namespace, '-o', 'wide']);
     expect(wide).toMatch(/\bPRUNED\b/);
     expect(wide).toContain(ENTRY_MESSAGE);
+    // Where the README sends people: describe (conditions and Events) and kubectl events.
+    const described = await kubectl(controlPlane(), ['describe', 'ce', 'misspelt', '-n', namespace]);
+    expect(described).toMatch(/Type:\s+FieldsPruned/);
+    expect(described).toMatch(/Warning\s+UnknownFieldsPruned\s+.*spec\.data\.prot: unknown field/);
+    expect(await kubectl(controlPlane(), ['events', '-n', namespace, '--for', 'ce/misspelt'])).toMatch(/Warning\s+UnknownFieldsPruned/);
 
     // Resyncs every second: reconciles happen, yet no status write (same resourceVersion) and no second Event.
     const reconciled = await f.operator.metric(RECONCILED);
