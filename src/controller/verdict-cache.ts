@@ -27,11 +27,11 @@ export interface Verdict {
   readonly pruned: PrunedFields;
 }
 
-interface Held {
+/** The verdict itself and what it was given for, in one object (one per entry watched). */
+interface Held extends Verdict {
   readonly uid: string;
   readonly generation: number;
   readonly judge: object;
-  readonly verdict: Verdict;
 }
 
 export class VerdictCache {
@@ -52,13 +52,13 @@ export class VerdictCache {
   confirmed(entryKey: string, uid: string, generation: number, judge: object): Verdict | undefined {
     const held = this.held.get(entryKey);
     if (held === undefined || held.uid !== uid || held.generation !== generation || held.judge !== judge) return undefined;
-    return held.verdict;
+    return { schema: held.schema, dataHash: held.dataHash, pruned: held.pruned };
   }
 
   /** Remembers the verdict `judge` gave for this entry at `generation` (replacing the entry's earlier one). */
   remember(entryKey: string, uid: string, generation: number, judge: object, verdict: Verdict): void {
     if (!this.holds(entryKey, uid)) return;
-    this.held.set(entryKey, { uid, generation, judge, verdict: { schema: verdict.schema, dataHash: verdict.dataHash, pruned: verdict.pruned } });
+    this.held.set(entryKey, { uid, generation, judge, schema: verdict.schema, dataHash: verdict.dataHash, pruned: verdict.pruned });
   }
 
   /** The entry left the informer's cache. */

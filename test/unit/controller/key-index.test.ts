@@ -55,4 +55,18 @@ describe('KeyIndex: a bundle claims one key per member', () => {
     expect(index.claimants(K1)).toEqual(['shop/entry']);
     expect(index.isClaimed(K2)).toBe(false);
   });
+
+  it('a key named twice by one bundle is claimed once, and a second claimant of a bundle key is listed beside it', () => {
+    const claimed: string[] = [];
+    const index = new KeyIndex((k) => claimed.push(k));
+    index.set('ConfigBundle:shop/b', [K1, K1]);
+    index.set('shop/entry', K1);
+    expect(claimed).toEqual([K1]);
+    expect([...index.claimants(K1)].sort()).toEqual(['ConfigBundle:shop/b', 'shop/entry']);
+    index.set('ConfigBundle:shop/b', [K2]);
+    expect(index.claimants(K1)).toEqual(['shop/entry']);
+    index.set('ConfigBundle:shop/b', []);
+    expect(index.isClaimed(K2)).toBe(false);
+    expect(index.claimants(K1)).toEqual(['shop/entry']);
+  });
 });

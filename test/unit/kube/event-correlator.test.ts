@@ -47,6 +47,15 @@ describe('EventCorrelator', () => {
     expect(new Set(names).size).toBe(5);
   });
 
+  it('tells objects without a uid apart by the rest of their reference', () => {
+    const c = new EventCorrelator({ now: clock().now });
+    const noUid = { ...entry, uid: '' };
+    const names = [c.correlate(noUid, committed), c.correlate({ ...noUid, name: 'cache' }, committed), c.correlate(noUid, committed)].map((x) => written(x));
+
+    expect(names[0]?.name).not.toBe(names[1]?.name);
+    expect([names[0]?.name, names[2]?.count]).toEqual([names[2]?.name, 2]);
+  });
+
   it('combines the tenth different message of one reason within ten minutes into one Event, and counts the rest there', () => {
     const t = clock();
     const c = new EventCorrelator({ now: t.now });

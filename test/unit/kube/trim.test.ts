@@ -1,6 +1,6 @@
 /** What the informer keeps of each object: the metadata the reconciler reads, spec and status. */
 import { describe, expect, it } from 'vitest';
-import { trimForCache, trimSchemaForCache } from '../../../src/kube/trim.ts';
+import { StringInterner, trimForCache, trimSchemaForCache } from '../../../src/kube/trim.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -52,5 +52,22 @@ describe('trimSchemaForCache', () => {
   it('keeps the labels too: the schema reconciler reads the embedded label', () => {
     const served = { metadata: { name: 'database', uid: 'u', managedFields: [{ manager: 'cairn-operator' }], labels: { 'cairn.dev/embedded': 'true' } }, spec: { versions: [] } };
     expect(trimSchemaForCache(served)).toEqual({ metadata: { name: 'database', uid: 'u', labels: { 'cairn.dev/embedded': 'true' } }, spec: { versions: [] } });
+  });
+});
+
+describe('StringInterner', () => {
+  it('gives back equal strings and holds at most its bound, starting over when full', () => {
+    const interner = new StringInterner(2);
+    expect(['a', 'b', 'a'].map((v) => interner.intern(v))).toEqual(['a', 'b', 'a']);
+    expect(interner.size).toBe(2);
+    expect(interner.intern('c')).toBe('c');
+    expect(interner.size).toBe(1);
+  });
+
+  it('leaves long strings and other values alone, holding none of them', () => {
+    const interner = new StringInterner(8);
+    const long = 'x'.repeat(65);
+    expect([interner.intern(long), interner.intern(3), interner.intern(undefined)]).toEqual([long, 3, undefined]);
+    expect(interner.size).toBe(0);
   });
 });
