@@ -11,12 +11,20 @@
  *   restart over the N entries: spawn -> ready, spawn -> every entry re-confirmed, etcd writes
  *
  * A variant is Node flags instead of the operator's own (OPERATOR_NODE_FLAGS; `semi4=--max-semi-space-size=4`,
- * `none=` for no flags, a label alone keeps the operator's own) and optionally another compiled main
+ * `none=` for no flags, a label alone keeps the operator's own), environment variables for it among
+ * them (`arena2=MALLOC_ARENA_MAX=2`: a word NAME=value whose NAME is upper case; with no flag beside
+ * it the operator's own flags are kept), and optionally another compiled main
  * (`before@/path/main.js=`): the operator as built at another commit. Every variant gets
  * `--expose-gc` (for /debug/heap), as npm run bench does. Medians over rounds; the load average is
  * printed before each round. Nothing asserted.
+ *
+ * `--heap-snapshots DIR`: V8 heap snapshots of each variant's operator after the apply -> Ready
+ * samples and after the bulk, written to DIR as LABEL-ROUND-{latency,bulk}.heapsnapshot (taken
+ * after every other reading of the round's phase; the operator is paused while one is written).
+ * `npx node bench/heap-summary.ts A-0-bulk.heapsnapshot A-0-latency.heapsnapshot --per N` then
+ * gives what is held per entry.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -38,14 +46,17 @@ const options = new Command('restart-cost')
   .option('--members <n>', 'etcd store members', (v) => Number(v), 3)
   .option('--variant <spec>', "'LABEL', 'LABEL=NODE FLAGS' or 'LABEL@MAIN=NODE FLAGS' (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
   .option('--args <args>', 'extra operator arguments for every variant (space-separated)', '')
+  .option('--heap-snapshots <dir>', 'write heap snapshots after the samples and after the bulk to DIR')
   .parse()
-  .opts<{ entries: number; rounds: number; latencySamples: number; members: number; variant: string[]; args: string }>();
+  .opts<{ entries: number; rounds: number; latencySamples: number; members: number; variant: string[]; args: string; heapSnapshots?: string }>();
 
 interface Variant {
   readonly label: string;
   readonly main: string;
   /** Node flags instead of the operator's own (OPERATOR_NODE_FLAGS); undefined keeps those. */
   readonly flags: string[] | undefined;
+  /** Added to the operator's environment. */
+  readonly env: Record<string, string>;
 }
 
 const MiB = 1024 * 1024;
@@ -55,24 +66,40 @@ const variants: Variant[] = (options.variant.length > 0 ? options.variant : ['cu
   const eq = spec.indexOf('=');
   const head = eq < 0 ? spec : spec.slice(0, eq);
   const [label, main] = head.split('@') as [string, string | undefined];
-  return { label, main: main ?? (built ??= buildCairn()), flags: eq < 0 ? undefined : spec.slice(eq + 1).split(' ').filter((f) => f !== '') };
+  const words = eq < 0 ? undefined : spec.slice(eq + 1).split(' ').filter((f) => f !== '');
+  const isEnv = (word: string): boolean => /^[A-Z_][A-Z0-9_]*=/.test(word);
+  const env = Object.fromEntries((words ?? []).filter(isEnv).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  const flags = words?.filter((w) => !isEnv(w));
+  // Environment alone keeps the operator's own flags; `none=` (nothing at all) runs without any.
+  return { label, main: main ?? (built ??= buildCairn()), flags: flags?.length === 0 && Object.keys(env).length > 0 ? undefined : flags, env };
 });
 
-/** Resident memory by kind of mapping, from /proc/<pid>/smaps (MiB). */
+/**
+ * Resident memory by kind of mapping, from /proc/<pid>/smaps (MiB). A glibc thread arena is an
+ * anonymous range aligned to 64 MiB, its used part read-write and the rest of the 64 MiB reserved
+ * (---p) right after it; other anonymous memory is V8's heap and code, stacks and the rest.
+ */
 function residentByMapping(pid: number): Record<string, number> {
+  const ARENA = 64 * MiB;
   const out: Record<string, number> = {};
+  const lines = readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n');
+  const headers = lines.map((line) => /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line));
+  const next = (i: number): RegExpExecArray | null | undefined => headers.slice(i + 1).find((h) => h !== null);
   let kind = 'anonymous';
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+  lines.forEach((line, i) => {
+    const header = headers[i];
     if (header) {
-      const path = header[1] ?? '';
-      kind = path === '' ? 'anonymous' : path === '[heap]' ? 'malloc heap' : path.startsWith('[') ? path : path.endsWith('/node') ? 'node binary' : 'other files';
-      continue;
+      const [, from, , , path] = header as unknown as [string, string, string, string, string];
+      const start = parseInt(from, 16);
+      const after = next(i);
+      const isArena = path === '' && start % ARENA === 0 && after?.[3] === '---p' && after[4] === '' && parseInt(after[2] ?? '0', 16) === start + ARENA;
+      kind = path === '' ? (isArena ? 'malloc thread arenas' : 'anonymous') : path === '[heap]' ? 'malloc heap' : path.startsWith('[') ? path : path.endsWith('/node') ? 'node binary' : 'other files';
+      return;
     }
     const rss = /^Rss:\s+(\d+) kB$/.exec(line);
     if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
-  }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, round(v, 1)]));
+  });
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v >= 0.05).map(([k, v]) => [k, round(v, 1)]));
 }
 
 type Heap = NodeJS.MemoryUsage & { spaces?: Record<string, { size: number; used: number; physical: number }> };
@@ -89,6 +116,22 @@ function heapLine(h: Heap): string {
   return `heapTotal ${round(h.heapTotal / MiB, 1)} used ${round(h.heapUsed / MiB, 1)} external ${round(h.external / MiB, 1)}${spaces ? ` [size/used by space: ${spaces}]` : ''}`;
 }
 
+/**
+ * Makes the operator write a heap snapshot (--heapsnapshot-signal) into `dir` and renames it to
+ * `name` once written.
+ */
+async function heapSnapshot(operator: OperatorProcess, dir: string, name: string): Promise<void> {
+  const before = new Set(readdirSync(dir));
+  const written = (): string | undefined => readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+  process.kill(operator.process.pid, 'SIGUSR2');
+  await until('a heap snapshot', () => written() !== undefined, 120_000);
+  // The snapshot is written synchronously on the operator's main thread: it answers again once done.
+  await until('the heap snapshot written', () => fetch(`${operator.metricsUrl}/readyz`).then(() => true, () => false), 300_000);
+  const file = written() as string;
+  renameSync(join(dir, file), join(dir, name));
+  log(`  heap snapshot ${join(dir, name)} (${round(statSync(join(dir, name)).size / MiB, 1)} MiB)`);
+}
+
 const RECONCILED = 'controller_runtime_reconcile_total{controller="configentry",result="success"}';
 const COMMITTED = 'cairn_etcd_txn_total{result="committed"}';
 const results = new Map<string, Record<string, number[]>>();
@@ -98,6 +141,7 @@ const note = (label: string, figure: string, value: number): void => {
   results.set(label, byFigure);
 };
 
+if (options.heapSnapshots !== undefined) mkdirSync(options.heapSnapshots, { recursive: true });
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
 const dir = mkdtempSync(join(tmpdir(), 'cairn-restart-cost-'));
@@ -108,7 +152,8 @@ try {
     for (const variant of r % 2 === 0 ? variants : [...variants].reverse()) {
       const namespace = `rc-${variant.label.toLowerCase().replace(/[^a-z0-9]/g, '')}-${r}`;
       await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
-      log(`round ${r + 1}, ${variant.label} (${variant.flags === undefined ? 'the operator\'s own flags' : variant.flags.join(' ') || 'no flags'}); load average ${loadAverage().join(' ')}`);
+      const env = Object.entries(variant.env).map(([k, v]) => ` ${k}=${v}`).join('');
+      log(`round ${r + 1}, ${variant.label} (${variant.flags === undefined ? 'the operator\'s own flags' : variant.flags.join(' ') || 'no flags'}${env}); load average ${loadAverage().join(' ')}`);
       const start = (): Promise<OperatorProcess> =>
         startOperatorProcess({
           kubeconfig: cp.info.kubeconfig,
@@ -116,7 +161,8 @@ try {
           dir,
           main: variant.main,
           ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
-          nodeArgs: ['--expose-gc'],
+          env: variant.env,
+          nodeArgs: ['--expose-gc', ...(options.heapSnapshots === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshots}`])],
           args: [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')],
         });
       let t0 = performance.now();
@@ -132,6 +178,7 @@ try {
         const latency = summarize(await applyToReady(kube, tracker, namespace, names('lat', options.latencySamples), 20, 100_000));
         note(variant.label, 'apply->Ready p50 ms', latency.p50);
         note(variant.label, 'apply->Ready p99 ms', latency.p99);
+        if (options.heapSnapshots !== undefined) await heapSnapshot(operator, options.heapSnapshots, `${variant.label}-${r}-latency.heapsnapshot`);
         const cpu0 = cpuSeconds(operator.process.pid);
         const rec0 = await operator.metric(RECONCILED);
         const bulkSeconds = await bulkCreate(kube, tracker, namespace, names('bulk', options.entries), 32, 0);
@@ -145,6 +192,7 @@ try {
         note(variant.label, 'heapTotal after bulk MiB', afterBulk.heapTotal / MiB);
         note(variant.label, 'heapUsed after bulk MiB', afterBulk.heapUsed / MiB);
         log(`  after bulk: RSS by mapping ${JSON.stringify(mappings)}; after a forced GC: ${heapLine(afterBulk)}`);
+        if (options.heapSnapshots !== undefined) await heapSnapshot(operator, options.heapSnapshots, `${variant.label}-${r}-bulk.heapsnapshot`);
 
         await operator.stop();
         const held = options.entries + options.latencySamples;
