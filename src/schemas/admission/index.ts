@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { BUNDLE_KIND, BUNDLE_PLURAL, GROUP, KIND, PLURAL, VERSION } from '../../api/names.ts';
 import { stringLiteral } from './cel.ts';
+import { fastPathCondition } from './fast-path.ts';
 import { MEMBER_DATA, namesMember, overMembers } from './members.ts';
 import { type Problem, readSchema } from './schema-node.ts';
 import { ENTRY_DATA } from './sites.ts';
@@ -77,6 +78,10 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
     labels: { 'app.kubernetes.io/part-of': 'cairn', 'app.kubernetes.io/component': 'schema-admission', 'cairn.dev/schema': input.name, 'cairn.dev/schema-version': input.version },
     ownerReferences: [{ apiVersion: `${GROUP}/${VERSION}`, kind: 'ConfigSchema', name: input.name, uid: input.owner.uid, controller: true }],
   };
+  const namesVersion = `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}`;
+  // A valid entry skips the validations (fast-path.ts); not for a deprecated version (every request
+  // gets its warning) nor bundle members.
+  const fastPath = members || input.deprecated ? undefined : fastPathCondition(read.node, namesVersion, MAX_EXPRESSION_CHARS);
   const warnings: Validation[] = input.deprecated
     ? [{ expression: 'false', message: input.deprecationWarning ?? `${id} is deprecated`, messageExpression: stringLiteral(input.deprecationWarning ?? `${id} is deprecated`), reason: 'Invalid' }]
     : [];
@@ -96,11 +101,12 @@ export function generateAdmissionPolicy(input: AdmissionPolicyInput): AdmissionP
         resourceRules: [{ apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources: [members ? BUNDLE_PLURAL : PLURAL] }],
       },
       matchConditions: [
-        members ? { name: 'names-schema-version-in-members', expression: namesMember(id) } : { name: 'names-schema-version', expression: `has(object.spec) && has(object.spec.schema) && object.spec.schema == ${stringLiteral(id)}` },
+        members ? { name: 'names-schema-version-in-members', expression: namesMember(id) } : { name: 'names-schema-version', expression: namesVersion },
         // Only a spec that is new or changed is judged (as CRD validation ratcheting lets unchanged
         // values through): an object whose data a schema refuses because it predates the policy can
         // still be labelled, and the operator can still remove its finalizer when it is deleted.
         { name: 'spec-new-or-changed', expression: SPEC_NEW_OR_CHANGED },
+        ...(fastPath === undefined ? [] : [fastPath]),
       ],
       variables,
       validations: [...warnings, ...judged].map(({ expression, message, messageExpression, reason }) => ({ expression, message, ...(messageExpression === undefined ? {} : { messageExpression }), reason })),

@@ -33,6 +33,8 @@ func must(err error) {
 
 type result struct {
 	Match         int64    `json:"match"`
+	PerMatch      []int64  `json:"perMatch"`
+	MatchResults  []string `json:"matchResults"`
 	Validations   int64    `json:"validations"`
 	Messages      int64    `json:"messages"`
 	MaxValidation int64    `json:"maxValidation"`
@@ -86,6 +88,16 @@ func main() {
 		matches[i] = (*matchconditions.MatchCondition)(&policy.Spec.MatchConditions[i])
 	}
 	out.Match, _ = spend(compiler().CompileCondition(matches, optional, environment.StoredExpressions), bindings, celconfig.RuntimeCELCostBudgetMatchConditions)
+	// Each match condition alone: its cost, and its value or error (the fast path's must never err on cost).
+	for _, m := range matches {
+		one, results := spend(compiler().CompileCondition([]cel.ExpressionAccessor{m}, optional, environment.StoredExpressions), bindings, celconfig.RuntimeCELCostBudgetMatchConditions)
+		out.PerMatch = append(out.PerMatch, one)
+		if results[0].Error != nil {
+			out.MatchResults = append(out.MatchResults, "error: "+results[0].Error.Error())
+		} else {
+			out.MatchResults = append(out.MatchResults, fmt.Sprint(results[0].EvalResult.Value()))
+		}
+	}
 
 	validations := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
 	messages := make([]cel.ExpressionAccessor, len(policy.Spec.Validations))
