@@ -2,10 +2,14 @@
  * Admission policies generated from schemas (src/schemas/admission), on the real apiserver, beyond
  * the shared differential test (test/integration/parity, where admission is one judge of the corpus
  * and of the embedded schemas): a real `kubectl apply` of an invalid entry failing with the field's
- * message, and a deprecated version warning instead of denying.
+ * message, a deprecated version warning instead of denying, and the fast-path match condition
+ * changing no decision.
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_PATH_CONDITION } from '../../../src/schemas/admission/fast-path.ts';
+import type { KubeObject } from '../../../src/schemas/admission/index.ts';
+import { exportOpenAPIV3Schema } from '../../../src/schemas/json-schema.ts';
 import { loadCorpus } from '../../parity/corpus.ts';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { eventually } from '../../support/fixture.ts';
@@ -64,5 +68,56 @@ describe('kubectl apply of an entry with invalid data', () => {
     expect(applied.ok).toBe(true);
     expect(applied.err).toContain('apply-test@v0 is deprecated: use apply-test@v1');
     expect(applied.err).toContain('spec.data.pool.min: must not be greater than max');
+  });
+});
+
+describe('the fast-path match condition (some-check-fails)', () => {
+  const namespace = uniqueName('schema-fast-path');
+  const schema = exportOpenAPIV3Schema('database@v1');
+  const probe = { host: 1, database: 'd', user: 'u' };
+  const withoutFastPath = (policy: KubeObject): KubeObject => {
+    const spec = policy.spec as { matchConditions: { name: string }[] };
+    return { ...policy, spec: { ...spec, matchConditions: spec.matchConditions.filter((c) => c.name !== FAST_PATH_CONDITION) } };
+  };
+  let fast: Admission | undefined;
+  let slow: Admission | undefined;
+
+  beforeAll(async () => {
+    await sendCreate('/api/v1/namespaces', { metadata: { name: namespace } });
+    fast = await Admission.install({ name: 'fast-path', version: 'v1', openAPIV3Schema: schema }, namespace, probe);
+    slow = await Admission.install({ name: 'no-fast-path', version: 'v1', openAPIV3Schema: schema }, namespace, probe, withoutFastPath);
+  });
+  afterAll(async () => {
+    await fast?.uninstall();
+    await slow?.uninstall();
+    await remove(`/api/v1/namespaces/${namespace}`);
+    await closeKube();
+  });
+
+  const a = (n: number): string => 'a'.repeat(n);
+  const largest = { host: a(253), port: 65535, database: a(63), user: a(63), passwordSecretRef: { name: a(253), key: a(253) }, sslMode: 'verify-full', pool: { min: 1000, max: 1000, idleTimeoutSeconds: 86400 }, timeouts: { connectMs: 600000, statementMs: 86400000 } };
+  // About 1 MiB the checks do not read: the fast path's cost does not grow with it.
+  const undeclared = { notes: a(700_000), samples: Array.from({ length: 50_000 }, (_, i) => i) };
+  it.each([
+    ['a small valid value', { host: 'db', database: 'd', user: 'u' }, true],
+    ['every field at its largest', largest, true],
+    ['1 MiB of undeclared fields beside valid ones', { ...largest, ...undeclared }, true],
+    ['nulls where defaults apply', { host: 'db', database: 'd', user: 'u', port: null, pool: null, timeouts: { connectMs: null } }, true],
+    ['a missing required field', { database: 'd', user: 'u' }, false],
+    ['a host of 1 MiB', { ...largest, host: a(1_000_000) }, false],
+    ['a type error', { ...largest, port: 'x' }, false],
+    ['a value off its enum', { ...largest, sslMode: 'maybe' }, false],
+    ['an object that is not one', { ...largest, pool: 'x' }, false],
+    ['a required field of a nested object', { ...largest, passwordSecretRef: {} }, false],
+    ['a failing rule', { ...largest, pool: { min: 10, max: 5 } }, false],
+    ['a failing rule that reads defaults', { ...largest, timeouts: { statementMs: 10 } }, false],
+    ['a failing rule and 1 MiB of undeclared fields', { ...largest, ...undeclared, pool: { min: 10, max: 5 } }, false],
+  ])('%s: the same decision and message as without it', async (_, data, allowed) => {
+    expect((fast?.policy.spec as { matchConditions: { name: string }[] }).matchConditions.map((c) => c.name)).toContain(FAST_PATH_CONDITION);
+    const [withIt, withoutIt] = await Promise.all([fast?.verdict(data), slow?.verdict(data)]);
+    const denial = (message = ''): string => message.slice(message.indexOf('denied request: '));
+    expect(withIt?.allowed).toBe(allowed);
+    expect(withoutIt?.allowed).toBe(allowed);
+    expect(denial(withIt?.message)).toBe(denial(withoutIt?.message));
   });
 });

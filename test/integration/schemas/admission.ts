@@ -23,12 +23,13 @@ export class Admission {
   }
 
   /**
-   * Generates and installs the policy; when a `probe` (data the schema denies) is given, waits until
-   * the apiserver enforces the policy (the probe is denied by it).
+   * Generates and installs the policy (as `edit` changes it, when given); when a `probe` (data the
+   * schema denies) is given, waits until the apiserver enforces the policy (the probe is denied by it).
    */
-  static async install(input: Omit<AdmissionPolicyInput, 'owner'>, namespace: string, probe?: unknown): Promise<Admission> {
-    const generated = generateAdmissionPolicy({ ...input, owner: { uid: '00000000-0000-0000-0000-000000000000' } });
-    if (!generated.ok) throw new Error(`refused: ${JSON.stringify(generated.problems)}`);
+  static async install(input: Omit<AdmissionPolicyInput, 'owner'>, namespace: string, probe?: unknown, edit: (policy: KubeObject) => KubeObject = (p) => p): Promise<Admission> {
+    const result = generateAdmissionPolicy({ ...input, owner: { uid: '00000000-0000-0000-0000-000000000000' } });
+    if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.problems)}`);
+    const generated = { ...result, policy: edit(result.policy) };
     const admission = new Admission(generated.policy, generated.binding, `${input.name}@${input.version}`, namespace);
     await sendCreate(`${ADMISSION}/validatingadmissionpolicies`, generated.policy);
     await sendCreate(`${ADMISSION}/validatingadmissionpolicybindings`, generated.binding);
