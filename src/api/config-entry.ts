@@ -102,7 +102,7 @@ export const ConfigEntrySpecSchema = z
 
 /** metav1.Condition, field for field. */
 export const ConditionSchema = z.object({
-  type: z.string().meta({ description: 'Type of condition: Ready, Reconciling or Stalled.', maxLength: 316 }),
+  type: z.string().meta({ description: 'Type of condition: Ready, Reconciling or Stalled (kstatus); on entries and bundles also FieldsPruned.', maxLength: 316 }),
   status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'Status of the condition: True, False or Unknown.' }),
   observedGeneration: z
     .number()
@@ -130,7 +130,7 @@ export const KSTATUS_FIELDS = {
     .array(ConditionSchema)
     .optional()
     .meta({
-      description: 'Ready, Reconciling and Stalled, kstatus style.',
+      description: 'Ready, Reconciling and Stalled, kstatus style; on entries and bundles also FieldsPruned (fields of the committed data its schema does not declare, pruned).',
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
     }),
