@@ -9,7 +9,8 @@
  * translateKubeError reads both the same way; network failures are thrown as they are.
  */
 import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-core.ts';
 import type { PooledKubeConfig } from './kube-config.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

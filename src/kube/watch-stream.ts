@@ -15,7 +15,8 @@
  * event or the next list (after a 410); the informer has no periodic resync that would repair it.
  */
 import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-core.ts';
 import { ApiStatusError } from './json-request.ts';
 import type { WatchHandle } from './informer.ts';
 import type { PooledKubeConfig } from './kube-config.ts';

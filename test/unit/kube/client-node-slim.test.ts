@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-// Prints every module URL loaded, one per line, on stderr when the process exits.
+// Prints every module URL loaded, one per line, on stderr when the process exits; Node's own modules as node:<name>.
 const RECORDER = `data:text/javascript,${encodeURIComponent(`
 import { registerHooks } from 'node:module';
 const loaded = [];
 registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
-process.on('exit', () => process.stderr.write(loaded.map((u) => 'loaded ' + u).join('\\n') + '\\n'));
+process.on('exit', () => process.stderr.write([...loaded, ...process.moduleLoadList.map((m) => 'node:' + m)].map((u) => 'loaded ' + u).join('\\n') + '\\n'));
 `)}`;
 
 function modulesLoadedBy(script: string, args: readonly string[]): string[] {
@@ -26,10 +26,26 @@ function modulesLoadedBy(script: string, args: readonly string[]): string[] {
 }
 
 describe('the operator loads client-node without its generated API', () => {
+  let loaded: string[] | undefined;
+  const operatorModules = (): string[] => (loaded ??= modulesLoadedBy('src/main.ts', ['--help']));
+
   it('loads KubeConfig (config.js) and the request context, and no generated model or API client', { timeout: 60_000 }, () => {
-    const clientNode = modulesLoadedBy('src/main.ts', ['--help']).filter((url) => url.includes('/node_modules/@kubernetes/client-node/'));
+    const clientNode = operatorModules().filter((url) => url.includes('/node_modules/@kubernetes/client-node/'));
     expect(clientNode.some((url) => url.endsWith('/dist/config.js'))).toBe(true);
     expect(clientNode.some((url) => url.endsWith('/dist/gen/http/http.js'))).toBe(true);
     expect(clientNode.filter((url) => /\/dist\/gen\/(models|apis|types)\/|\/dist\/gen\/index\.js$|\/dist\/index\.js$/.test(url))).toEqual([]);
+  });
+
+  it("loads undici's dispatchers and request API, and not its index (fetch, WebSocket, caches, mocks)", { timeout: 60_000 }, () => {
+    const undici = operatorModules().filter((url) => url.includes('/node_modules/undici/'));
+    expect(undici.some((url) => url.endsWith('/lib/dispatcher/agent.js'))).toBe(true);
+    expect(undici.some((url) => url.endsWith('/lib/api/api-request.js'))).toBe(true);
+    expect(undici.filter((url) => url.endsWith('/undici/index.js') || url.includes('/lib/web/'))).toEqual([]);
+  });
+
+  it("does not load Node's bundled undici (node:http's WebSocket, CloseEvent and MessageEvent)", { timeout: 60_000 }, () => {
+    const modules = operatorModules();
+    expect(modules.some((url) => url === 'node:NativeModule http')).toBe(true);
+    expect(modules.filter((url) => url.includes('deps/undici'))).toEqual([]);
   });
 });
