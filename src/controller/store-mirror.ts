@@ -26,7 +26,7 @@ import type { ObservedKeys, KeyState } from '../domain/types.ts';
 import { compareRevisions } from '../domain/types.ts';
 import { entryKeys, fenceKey, parseStoreKey } from '../domain/keys.ts';
 import { isBundleRecordKey } from '../domain/bundle-record.ts';
-import { presentKey, withoutValue } from '../domain/key-state.ts';
+import { type PresentKeyState, presentKey, withoutValue } from '../domain/key-state.ts';
 import type { KeySnapshot, StoreView, StoredKeyValue } from './ports.ts';
 
 const ABSENT: KeyState = { exists: false };
@@ -45,11 +45,12 @@ export interface StoreMirrorOptions {
   readonly isClaimed: (dataKey: string) => boolean;
 }
 
-interface Held {
-  readonly state: KeyState;
-  /** Revision at which this state was produced (the put's mod_revision, the delete's or the read's revision). */
-  readonly at: string;
-}
+/**
+ * What the view holds of a key: only present keys (a key it does not hold is absent), each as the
+ * state itself, whose mod_revision is the revision the view learned it at (a put's, or the full
+ * read's for what that read showed): one object per key, since a view holds two per entry.
+ */
+type Held = PresentKeyState;
 
 export class StoreMirror implements StoreView {
   private readonly options: StoreMirrorOptions;
@@ -122,13 +123,14 @@ export class StoreMirror implements StoreView {
     // Two reads can finish out of order (a periodic resync beside a re-read after silence): the older
     // one knows less than the view already does.
     if (this.synced && compareRevisions(revision, this.floor) < 0) return;
-    const newer = [...this.held].filter(([, held]) => compareRevisions(held.at, revision) > 0);
+    const newer = [...this.held].filter(([, held]) => compareRevisions(held.modRevision, revision) > 0);
     this.held.clear();
     this.unknown.clear();
     for (const { key, state } of keys) {
       const deleted = this.deletedAt.get(key);
       if (deleted !== undefined && compareRevisions(deleted, revision) > 0) continue;
-      if (this.isClaimedOrFence(key)) this.held.set(key, { state: this.kept(key, state), at: state.exists ? state.modRevision : revision });
+      // An absent key is not held (it reads as absent), and the read's revision (the floor) covers it.
+      if (state.exists && this.isClaimedOrFence(key)) this.held.set(key, this.kept(key, state));
     }
     for (const [key, held] of newer) if (this.isClaimedOrFence(key)) this.held.set(key, held);
     if (compareRevisions(revision, this.revision) > 0) this.revision = revision;
@@ -165,18 +167,18 @@ export class StoreMirror implements StoreView {
   observe(dataKey: string, metaKey: string): ObservedKeys | undefined {
     if (!this.isCaughtUp) return undefined;
     if (this.unknown.has(dataKey) || this.unknown.has(metaKey)) return undefined;
-    return { data: this.held.get(dataKey)?.state ?? ABSENT, meta: this.held.get(metaKey)?.state ?? ABSENT, revision: this.revision };
+    return { data: this.held.get(dataKey) ?? ABSENT, meta: this.held.get(metaKey) ?? ABSENT, revision: this.revision };
   }
 
   /** Undefined too when a key is not one the view keeps (nobody claims it): the view cannot tell its state. */
   observeKeys(keys: readonly string[]): Readonly<Record<string, KeyState>> | undefined {
     if (!this.isCaughtUp || keys.some((key) => this.unknown.has(key) || !this.isClaimedOrFence(key))) return undefined;
-    return Object.fromEntries(keys.map((key) => [key, this.held.get(key)?.state ?? ABSENT]));
+    return Object.fromEntries(keys.map((key) => [key, this.held.get(key) ?? ABSENT]));
   }
 
   /** The state the view holds for `key` (absent when it holds none). */
   get(key: string): KeyState {
-    return this.held.get(key)?.state ?? ABSENT;
+    return this.held.get(key) ?? ABSENT;
   }
 
   record(key: string, state: KeyState, revision: string): void {
@@ -199,10 +201,13 @@ export class StoreMirror implements StoreView {
   holdsChange(key: string, revision: string): boolean {
     if (compareRevisions(revision, this.floor) <= 0) return true;
     const known = this.held.get(key);
-    return known !== undefined && compareRevisions(revision, known.at) <= 0;
+    return known !== undefined && compareRevisions(revision, known.modRevision) <= 0;
   }
 
-  /** Applies one change at `revision`; true when it was news to the view. */
+  /**
+   * Applies one change at `revision`; true when it was news to the view. A present `state` is the
+   * put's, so its mod_revision is `revision` (the watch's events and our recorded commits are).
+   */
   apply(key: string, state: KeyState, revision: string): boolean {
     if (this.holdsChange(key, revision)) return false;
     // Every change the watch delivers moves the view forward, kept or not: nothing before it is missing.
@@ -211,7 +216,7 @@ export class StoreMirror implements StoreView {
     // A key the view does not hold is absent; its delete is remembered only until the next full read
     // covers it (see deletedAt). The watch's echo of
     // our own delete is news, which queues whoever else claims the key: it may take it now.
-    if (state.exists && this.retains(key)) this.held.set(key, { state: this.kept(key, state), at: revision });
+    if (state.exists && this.retains(key)) this.held.set(key, this.kept(key, state));
     else this.held.delete(key);
     if (state.exists) this.deletedAt.delete(key);
     else if (this.retains(key)) this.deletedAt.set(key, revision);
@@ -219,8 +224,8 @@ export class StoreMirror implements StoreView {
     return !(state.exists && this.expected.get(key) === state.hash);
   }
 
-  private kept(key: string, state: KeyState): KeyState {
-    if (!state.exists || state.value === undefined) return state;
+  private kept(key: string, state: Held): Held {
+    if (state.value === undefined) return state;
     if (isBundleRecordKey(this.options.prefix, key)) return state.value.length <= RECORD_VALUE_LIMIT ? state : withoutValue(state);
     const small = key === this.fence || parseStoreKey(this.options.prefix, key)?.kind === 'meta';
     return small && state.value.length <= META_VALUE_LIMIT ? state : withoutValue(state);

@@ -7,12 +7,17 @@ import { sha256 } from './canonical.ts';
 import { parseStoredMeta } from './stored-meta.ts';
 import type { KeyState, StoredMeta } from './types.ts';
 
+/** A key that exists: its hash and revisions, and its value when kept. */
+export type PresentKeyState = Extract<KeyState, { exists: true }>;
+
 /** A present key as read from etcd: value, its hash, and both revisions. */
-export function presentKey(value: string, modRevision: string, createRevision: string): KeyState {
+export function presentKey(value: string, modRevision: string, createRevision: string): PresentKeyState {
   return { exists: true, value, hash: sha256(value), modRevision, createRevision };
 }
 
 /** The same key without its value (hash and revisions only). */
+export function withoutValue(state: PresentKeyState): PresentKeyState;
+export function withoutValue(state: KeyState): KeyState;
 export function withoutValue(state: KeyState): KeyState {
   if (!state.exists || state.value === undefined) return state;
   return { exists: true, hash: state.hash, modRevision: state.modRevision, createRevision: state.createRevision };

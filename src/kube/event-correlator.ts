@@ -63,7 +63,12 @@ interface Bucket {
 }
 
 interface Similar {
-  readonly messages: Set<string>;
+  /**
+   * The different messages seen in the window, up to `maxMessages` (past it every occurrence is
+   * combined, so more are never needed). An array: usually one message, and a Set of one cost about
+   * 100 bytes more per entry.
+   */
+  readonly messages: string[];
   readonly since: number;
 }
 
@@ -122,10 +127,10 @@ export class EventCorrelator {
   /** client-go's EventAggregator: past `maxMessages` different messages in the window, one combined Event. */
   private aggregate(similarKey: string, message: string, now: number): { key: string; message: string } {
     let similar = this.similar.get(similarKey);
-    if (similar === undefined || now - similar.since > this.windowMs) similar = { messages: new Set(), since: now };
-    similar.messages.add(message);
+    if (similar === undefined || now - similar.since > this.windowMs) similar = { messages: [], since: now };
+    if (similar.messages.length < this.maxMessages && !similar.messages.includes(message)) similar.messages.push(message);
     this.similar.set(similarKey, similar);
-    if (similar.messages.size < this.maxMessages) return { key: `${similarKey}\u0000${message}`, message };
+    if (similar.messages.length < this.maxMessages) return { key: `${similarKey}\u0000${message}`, message };
     return { key: similarKey, message: `${COMBINED_PREFIX}${message}` };
   }
 
