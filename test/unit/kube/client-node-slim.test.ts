@@ -1,29 +1,11 @@
 /**
  * The operator's entry point loads client-node's KubeConfig without the generated API (models and API
  * clients): the whole module graph is loaded by `main.ts --help` (operator.ts and everything it
- * imports, then the help text), in a child Node that records every module it loads.
+ * imports, then the help text), in a child Node that records every module it loads
+ * (test/support/modules-loaded.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-// Prints every module URL loaded, one per line, on stderr when the process exits; Node's own modules as node:<name>.
-const RECORDER = `data:text/javascript,${encodeURIComponent(`
-import { registerHooks } from 'node:module';
-const loaded = [];
-registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
-process.on('exit', () => process.stderr.write([...loaded, ...process.moduleLoadList.map((m) => 'node:' + m)].map((u) => 'loaded ' + u).join('\\n') + '\\n'));
-`)}`;
-
-function modulesLoadedBy(script: string, args: readonly string[]): string[] {
-  const child = spawnSync(process.execPath, ['--import', RECORDER, join(ROOT, script), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } });
-  expect(child.status, child.stderr).toBe(0);
-  return child.stderr
-    .split('\n')
-    .filter((l) => l.startsWith('loaded '))
-    .map((l) => l.slice('loaded '.length));
-}
+import { modulesLoadedBy } from '../../support/modules-loaded.ts';
 
 describe('the operator loads client-node without its generated API', () => {
   let loaded: string[] | undefined;
