@@ -1,5 +1,5 @@
 /**
- * `npx node bench/restart-cost.ts [--entries N] [--rounds R] [--variant 'LABEL=NODE FLAGS'] [--variant 'LABEL@MAIN=FLAGS']`:
+ * `npx node bench/restart-cost.ts [--entries N] [--rounds R] [--restarts K] [--profile DIR] [--variant 'LABEL=NODE FLAGS'] [--variant 'LABEL@MAIN=FLAGS']`:
  * what Cairn's start-up, restart and resident memory cost, variant against variant, interleaved
  * round by round on one control plane (issue 13's memory, start-up and restart figures, measured
  * per change). Each variant runs its own namespace and prefix per round:
@@ -8,7 +8,14 @@
  *   apply -> Ready of a few entries at 20/s (latency cost of a flag), then a bulk of N entries by 32
  *   clients: entries/s, process CPU per 1,000 reconciles, resident memory after bulk (read before the
  *   forced GC, as npm run bench reads it), where it is (/proc/<pid>/smaps by mapping), the V8 heap by space
- *   restart over the N entries: spawn -> ready, spawn -> every entry re-confirmed, etcd writes
+ *   restart over the N entries, K times (`--restarts`, default 1: more samples of the restart for
+ *   one bulk): spawn -> ready, spawn -> every entry re-confirmed, the process's CPU by then (less
+ *   sensitive than the times to a loaded machine), etcd writes; with `--profile DIR`
+ *   each restart runs under `node --cpu-prof` into DIR/<label>-<round>-<restart> (bench/profile-summary.ts reads them)
+ *
+ * `--restarts-only K`: instead, one namespace bulk-created once (by the first variant), then K turns in
+ * which every variant restarts over the same entries in turn (the order alternating): many paired
+ * samples of spawn -> every entry re-confirmed for little time, what to read on a loaded machine.
  *
  * A variant is Node flags instead of the operator's own (OPERATOR_NODE_FLAGS; `semi4=--max-semi-space-size=4`,
  * `none=` for no flags, a label alone keeps the operator's own), environment variables for it among
@@ -26,7 +33,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { startControlPlane } from '../tools/controlplane/control-plane.ts';
 import { installAdmissionPolicy } from '../tools/controlplane/install-admission-policy.ts';
@@ -45,10 +52,13 @@ const options = new Command('restart-cost')
   .option('--latency-samples <n>', 'apply -> Ready samples at 20/s before the bulk', (v) => Number(v), 100)
   .option('--members <n>', 'etcd store members', (v) => Number(v), 3)
   .option('--variant <spec>', "'LABEL', 'LABEL=NODE FLAGS' or 'LABEL@MAIN=NODE FLAGS' (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--restarts <n>', 'restarts over the entries after each bulk', (v) => Number(v), 1)
+  .option('--restarts-only <k>', 'bulk once, then K turns of every variant restarting over the same entries', (v) => Number(v), 0)
+  .option('--profile <dir>', 'node --cpu-prof of every restart, into DIR/<label>-<round>-<restart>')
   .option('--args <args>', 'extra operator arguments for every variant (space-separated)', '')
   .option('--heap-snapshots <dir>', 'write heap snapshots after the samples and after the bulk to DIR')
   .parse()
-  .opts<{ entries: number; rounds: number; latencySamples: number; members: number; variant: string[]; args: string; heapSnapshots?: string }>();
+  .opts<{ entries: number; rounds: number; restarts: number; restartsOnly: number; profile?: string; latencySamples: number; members: number; variant: string[]; args: string; heapSnapshots?: string }>();
 
 interface Variant {
   readonly label: string;
@@ -142,19 +152,69 @@ const note = (label: string, figure: string, value: number): void => {
 };
 
 if (options.heapSnapshots !== undefined) mkdirSync(options.heapSnapshots, { recursive: true });
+function operatorArgs(namespace: string): string[] {
+  return [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')];
+}
+
+function profiled(profileAs: string | undefined): string[] {
+  return options.profile && profileAs ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile, profileAs)}`] : [];
+}
+
+/** One bulk, then turns of every variant restarting over the same entries (see the header). */
+async function restartsOnly(): Promise<void> {
+  const namespace = 'rc-shared';
+  await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
+  const start = (variant: Variant, profileAs?: string): Promise<OperatorProcess> =>
+    startOperatorProcess({
+      kubeconfig: cp.info.kubeconfig,
+      storeEndpoints: cp.info.storeEndpoints,
+      dir,
+      main: variant.main,
+      ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
+      env: variant.env,
+      nodeArgs: profiled(profileAs),
+      args: operatorArgs(namespace),
+    });
+  let operator = await start(variants[0] as Variant);
+  const tracker = await WatchTracker.start(kube, namespace);
+  try {
+    await bulkCreate(kube, tracker, namespace, Array.from({ length: options.entries }, (_, i) => `bulk-${i}`), 32, 0);
+  } finally {
+    tracker.close();
+    await operator.stop();
+  }
+  for (let k = 0; k < options.restartsOnly; k++) {
+    log(`turn ${k + 1}; load average ${loadAverage().join(' ')}`);
+    for (const variant of k % 2 === 0 ? variants : [...variants].reverse()) {
+      const t0 = performance.now();
+      operator = await start(variant, `${variant.label}-${k}`);
+      try {
+        note(variant.label, 'restart: ready s', (performance.now() - t0) / 1000);
+        await until('every entry re-confirmed', async () => (await operator.metric(RECONCILED)) >= options.entries, 300_000);
+        note(variant.label, 'restart: all re-confirmed s', (performance.now() - t0) / 1000);
+        note(variant.label, 'restart: CPU s until all re-confirmed', cpuSeconds(operator.process.pid));
+        note(variant.label, 'restart: etcd writes', await operator.metric(COMMITTED));
+      } finally {
+        await operator.stop();
+      }
+    }
+  }
+}
+
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
 const dir = mkdtempSync(join(tmpdir(), 'cairn-restart-cost-'));
 try {
   await installCrds(cp.info);
   await installAdmissionPolicy(cp.info);
-  for (let r = 0; r < options.rounds; r++) {
+  if (options.restartsOnly > 0) await restartsOnly();
+  for (let r = 0; r < (options.restartsOnly > 0 ? 0 : options.rounds); r++) {
     for (const variant of r % 2 === 0 ? variants : [...variants].reverse()) {
       const namespace = `rc-${variant.label.toLowerCase().replace(/[^a-z0-9]/g, '')}-${r}`;
       await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
       const env = Object.entries(variant.env).map(([k, v]) => ` ${k}=${v}`).join('');
       log(`round ${r + 1}, ${variant.label} (${variant.flags === undefined ? 'the operator\'s own flags' : variant.flags.join(' ') || 'no flags'}${env}); load average ${loadAverage().join(' ')}`);
-      const start = (): Promise<OperatorProcess> =>
+      const start = (profileAs?: string): Promise<OperatorProcess> =>
         startOperatorProcess({
           kubeconfig: cp.info.kubeconfig,
           storeEndpoints: cp.info.storeEndpoints,
@@ -162,8 +222,8 @@ try {
           main: variant.main,
           ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
           env: variant.env,
-          nodeArgs: ['--expose-gc', ...(options.heapSnapshots === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshots}`])],
-          args: [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')],
+          nodeArgs: ['--expose-gc', ...(options.heapSnapshots === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshots}`]), ...profiled(profileAs)],
+          args: operatorArgs(namespace),
         });
       let t0 = performance.now();
       let operator = await start();
@@ -194,15 +254,18 @@ try {
         log(`  after bulk: RSS by mapping ${JSON.stringify(mappings)}; after a forced GC: ${heapLine(afterBulk)}`);
         if (options.heapSnapshots !== undefined) await heapSnapshot(operator, options.heapSnapshots, `${variant.label}-${r}-bulk.heapsnapshot`);
 
-        await operator.stop();
         const held = options.entries + options.latencySamples;
-        t0 = performance.now();
-        operator = await start();
-        note(variant.label, 'restart: ready s', (performance.now() - t0) / 1000);
-        await until('every entry re-confirmed', async () => (await operator.metric(RECONCILED)) >= held, 300_000);
-        note(variant.label, 'restart: all re-confirmed s', (performance.now() - t0) / 1000);
-        note(variant.label, 'restart: etcd writes', await operator.metric(COMMITTED));
-        note(variant.label, 'RSS after restart MiB', residentBytes(operator.process.pid) / MiB);
+        for (let k = 0; k < options.restarts; k++) {
+          await operator.stop();
+          t0 = performance.now();
+          operator = await start(`${variant.label}-${r}-${k}`);
+          note(variant.label, 'restart: ready s', (performance.now() - t0) / 1000);
+          await until('every entry re-confirmed', async () => (await operator.metric(RECONCILED)) >= held, 300_000);
+          note(variant.label, 'restart: all re-confirmed s', (performance.now() - t0) / 1000);
+          note(variant.label, 'restart: CPU s until all re-confirmed', cpuSeconds(operator.process.pid));
+          note(variant.label, 'restart: etcd writes', await operator.metric(COMMITTED));
+          note(variant.label, 'RSS after restart MiB', residentBytes(operator.process.pid) / MiB);
+        }
       } finally {
         tracker.close();
         await operator.stop();
