@@ -25,6 +25,7 @@ import { bulkCreate, updateChurn } from './cairn.ts';
 import { cpuSeconds, loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
 import { openLoop, round, summarize, type Summary } from './stats.ts';
+import { TailProbe } from './tail-probe.ts';
 import { WatchTracker } from './watch-tracker.ts';
 import { dataFor, entriesPath, entryBody } from './workload.ts';
 
@@ -38,9 +39,10 @@ const options = new Command('hotpath-cost')
   .option('--members <n>', 'etcd store members (1 or 3)', (v) => Number(v), 3)
   .option('--engine <file>', 'run Cairn with this schema engine (validator.wasm); default none, as the benchmark does')
   .option('--profile <dir>', 'node --cpu-prof of every run, into DIR/<build>-<round>')
+  .option('--tail', "what the apply -> Ready tail is made of, from inside the processes (bench/tail-probe.ts): event-loop delay, GC pauses, stages, the slowest samples' legs")
   .option('--resync <seconds>', "the operator's --resync-seconds; after the workload, the CPU of one periodic resync of every entry is measured too", (v) => Number(v))
   .parse()
-  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; resync?: number }>();
+  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; tail?: boolean; resync?: number }>();
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (line: string): void => console.log(`[hotpath] ${line}`);
@@ -117,7 +119,10 @@ try {
           return { ready, commit };
         };
         await applyRuns(Array.from({ length: 20 }, (_, i) => `warm-${i}`), 200_000);
+        const probe = options.tail ? new TailProbe() : undefined;
+        probe?.start(await operator.metrics());
         const latency = await applyRuns(Array.from({ length: options.samples }, (_, i) => `lat-${i}`), 100_000);
+        if (probe) for (const line of probe.finish(await operator.metrics(), latency.ready, latency.commit)) log(`${build.name} round ${pass} tail: ${line}`);
         const bulkNames = Array.from({ length: options.bulk }, (_, i) => `bulk-${i}`);
         const bulkSeconds = await bulkCreate(kube, tracker, namespace, bulkNames, 32, 0);
         const churn = bulkNames.slice(0, Math.min(options.samples, bulkNames.length));
