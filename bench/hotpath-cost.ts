@@ -1,11 +1,14 @@
 /**
- * `npx node bench/hotpath-cost.ts [--ref main] [--rounds 2] [--samples 200] [--bulk 500] [--profile DIR]`:
+ * `npx node bench/hotpath-cost.ts [--ref main] [--rounds 2] [--samples 200] [--bulk 500] [--profile DIR] [--flags F] [--tail]`:
  * the operator's hot path, before and after a change, on one control plane: Cairn compiled from a
  * git ref (`--ref`, the "before") and from this checkout (the "after"), run in turns (ABAB…) on
  * namespaces and prefixes of their own, each through the same workload: apply → Ready and apply →
  * its commit on a plain etcd watch (open loop), a bulk create, an update churn. Printed per run with
  * the load average, then the medians per build: process CPU seconds per 1,000 reconciles (robust to
  * load) and latencies (not robust: read them with the load average). Nothing asserted.
+ *
+ * `--flags '--a --b'` (repeatable) adds an arm: the after build run with those extra Node/V8 flags. `--tail`: what the
+ * apply → Ready tail is made of, from inside the processes (bench/tail-probe.ts).
  *
  * Without `--ref` only this checkout runs (e.g. with `--profile DIR`: node --cpu-prof of every run).
  */
@@ -39,10 +42,11 @@ const options = new Command('hotpath-cost')
   .option('--members <n>', 'etcd store members (1 or 3)', (v) => Number(v), 3)
   .option('--engine <file>', 'run Cairn with this schema engine (validator.wasm); default none, as the benchmark does')
   .option('--profile <dir>', 'node --cpu-prof of every run, into DIR/<build>-<round>')
+  .option('--flags <flags>', 'a further arm: the after build with these extra Node/V8 flags (space-separated), in turns with the others; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
   .option('--tail', "what the apply -> Ready tail is made of, from inside the processes (bench/tail-probe.ts): event-loop delay, GC pauses, stages, the slowest samples' legs")
   .option('--resync <seconds>', "the operator's --resync-seconds; after the workload, the CPU of one periodic resync of every entry is measured too", (v) => Number(v))
   .parse()
-  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; tail?: boolean; resync?: number }>();
+  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; flags: string[]; tail?: boolean; resync?: number }>();
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (line: string): void => console.log(`[hotpath] ${line}`);
@@ -72,9 +76,11 @@ interface Run {
   readonly load: readonly number[];
 }
 
-const builds: { name: string; main: string }[] = [];
+const builds: { name: string; main: string; nodeArgs?: readonly string[] }[] = [];
 if (options.ref !== undefined) builds.push({ name: `before (${options.ref})`, main: buildRef(options.ref) });
 builds.push(options.after === undefined ? { name: 'after (this checkout)', main: buildCairn() } : { name: `after (${options.after})`, main: buildRef(options.after) });
+const after = builds.at(-1) as { name: string; main: string };
+for (const flags of options.flags) builds.push({ name: `${after.name} ${flags}`, main: after.main, nodeArgs: flags.split(' ').filter((f) => f !== '') });
 
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
@@ -90,10 +96,13 @@ try {
       const prefix = `/hp-${b}-${pass}`;
       await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
       const profile = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile, `${b}-${pass}`)}`] : [];
+      const stallFile = join(dir, `stalls-${b}-${pass}.json`);
+      const stallProbe = options.tail ? TailProbe.nodeArgs(stallFile) : [];
       const args = [`--watch-namespace=${namespace}`, `--prefix=${prefix}`, '--concurrency=8', '--no-leader-elect', '--log-level=warn', `--schema-engine-file=${options.engine ?? ''}`, ...(options.resync ? [`--resync-seconds=${options.resync}`] : [])];
       const load = loadAverage();
       const spawnedAt = performance.now();
-      const operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: profile, main: build.main });
+      let probe: TailProbe | undefined;
+      const operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: [...(build.nodeArgs ?? []), ...profile, ...stallProbe], main: build.main });
       const tracker = await WatchTracker.start(kube, namespace);
       const dataPrefix = `${prefix}/data/${namespace}/`;
       const committed = new Map<string, (at: number) => void>();
@@ -113,16 +122,16 @@ try {
             const commitAt = new Promise<number>((r) => committed.set(name, r));
             const t0 = performance.now();
             await kube.send('POST', entriesPath(namespace), entryBody(namespace, name, dataFor(first + k)));
-            ready.push((await readyAt) - t0);
-            commit.push((await commitAt) - t0);
+            ready[k] = (await readyAt) - t0; // by arrival: --tail says when in the window a slow sample arrived
+            commit[k] = (await commitAt) - t0;
           });
           return { ready, commit };
         };
         await applyRuns(Array.from({ length: 20 }, (_, i) => `warm-${i}`), 200_000);
-        const probe = options.tail ? new TailProbe() : undefined;
+        probe = options.tail ? new TailProbe(operator.process.pid as number) : undefined;
         probe?.start(await operator.metrics());
         const latency = await applyRuns(Array.from({ length: options.samples }, (_, i) => `lat-${i}`), 100_000);
-        if (probe) for (const line of probe.finish(await operator.metrics(), latency.ready, latency.commit)) log(`${build.name} round ${pass} tail: ${line}`);
+        if (probe) for (const line of probe.finish(await operator.metrics(), latency.ready, latency.commit, options.rate)) log(`${build.name} round ${pass} tail: ${line}`);
         const bulkNames = Array.from({ length: options.bulk }, (_, i) => `bulk-${i}`);
         const bulkSeconds = await bulkCreate(kube, tracker, namespace, bulkNames, 32, 0);
         const churn = bulkNames.slice(0, Math.min(options.samples, bulkNames.length));
@@ -163,6 +172,7 @@ try {
         tracker.close();
         await operator.stop();
       }
+      if (probe) for (const line of probe.stallLines(stallFile)) log(`${build.name} round ${pass} tail: ${line}`);
     }
   }
   const median = (xs: number[]): number => {

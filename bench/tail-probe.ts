@@ -9,9 +9,17 @@
  *   stages and queue wait (how many past 10 / 25 / 50 ms).
  * - The benchmark process's own event-loop delay over the same window: its watch timestamps the
  *   samples, so a stall there lengthens samples Cairn did not slow.
+ * - The kernel's scheduler statistics of the operator's main thread and of all its threads
+ *   (/proc/<pid>/task/<tid>/schedstat: time on a CPU, time runnable but waiting for one, time
+ *   slices): a thread that waited for a CPU longer than it ran was delayed by the machine, not by
+ *   its own work.
+ * - Every stall of the operator's event loop in the window, from bench/stall-probe.ts preloaded into
+ *   it (`nodeArgs`): whether its main thread ran through the stall (its own work, or GC) or was
+ *   runnable and not scheduled, and the GC pauses inside it (read after the operator stopped).
  * - The slowest samples split at the commit (seen on a plain etcd watch): before it the create's
  *   watch, the queue and the transaction; after it the status patch and its watch event.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { percentile, round } from './stats.ts';
 
@@ -45,25 +53,94 @@ function histogramWindow(before: Samples, after: Samples, name: string, labels: 
   return { count, sumMs, over };
 }
 
+interface SchedStat {
+  readonly runMs: number;
+  readonly waitMs: number;
+  readonly slices: number;
+}
+
+/** /proc/<pid>/task/<tid>/schedstat summed over `tids` (a thread gone meanwhile counts nothing). */
+function schedStat(pid: number, tids: readonly string[]): SchedStat {
+  let runMs = 0;
+  let waitMs = 0;
+  let slices = 0;
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const [run, wait, n] = text.trim().split(' ').map(Number) as [number, number, number];
+    runMs += run / 1e6;
+    waitMs += wait / 1e6;
+    slices += n;
+  }
+  return { runMs, waitMs, slices };
+}
+
+const allThreads = (pid: number): string[] => readdirSync(`/proc/${pid}/task`);
+
+function schedLine(what: string, before: SchedStat, after: SchedStat): string {
+  const run = after.runMs - before.runMs;
+  const wait = after.waitMs - before.waitMs;
+  const slices = after.slices - before.slices;
+  return `${what}: on a CPU ${round(run)} ms, runnable but waiting for one ${round(wait)} ms (${round(wait / Math.max(1e-9, run), 2)}× its run time, ${round(wait / Math.max(1, slices), 2)} ms per time slice)`;
+}
+
+interface StallRecords {
+  /** [epoch ms at the start, excess over the probe's period, main-thread CPU ms during the gap] */
+  readonly stalls: [number, number, number][];
+  /** [epoch ms at the start, duration ms, kind] */
+  readonly gcs: [number, number, string][];
+}
+
 export class TailProbe {
+  private readonly pid: number;
+  private window: { from: number; to: number } | undefined;
+  private sched: { main: SchedStat; all: SchedStat; self: SchedStat } | undefined;
+
+  /** `pid`: the operator's process. */
+  constructor(pid: number) {
+    this.pid = pid;
+  }
+
+  private schedNow(): { main: SchedStat; all: SchedStat; self: SchedStat } {
+    return { main: schedStat(this.pid, [String(this.pid)]), all: schedStat(this.pid, allThreads(this.pid)), self: schedStat(process.pid, [String(process.pid)]) };
+  }
+
   private readonly loop = monitorEventLoopDelay({ resolution: 5 });
   private before: Samples = new Map();
+
+  /** The operator's extra Node arguments that preload the stall probe, writing to `file` at exit. */
+  static nodeArgs(file: string): string[] {
+    return [`--import=${new URL('./stall-probe.ts', import.meta.url).href}?out=${encodeURIComponent(file)}`];
+  }
 
   /** Starts the window: `scrape` is the operator's /metrics text now (this also resets its event-loop histogram). */
   start(scrape: string): void {
     this.before = parseMetrics(scrape);
     this.loop.reset();
     this.loop.enable();
+    this.sched = this.schedNow();
+    this.window = { from: Date.now(), to: Number.POSITIVE_INFINITY };
   }
 
-  /** Ends the window and returns the report's lines. */
-  finish(scrape: string, ready: readonly number[], commit: readonly number[]): string[] {
+  /** Ends the window and returns the report's lines; `ready` and `commit` are by arrival, `perSecond` apart (open loop). */
+  finish(scrape: string, ready: readonly number[], commit: readonly number[], perSecond: number): string[] {
     this.loop.disable();
+    if (this.window) this.window = { ...this.window, to: Date.now() };
+    const sched = this.schedNow();
     const after = parseMetrics(scrape);
     const ms = (ns: number): number => round(ns / 1e6, 1);
     const lines: string[] = [];
     const lag = (q: string): number => round((after.get(`nodejs_eventloop_lag_${q}_seconds`) ?? Number.NaN) * 1000, 1);
     lines.push(`operator event-loop delay: p50 ${lag('p50')} p99 ${lag('p99')} max ${lag('max')} ms; benchmark's own: p99 ${ms(this.loop.percentile(99))} max ${ms(this.loop.max)} ms`);
+    if (this.sched) {
+      lines.push(schedLine("operator's main thread", this.sched.main, sched.main));
+      lines.push(schedLine("operator's threads together", this.sched.all, sched.all));
+      lines.push(schedLine("benchmark's main thread", this.sched.self, sched.self));
+    }
     const gc = ['minor', 'major', 'incremental', 'weakcb']
       .map((kind) => ({ kind, ...histogramWindow(this.before, after, 'nodejs_gc_duration_seconds', `kind="${kind}"`, [0.01, 0.1]) }))
       .filter((g) => g.count > 0)
@@ -77,12 +154,39 @@ export class TailProbe {
     lines.push(`operator stages: ${stages.join('; ')}`);
     const reconcile = histogramWindow(this.before, after, 'controller_runtime_reconcile_time_seconds', 'controller="configentry"', bounds);
     lines.push(`operator reconciles: n ${reconcile.count} mean ${round(reconcile.sumMs / Math.max(1, reconcile.count), 2)} ms, > 10/25/50 ms: ${reconcile.over.join('/')}`);
-    const order = ready.map((r, i) => ({ ready: r, commit: commit[i] ?? Number.NaN })).sort((a, b) => b.ready - a.ready);
+    const order = ready.map((r, i) => ({ ready: r, commit: commit[i] ?? Number.NaN, at: i / perSecond })).sort((a, b) => b.ready - a.ready);
     const slow = order.slice(0, Math.max(5, Math.ceil(order.length / 100)));
-    lines.push(`slowest ${slow.length} (apply → Ready = → commit + commit → Ready, ms): ${slow.map((s) => `${round(s.ready, 1)} = ${round(s.commit, 1)} + ${round(s.ready - s.commit, 1)}`).join(', ')}`);
+    lines.push(`slowest ${slow.length} (apply → Ready = → commit + commit → Ready, ms; sent at s into the window): ${slow.map((s) => `${round(s.ready, 1)} = ${round(s.commit, 1)} + ${round(s.ready - s.commit, 1)} @${round(s.at, 2)}`).join(', ')}`);
     const after2 = order.map((s) => s.ready - s.commit).sort((a, b) => a - b);
     const before2 = order.map((s) => s.commit).sort((a, b) => a - b);
     lines.push(`legs: apply → commit p50 ${round(percentile(before2, 50), 1)} p99 ${round(percentile(before2, 99), 1)} ms; commit → Ready p50 ${round(percentile(after2, 50), 1)} p99 ${round(percentile(after2, 99), 1)} ms`);
+    return lines;
+  }
+
+  /**
+   * The stalls of the window, from the stall probe's `file` (written when the operator exited): a
+   * stall counts as running when the main thread was on a CPU for at least half of the gap.
+   */
+  stallLines(file: string): string[] {
+    if (!this.window) return [];
+    const { from, to } = this.window;
+    const records = JSON.parse(readFileSync(file, 'utf8')) as StallRecords;
+    const stalls = records.stalls.filter(([at]) => at >= from && at <= to);
+    const gcs = records.gcs.filter(([at]) => at >= from && at <= to);
+    const gcInside = (at: number, excess: number): number =>
+      gcs.filter(([g, d]) => g + d >= at && g <= at + excess + 10).reduce((sum, [, d]) => sum + d, 0);
+    const running = stalls.filter(([, excess, cpu]) => cpu >= 0.5 * (excess + 10));
+    const waiting = stalls.filter((s) => !running.includes(s));
+    const total = (xs: typeof stalls): number => round(xs.reduce((sum, [, e]) => sum + e, 0), 0);
+    const lines = [
+      `operator stalls past 15 ms in the window (${round((to - from) / 1000, 1)} s): ${stalls.length}, ${total(stalls)} ms in all; main thread running through them ${running.length} (${total(running)} ms), runnable and not scheduled ${waiting.length} (${total(waiting)} ms)`,
+    ];
+    const top = [...stalls].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    lines.push(`largest stalls (excess ms / main-thread CPU ms in it / GC ms in it @ s into the window): ${top.map(([at, e, cpu]) => `${round(e, 0)}/${round(cpu, 0)}/${round(gcInside(at, e), 0)} @${round((at - from) / 1000, 2)}`).join(', ')}`);
+    for (const kind of ['minor', 'major', 'incremental', 'weakcb']) {
+      const mine = gcs.filter(([, , k]) => k === kind).map(([, d]) => d);
+      if (mine.length > 0) lines.push(`GC ${kind}: ${mine.length}, ${round(mine.reduce((a, b) => a + b, 0), 0)} ms, longest ${round(Math.max(...mine), 1)} ms`);
+    }
     return lines;
   }
 }
