@@ -86,6 +86,10 @@ const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log
 const kube = new RawKube(cp.info.kubeconfig);
 const etcd = new Etcd3({ hosts: [...cp.info.storeEndpoints] });
 const dir = mkdtempSync(join(tmpdir(), 'cairn-hotpath-'));
+const controlPlaneMetrics = {
+  apiserver: () => kube.sendText('GET', '/metrics'),
+  storeMembers: cp.info.storeEndpoints.map((e) => async () => (await fetch(`${e}/metrics`)).text()),
+};
 const runs: Run[] = [];
 try {
   await installCrds(cp.info);
@@ -129,9 +133,14 @@ try {
         };
         await applyRuns(Array.from({ length: 20 }, (_, i) => `warm-${i}`), 200_000);
         probe = options.tail ? new TailProbe(operator.process.pid as number) : undefined;
+        const controlPlane = probe ? await TailProbe.scrapeControlPlane(controlPlaneMetrics) : undefined;
         probe?.start(await operator.metrics());
         const latency = await applyRuns(Array.from({ length: options.samples }, (_, i) => `lat-${i}`), 100_000);
-        if (probe) for (const line of probe.finish(await operator.metrics(), latency.ready, latency.commit, options.rate)) log(`${build.name} round ${pass} tail: ${line}`);
+        if (probe && controlPlane) {
+          const lines = probe.finish(await operator.metrics(), latency.ready, latency.commit, options.rate);
+          lines.push(...TailProbe.controlPlaneLines(controlPlane, await TailProbe.scrapeControlPlane(controlPlaneMetrics)));
+          for (const line of lines) log(`${build.name} round ${pass} tail: ${line}`);
+        }
         const bulkNames = Array.from({ length: options.bulk }, (_, i) => `bulk-${i}`);
         const bulkSeconds = await bulkCreate(kube, tracker, namespace, bulkNames, 32, 0);
         const churn = bulkNames.slice(0, Math.min(options.samples, bulkNames.length));

@@ -95,10 +95,36 @@ interface StallRecords {
   readonly gcs: [number, number, string][];
 }
 
+/**
+ * Histogram `name` summed over every label set `keep` accepts (by its sample key), in the window:
+ * observations, and how many exceeded each bound (bounds must be bucket bounds of the exporter).
+ */
+function histogramSummed(before: Samples, after: Samples, name: string, bounds: readonly number[], keep: (key: string) => boolean = () => true): { count: number; over: number[] } {
+  let count = 0;
+  const upTo = new Map<number, number>();
+  for (const [key, value] of after) {
+    if (!keep(key)) continue;
+    const was = before.get(key) ?? 0;
+    if (key.startsWith(`${name}_count`)) count += value - was;
+    const le = key.startsWith(`${name}_bucket{`) ? /le="([^"]+)"/.exec(key)?.[1] : undefined;
+    if (le !== undefined) upTo.set(Number(le), (upTo.get(Number(le)) ?? 0) + value - was);
+  }
+  return { count, over: bounds.map((b) => count - (upTo.get(b) ?? 0)) };
+}
+
+/** Where the control plane's own figures come from: the apiserver's /metrics, and each store member's. */
+export interface ControlPlaneMetrics {
+  readonly apiserver: () => Promise<string>;
+  readonly storeMembers: readonly (() => Promise<string>)[];
+}
+
 export class TailProbe {
   private readonly pid: number;
   private window: { from: number; to: number } | undefined;
+  /** The slowest samples: sent at epoch ms, and how long they took. */
+  private slowest: { sentAt: number; ms: number }[] = [];
   private sched: { main: SchedStat; all: SchedStat; self: SchedStat } | undefined;
+  private controlPlane: { apiserver: Samples; store: Samples[] } | undefined;
 
   /** `pid`: the operator's process. */
   constructor(pid: number) {
@@ -115,6 +141,28 @@ export class TailProbe {
   /** The operator's extra Node arguments that preload the stall probe, writing to `file` at exit. */
   static nodeArgs(file: string): string[] {
     return [`--import=${new URL('./stall-probe.ts', import.meta.url).href}?out=${encodeURIComponent(file)}`];
+  }
+
+  /** The control plane's figures now (call before start and after finish, and pass both to controlPlaneLines). */
+  static async scrapeControlPlane(sources: ControlPlaneMetrics): Promise<{ apiserver: Samples; store: Samples[] }> {
+    return { apiserver: parseMetrics(await sources.apiserver()), store: await Promise.all(sources.storeMembers.map(async (m) => parseMetrics(await m()))) };
+  }
+
+  /**
+   * What the apiserver and the store did in the window: the apiserver's handling of writes (POST,
+   * PATCH, PUT: the creates, status patches and Events) and its etcd requests, and each store
+   * member's WAL fsyncs, with how many passed 50/100/200 ms (fsync: 64/256 ms). A slow moment here
+   * with no operator stall at the same time is outside Cairn.
+   */
+  static controlPlaneLines(before: { apiserver: Samples; store: Samples[] }, after: { apiserver: Samples; store: Samples[] }): string[] {
+    const writes = (key: string): boolean => /verb="(POST|PATCH|PUT)"/.test(key);
+    const handled = histogramSummed(before.apiserver, after.apiserver, 'apiserver_request_duration_seconds', [0.05, 0.1, 0.2], writes);
+    const etcd = histogramSummed(before.apiserver, after.apiserver, 'etcd_request_duration_seconds', [0.05, 0.1, 0.2]);
+    const fsyncs = after.store.map((m, i) => histogramSummed(before.store[i] ?? new Map(), m, 'etcd_disk_wal_fsync_duration_seconds', [0.064, 0.256]));
+    return [
+      `apiserver writes handled: ${handled.count}, > 50/100/200 ms: ${handled.over.join('/')}; its etcd requests: ${etcd.count}, > 50/100/200 ms: ${etcd.over.join('/')}`,
+      `store WAL fsyncs per member: ${fsyncs.map((f) => `${f.count} (> 64/256 ms: ${f.over.join('/')})`).join(', ')}`,
+    ];
   }
 
   /** Starts the window: `scrape` is the operator's /metrics text now (this also resets its event-loop histogram). */
@@ -156,6 +204,8 @@ export class TailProbe {
     lines.push(`operator reconciles: n ${reconcile.count} mean ${round(reconcile.sumMs / Math.max(1, reconcile.count), 2)} ms, > 10/25/50 ms: ${reconcile.over.join('/')}`);
     const order = ready.map((r, i) => ({ ready: r, commit: commit[i] ?? Number.NaN, at: i / perSecond })).sort((a, b) => b.ready - a.ready);
     const slow = order.slice(0, Math.max(5, Math.ceil(order.length / 100)));
+    const from = this.window?.from ?? 0;
+    this.slowest = slow.map((x) => ({ sentAt: from + x.at * 1000, ms: x.ready }));
     lines.push(`slowest ${slow.length} (apply → Ready = → commit + commit → Ready, ms; sent at s into the window): ${slow.map((s) => `${round(s.ready, 1)} = ${round(s.commit, 1)} + ${round(s.ready - s.commit, 1)} @${round(s.at, 2)}`).join(', ')}`);
     const after2 = order.map((s) => s.ready - s.commit).sort((a, b) => a - b);
     const before2 = order.map((s) => s.commit).sort((a, b) => a - b);
@@ -183,6 +233,9 @@ export class TailProbe {
     ];
     const top = [...stalls].sort((a, b) => b[1] - a[1]).slice(0, 5);
     lines.push(`largest stalls (excess ms / main-thread CPU ms in it / GC ms in it @ s into the window): ${top.map(([at, e, cpu]) => `${round(e, 0)}/${round(cpu, 0)}/${round(gcInside(at, e), 0)} @${round((at - from) / 1000, 2)}`).join(', ')}`);
+    const overlap = (a: number, b: number, c: number, d: number): number => Math.max(0, Math.min(b, d) - Math.max(a, c));
+    const during = this.slowest.map(({ sentAt, ms }) => round(stalls.reduce((sum, [at, e]) => sum + overlap(sentAt, sentAt + ms, at + 10, at + 10 + e), 0), 0));
+    lines.push(`the slowest samples (ms) and how long the operator's loop stalled during each (the excess of stalls past 15 ms, ms): ${this.slowest.map((x, i) => `${round(x.ms, 0)}: ${during[i]}`).join(', ')}`);
     for (const kind of ['minor', 'major', 'incremental', 'weakcb']) {
       const mine = gcs.filter(([, , k]) => k === kind).map(([, d]) => d);
       if (mine.length > 0) lines.push(`GC ${kind}: ${mine.length}, ${round(mine.reduce((a, b) => a + b, 0), 0)} ms, longest ${round(Math.max(...mine), 1)} ms`);
