@@ -7,7 +7,8 @@
  * the load average, then the medians per build: process CPU seconds per 1,000 reconciles (robust to
  * load) and latencies (not robust: read them with the load average). Nothing asserted.
  *
- * `--flags '--a --b'` (repeatable) adds an arm: the after build run with those extra Node/V8 flags. `--tail`: what the
+ * `--flags '--a --b'` (repeatable) adds an arm: the after build run with those extra Node/V8 flags;
+ * `--reference` an arm of the Go reference operator (its figures from Node's side are absent). `--tail`: what the
  * apply → Ready tail is made of, from inside the processes (bench/tail-probe.ts).
  *
  * Without `--ref` only this checkout runs (e.g. with `--profile DIR`: node --cpu-prof of every run).
@@ -24,6 +25,7 @@ import { installAdmissionPolicy } from '../tools/controlplane/install-admission-
 import { installCrds } from '../tools/controlplane/install-crds.ts';
 import { startOperatorProcess } from '../tools/controlplane/operator-process.ts';
 import { buildCairn } from './build-cairn.ts';
+import { referenceBinary, startReferenceProcess } from './reference-process.ts';
 import { bulkCreate, updateChurn } from './cairn.ts';
 import { cpuSeconds, loadAverage } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
@@ -43,10 +45,11 @@ const options = new Command('hotpath-cost')
   .option('--engine <file>', 'run Cairn with this schema engine (validator.wasm); default none, as the benchmark does')
   .option('--profile <dir>', 'node --cpu-prof of every run, into DIR/<build>-<round>')
   .option('--flags <flags>', 'a further arm: the after build with these extra Node/V8 flags (space-separated), in turns with the others; repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--reference [binary]', 'a further arm: the Go reference operator (tools/go/bench/reference; default the built bench-reference), in turns with the others')
   .option('--tail', "what the apply -> Ready tail is made of, from inside the processes (bench/tail-probe.ts): event-loop delay, GC pauses, stages, the slowest samples' legs")
   .option('--resync <seconds>', "the operator's --resync-seconds; after the workload, the CPU of one periodic resync of every entry is measured too", (v) => Number(v))
   .parse()
-  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; flags: string[]; tail?: boolean; resync?: number }>();
+  .opts<{ ref?: string; after?: string; rounds: number; samples: number; rate: number; bulk: number; members: number; engine?: string; profile?: string; flags: string[]; reference?: string | true; tail?: boolean; resync?: number }>();
 
 const ROOT = resolve(import.meta.dirname, '..');
 const log = (line: string): void => console.log(`[hotpath] ${line}`);
@@ -76,11 +79,13 @@ interface Run {
   readonly load: readonly number[];
 }
 
-const builds: { name: string; main: string; nodeArgs?: readonly string[] }[] = [];
+/** An arm: Cairn's compiled main (with extra Node flags), or the Go reference's binary (`go`). */
+const builds: { name: string; main: string; nodeArgs?: readonly string[]; go?: boolean }[] = [];
 if (options.ref !== undefined) builds.push({ name: `before (${options.ref})`, main: buildRef(options.ref) });
 builds.push(options.after === undefined ? { name: 'after (this checkout)', main: buildCairn() } : { name: `after (${options.after})`, main: buildRef(options.after) });
 const after = builds.at(-1) as { name: string; main: string };
 for (const flags of options.flags) builds.push({ name: `${after.name} ${flags}`, main: after.main, nodeArgs: flags.split(' ').filter((f) => f !== '') });
+if (options.reference !== undefined) builds.push({ name: 'Go reference', main: options.reference === true ? referenceBinary() : options.reference, go: true });
 
 const cp = await startControlPlane({ members: options.members === 1 ? 1 : 3, log });
 const kube = new RawKube(cp.info.kubeconfig);
@@ -106,7 +111,9 @@ try {
       const load = loadAverage();
       const spawnedAt = performance.now();
       let probe: TailProbe | undefined;
-      const operator = await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: [...(build.nodeArgs ?? []), ...profile, ...stallProbe], main: build.main });
+      const operator = build.go
+        ? await startReferenceProcess({ binary: build.main, kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args: [`--watch-namespace=${namespace}`, `--prefix=${prefix}`, '--concurrency=8'] })
+        : await startOperatorProcess({ kubeconfig: cp.info.kubeconfig, storeEndpoints: cp.info.storeEndpoints, dir, args, nodeArgs: [...(build.nodeArgs ?? []), ...profile, ...stallProbe], main: build.main });
       const tracker = await WatchTracker.start(kube, namespace);
       const dataPrefix = `${prefix}/data/${namespace}/`;
       const committed = new Map<string, (at: number) => void>();
@@ -181,7 +188,7 @@ try {
         tracker.close();
         await operator.stop();
       }
-      if (probe) for (const line of probe.stallLines(stallFile)) log(`${build.name} round ${pass} tail: ${line}`);
+      if (probe && !build.go) for (const line of probe.stallLines(stallFile)) log(`${build.name} round ${pass} tail: ${line}`);
     }
   }
   const median = (xs: number[]): number => {

@@ -182,26 +182,31 @@ export class TailProbe {
     const after = parseMetrics(scrape);
     const ms = (ns: number): number => round(ns / 1e6, 1);
     const lines: string[] = [];
+    // A Node operator's own figures (prom-client's and Cairn's); the Go reference has none of them.
+    const node = after.has('nodejs_eventloop_lag_p50_seconds');
     const lag = (q: string): number => round((after.get(`nodejs_eventloop_lag_${q}_seconds`) ?? Number.NaN) * 1000, 1);
-    lines.push(`operator event-loop delay: p50 ${lag('p50')} p99 ${lag('p99')} max ${lag('max')} ms; benchmark's own: p99 ${ms(this.loop.percentile(99))} max ${ms(this.loop.max)} ms`);
+    const operatorLag = node ? `operator event-loop delay: p50 ${lag('p50')} p99 ${lag('p99')} max ${lag('max')} ms; ` : '';
+    lines.push(`${operatorLag}benchmark's own event-loop delay: p99 ${ms(this.loop.percentile(99))} max ${ms(this.loop.max)} ms`);
     if (this.sched) {
       lines.push(schedLine("operator's main thread", this.sched.main, sched.main));
       lines.push(schedLine("operator's threads together", this.sched.all, sched.all));
       lines.push(schedLine("benchmark's main thread", this.sched.self, sched.self));
     }
-    const gc = ['minor', 'major', 'incremental', 'weakcb']
-      .map((kind) => ({ kind, ...histogramWindow(this.before, after, 'nodejs_gc_duration_seconds', `kind="${kind}"`, [0.01, 0.1]) }))
-      .filter((g) => g.count > 0)
-      .map((g) => `${g.kind} ${g.count} (${round(g.sumMs, 1)} ms, ${g.over[0]} > 10 ms, ${g.over[1]} > 100 ms)`);
-    lines.push(`operator GC pauses: ${gc.join('; ') || 'none'}`);
-    const bounds = [0.01, 0.025, 0.05];
-    const stages = ['queue_wait', 'etcd_read', 'etcd_txn', 'status_patch', 'finalizer']
-      .map((stage) => ({ stage, ...histogramWindow(this.before, after, 'cairn_reconcile_stage_seconds', `stage="${stage}"`, bounds) }))
-      .filter((s) => s.count > 0)
-      .map((s) => `${s.stage} n ${s.count} mean ${round(s.sumMs / s.count, 2)} ms, > 10/25/50 ms: ${s.over.join('/')}`);
-    lines.push(`operator stages: ${stages.join('; ')}`);
-    const reconcile = histogramWindow(this.before, after, 'controller_runtime_reconcile_time_seconds', 'controller="configentry"', bounds);
-    lines.push(`operator reconciles: n ${reconcile.count} mean ${round(reconcile.sumMs / Math.max(1, reconcile.count), 2)} ms, > 10/25/50 ms: ${reconcile.over.join('/')}`);
+    if (node) {
+      const gc = ['minor', 'major', 'incremental', 'weakcb']
+        .map((kind) => ({ kind, ...histogramWindow(this.before, after, 'nodejs_gc_duration_seconds', `kind="${kind}"`, [0.01, 0.1]) }))
+        .filter((g) => g.count > 0)
+        .map((g) => `${g.kind} ${g.count} (${round(g.sumMs, 1)} ms, ${g.over[0]} > 10 ms, ${g.over[1]} > 100 ms)`);
+      lines.push(`operator GC pauses: ${gc.join('; ') || 'none'}`);
+      const bounds = [0.01, 0.025, 0.05];
+      const stages = ['queue_wait', 'etcd_read', 'etcd_txn', 'status_patch', 'finalizer']
+        .map((stage) => ({ stage, ...histogramWindow(this.before, after, 'cairn_reconcile_stage_seconds', `stage="${stage}"`, bounds) }))
+        .filter((s) => s.count > 0)
+        .map((s) => `${s.stage} n ${s.count} mean ${round(s.sumMs / s.count, 2)} ms, > 10/25/50 ms: ${s.over.join('/')}`);
+      lines.push(`operator stages: ${stages.join('; ')}`);
+      const reconcile = histogramWindow(this.before, after, 'controller_runtime_reconcile_time_seconds', 'controller="configentry"', bounds);
+      lines.push(`operator reconciles: n ${reconcile.count} mean ${round(reconcile.sumMs / Math.max(1, reconcile.count), 2)} ms, > 10/25/50 ms: ${reconcile.over.join('/')}`);
+    }
     const order = ready.map((r, i) => ({ ready: r, commit: commit[i] ?? Number.NaN, at: i / perSecond })).sort((a, b) => b.ready - a.ready);
     const slow = order.slice(0, Math.max(5, Math.ceil(order.length / 100)));
     const from = this.window?.from ?? 0;
