@@ -13,8 +13,7 @@ import type { Manager } from './controller/manager.ts';
 import type { SchemaLookup } from './domain/validate.ts';
 import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
 import type { EtcdStore } from './etcd/store.ts';
-import { ConfigBundleClient, type ResourceList } from './kube/config-entries.ts';
-import { withFirstList } from './kube/first-list.ts';
+import { ConfigBundleClient } from './kube/config-entries.ts';
 import type { EventRecorder } from './kube/events.ts';
 import { Informer } from './kube/informer.ts';
 import type { PooledKubeConfig } from './kube/kube-config.ts';
@@ -35,8 +34,6 @@ export interface BundleWiring {
   readonly metrics: Metrics;
   /** A bundle started or stopped using a schema: the schema controller looks at it again. */
   readonly onSchemaUseChanged?: (schemaName: string) => void;
-  /** The first list of ConfigBundles, already sent at start-up (start-up.ts). */
-  readonly firstList?: Promise<ResourceList<ConfigBundle>>;
 }
 
 export async function startBundleController(w: BundleWiring): Promise<BundleController> {
@@ -47,7 +44,7 @@ export async function startBundleController(w: BundleWiring): Promise<BundleCont
   const controller = new BundleController({
     createInformer: (onChange) =>
       new Informer<ConfigBundle>({
-        source: w.firstList ? withFirstList(client, w.firstList) : client,
+        source: client,
         keyOf: (b) => `${b.metadata.namespace}/${b.metadata.name}`,
         trim: trimForCache,
         onChange,

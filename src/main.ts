@@ -3,9 +3,8 @@
  * the compile cache, loads client-node without its generated API and undici without its index
  * (kube/client-node-slim.ts), node:http without the exports that load Node's bundled undici
  * (http-without-web-globals.ts) and etcd3 without parsing its `.proto` files
- * (etcd/proto-loader-slim.ts); reads the configuration and sends the first lists (start-up.ts), then
- * loads the operator (operator.ts) dynamically, so that all of these apply to its modules and the
- * apiserver builds the lists while they load.
+ * (etcd/proto-loader-slim.ts), then loads the operator (operator.ts) dynamically so that all of them
+ * apply to its modules.
  */
 import { enableStartupCompileCache } from './compile-cache.ts';
 import { slimEtcdProtoLoader } from './etcd/proto-loader-slim.ts';
@@ -16,8 +15,5 @@ enableStartupCompileCache();
 slimClientNode();
 loadHttpWithoutWebGlobals();
 slimEtcdProtoLoader();
-const { configOrExit, sendFirstLists } = await import('./start-up.ts');
-const config = configOrExit(process.argv.slice(2), process.env);
-const firstLists = await sendFirstLists(config);
 const { runOperatorProcess } = await import('./operator.ts');
-await runOperatorProcess(config, firstLists);
+await runOperatorProcess();

@@ -8,7 +8,7 @@ import { dataPrefix, fenceKey, metaPrefix } from './domain/keys.ts';
 import { bundlesPrefix } from './domain/bundle-record.ts';
 import type { ConfigEntry } from './api/config-entry.ts';
 import type { SchemaLookup } from './domain/validate.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError, HelpShown, loadConfig } from './config.ts';
 import { Manager } from './controller/manager.ts';
 import { createEtcdClient } from './etcd/client.ts';
 import { EtcdOutcomeUnknownError } from './etcd/errors.ts';
@@ -16,7 +16,6 @@ import { EtcdStore } from './etcd/store.ts';
 import { PrefixWatcher } from './etcd/watcher.ts';
 import { ConfigEntryClient } from './kube/config-entries.ts';
 import { EventRecorder, kubeEventApi } from './kube/events.ts';
-import { withFirstList } from './kube/first-list.ts';
 import { Informer } from './kube/informer.ts';
 import { loadKubeConfig } from './kube/kube-config.ts';
 import { LeaderElector } from './kube/leader-election.ts';
@@ -26,7 +25,6 @@ import { startHealthServer } from './observability/health.ts';
 import { Heartbeat, beating, notLive } from './observability/liveness.ts';
 import { createLogger } from './observability/logger.ts';
 import { stopOperator } from './shutdown.ts';
-import type { FirstLists } from './start-up.ts';
 import { startBundleController } from './bundle-wiring.ts';
 import type { BundleSchemaUse } from './controller/schema-users.ts';
 import { SCHEMA_ENGINE_OFF, type StartedSchemaController, startSchemaController, WITHOUT_SCHEMA_ENGINE } from './schema-wiring.ts';
@@ -45,15 +43,14 @@ function readPem(path: string | undefined): string | undefined {
   return path === undefined ? undefined : readFileSync(path, 'utf8');
 }
 
-/** Runs the operator; `first`: the kubeconfig and the first lists start-up.ts already sent (main.ts). */
-export async function run(config: Config, first?: FirstLists): Promise<() => Promise<void>> {
+export async function run(config: Config): Promise<() => Promise<void>> {
   const log = createLogger(config.logLevel);
   // Node's own warnings (node:wasi's ExperimentalWarning when the schema engine loads) as JSON log
   // lines instead of free text on stderr: log pipelines parse every line. run() owns the process.
   process.removeAllListeners('warning');
   process.on('warning', (warning) => log.warn({ err: warning }, 'node warning'));
   const metrics = new Metrics();
-  const kubeConfig = first?.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
   const entries = new ConfigEntryClient(kubeConfig, config.watchNamespace, (error) => {
     log.warn({ err: error }, 'configentry watch: event skipped');
     metrics.watchEventsSkipped.inc({ reason: error.reason });
@@ -100,7 +97,7 @@ export async function run(config: Config, first?: FirstLists): Promise<() => Pro
     {
       createInformer: (onChange) => {
         const informer = new Informer<ConfigEntry>({
-          source: beating(first ? withFirstList(entries, first.entries) : entries, informerBeat),
+          source: beating(entries, informerBeat),
           keyOf: (e) => `${e.metadata.namespace}/${e.metadata.name}`,
           trim: trimForCache,
           onChange,
@@ -165,18 +162,7 @@ export async function run(config: Config, first?: FirstLists): Promise<() => Pro
 
   // Bundles share the manager's leadership, view and key index; listed before the manager starts so
   // their claims are known when the first full read of etcd is applied.
-  const bundles = await startBundleController({
-    config,
-    kubeConfig,
-    store,
-    manager,
-    recorder,
-    engineSchemas,
-    log,
-    metrics,
-    onSchemaUseChanged: (name) => schemas?.queueSchema(name),
-    ...(first ? { firstList: first.bundles } : {}),
-  });
+  const bundles = await startBundleController({ config, kubeConfig, store, manager, recorder, engineSchemas, log, metrics, onSchemaUseChanged: (name) => schemas?.queueSchema(name) });
   bundleSchemaUse.current = bundles;
 
   const [host, port] = config.metricsAddress.split(/:(?=\d+$)/) as [string, string];
@@ -213,9 +199,17 @@ export async function run(config: Config, first?: FirstLists): Promise<() => Pro
     });
 }
 
-/** The operator process: run with the configuration (and first lists) start-up.ts read and sent, stop on SIGINT/SIGTERM (main.ts calls it). */
-export async function runOperatorProcess(config: Config, first: FirstLists | undefined): Promise<void> {
-  const stop = await run(config, first).catch((error: unknown) => {
+/** The operator process: configuration from argv and env, run, stop on SIGINT/SIGTERM (main.ts calls it). */
+export async function runOperatorProcess(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof HelpShown) process.exit(0);
+    console.error(error instanceof ConfigError ? `cairn-operator: ${error.message}` : error);
+    process.exit(2);
+  }
+  const stop = await run(config).catch((error: unknown) => {
     // Start-up failed before the logger could say why in context (an engine file that does not load,
     // a kubeconfig that cannot be read): one line, then a non-zero exit, so the pod restarts visibly.
     console.error(`cairn-operator: ${error instanceof Error ? error.message : String(error)}`);

@@ -25,19 +25,6 @@ export interface ResourceList<T> {
 }
 export type ConfigEntryList = ResourceList<ConfigEntry>;
 
-/** Lists `plural` (Cairn's group and version) in `namespace`, or in all namespaces when it is empty. */
-export async function listResource<T>(kubeConfig: PooledKubeConfig, plural: string, namespace: string): Promise<ResourceList<T>> {
-  const list = (await kubeCall(`list ${plural}`, () => sendJson(kubeConfig, 'GET', collectionPath(plural, namespace), undefined))) as {
-    items: T[];
-    metadata?: { resourceVersion?: string };
-  };
-  return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-}
-
-function collectionPath(plural: string, namespace: string): string {
-  return namespace === '' ? `/apis/${GROUP}/${VERSION}/${plural}` : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
-}
-
 class NamespacedResourceClient<T, S> implements InformerSource<T> {
   private readonly plural: string;
   private readonly namespace: string;
@@ -55,14 +42,18 @@ class NamespacedResourceClient<T, S> implements InformerSource<T> {
     this.onBadEvent = onBadEvent;
   }
 
-  list(): Promise<ResourceList<T>> {
-    return listResource<T>(this.kubeConfig, this.plural, this.namespace);
+  async list(): Promise<ResourceList<T>> {
+    const list = (await kubeCall(`list ${this.plural}`, () => sendJson(this.kubeConfig, 'GET', this.collectionPath(), undefined))) as {
+      items: T[];
+      metadata?: { resourceVersion?: string };
+    };
+    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   watch(resourceVersion: string, onEvent: (type: string, object: unknown) => void, onDone: (error: unknown) => void): Promise<WatchHandle> {
     // The server ends each watch after timeoutSeconds; a spread avoids every replica reconnecting at once.
     const timeoutSeconds = String(240 + Math.floor(Math.random() * 120));
-    const path = collectionPath(this.plural, this.namespace);
+    const path = this.collectionPath();
     // Bookmarks arrive about once a minute on a quiet watch: silence well past that means a dead stream.
     const query = { resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds };
     return watchStream(this.kubeConfig, { path, query, silenceMs: WATCH_SILENCE_MS, onEvent, onDone, onBadEvent: this.onBadEvent });
@@ -88,6 +79,11 @@ class NamespacedResourceClient<T, S> implements InformerSource<T> {
     return (await kubeCall(`update finalizers of ${this.plural} ${namespace}/${name}`, () =>
       sendJson(this.kubeConfig, 'PATCH', `${this.objectPath(namespace, name)}?fieldManager=${FIELD_MANAGER}`, { metadata: { finalizers, resourceVersion } }, MERGE_PATCH),
     )) as T;
+  }
+
+  /** All objects, or the watched namespace's. */
+  private collectionPath(): string {
+    return this.namespace === '' ? `/apis/${GROUP}/${VERSION}/${this.plural}` : `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/${this.plural}`;
   }
 
   private objectPath(namespace: string, name: string): string {

@@ -1,14 +1,15 @@
 /**
  * The operator's entry point loads client-node's KubeConfig without the generated API (models and API
- * clients): the whole module graph (operator.ts and everything it imports) is loaded by `main.ts`, in
- * a child Node that records every module it loads (test/support/modules-loaded.ts).
+ * clients): the whole module graph is loaded by `main.ts --help` (operator.ts and everything it
+ * imports, then the help text), in a child Node that records every module it loads
+ * (test/support/modules-loaded.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { modulesTheOperatorLoads } from '../../support/modules-loaded.ts';
+import { modulesLoadedBy } from '../../support/modules-loaded.ts';
 
 describe('the operator loads client-node without its generated API', () => {
   let loaded: string[] | undefined;
-  const operatorModules = (): string[] => (loaded ??= modulesTheOperatorLoads());
+  const operatorModules = (): string[] => (loaded ??= modulesLoadedBy('src/main.ts', ['--help']));
 
   it('loads KubeConfig (config.js) and the request context, and no generated model or API client', { timeout: 60_000 }, () => {
     const clientNode = operatorModules().filter((url) => url.includes('/node_modules/@kubernetes/client-node/'));
