@@ -7,7 +7,10 @@
  *   first start (nothing held): spawn -> /readyz, resident memory, heap after a forced GC by space
  *   apply -> Ready of a few entries at 20/s (latency cost of a flag), then a bulk of N entries by 32
  *   clients: entries/s, process CPU per 1,000 reconciles, resident memory after bulk (read before the
- *   forced GC, as npm run bench reads it), where it is (/proc/<pid>/smaps by mapping), the V8 heap by space
+ *   forced GC, as npm run bench reads it), where it is (/proc/<pid>/smaps by mapping), the V8 heap by space,
+ *   heap bytes per entry held (heap after a forced GC at start, after the samples and after the bulk: their
+ *   least-squares slope as npm run bench takes it, which counts the first reconciles' warm-up, and the
+ *   bulk's alone)
  *   restart over the N entries, K times (`--restarts`, default 1: more samples of the restart for
  *   one bulk): spawn -> ready, spawn -> every entry re-confirmed, the process's CPU by then (less
  *   sensitive than the times to a loaded machine), etcd writes; with `--profile DIR`
@@ -29,7 +32,8 @@
  * samples and after the bulk, written to DIR as LABEL-ROUND-{latency,bulk}.heapsnapshot (taken
  * after every other reading of the round's phase; the operator is paused while one is written).
  * `npx node bench/heap-summary.ts A-0-bulk.heapsnapshot A-0-latency.heapsnapshot --per N` then
- * gives what is held per entry.
+ * gives what is held per entry. Writing a snapshot leaves malloc'd memory behind in the operator:
+ * resident memory read after one is not comparable.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +47,7 @@ import { buildCairn } from './build-cairn.ts';
 import { applyToReady, bulkCreate } from './cairn.ts';
 import { cpuSeconds, loadAverage, residentBytes } from './process-stats.ts';
 import { RawKube } from './raw-kube.ts';
-import { round, summarize, until } from './stats.ts';
+import { round, slope, summarize, until } from './stats.ts';
 import { WatchTracker } from './watch-tracker.ts';
 
 const options = new Command('restart-cost')
@@ -238,6 +242,7 @@ try {
         const latency = summarize(await applyToReady(kube, tracker, namespace, names('lat', options.latencySamples), 20, 100_000));
         note(variant.label, 'apply->Ready p50 ms', latency.p50);
         note(variant.label, 'apply->Ready p99 ms', latency.p99);
+        const afterSamples = await heap(operator);
         if (options.heapSnapshots !== undefined) await heapSnapshot(operator, options.heapSnapshots, `${variant.label}-${r}-latency.heapsnapshot`);
         const cpu0 = cpuSeconds(operator.process.pid);
         const rec0 = await operator.metric(RECONCILED);
@@ -251,6 +256,10 @@ try {
         const afterBulk = await heap(operator);
         note(variant.label, 'heapTotal after bulk MiB', afterBulk.heapTotal / MiB);
         note(variant.label, 'heapUsed after bulk MiB', afterBulk.heapUsed / MiB);
+        // As npm run bench reads it: the least-squares slope of the heap after a forced GC against entries held.
+        const points = [{ entries: 0, heap: atStart.heapUsed }, { entries: options.latencySamples, heap: afterSamples.heapUsed }, { entries: options.latencySamples + options.entries, heap: afterBulk.heapUsed }];
+        note(variant.label, 'heap B/entry (slope: start, samples, bulk)', slope(points));
+        note(variant.label, 'heap B/entry (samples -> bulk)', (afterBulk.heapUsed - afterSamples.heapUsed) / options.entries);
         log(`  after bulk: RSS by mapping ${JSON.stringify(mappings)}; after a forced GC: ${heapLine(afterBulk)}`);
         if (options.heapSnapshots !== undefined) await heapSnapshot(operator, options.heapSnapshots, `${variant.label}-${r}-bulk.heapsnapshot`);
 
