@@ -156,29 +156,29 @@ const note = (label: string, figure: string, value: number): void => {
 };
 
 if (options.heapSnapshots !== undefined) mkdirSync(options.heapSnapshots, { recursive: true });
-function operatorArgs(namespace: string): string[] {
-  return [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')];
-}
-
 function profiled(profileAs: string | undefined): string[] {
   return options.profile && profileAs ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.profile, profileAs)}`] : [];
+}
+
+/** `variant`'s operator on `namespace` (and its prefix), with `nodeArgs` beside the variant's flags. */
+function startVariant(variant: Variant, namespace: string, nodeArgs: string[]): Promise<OperatorProcess> {
+  return startOperatorProcess({
+    kubeconfig: cp.info.kubeconfig,
+    storeEndpoints: cp.info.storeEndpoints,
+    dir,
+    main: variant.main,
+    ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
+    env: variant.env,
+    nodeArgs,
+    args: [`--watch-namespace=${namespace}`, `--prefix=/${namespace}`, '--no-leader-elect', '--log-level=warn', '--schema-engine-file=', ...options.args.split(' ').filter((a) => a !== '')],
+  });
 }
 
 /** One bulk, then turns of every variant restarting over the same entries (see the header). */
 async function restartsOnly(): Promise<void> {
   const namespace = 'rc-shared';
   await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
-  const start = (variant: Variant, profileAs?: string): Promise<OperatorProcess> =>
-    startOperatorProcess({
-      kubeconfig: cp.info.kubeconfig,
-      storeEndpoints: cp.info.storeEndpoints,
-      dir,
-      main: variant.main,
-      ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
-      env: variant.env,
-      nodeArgs: profiled(profileAs),
-      args: operatorArgs(namespace),
-    });
+  const start = (variant: Variant, profileAs?: string): Promise<OperatorProcess> => startVariant(variant, namespace, profiled(profileAs));
   let operator = await start(variants[0] as Variant);
   const tracker = await WatchTracker.start(kube, namespace);
   try {
@@ -218,17 +218,8 @@ try {
       await kube.send('POST', '/api/v1/namespaces', { metadata: { name: namespace } });
       const env = Object.entries(variant.env).map(([k, v]) => ` ${k}=${v}`).join('');
       log(`round ${r + 1}, ${variant.label} (${variant.flags === undefined ? 'the operator\'s own flags' : variant.flags.join(' ') || 'no flags'}${env}); load average ${loadAverage().join(' ')}`);
-      const start = (profileAs?: string): Promise<OperatorProcess> =>
-        startOperatorProcess({
-          kubeconfig: cp.info.kubeconfig,
-          storeEndpoints: cp.info.storeEndpoints,
-          dir,
-          main: variant.main,
-          ...(variant.flags === undefined ? {} : { operatorNodeFlags: variant.flags }),
-          env: variant.env,
-          nodeArgs: ['--expose-gc', ...(options.heapSnapshots === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshots}`]), ...profiled(profileAs)],
-          args: operatorArgs(namespace),
-        });
+      const heapSignal = options.heapSnapshots === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshots}`];
+      const start = (profileAs?: string): Promise<OperatorProcess> => startVariant(variant, namespace, ['--expose-gc', ...heapSignal, ...profiled(profileAs)]);
       let t0 = performance.now();
       let operator = await start();
       note(variant.label, 'first start s', (performance.now() - t0) / 1000);
@@ -284,7 +275,7 @@ try {
   log(`load average at the end ${loadAverage().join(' ')}`);
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] as number;
   const figures = [...new Set([...results.values()].flatMap((r) => Object.keys(r)))];
-  console.log(`\n| figure (median of ${options.rounds}; all values) | ${variants.map((v) => v.label).join(' | ')} |`);
+  console.log(`\n| figure (median; all values) | ${variants.map((v) => v.label).join(' | ')} |`);
   console.log(`| --- | ${variants.map(() => '---').join(' | ')} |`);
   for (const figure of figures) {
     const cells = variants.map((v) => {
