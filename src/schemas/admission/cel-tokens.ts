@@ -6,8 +6,14 @@
  * starts at, or is one of the nodes a macro call (`x.all(v, e)`, six tokens and the body's) expands to,
  * at most six per call; so a count of tokens bounds a count of nodes (`nodeBound`). A string literal
  * is one token whatever its length, and its `chars` is at least the length of the value it denotes.
- * Errors: none thrown; anything it does not recognise (a backquoted identifier, a stray character)
- * makes `tokenize` return undefined, and callers then assume nothing about the expression.
+ * Follows cel-go's lexer (parser/gen/CEL.g4) form by form: whitespace is tab, space, CR, LF and form
+ * feed; a comment runs from `//` to the end of its line; a string is '...', "...", '''...''' or
+ * """...""", raw with an r or R prefix (no escapes), bytes with a b or B prefix before the r; an
+ * escape is one of CEL's (\a \b \f \n \r \t \v \" \' \\ \? \`, \xHH, \uHHHH, \UHHHHHHHH, \ooo); a
+ * one-line string holds no CR or LF; numbers and identifiers are ASCII.
+ * Errors: none thrown; anything else (a backquoted identifier, an unknown escape, a non-ASCII
+ * identifier or space, a stray character) makes `tokenize` return undefined, and callers then assume
+ * nothing about the expression: unknown means no bound, never a guess.
  */
 
 export type Token =
@@ -16,28 +22,35 @@ export type Token =
   | { readonly kind: 'string'; readonly chars: number }
   | { readonly kind: 'operator'; readonly text: string };
 
+const SPACE = /^[\t\n\f\r ]+/;
+const COMMENT = /^\/\/[^\n]*/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*/;
-const NUMBER = /^(0[xX][0-9a-fA-F]+[uU]?|([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[uU]?)/;
+const EXPONENT = '([eE][+-]?[0-9]+)';
+const NUMBER = new RegExp(`^(0x[0-9a-fA-F]+[uU]?|[0-9]+\\.[0-9]+${EXPONENT}?|[0-9]+${EXPONENT}|[0-9]+[uU]?|\\.[0-9]+${EXPONENT}?)`);
 const OPERATOR = /^(==|!=|<=|>=|&&|\|\||[-+*/%!<>?:.,()[\]{}])/;
-/** A string or bytes literal: optional r/b prefixes, then '...', "...", '''...''' or """...""". */
-const STRING_START = /^([rRbB]{0,2})('''|"""|'|")/;
+/** A string or bytes literal: an optional b, an optional r, then '...', "...", '''...''' or """...""". */
+const STRING_START = /^([bB]?)([rR]?)('''|"""|'|")/;
+/** What may follow a backslash in a string that is not raw. */
+const ESCAPE = /^\\([abfnrtv"'\\?`]|[xX][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-3][0-7]{2})/;
+const UTF8 = new TextEncoder();
 
 export function tokenize(source: string): Token[] | undefined {
   const tokens: Token[] = [];
   let rest = source;
   while (rest.length > 0) {
-    const space = /^\s+/.exec(rest);
-    if (space !== null) {
-      rest = rest.slice(space[0].length);
+    const skipped = SPACE.exec(rest) ?? COMMENT.exec(rest);
+    if (skipped !== null) {
+      rest = rest.slice(skipped[0].length);
       continue;
     }
     const start = STRING_START.exec(rest);
     if (start !== null) {
-      const raw = /[rR]/.test(start[1] as string);
-      const end = closingQuote(rest, start[0].length, start[2] as string, raw);
+      const quote = start[3] as string;
+      const end = closingQuote(rest, start[0].length, quote, start[2] !== '');
       if (end === undefined) return undefined;
-      tokens.push({ kind: 'string', chars: end - start[0].length });
-      rest = rest.slice(end + (start[2] as string).length);
+      // UTF-8 bytes of the source: at least the code points of a string, the bytes of a bytes literal.
+      tokens.push({ kind: 'string', chars: UTF8.encode(rest.slice(start[0].length, end)).length });
+      rest = rest.slice(end + quote.length);
       continue;
     }
     const identifier = IDENTIFIER.exec(rest);
@@ -52,15 +65,17 @@ export function tokenize(source: string): Token[] | undefined {
   return tokens;
 }
 
-/** Index of the closing quote of a literal whose body starts at `from`, or undefined. */
+/** Index of the closing quote of a literal whose body starts at `from`, or undefined when ill-formed. */
 function closingQuote(text: string, from: number, quote: string, raw: boolean): number | undefined {
   for (let i = from; i < text.length; i++) {
     if (!raw && text[i] === '\\') {
-      i++;
+      const escape = ESCAPE.exec(text.slice(i, i + 10));
+      if (escape === null) return undefined;
+      i += escape[0].length - 1;
       continue;
     }
     if (text.startsWith(quote, i)) return i;
-    if (quote.length === 1 && text[i] === '\n') return undefined;
+    if (quote.length === 1 && (text[i] === '\n' || text[i] === '\r')) return undefined;
   }
   return undefined;
 }
