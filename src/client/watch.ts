@@ -43,6 +43,8 @@ export interface WatchContext<T> {
   /** list: the namespace (and prefix) at one revision, checked. */
   readonly snapshot: () => Promise<Snapshot<T>>;
   readonly onClose: (watch: Watch<T>) => void;
+  /** How long a put waits for its meta on the meta watch before reading it; default META_WAIT_MS (tests set it). */
+  readonly metaWaitMs?: number;
 }
 
 /** Changes waiting for the consumer by default; past this, they are dropped for one snapshot (bounded memory). */
@@ -191,7 +193,7 @@ class ReaderWatch<T> implements Watch<T> {
 
   /** `key`'s meta at `revision`: the meta watch's event of that revision, else read (metaAt). */
   private async metaOf(key: string, revision: string, arrivedAt: number): Promise<RawEntry['meta'] | 'compacted' | 'closed'> {
-    const seen = await this.metas.seen(key, revision, arrivedAt + META_WAIT_MS);
+    const seen = await this.metas.seen(key, revision, arrivedAt + (this.context.metaWaitMs ?? META_WAIT_MS));
     if (seen !== undefined) return seen.meta;
     return this.untilRead(() => this.metaAt(key, revision));
   }

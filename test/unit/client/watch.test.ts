@@ -8,11 +8,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Etcd3, IWatchRequest, IWatchResponse } from 'etcd3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { IntegrityError, type ReadError } from '../../../src/client/errors.ts';
 import type { Change, Entry, Snapshot, Watch } from '../../../src/client/types.ts';
 import type { RawEntry } from '../../../src/client/verify-entry.ts';
-import { openWatch } from '../../../src/client/watch.ts';
+import { META_WAIT_MS, openWatch } from '../../../src/client/watch.ts';
 
 /** A watch stream that records the prefix the watcher asked for and lets the test answer as etcd would. */
 class FakeStream extends EventEmitter {
@@ -53,24 +53,39 @@ interface Harness {
 const opened: Watch<unknown>[] = [];
 afterEach(async () => {
   for (const w of opened.splice(0)) await w.close();
+  vi.useRealTimers();
 });
+
+/** What a long wait for a meta is set to where falling back on the timeout must not pass a test (it would time out instead). */
+const NO_FALLBACK_MS = 60_000;
 
 /**
  * A watch after revision 10 on fake etcd. Metas read at a revision in `compacted` fail as compacted
  * (others read as `{"read":revision}`); `snapshotAt` is the revision of each snapshot taken; verify
- * rejects values whose key starts with "bad".
+ * rejects values whose key starts with "bad". `metaWaitMs` is how long a put waits for its meta.
+ * With `holdReopens`, a stream opened after the first two (a reconnect) exists only once `release()`
+ * is called (`held()` counts the ones waiting).
  */
-async function harness(options: { maxQueued?: number; compacted?: number[]; snapshotAt?: number } = {}): Promise<Harness> {
+async function harness(options: { maxQueued?: number; compacted?: number[]; snapshotAt?: number; metaWaitMs?: number; holdReopens?: boolean } = {}): Promise<Harness & { held: () => number; release: () => void }> {
   const streams: FakeStream[] = [];
+  let opens = 0;
+  const held: (() => void)[] = [];
+  const newStream = (): Promise<FakeStream> => {
+    const stream = (): FakeStream => streams[streams.push(new FakeStream()) - 1] as FakeStream;
+    if (!options.holdReopens || ++opens <= 2) return Promise.resolve(stream());
+    return new Promise((resolve) => held.push(() => resolve(stream())));
+  };
   const snapshots: string[] = [];
   const metaReads: string[] = [];
   const verified: RawEntry[] = [];
   const errors: ReadError[] = [];
   let recovered = 0;
   const etcd = {
-    watchClient: { watch: () => Promise.resolve(streams[streams.push(new FakeStream()) - 1]) },
+    watchClient: { watch: newStream },
     kv: {
-      range: ({ revision }: { revision: string }) => {
+      range: ({ revision, count_only }: { revision: string; count_only?: boolean }) => {
+        // The meta watch's full read asks for the store's revision only.
+        if (count_only) return Promise.resolve({ header: { revision: String(options.snapshotAt ?? 100) }, kvs: [], count: '0' });
         metaReads.push(revision);
         return options.compacted?.includes(Number(revision))
           ? Promise.reject(new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted'))
@@ -102,11 +117,23 @@ async function harness(options: { maxQueued?: number; compacted?: number[]; snap
       return Promise.resolve({ revision, entries: [], rejected: [] });
     },
     onClose: () => undefined,
+    ...(options.metaWaitMs === undefined ? {} : { metaWaitMs: options.metaWaitMs }),
   });
   opened.push(watch);
   const latest = (kind: string) => (): FakeStream => streams.filter((s) => s.prefix.startsWith(`/p/${kind}/ns/`)).at(-1) as FakeStream;
   for (let i = 0; i < 100 && streams.filter((s) => s.prefix !== '').length < 2; i++) await new Promise((r) => setImmediate(r));
-  return { watch, data: latest('data'), meta: latest('meta'), snapshots, metaReads, verified, errors, recovered: () => recovered };
+  return {
+    watch,
+    data: latest('data'),
+    meta: latest('meta'),
+    snapshots,
+    metaReads,
+    verified,
+    errors,
+    recovered: () => recovered,
+    held: () => held.length,
+    release: () => held.splice(0).forEach((resolve) => resolve()),
+  };
 }
 
 async function take(watch: Watch<unknown>, n: number): Promise<[string, string, string?][]> {
@@ -209,7 +236,7 @@ describe('each put joined with its meta', () => {
   });
 
   it('meta missing: a put without a meta event in its revision asks the meta watch for progress, and is read at its revision once that passes it', async () => {
-    const h = await harness();
+    const h = await harness({ metaWaitMs: NO_FALLBACK_MS });
     const next = take(h.watch, 1);
     h.data().puts(['a', 11]);
     await settle();
@@ -225,7 +252,7 @@ describe('each put joined with its meta', () => {
   });
 
   it('meta missing, the meta watch’s member behind: its progress below the put’s revision is followed by another request', async () => {
-    const h = await harness();
+    const h = await harness({ metaWaitMs: NO_FALLBACK_MS });
     const next = take(h.watch, 1);
     h.data().puts(['a', 12]);
     await settle();
@@ -237,15 +264,22 @@ describe('each put joined with its meta', () => {
     expect(h.metaReads).toEqual(['12']);
   });
 
-  it('meta missing and no progress: the put is read after META_WAIT_MS', async () => {
+  it('meta missing and no progress: the put is read after META_WAIT_MS, not before', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
     const h = await harness();
+    const next = take(h.watch, 1);
     h.data().puts(['a', 11]);
-    expect(await take(h.watch, 1)).toEqual([['put', '11', 'a']]);
+    await settle();
+    vi.advanceTimersByTime(META_WAIT_MS - 1);
+    await settle();
+    expect([h.metaReads, h.meta().progressRequests]).toEqual([[], 1]); // asked, no answer, still waiting
+    vi.advanceTimersByTime(1);
+    expect(await next).toEqual([['put', '11', 'a']]);
     expect(metasJudged(h)).toEqual(['{"read":11}']);
   });
 
   it('meta watch away: a put is read at once while the meta watch reconnects', async () => {
-    const h = await harness();
+    const h = await harness({ metaWaitMs: NO_FALLBACK_MS });
     h.meta().emit('error', new Error('14 UNAVAILABLE: read ECONNRESET'));
     h.data().puts(['a', 11]);
     expect(await take(h.watch, 1)).toEqual([['put', '11', 'a']]);
