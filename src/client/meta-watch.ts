@@ -14,7 +14,8 @@
  *   without it, or is not watching (reconnecting, re-reading), or at `until`, or once stopped. A put
  *   whose meta has not come asks etcd for a progress notification: etcd sends it after every meta
  *   event up to its revision, so a put written without its meta is known as such within one round
- *   trip, not at `until`. A put whose meta came first does not wait.
+ *   trip, not at `until` (just after a re-open, as soon as the new stream exists). A put whose meta
+ *   came first does not wait; a put waiting when the watch fails is woken and read at once.
  * - What it keeps is bounded by `limit` (meta-join.ts).
  * - Its full reads (the first one, after a compaction or a cancellation) read only the store's
  *   revision: nothing is handed over, a put whose meta the watch did not see is read.
@@ -80,6 +81,7 @@ export class MetaWatch {
       onError: (error) => {
         this.progressAsked = false; // that stream may be gone: the next wait asks the next one
         options.onError(error);
+        this.wake?.(); // the waiting put looks again: a watch reconnecting or re-reading has it read at once
       },
     });
   }
@@ -108,9 +110,10 @@ export class MetaWatch {
       if (left <= 0) return undefined;
       const nextAsk = this.lastAsked + PROGRESS_ASK_INTERVAL_MS - now;
       if (!this.progressAsked && nextAsk <= 0) {
-        this.progressAsked = true;
+        // Nothing is written while the stream is being created (just after a re-open): asked again
+        // after PROGRESS_ASK_INTERVAL_MS, not left to the watcher's periodic request.
+        this.progressAsked = this.watcher.requestProgress();
         this.lastAsked = now;
-        this.watcher.requestProgress();
       }
       // Wake for the next ask too: a member behind the put's revision answers below it, and is asked again.
       await this.arrival(this.progressAsked || nextAsk >= left ? left : nextAsk);

@@ -137,11 +137,20 @@ export class PrefixWatcher {
   /**
    * Asks etcd for a progress notification now, besides the periodic ones: etcd answers (once the
    * watch has caught up) with its current revision after every event up to it, so `lastRevision`
-   * then covers every change etcd had applied when it answered. Nothing while no stream is open.
+   * then covers every change etcd had applied when it answered. Nothing while no stream is open
+   * (also just after a re-open, while the stream is being created).
+   * Returns whether a request was written: when not, no notification is coming for it.
    */
-  requestProgress(): void {
+  requestProgress(): boolean {
     const stream = this.stream;
-    if (stream !== undefined && this.status === 'watching') this.guard(() => stream.write({ progress_request: {} }));
+    if (stream === undefined || this.status !== 'watching') return false;
+    try {
+      stream.write({ progress_request: {} });
+      return true;
+    } catch (error) {
+      this.report(error);
+      return false;
+    }
   }
 
   /**

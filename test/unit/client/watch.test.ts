@@ -286,6 +286,33 @@ describe('each put joined with its meta', () => {
     expect(metasJudged(h)).toEqual(['{"read":11}']);
   });
 
+  it('meta watch fails while a put waits for its meta: the put is read at once', async () => {
+    const h = await harness({ metaWaitMs: NO_FALLBACK_MS });
+    const next = take(h.watch, 1);
+    h.data().puts(['a', 11]);
+    await settle();
+    expect([h.metaReads, h.meta().progressRequests]).toEqual([[], 1]); // waiting, and asked
+    h.meta().emit('error', new Error('14 UNAVAILABLE: read ECONNRESET'));
+    expect(await next).toEqual([['put', '11', 'a']]);
+    expect(metasJudged(h)).toEqual(['{"read":11}']);
+  });
+
+  it('meta watch re-opened: a put waiting while its stream is being created asks that stream for progress as soon as it exists', async () => {
+    const h = await harness({ metaWaitMs: NO_FALLBACK_MS, holdReopens: true });
+    const first = h.meta();
+    first.emit('error', new Error('14 UNAVAILABLE: read ECONNRESET'));
+    await until('the meta watch re-opening', () => h.held() === 1);
+    const next = take(h.watch, 1);
+    h.data().puts(['a', 11]);
+    await settle();
+    expect(h.metaReads).toEqual([]); // the meta watch is watching again: the put waits for it
+    h.release();
+    await until('progress asked on the new meta stream', () => h.meta() !== first && h.meta().progressRequests === 1);
+    h.meta().progress(11);
+    expect(await next).toEqual([['put', '11', 'a']]);
+    expect(h.metaReads).toEqual(['11']);
+  });
+
   it('compaction between: a put whose meta came on the meta watch is served though its revision is compacted; one whose meta must be read is covered by a snapshot', async () => {
     const h = await harness({ compacted: [11, 12], snapshotAt: 13 });
     h.meta().puts(['a', 11]);
