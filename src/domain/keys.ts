@@ -28,6 +28,8 @@ export function checkRelativeKey(key: string): KeyCheck {
 }
 
 function findKeyProblem(key: string): string | undefined {
+  // The common case in one regular expression; the rules below only explain a refusal.
+  if (key.length <= MAX_KEY_LENGTH && KEY_REGEXP.test(key)) return undefined;
   if (key.length === 0) return 'must not be empty';
   if (key.length > MAX_KEY_LENGTH) return `is ${key.length} characters long; the limit is ${MAX_KEY_LENGTH}`;
   const control = CONTROL_CHARACTER.exec(key);

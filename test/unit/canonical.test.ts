@@ -19,6 +19,20 @@ describe('canonicalJson', () => {
   it.each([[Number.NaN], [Number.POSITIVE_INFINITY], [10n], [() => 1], [[undefined]]])('refuses %s', (value) => {
     expect(() => canonicalJson(value)).toThrow(TypeError);
   });
+
+  it.each([
+    [Number.NaN, '$: NaN is not representable in JSON'],
+    [{ a: [1, { b: Number.POSITIVE_INFINITY }] }, '$.a[1].b: Infinity is not representable in JSON'],
+    [[0, [1, 2n]], '$[1][1]: a bigint is not representable in JSON'],
+    [{ z: 1, y: { x: () => 1 } }, '$.y.x: a function is not representable in JSON'],
+    [{ list: [undefined] }, '$.list[0]: a undefined is not representable in JSON'],
+  ])('names where %s fails: %s', (value, message) => {
+    expect(() => canonicalJson(value)).toThrow(new TypeError(message));
+  });
+
+  it('names the failing value after a sibling that was written', () => {
+    expect(() => canonicalJson({ a: { ok: 1 }, b: [Number.NaN] })).toThrow(new TypeError('$.b[0]: NaN is not representable in JSON'));
+  });
 });
 
 describe('sha256', () => {
