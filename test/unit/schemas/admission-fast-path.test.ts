@@ -13,6 +13,7 @@ import { FAST_PATH_CONDITION } from '../../../src/schemas/admission/fast-path.ts
 import { generateAdmissionPolicy } from '../../../src/schemas/admission/index.ts';
 import { readSchema, type SchemaNode } from '../../../src/schemas/admission/schema-node.ts';
 import { exportOpenAPIV3Schema } from '../../../src/schemas/json-schema.ts';
+import { loadCorpus } from '../../parity/corpus.ts';
 
 const owner = { uid: '00000000-0000-0000-0000-000000000000' };
 type Condition = { name: string; expression: string };
@@ -62,6 +63,13 @@ describe('the fast-path match condition', () => {
 
   it('is generated for database@v1, the benchmark\'s schema', () => {
     expect(conditions(exportOpenAPIV3Schema('database@v1')).map((c) => c.name)).toContain(FAST_PATH_CONDITION);
+  });
+
+  // The parity run covers the fast path only through this schema: without the condition it would
+  // silently judge the slow path alone.
+  it('is generated for the parity corpus\'s fast-path.json', () => {
+    const schema = loadCorpus().find((s) => s.name === 'fast-path')?.schema;
+    expect(conditions(schema).map((c) => c.name)).toContain(FAST_PATH_CONDITION);
   });
 });
 
