@@ -9,10 +9,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm' | 'bench-probe' | 'bench-reference' | 'policy-status';
+export type BinaryName = 'kube-apiserver' | 'kubectl' | 'etcd' | 'etcdctl' | 'helm' | 'helm3' | 'kstatus' | 'validator-wasm' | 'bench-probe' | 'bench-reference' | 'policy-status' | 'policycost';
 
 export interface Component {
-  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus' | 'validator' | 'bench';
+  readonly name: 'kubernetes' | 'etcd' | 'helm' | 'helm3' | 'kstatus' | 'validator' | 'bench' | 'policycost';
   readonly version: string;
   readonly binaries: readonly { readonly name: BinaryName; readonly goPackage: string }[];
   /** `-X` stamps, so the programs report the version they were built at instead of a placeholder. */
@@ -116,6 +116,16 @@ export const COMPONENTS: readonly Component[] = [
     binaries: [{ name: 'validator-wasm', goPackage: 'cairn.dev/tools/validator' }],
     versionStamps: [],
     target: { goos: 'wasip1', goarch: 'wasm', buildMode: 'c-shared' },
+    ownSources: true,
+  },
+  {
+    // The apiserver's validating admission plugin compiling one generated policy and charging its
+    // CEL costs for one object (tools/go/policycost/main.go): the integration test of the fast
+    // path's cost bound and bench/member-admission-cost.ts.
+    name: 'policycost',
+    version: APIEXTENSIONS_VERSION,
+    binaries: [{ name: 'policycost', goPackage: 'cairn.dev/tools/policycost' }],
+    versionStamps: [],
     ownSources: true,
   },
   {
