@@ -118,13 +118,15 @@ export interface WatchOptions<T> {
   /**
    * Told of each failure the watch retries by itself (a reconnect, a retried read): UnavailableError,
    * or PermissionDeniedError when etcd refuses the caller (retried too, since roles can be granted
-   * while the watch waits; close the watch here to give up instead).
+   * while the watch waits; close the watch here to give up instead). Not a watch etcd cancelled
+   * because history was compacted: etcd is there, and the `resync` (reason `compacted`) says it.
    */
   readonly onError?: (error: ReadError) => void;
   /**
-   * Told once when etcd answers again after failures told to `onError` (an event, a progress
-   * notification or a read came back): with `onError`, what a caller needs to say "lost" and "back"
-   * once each instead of once per retry.
+   * Told once when etcd answers again after failures told to `onError`: when each source that
+   * failed (the data watch, the meta watch, the reads) has answered since (an event, a progress
+   * notification or a read came back), not at the first answer of any of them. With `onError`, what
+   * a caller needs to say "lost" and "back" once each instead of once per retry.
    */
   readonly onRecovered?: () => void;
   /**

@@ -17,13 +17,18 @@
  *   away, or has not brought it within META_WAIT_MS of the put, the meta is read at that revision,
  *   and when that revision is already compacted, a fresh snapshot is yielded instead.
  * - etcd being away never ends the iteration: reconnects and retries go on (reported to `onError`)
- *   until `close()`, `break`, or the client's `close()`. After failures, `onRecovered` is told once
- *   when etcd answers again.
+ *   until `close()`, `break`, or the client's `close()`. A failure is over when the source that
+ *   failed answers again (the data watch, the meta watch, the reads: each fails alone, e.g. the meta
+ *   watch's progress or a serializable read answers while the data watch, which needs a leader, does
+ *   not); once every source that failed has answered, `onRecovered` is told once.
+ * - A watch etcd cancels because history was compacted is no failure (etcd is there): not told to
+ *   `onError`; the data watch's `resync` (reason `compacted`) says it.
  */
 import type { Etcd3 } from 'etcd3';
 import { entryKeys } from '../domain/keys.ts';
 import { compareRevisions } from '../domain/types.ts';
 import { Backoff } from '../etcd/backoff.ts';
+import { EtcdWatchCompactedError } from '../etcd/errors.ts';
 import { PrefixWatcher } from '../etcd/watcher.ts';
 import type { WatchEvent } from '../etcd/watch-events.ts';
 import { ReadError } from './errors.ts';
@@ -58,6 +63,9 @@ export const MAX_QUEUED = 10_000;
  */
 export const META_WAIT_MS = 250;
 
+/** What can fail and answer again on its own. */
+type Source = 'data' | 'meta' | 'reads';
+
 type Item =
   | { readonly kind: 'event'; readonly event: WatchEvent; readonly arrivedAt: number }
   | { readonly kind: 'resync'; readonly reason: ResyncReason; readonly snapshot: Snapshot<unknown> }
@@ -80,8 +88,8 @@ class ReaderWatch<T> implements Watch<T> {
   private floor = '0';
   /** The snapshot the watcher's last full read produced, handed over by onResync. */
   private lastRead: Snapshot<T> | undefined;
-  /** A failure was reported and etcd has not answered since. */
-  private failing = false;
+  /** The sources with a failure reported that have not answered since. */
+  private readonly failing = new Set<Source>();
 
   constructor(context: WatchContext<T>) {
     this.context = context;
@@ -96,8 +104,8 @@ class ReaderWatch<T> implements Watch<T> {
       keyOf: (absolute) => this.relativeKey(absolute, metaStart),
       ...(startRevision === undefined ? {} : { startRevision }),
       limit: context.options.maxQueued ?? MAX_QUEUED,
-      onError: (error) => this.report(error),
-      onAlive: () => this.alive(),
+      onError: (error) => this.report(error, 'meta'),
+      onAlive: () => this.alive('meta'),
     });
     this.watcher = new PrefixWatcher({
       client: context.etcd,
@@ -105,23 +113,23 @@ class ReaderWatch<T> implements Watch<T> {
       store: {
         scanPrefix: async () => {
           this.lastRead = await context.snapshot();
-          this.alive();
+          this.alive('data');
           return this.lastRead.revision;
         },
       },
       prefix: this.dataStart,
       ...(startRevision === undefined ? {} : { startRevision }),
       onEvent: (event) => {
-        this.alive();
+        this.alive('data');
         this.push({ kind: 'event', event, arrivedAt: performance.now() });
       },
-      onProgress: () => this.alive(),
+      onProgress: () => this.alive('data'),
       onResync: (resync) => {
         const snapshot = this.lastRead;
         if (snapshot === undefined || snapshot.revision !== resync.revision || resync.reason === 'periodic') return;
         this.push({ kind: 'resync', reason: resync.reason, snapshot });
       },
-      onError: (error) => this.report(error),
+      onError: (error) => this.report(error, 'data'),
     });
     this.metas.start();
     this.watcher.start();
@@ -232,10 +240,10 @@ class ReaderWatch<T> implements Watch<T> {
       try {
         const result = await read();
         this.retry.reset();
-        this.alive();
+        this.alive('reads');
         return result;
       } catch (error) {
-        this.report(error);
+        this.report(error, 'reads');
         await new Promise((resolve) => setTimeout(resolve, this.retry.next()));
       }
     }
@@ -246,10 +254,9 @@ class ReaderWatch<T> implements Watch<T> {
     return absolute.slice(start.length - (this.context.options.prefix ?? '').length);
   }
 
-  /** etcd answered: after failures, tell onRecovered once. */
-  private alive(): void {
-    if (!this.failing || this.closed) return;
-    this.failing = false;
+  /** `source` answered: once no source is failing any more, tell onRecovered (once per failing spell). */
+  private alive(source: Source): void {
+    if (!this.failing.delete(source) || this.failing.size > 0 || this.closed) return;
     try {
       this.context.options.onRecovered?.();
     } catch {
@@ -257,8 +264,9 @@ class ReaderWatch<T> implements Watch<T> {
     }
   }
 
-  private report(error: unknown): void {
-    this.failing = true;
+  private report(error: unknown, source: Source): void {
+    if (error instanceof EtcdWatchCompactedError) return; // the resync (reason compacted) says it
+    this.failing.add(source);
     try {
       this.context.options.onError?.(toReadError(error, `watch ${this.dataStart}`));
     } catch {

@@ -13,6 +13,8 @@
  *                             help.
  *   EtcdPermissionError       authentication or authorisation failed: retried with backoff until
  *                             credentials or roles change.
+ *   EtcdWatchCompactedError   etcd cancelled a watch because the revision it was to resume from is
+ *                             compacted: no failure of etcd; the watcher reads again (reason 'compacted').
  *   EtcdError                 anything else (also the base class of all of the above).
  */
 import { COMMIT_UNKNOWN, DATA_TOO_LARGE, ETCD_UNAVAILABLE } from '../api/conditions.ts';
@@ -73,4 +75,13 @@ export class EtcdPermissionError extends EtcdError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options, 'EtcdPermissionDenied', 'transient');
   }
+}
+
+/**
+ * etcd cancelled a watch because the revision it was to resume from is compacted. etcd is fine: the
+ * watcher reads the prefix again and hands it over (onResync, reason 'compacted'). Reported all the
+ * same (the operator logs it); a caller saying "etcd is away" ignores it.
+ */
+export class EtcdWatchCompactedError extends EtcdError {
+  override name = 'EtcdWatchCompactedError';
 }

@@ -16,7 +16,8 @@
  *   (reason 'periodic') without touching the watch: a view kept from it never depends on the watch.
  * - Handler failures (throws or rejected promises) go to `onError`; the watch goes on. Stream
  *   failures are reported to `onError` and the watch is re-opened with backoff from the first
- *   revision not yet delivered. A watch etcd cancels for a reason other than compaction (a refusal,
+ *   revision not yet delivered. A cancellation for compaction is reported as EtcdWatchCompactedError
+ *   (no failure of etcd: a caller telling "etcd is away" skips it). A watch etcd cancels for a reason other than compaction (a refusal,
  *   which may repeat at once) is read again and re-opened after the same backoff; a compacted one
  *   at once. The backoff is reset only by a response that shows the watch works (events or a
  *   progress notification), not by `created`: etcd may create a watch and cancel it straight away.
@@ -41,7 +42,7 @@ import type { KeySnapshot, Store, StoredKeyValue } from '../controller/ports.ts'
 import { presentKey } from '../domain/key-state.ts';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
 import { REQUIRE_LEADER } from './client.ts';
-import { EtcdError } from './errors.ts';
+import { EtcdError, EtcdWatchCompactedError } from './errors.ts';
 import { cancelledWatchError, translateEtcdError } from './translate-error.ts';
 import { eventsOf, nextRevisionAfter, resyncReasonOf, watchCreateRequest, type ResyncEvent, type ResyncReason, type WatchEvent } from './watch-events.ts';
 
@@ -224,7 +225,8 @@ export class PrefixWatcher {
    */
   private cancelled(response: IWatchResponse): void {
     const reason = resyncReasonOf(response);
-    this.report(cancelledWatchError(`watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`, response.cancel_reason ?? ''));
+    const message = `watch ${this.options.prefix} cancelled by etcd (${reason}) at revision ${this.next}: ${response.cancel_reason || 'no reason given'}`;
+    this.report(reason === 'compacted' ? new EtcdWatchCompactedError(message) : cancelledWatchError(message, response.cancel_reason ?? ''));
     if (this.status === 'stopped') return; // onError stopped the watcher
     if (reason === 'compacted') return void this.resyncAndReopen(reason);
     this.close();

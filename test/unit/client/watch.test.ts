@@ -64,9 +64,9 @@ const NO_FALLBACK_MS = 60_000;
  * (others read as `{"read":revision}`); `snapshotAt` is the revision of each snapshot taken; verify
  * rejects values whose key starts with "bad". `metaWaitMs` is how long a put waits for its meta.
  * With `holdReopens`, a stream opened after the first two (a reconnect) exists only once `release()`
- * is called (`held()` counts the ones waiting).
+ * is called (`held()` counts the ones waiting). The first `unavailableReads` meta reads fail as unavailable.
  */
-async function harness(options: { maxQueued?: number; compacted?: number[]; snapshotAt?: number; metaWaitMs?: number; holdReopens?: boolean } = {}): Promise<Harness & { held: () => number; release: () => void }> {
+async function harness(options: { maxQueued?: number; compacted?: number[]; snapshotAt?: number; metaWaitMs?: number; holdReopens?: boolean; unavailableReads?: number } = {}): Promise<Harness & { held: () => number; release: () => void }> {
   const streams: FakeStream[] = [];
   let opens = 0;
   const held: (() => void)[] = [];
@@ -87,6 +87,7 @@ async function harness(options: { maxQueued?: number; compacted?: number[]; snap
         // The meta watch's full read asks for the store's revision only.
         if (count_only) return Promise.resolve({ header: { revision: String(options.snapshotAt ?? 100) }, kvs: [], count: '0' });
         metaReads.push(revision);
+        if (metaReads.length <= (options.unavailableReads ?? 0)) return Promise.reject(new Error('14 UNAVAILABLE: read ECONNRESET'));
         return options.compacted?.includes(Number(revision))
           ? Promise.reject(new Error('11 OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted'))
           : Promise.resolve({ kvs: [{ value: Buffer.from(`{"read":${revision}}`), mod_revision: revision }] });
@@ -330,14 +331,51 @@ describe('each put joined with its meta', () => {
 
   it('tells onError of each failure and onRecovered once, when etcd answers again', async () => {
     const h = await harness();
-    const first = h.data();
-    first.emit('error', new Error('14 UNAVAILABLE: connect ECONNREFUSED'));
-    h.meta().emit('error', new Error('14 UNAVAILABLE: connect ECONNREFUSED'));
+    const [firstData, firstMeta] = [h.data(), h.meta()];
+    firstData.emit('error', new Error('14 UNAVAILABLE: connect ECONNREFUSED'));
+    firstMeta.emit('error', new Error('14 UNAVAILABLE: connect ECONNREFUSED'));
     expect([h.errors.map((e) => e.code), h.recovered()]).toEqual([['Unavailable', 'Unavailable'], 0]);
-    await until('the data watch re-opened', () => h.data() !== first && h.data().prefix !== '');
+    await until('both watches re-opened', () => h.data() !== firstData && h.data().prefix !== '' && h.meta() !== firstMeta && h.meta().prefix !== '');
     expect(h.recovered()).toBe(0); // a stream created is no answer yet
     h.data().progress(11);
+    h.meta().progress(11);
     h.data().progress(12);
+    h.meta().progress(12);
     expect(h.recovered()).toBe(1);
+  });
+
+  it('a failure is over only when the stream that failed answers: the meta watch’s progress does not end the data watch’s failure', async () => {
+    const h = await harness();
+    const first = h.data();
+    first.emit('error', new Error('14 UNAVAILABLE: etcdserver: no leader'));
+    await until('the data watch re-opened', () => h.data() !== first && h.data().prefix !== '');
+    h.meta().progress(11);
+    expect(h.recovered()).toBe(0);
+    h.data().progress(11);
+    expect(h.recovered()).toBe(1);
+  });
+
+  it('a watch etcd cancels because history was compacted is no failure: nothing told to onError, the resync says it', async () => {
+    const h = await harness({ snapshotAt: 40 });
+    const compacted = { header: { revision: '41' }, created: false, canceled: true, compact_revision: '40', cancel_reason: 'mvcc: required revision has been compacted', events: [] };
+    h.data().emit('data', compacted);
+    h.meta().emit('data', compacted);
+    expect(await take(h.watch, 1)).toEqual([['resync', '40', 'compacted']]);
+    await settle();
+    expect([h.errors, h.recovered()]).toEqual([[], 0]);
+  });
+
+  it('a failed read is over only when a read answers: the streams’ progress does not end it', async () => {
+    const h = await harness({ metaWaitMs: NO_FALLBACK_MS, unavailableReads: 1 });
+    const next = take(h.watch, 1);
+    h.data().puts(['a', 11]);
+    await settle();
+    h.meta().progress(11); // no meta in 11: read it, and that read fails
+    await until('the read failed', () => h.errors.length === 1);
+    h.data().progress(12);
+    h.meta().progress(12);
+    expect(h.recovered()).toBe(0);
+    expect(await next).toEqual([['put', '11', 'a']]); // the read, retried
+    expect([h.metaReads, h.recovered()]).toEqual([['11', '11'], 1]);
   });
 });

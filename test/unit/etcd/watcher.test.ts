@@ -121,11 +121,13 @@ describe('PrefixWatcher: a watch etcd creates and then cancels (not for compacti
     expect([h.streams.length, h.reads(), h.watcher.state]).toEqual([1, 0, 'stopped']);
   });
 
-  it('reads at once when the watch was cancelled because history was compacted', async () => {
-    const { watcher, streams, reads } = await created();
+  it('reads at once when the watch was cancelled because history was compacted, and reports it as EtcdWatchCompactedError', async () => {
+    const errors: Error[] = [];
+    const { watcher, streams, reads } = await created((error) => errors.push(error));
     streams[0]?.answer({ canceled: true, compact_revision: '8', cancel_reason: 'mvcc: required revision has been compacted' });
     await vi.advanceTimersByTimeAsync(0);
     expect(reads()).toBe(1);
+    expect(errors.map((e) => [e.name, e.message.includes('compacted')])).toEqual([['EtcdWatchCompactedError', true]]);
     await watcher.stop();
   });
 });
