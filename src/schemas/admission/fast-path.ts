@@ -29,10 +29,11 @@
  * request must get) nor bundle members (their checks are quantified over members); the caller does
  * not ask.
  */
-import { and, dynLiteral, hasField, isPlainIdentifier, select } from './cel.ts';
+import { and } from './cel.ts';
 import { nodeChecks } from './checks.ts';
 import { fastPathCostBound } from './fast-path-cost.ts';
 import type { SchemaNode } from './schema-node.ts';
+import { fieldValue } from './sites.ts';
 import { fieldsReadFromSelf, Untranslatable, viewOf } from './view.ts';
 
 export const FAST_PATH_CONDITION = 'some-check-fails';
@@ -58,9 +59,16 @@ export function fastPathCondition(root: SchemaNode, namesVersion: string, maxCha
 /**
  * CEL that is true only when every check of the node's validations holds for the present, non-null
  * value x, and, inside the same && chain, those of its properties (each read once, into a
- * comprehension variable, defaulted as sites.ts defaults it) and then its rules (on the view
- * validations.ts builds): a rule runs after every check of the values it can read. Undefined for a
- * list or map node (not generated: their checks iterate the data).
+ * comprehension variable, through sites.ts's fieldValue, the validations' own reader) and then its
+ * rules (on the view validations.ts builds): a rule runs after every check of the values it can read.
+ * Undefined for a list or map node (not generated: their checks iterate the data).
+ * Must mirror validationsOf's `visit` (validations.ts), which this re-derives rather than shares:
+ * every node it visits through fields, its nodeChecks, and each rule on the view ruleValidation
+ * builds, run only on a value of the node's type (here: the type check is the first term of the
+ * node's own && chain, and CEL's && does not run the rule once it is false) and only after the
+ * checks (validations put every schema check before every rule; here a node's rules follow its own
+ * checks and all of its properties'). A change to what `visit` checks, guards or orders must be
+ * made here too.
  */
 function allHold(node: SchemaNode, x: string, depth: number, root: boolean): string | undefined {
   if (node.items !== undefined || node.additionalProperties !== undefined) return undefined;
@@ -76,14 +84,4 @@ function allHold(node: SchemaNode, x: string, depth: number, root: boolean): str
   if (properties.length > 0) terms.push(node.type === 'object' ? and(properties) : `!(type(${x}) == map) || (${and(properties)})`);
   for (const rule of node.rules) terms.push(`[${viewOf(node, x, 0, fieldsReadFromSelf([rule.rule, rule.messageExpression ?? '']))}].all(self, ${rule.rule})`);
   return and(terms);
-}
-
-/** The property's value as the checks see it: defaulted where it has a default, else null when absent. */
-function fieldValue(property: SchemaNode, x: string, name: string): string {
-  const raw = select(x, name);
-  if (property.default !== undefined) {
-    const present = property.nullable ? hasField(x, name) : `${hasField(x, name)} && ${raw} != null`;
-    return `(${present} ? ${raw} : dyn(${dynLiteral(property.default)}))`;
-  }
-  return isPlainIdentifier(name) ? `${x}.?${name}.orValue(null)` : `(${hasField(x, name)} ? ${raw} : null)`;
 }

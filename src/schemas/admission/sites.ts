@@ -96,6 +96,21 @@ function entered(site: Site, i: number, x: string, skipNull: boolean): string {
 }
 
 /**
+ * CEL of the property `name` of the object `base` as every check sees it: its default when absent (or
+ * null, unless nullable), else null when absent. The one reader of a checked field: the validations
+ * (boundField, defaulted) and the fast path's conjunction (fast-path.ts) both read fields through it,
+ * so that the fast path checks the very values the validations check.
+ */
+export function fieldValue(node: SchemaNode, base: string, name: string): string {
+  const raw = select(base, name);
+  if (node.default !== undefined) {
+    const present = node.nullable ? hasField(base, name) : `${hasField(base, name)} && ${raw} != null`;
+    return `(${present} ? ${raw} : dyn(${dynLiteral(node.default)}))`;
+  }
+  return isPlainIdentifier(name) ? `${base}.?${name}.orValue(null)` : `(${hasField(base, name)} ? ${raw} : null)`;
+}
+
+/**
  * The value at step i given its raw expression: defaulted where the node has a default. Bound as a
  * policy variable only where checks below it read it (an intermediate step outside any macro): the
  * last step's value is read by one validation, which binds it itself (see reach).
@@ -106,8 +121,8 @@ function defaulted(site: Site, i: number, raw: string, base: string, bindings: B
   if (node.default === undefined) return raw;
   const value = `dyn(${dynLiteral(node.default)})`;
   if (step.kind === 'field') {
-    const present = node.nullable ? hasField(base, step.name) : `${hasField(base, step.name)} && ${raw} != null`;
-    const expression = `(${present} ? ${raw} : ${value})`;
+    // A field step's raw expression is always select(base, name): fieldValue reads it so.
+    const expression = fieldValue(node, base, step.name);
     const outsideMacros = site.steps.slice(0, i).every((s) => s.kind === 'field');
     return bindings !== undefined && outsideMacros && i < site.steps.length - 1 ? bindings.bind(expression) : expression;
   }
@@ -122,18 +137,18 @@ function defaulted(site: Site, i: number, raw: string, base: string, bindings: B
  * qualifiers again, each a cost-tracked step, and that walking was most of a policy's CPU (profiled;
  * docs/design-notes.md). A comprehension variable is read from the activation, without qualifiers.
  */
-function boundField(site: Site, i: number, base: string, check: (x: string) => string, options: Reach): string | undefined {
+function boundField(site: Site, i: number, base: string, check: (x: string) => string): string | undefined {
   const step = site.steps[i] as Step;
   if (step.kind !== 'field' || i !== site.steps.length - 1 || !isPlainIdentifier(step.name)) return undefined;
-  const node = site.nodes[i] as SchemaNode;
-  const value = node.default !== undefined ? defaulted(site, i, select(base, step.name), base, options.bindings) : `${base}.?${step.name}.orValue(null)`;
+  // The last step is never bound as a policy variable (see defaulted): the field as fieldValue reads it.
+  const value = fieldValue(site.nodes[i] as SchemaNode, base, step.name);
   const v = `f${i}`;
   return `[${value}].all(${v}, ${v} == null || (${check(v)}))`;
 }
 
 function reach(base: string, site: Site, i: number, check: (x: string) => string, options: Reach): string {
   if (i === site.steps.length) return check(base);
-  const bound = boundField(site, i, base, check, options);
+  const bound = boundField(site, i, base, check);
   if (bound !== undefined) return bound;
   const step = site.steps[i] as Step;
   const node = site.nodes[i] as SchemaNode;
