@@ -13,7 +13,9 @@
  * - every node of the expression is evaluated at most once: its only comprehensions run over a
  *   one-element list literal (`[value].all(f, ...)`, a rule's `[view].all(self, rule)`), so the
  *   tokens bound the evaluations (cel-tokens.ts) and each costs at most 40 (a struct literal, the
- *   dearest constant cost), apart from the length-dependent costs added per check below;
+ *   dearest constant cost), apart from the length-dependent costs added per check below; the tokens
+ *   are CEL's own (comments skipped, every literal form read as cel-go reads it, anything else
+ *   refused), so no call or comprehension hides from callsOnlyConstantCost;
  * - a length-dependent check runs only on a string already known to be within its maxLength: the
  *   checks of a node are one `&&` chain in which maxLength comes before pattern (checks.ts), and CEL's
  *   `&&` does not evaluate its right side once the left is false; a pattern on a string without

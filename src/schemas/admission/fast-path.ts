@@ -7,7 +7,8 @@
  * costs its evaluation set-up besides; issue 9 allows the policy 10 % of a create.
  *
  * Guarantees: with the condition, the policy's decision is the one it gives without it, for every
- * object:
+ * object, modulo cost-limit denials of the validation and message passes (without the condition, a
+ * pass out of its budget, validator.go, denies even a valid object, which the fast path admits):
  * - the condition is `names-schema-version && !(c1 && ... && cn)` over the very checks of the
  *   validations (generated with the data read through a comprehension variable instead of policy
  *   variables, which match conditions cannot read), so it is false, and the policy does not apply,

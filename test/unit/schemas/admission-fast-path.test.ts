@@ -4,7 +4,8 @@
  * That it never changes a verdict is proven on the real apiserver: the differential test judges the
  * corpus schema fast-path.json and database@v1 with it, and test/integration/schemas/
  * admission-policy.test.ts compares each decision with the same policy without it; what the apiserver
- * charges for it is measured by tools/go/policycost (docs/design-notes.md).
+ * charges for it is checked against its bound by test/integration/schemas/fast-path-cost.test.ts
+ * (tools/go/policycost, the apiserver's own cost rules).
  */
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../../../src/schemas/admission/cel-tokens.ts';
