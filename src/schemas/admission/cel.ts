@@ -17,6 +17,16 @@ export function isPlainIdentifier(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name);
 }
 
+/**
+ * A schema author's expression (a rule or a messageExpression), ready to be placed inside generated
+ * text: one that may end in a `//` comment gets a newline, so the comment cannot swallow what the
+ * generator writes after it (a closing parenthesis). A `//` inside a string literal gets the same
+ * harmless newline.
+ */
+export function embeddable(expression: string): string {
+  return expression.includes('//') ? `${expression}\n` : expression;
+}
+
 /** A CEL string literal holding `text` exactly. */
 export function stringLiteral(text: string): string {
   return JSON.stringify(text);

@@ -30,7 +30,7 @@
  * request must get) nor bundle members (their checks are quantified over members); the caller does
  * not ask.
  */
-import { and } from './cel.ts';
+import { and, embeddable } from './cel.ts';
 import { nodeChecks } from './checks.ts';
 import { fastPathCostBound } from './fast-path-cost.ts';
 import type { SchemaNode } from './schema-node.ts';
@@ -83,6 +83,6 @@ function allHold(node: SchemaNode, x: string, depth: number, root: boolean): str
   }
   // Properties are read only from an object (a typed object's type check is the chain's first term).
   if (properties.length > 0) terms.push(node.type === 'object' ? and(properties) : `!(type(${x}) == map) || (${and(properties)})`);
-  for (const rule of node.rules) terms.push(`[${viewOf(node, x, 0, fieldsReadFromSelf([rule.rule, rule.messageExpression ?? '']))}].all(self, ${rule.rule})`);
+  for (const rule of node.rules) terms.push(`[${viewOf(node, x, 0, fieldsReadFromSelf([rule.rule, rule.messageExpression ?? '']))}].all(self, ${embeddable(rule.rule)})`);
   return and(terms);
 }

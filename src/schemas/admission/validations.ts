@@ -19,7 +19,7 @@
  * untranslatable rule is a Problem naming its schema path, never an approximation.
  */
 import { Bindings, type PolicyVariable } from './bindings.ts';
-import { and, stringLiteral } from './cel.ts';
+import { and, embeddable, stringLiteral } from './cel.ts';
 import { type Check, nodeChecks, typeCheck } from './checks.ts';
 import type { Problem, Rule, SchemaNode } from './schema-node.ts';
 import { child, type DataRoot, ENTRY_DATA, failingPath, forEvery, isSingleValued, type Reach, ROOT_SITE, type Site } from './sites.ts';
@@ -167,9 +167,10 @@ function ruleValidation(node: SchemaNode, site: Site, rule: Rule, reach: Reached
   // passes, each of which evaluates every variable it reads afresh, so a variable read once per pass
   // saves nothing and costs its declaration in every pass and a regexp unescape of its name per read.
   const view = (x: string): string => viewOf(node, x, 0, read);
-  const holds = (x: string): string => applies(x, `[${view(x)}].all(self, ${rule.rule})`);
-  const message = rule.messageExpression !== undefined
-    ? (x: string) => `[${view(x)}].map(self, ${rule.messageExpression})[0]`
+  const holds = (x: string): string => applies(x, `[${view(x)}].all(self, ${embeddable(rule.rule)})`);
+  const messageExpression = rule.messageExpression;
+  const message = messageExpression !== undefined
+    ? (x: string) => `[${view(x)}].map(self, ${embeddable(messageExpression)})[0]`
     : () => stringLiteral(rule.message ?? `failed rule: ${rule.rule}`);
   const fieldPath = rule.fieldPath ?? '';
   const expression = forEvery(site, holds, { ...reach, skipNull: true });
