@@ -14,7 +14,11 @@ import { createRequire } from 'node:module';
 
 const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
+/** Node 24.21's names beyond @types/node's (test/unit/http-facade.test.ts holds the list to the running Node's). */
+const more = http as typeof http & { readonly _connectionListener: unknown; readonly setGlobalProxyFromEnv: unknown };
+
 export default http;
+export const { _connectionListener, setGlobalProxyFromEnv } = more;
 export const {
   METHODS,
   STATUS_CODES,
