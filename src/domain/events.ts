@@ -1,7 +1,8 @@
 /**
  * Which Kubernetes Event a reconcile deserves. Events tell what happened to the committed value and
- * what went wrong, as `kubectl describe` readers expect: a Normal Event when the value etcd holds for
- * the entry changed, a Warning when a failure starts or changes, nothing when a reconcile only
+ * what went wrong, as `kubectl describe` readers expect: a Normal Event when the revision holding the
+ * entry's value changed (a value written by Cairn, or identical bytes written again behind its back:
+ * the revision status names moves either way), a Warning when a failure starts or changes, nothing when a reconcile only
  * confirms what status already says (a resync, a restart, a requeue, a recovery that commits nothing).
  */
 import type { ConfigEntryStatus } from '../api/config-entry.ts';

@@ -5,7 +5,8 @@
  * domain/events.ts). The paths come from the one validation that prunes (validate.ts, the schema
  * engine's warnings); nothing here decides what is unknown.
  *
- * Guarantees: pure; a summary names at most MAX_PRUNED_NAMED paths (in a fixed order, so the same
+ * Guarantees: pure; a summary names at most MAX_PRUNED_NAMED paths, each cut to MAX_PRUNED_PATH_LENGTH
+ * characters (in a fixed order, so the same
  * spec gives the same summary and the same message, every time), counts all of them, and is the shared
  * NOTHING_PRUNED when there are none (what a verdict cache holds per entry costs nothing then).
  */
@@ -29,7 +30,14 @@ export const NOTHING_PRUNED: PrunedFields = Object.freeze({ paths: Object.freeze
  */
 export function summarizePruned(paths: readonly string[]): PrunedFields {
   if (paths.length === 0) return NOTHING_PRUNED;
-  return { paths: paths.slice(0, MAX_PRUNED_NAMED), count: paths.length };
+  return { paths: paths.slice(0, MAX_PRUNED_NAMED).map(cutPath), count: paths.length };
+}
+
+/** Longest path a summary keeps whole: a field name can be as long as the data (256 KiB), and a summary lives in the verdict cache for the entry's life. */
+export const MAX_PRUNED_PATH_LENGTH = 256;
+
+function cutPath(path: string): string {
+  return path.length <= MAX_PRUNED_PATH_LENGTH ? path : `${path.slice(0, MAX_PRUNED_PATH_LENGTH)}...`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * how the paths are read from the engine's warnings (schemas/engine unknownFieldPathOf).
  */
 import { describe, expect, it } from 'vitest';
-import { describePruned, MAX_PRUNED_NAMED, NOTHING_PRUNED, summarizePruned } from '../../src/domain/pruned-fields.ts';
+import { describePruned, MAX_PRUNED_NAMED, MAX_PRUNED_PATH_LENGTH, NOTHING_PRUNED, summarizePruned } from '../../src/domain/pruned-fields.ts';
 import { unknownFieldPathOf } from '../../src/schemas/engine/engine.ts';
 
 const paths = (n: number): string[] => Array.from({ length: n }, (_, i) => `spec.data.f${String(i).padStart(2, '0')}`);
@@ -17,6 +17,14 @@ describe('summarizePruned', () => {
     [`more than ${MAX_PRUNED_NAMED}: the first named, all counted`, paths(25), { paths: paths(MAX_PRUNED_NAMED), count: 25 }],
   ] as const)('%s', (_name, given, expected) => {
     expect(summarizePruned(given)).toEqual(expected);
+  });
+
+  it('cuts a path longer than MAX_PRUNED_PATH_LENGTH (a field name may be as long as the data) and keeps shorter ones whole', () => {
+    const long = `spec.data.${'x'.repeat(100_000)}`;
+    const short = `spec.data.${'y'.repeat(MAX_PRUNED_PATH_LENGTH - 10)}`;
+    const summary = summarizePruned([long, short]);
+    expect(summary.paths).toEqual([`${long.slice(0, MAX_PRUNED_PATH_LENGTH)}...`, short]);
+    expect(summary.count).toBe(2);
   });
 
   it('gives the very same object for no path, so a verdict per entry costs nothing then', () => {
