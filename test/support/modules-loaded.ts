@@ -4,7 +4,7 @@
  * `node:<name>` (process.moduleLoadList).
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -15,9 +15,9 @@ registerHooks({ load(url, context, next) { loaded.push(url); return next(url, co
 process.on('exit', () => process.stderr.write([...loaded, ...process.moduleLoadList.map((m) => 'node:' + m)].map((u) => 'loaded ' + u).join('\\n') + '\\n'));
 `)}`;
 
-/** Every module URL `script` (relative to the repository) loads with `args`; the program must exit 0. */
+/** Every module URL `script` (relative to the repository, or absolute) loads with `args`; the program must exit 0. */
 export function modulesLoadedBy(script: string, args: readonly string[]): string[] {
-  const child = spawnSync(process.execPath, ['--import', RECORDER, join(ROOT, script), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+  const child = spawnSync(process.execPath, ['--import', RECORDER, resolve(ROOT, script), ...args], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } });
   expect(child.status, child.stderr).toBe(0);
   return child.stderr
     .split('\n')

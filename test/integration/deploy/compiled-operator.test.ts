@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OperatorProcess, startOperatorProcess } from '../../../tools/controlplane/operator-process.ts';
 import { controlPlane, uniqueName } from '../../support/cluster.ts';
 import { Entries } from '../../support/entries.ts';
+import { modulesLoadedBy } from '../../support/modules-loaded.ts';
 import { StoreReader } from '../../support/store.ts';
 import { ROOT } from './support.ts';
 
@@ -44,6 +45,21 @@ describe('the compiled operator', () => {
     expect(result.stdout).toContain('--etcd-endpoints');
     expect(result.status).toBe(0);
   });
+
+  it("loads what src/main.ts loads (the hooks find their compiled targets): etcd3's generated descriptor, and not proto-loader, undici's index, Node's bundled undici or client-node's generated API", () => {
+    const loaded = modulesLoadedBy(main, ['--help']);
+    expect(loaded.some((url) => url.endsWith('/dist/etcd/etcd3-rpc-descriptor.js'))).toBe(true);
+    expect(loaded.some((url) => url.endsWith('/dist/kube/undici-core.js'))).toBe(true);
+    expect(loaded.some((url) => url.endsWith('/dist/http-facade.js'))).toBe(true);
+    const unwanted = loaded.filter(
+      (url) =>
+        url.includes('/node_modules/@grpc/proto-loader/') ||
+        url.endsWith('/undici/index.js') ||
+        url.includes('deps/undici') ||
+        /\/@kubernetes\/client-node\/dist\/(gen\/(models|apis|types)\/|gen\/index\.js$|index\.js$)/.test(url),
+    );
+    expect(unwanted).toEqual([]);
+  }, 60_000);
 
   it('commits an entry and reports it Ready', async () => {
     await entries.createNamespace();
